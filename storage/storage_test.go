@@ -156,4 +156,3 @@ func TestForgetDeliveriesBefore(t *testing.T) {
 		t.Errorf("left = %d, want 1", left)
 	}
 }
-
