@@ -1,0 +1,162 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/metrics"
+)
+
+// SlackConfig says how to reach Slack.
+type SlackConfig struct {
+	AppToken string
+	BotToken string
+	// APIURL is the Web API base; it must end in "/".
+	APIURL string
+}
+
+// NewSlackClient builds the one slack-go client used for both Socket Mode
+// and the Web API. Its HTTP client counts every call by method and result.
+func NewSlackClient(cfg SlackConfig, m *metrics.Registry, logger zerolog.Logger) *slack.Client {
+	return slack.New(cfg.BotToken,
+		slack.OptionAppLevelToken(cfg.AppToken),
+		slack.OptionAPIURL(cfg.APIURL),
+		slack.OptionHTTPClient(instrumentedHTTPClient(cfg.APIURL, m)),
+		slack.OptionLog(log.New(logger.With().Str("component", "slack-go").Logger(), "", 0)),
+	)
+}
+
+func instrumentedHTTPClient(apiURL string, m *metrics.Registry) *http.Client {
+	return &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &countingTransport{base: http.DefaultTransport, apiURL: apiURL, m: m},
+	}
+}
+
+// countingTransport records each Slack call's method and result. Slack
+// reports most failures as HTTP 200 with {"ok":false}, so the body is read.
+type countingTransport struct {
+	base   http.RoundTripper
+	apiURL string
+	m      *metrics.Registry
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	method := "response_url"
+	if strings.HasPrefix(req.URL.String(), t.apiURL) {
+		method = path.Base(req.URL.Path)
+	} else if strings.Contains(req.URL.Path, "/upload/") || strings.Contains(req.URL.Host, "files.slack.com") {
+		method = "file_upload"
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		t.m.SlackCalls.WithLabelValues(method, "network_error").Inc()
+		return nil, err
+	}
+	result := "ok"
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		result = "ratelimited"
+	case resp.StatusCode != http.StatusOK:
+		result = fmt.Sprintf("http_%d", resp.StatusCode)
+	case strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"):
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+		resp.Body.Close()
+		if rerr != nil {
+			t.m.SlackCalls.WithLabelValues(method, "network_error").Inc()
+			return nil, rerr
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		var status struct {
+			OK    bool   `json:"ok"`
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(body, &status) == nil && !status.OK {
+			result = "error"
+		}
+	}
+	t.m.SlackCalls.WithLabelValues(method, result).Inc()
+	return resp, nil
+}
+
+// WebAPI implements handlers.Slack over slack-go.
+type WebAPI struct {
+	api  *slack.Client
+	http *http.Client
+}
+
+// NewWebAPI wraps api; httpClient is used for response_url posts.
+func NewWebAPI(api *slack.Client, cfg SlackConfig, m *metrics.Registry) *WebAPI {
+	return &WebAPI{api: api, http: instrumentedHTTPClient(cfg.APIURL, m)}
+}
+
+// Client returns the underlying slack-go client.
+func (w *WebAPI) Client() *slack.Client { return w.api }
+
+// Respond posts msg to a response_url.
+func (w *WebAPI) Respond(ctx context.Context, responseURL string, msg handlers.Message) error {
+	hook := &slack.WebhookMessage{
+		Text:            msg.Text,
+		ThreadTimestamp: msg.ThreadTS,
+		ResponseType:    slack.ResponseTypeEphemeral,
+		ReplaceOriginal: msg.ReplaceOriginal,
+	}
+	if msg.InChannel {
+		hook.ResponseType = slack.ResponseTypeInChannel
+	}
+	if len(msg.Blocks) > 0 {
+		hook.Blocks = &slack.Blocks{BlockSet: msg.Blocks}
+	}
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, w.http, hook); err != nil {
+		return fmt.Errorf("respond: %w", err)
+	}
+	return nil
+}
+
+// PublishHome shows view on userID's App Home tab.
+func (w *WebAPI) PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error {
+	if _, err := w.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: view}); err != nil {
+		return fmt.Errorf("publish home for %s: %w", userID, err)
+	}
+	return nil
+}
+
+// PostEphemeral shows msg to user only, in channel.
+func (w *WebAPI) PostEphemeral(ctx context.Context, channel, user string, msg handlers.Message) error {
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
+	if len(msg.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
+	}
+	if _, err := w.api.PostEphemeralContext(ctx, channel, user, opts...); err != nil {
+		return fmt.Errorf("post ephemeral in %s: %w", channel, err)
+	}
+	return nil
+}
+
+// PostMessage posts msg in channel (a user ID posts a direct message) and
+// returns its ts.
+func (w *WebAPI) PostMessage(ctx context.Context, channel string, msg handlers.Message) (string, error) {
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
+	if len(msg.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
+	}
+	if msg.ThreadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(msg.ThreadTS))
+	}
+	_, ts, err := w.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", fmt.Errorf("post in %s: %w", channel, err)
+	}
+	return ts, nil
+}

@@ -1,0 +1,119 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// Action IDs of the buttons toban renders. A button's value carries its
+// argument; the prefix routes the click.
+const (
+	actionRunSubcommand = "toban.run" // value: the subcommand to run
+)
+
+// Slash answers a /toban command. The ack is always immediate; anything
+// that calls PagerDuty happens in Then and answers through response_url.
+func (a *App) Slash(ctx context.Context, cmd slack.SlashCommand) Response {
+	parsed, err := ParseCommand(cmd.Text)
+	if err != nil {
+		return Response{Ack: usageMessage(UserMessage(err))}
+	}
+	return a.run(parsed, cmd.UserID, cmd.ResponseURL)
+}
+
+// run executes a parsed subcommand for userID, answering on responseURL.
+func (a *App) run(c Command, userID, responseURL string) Response {
+	switch c.Name {
+	case "help":
+		return Response{Ack: ephemeral(HelpMessage())}
+	case "oncall":
+		return a.onCall(strings.Join(c.Args, " "), responseURL)
+	default:
+		return Response{Ack: ephemeral(Message{
+			Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", c.Name),
+		})}
+	}
+}
+
+// Interaction answers a button click, menu choice or modal submission.
+func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Response {
+	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		a.Log.Debug().Str("interaction", string(cb.Type)).Msg("interaction ignored")
+		return Response{}
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	switch act.ActionID {
+	case actionRunSubcommand:
+		parsed, err := ParseCommand(act.Value)
+		if err != nil {
+			return a.respondLater(cb.ResponseURL, usageMessageBody(UserMessage(err)))
+		}
+		res := a.run(parsed, cb.User.ID, cb.ResponseURL)
+		// A click cannot carry a message in its ack; send it by response_url.
+		if msg, ok := res.Ack.(slackMessage); ok {
+			res = a.respondLater(cb.ResponseURL, msg.Message)
+		}
+		return res
+	default:
+		a.Log.Debug().Str("action_id", act.ActionID).Msg("unknown action ignored")
+		return a.respondLater(cb.ResponseURL, Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
+	}
+}
+
+func (a *App) respondLater(responseURL string, msg Message) Response {
+	if responseURL == "" {
+		return Response{}
+	}
+	return Response{Then: func(ctx context.Context) error {
+		return a.Slack.Respond(ctx, responseURL, msg)
+	}}
+}
+
+// Event handles an Events API event. Only app_home_opened matters today.
+func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) Response {
+	switch inner := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppHomeOpenedEvent:
+		if inner.Tab != "" && inner.Tab != "home" {
+			return Response{}
+		}
+		user := inner.User
+		return Response{Then: func(ctx context.Context) error {
+			return a.Slack.PublishHome(ctx, user, HomeView())
+		}}
+	default:
+		a.Log.Debug().Str("event", ev.InnerEvent.Type).Msg("event ignored")
+		return Response{}
+	}
+}
+
+// slackMessage is the JSON shape of a message in an ack or response_url body.
+type slackMessage struct {
+	Message
+}
+
+// MarshalJSON renders the message as Slack expects it in an ack payload.
+func (m slackMessage) MarshalJSON() ([]byte, error) {
+	return marshalMessage(m.Message)
+}
+
+func ephemeral(m Message) slackMessage { return slackMessage{m} }
+
+func usageMessageBody(problem string) Message {
+	var b strings.Builder
+	b.WriteString(problem)
+	b.WriteString("\n\nTry one of these:\n")
+	for _, s := range subcommands {
+		fmt.Fprintf(&b, "• `%s` — %s\n", s.Usage, s.Summary)
+	}
+	return Message{Text: b.String()}
+}
+
+func usageMessage(problem string) slackMessage { return ephemeral(usageMessageBody(problem)) }
+
+// AckMessage wraps m so that it can be sent as a slash command's ack
+// payload (shown only to the person who typed the command).
+func AckMessage(m Message) any { return ephemeral(m) }

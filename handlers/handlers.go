@@ -1,0 +1,82 @@
+// Package handlers turns what people do in Slack — slash commands, button
+// clicks, modal submissions, events — into answers and actions. It is pure
+// logic: Slack and PagerDuty are reached through the small interfaces
+// declared here, implemented by the bot and pagerduty packages.
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+)
+
+// Message is something toban says in Slack.
+type Message struct {
+	Text   string
+	Blocks []slack.Block
+	// ThreadTS makes the message a reply in that thread.
+	ThreadTS string
+	// InChannel makes a response_url answer visible to everyone instead of
+	// only to the person who asked.
+	InChannel bool
+	// ReplaceOriginal makes a response_url answer replace the message that
+	// carried the clicked button.
+	ReplaceOriginal bool
+}
+
+// Slack is the part of Slack's Web API that handlers use.
+type Slack interface {
+	// Respond answers through a response_url (valid for 30 minutes).
+	Respond(ctx context.Context, responseURL string, msg Message) error
+	// PublishHome shows view on the App Home tab of userID.
+	PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error
+}
+
+// OnCalls finds who is on call now.
+type OnCalls interface {
+	// OnCalls lists the current on-call entries of the escalation policies
+	// or schedules whose name contains filter (all when filter is empty).
+	OnCalls(ctx context.Context, filter string) ([]domain.OnCall, error)
+}
+
+// Response is a handler's answer to one envelope. Ack is sent to Slack at
+// once; Then runs afterwards on a worker, so slow calls never delay the ack.
+type Response struct {
+	// Ack is the acknowledgement payload (nil for an empty ack): a message
+	// for slash commands, a response_action for view submissions, options
+	// for block suggestions.
+	Ack any
+	// Then does the slow part. Its error is logged once by the caller and
+	// told to the person with UserMessage.
+	Then func(ctx context.Context) error
+}
+
+// App holds the dependencies of every handler.
+type App struct {
+	Slack Slack
+	// PagerDuty is nil when PAGERDUTY_TOKEN is not set.
+	PagerDuty OnCalls
+	// Location is where times are shown (TOBAN_TIMEZONE).
+	Location *time.Location
+	// Admins are the Slack user IDs allowed admin commands.
+	Admins map[string]bool
+	Now    func() time.Time
+	Log    zerolog.Logger
+}
+
+func (a *App) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *App) location() *time.Location {
+	if a.Location != nil {
+		return a.Location
+	}
+	return time.UTC
+}

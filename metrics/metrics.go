@@ -1,0 +1,95 @@
+// Package metrics defines toban's Prometheus metrics. Each Registry is
+// independent so that tests can run several bots in one process.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Registry holds every metric toban exports.
+type Registry struct {
+	reg *prometheus.Registry
+
+	// EnvelopesReceived counts Socket Mode envelopes by type.
+	EnvelopesReceived *prometheus.CounterVec
+	// EnvelopesAcked counts acks sent, by envelope type.
+	EnvelopesAcked *prometheus.CounterVec
+	// AckLatency is the time from receiving an envelope to acking it.
+	AckLatency *prometheus.HistogramVec
+	// EventsDeduplicated counts events_api redeliveries that were dropped.
+	EventsDeduplicated prometheus.Counter
+	// HandlerErrors counts handler failures by envelope type.
+	HandlerErrors *prometheus.CounterVec
+	// HandlerPanics counts recovered handler panics by envelope type.
+	HandlerPanics *prometheus.CounterVec
+	// Reconnects counts Socket Mode connections after the first.
+	Reconnects prometheus.Counter
+	// Connected is 1 while the Socket Mode websocket is up.
+	Connected prometheus.Gauge
+	// WorkQueued is the number of follow-up jobs waiting for a worker.
+	WorkQueued prometheus.Gauge
+	// SlackCalls counts Slack Web API calls by method and result.
+	SlackCalls *prometheus.CounterVec
+	// PagerDutyCalls counts PagerDuty API calls by result.
+	PagerDutyCalls *prometheus.CounterVec
+}
+
+// New creates the metrics and registers them, with Go runtime and process
+// collectors, on a fresh registry.
+func New() *Registry {
+	r := &Registry{
+		reg: prometheus.NewRegistry(),
+		EnvelopesReceived: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_envelopes_received_total", Help: "Socket Mode envelopes received, by type.",
+		}, []string{"type"}),
+		EnvelopesAcked: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_envelopes_acked_total", Help: "Socket Mode envelopes acknowledged, by type.",
+		}, []string{"type"}),
+		AckLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "toban_ack_latency_seconds",
+			Help:    "Time from receiving a Socket Mode envelope to acknowledging it.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3},
+		}, []string{"type"}),
+		EventsDeduplicated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "toban_events_deduplicated_total", Help: "Redelivered events_api envelopes dropped as duplicates.",
+		}),
+		HandlerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_handler_errors_total", Help: "Handler errors, by envelope type.",
+		}, []string{"type"}),
+		HandlerPanics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_handler_panics_total", Help: "Recovered handler panics, by envelope type.",
+		}, []string{"type"}),
+		Reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "toban_socket_reconnects_total", Help: "Socket Mode reconnections.",
+		}),
+		Connected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "toban_socket_connected", Help: "1 while the Socket Mode websocket is connected.",
+		}),
+		WorkQueued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "toban_work_queued", Help: "Follow-up jobs waiting for a worker.",
+		}),
+		SlackCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_slack_api_calls_total", Help: "Slack Web API calls, by method and result.",
+		}, []string{"method", "result"}),
+		PagerDutyCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_pagerduty_api_calls_total", Help: "PagerDuty API calls, by result.",
+		}, []string{"result"}),
+	}
+	r.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		r.EnvelopesReceived, r.EnvelopesAcked, r.AckLatency, r.EventsDeduplicated,
+		r.HandlerErrors, r.HandlerPanics, r.Reconnects, r.Connected, r.WorkQueued,
+		r.SlackCalls, r.PagerDutyCalls,
+	)
+	return r
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (r *Registry) Handler() http.Handler {
+	return promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{})
+}
