@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tobanbot/toban/domain"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares v, as indented JSON, with testdata/name.golden.json.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./handlers -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestHelpBlocks(t *testing.T) {
+	golden(t, "help", AckMessage(HelpMessage()))
+}
+
+func TestHomeView(t *testing.T) {
+	golden(t, "home", HomeView())
+}
+
+func TestOnCallMessage(t *testing.T) {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	now := time.Date(2026, 11, 21, 9, 0, 0, 0, tokyo)
+	a := &App{Location: tokyo, Now: func() time.Time { return now }}
+	entries := []domain.OnCall{
+		{EscalationPolicyName: "Web", Level: 2, User: domain.Person{Name: "Bob"}},
+		{EscalationPolicyName: "Web", Level: 1, ScheduleName: "Primary", User: domain.Person{Name: "Alice"},
+			End: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}, // 18:00 in Tokyo, today
+		{EscalationPolicyName: "DB", Level: 1, ScheduleName: "DBA", User: domain.Person{Name: "Carol"},
+			End: time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC)}, // tomorrow in Tokyo
+	}
+	t.Run("OK", func(t *testing.T) {
+		golden(t, "oncall", AckMessage(a.onCallMessage("", entries)))
+	})
+	t.Run("Nobody", func(t *testing.T) {
+		got := a.onCallMessage("primary", nil).Text
+		want := `No schedule or escalation policy matching "primary" has anyone on call right now.`
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+}
