@@ -207,7 +207,10 @@ func (b *Bot) handleEvent(workCtx context.Context, ev socketmode.Event) {
 			b.log.Warn().Err(c.ErrorObj).Dur("backoff", c.Backoff).Msg("slack connection failed; retrying")
 		}
 	case socketmode.EventTypeIncomingError:
-		b.setConnected(false)
+		// Not a readiness change: slack-go's reader of a socket it already
+		// replaced can report its error after the new socket's hello, and a
+		// malformed frame leaves the socket up. A real loss is always
+		// followed by EventTypeConnecting.
 		if e, ok := ev.Data.(*slack.IncomingEventError); ok {
 			b.log.Warn().Err(e.ErrorObj).Msg("slack websocket lost; reconnecting")
 		}
