@@ -101,11 +101,9 @@ func mapError(err error) error {
 		}
 		return err
 	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) {
-		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
-	}
-	return err
+	// go-pagerduty flattens transport errors with %v, so timeouts and
+	// refused connections cannot be told apart here: all are "unavailable".
+	return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 }
 
 // Ping proves the token works by reading one service.

@@ -1,0 +1,112 @@
+package pagerduty_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/fakes/pdfake"
+	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/metrics"
+	"github.com/tobanbot/toban/pagerduty"
+)
+
+var _ handlers.OnCalls = (*pagerduty.Client)(nil)
+
+func newClient(t *testing.T, timeout time.Duration) (*pagerduty.Client, *pdfake.Server, *metrics.Registry) {
+	t.Helper()
+	fake := pdfake.New(pdfake.Options{})
+	t.Cleanup(fake.Close)
+	m := metrics.New()
+	c := pagerduty.New(pagerduty.Config{Token: fake.Token(), APIURL: fake.URL(), EventsURL: fake.URL(), Timeout: timeout}, m)
+	return c, fake, m
+}
+
+func TestOnCalls(t *testing.T) {
+	c, fake, _ := newClient(t, 5*time.Second)
+	now := time.Now().UTC().Truncate(time.Second)
+	fake.AddUser(pdfake.User{ID: "PU1", Name: "Alice", Email: "alice@example.com"})
+	fake.AddUser(pdfake.User{ID: "PU2", Name: "Bob", Email: "bob@example.com"})
+	fake.AddSchedule(pdfake.Schedule{ID: "PS1", Name: "Primary", Shifts: []pdfake.Shift{
+		{UserID: "PU1", Start: now.Add(-time.Hour), End: now.Add(3 * time.Hour)},
+	}})
+	// Enough policies to need more than one page of on-calls.
+	for i := range 60 {
+		fake.AddEscalationPolicy(pdfake.EscalationPolicy{ID: fmt.Sprintf("PEP%02d", i), Name: fmt.Sprintf("Team %02d", i),
+			Levels: []pdfake.EscalationLevel{
+				{Targets: []pdfake.Target{{Type: pdfake.TargetSchedule, ID: "PS1"}}},
+				{Targets: []pdfake.Target{{Type: pdfake.TargetUser, ID: "PU2"}}},
+			}})
+	}
+
+	t.Run("All", func(t *testing.T) {
+		got, err := c.OnCalls(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 120 {
+			t.Errorf("entries = %d, want 120 (60 policies × 2 levels, paginated)", len(got))
+		}
+	})
+	t.Run("Filtered", func(t *testing.T) {
+		got, err := c.OnCalls(context.Background(), "team 07")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 {
+			t.Fatalf("entries = %d, want 2: %+v", len(got), got)
+		}
+		l1 := got[0]
+		if l1.Level != 1 {
+			l1 = got[1]
+		}
+		if l1.User.Name != "Alice" || l1.ScheduleName != "Primary" || l1.EscalationPolicyName != "Team 07" || !l1.End.Equal(now.Add(3*time.Hour)) {
+			t.Errorf("level 1 = %+v", l1)
+		}
+	})
+}
+
+func TestErrorKinds(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		want   error
+	}{
+		{"Unauthorized", 401, domain.ErrUnauthorized},
+		{"NotFound", 404, domain.ErrNotFound},
+		{"RateLimited", 429, domain.ErrRateLimited},
+		{"ServerError", 503, domain.ErrUnavailable},
+		{"BadRequest", 400, domain.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, fake, m := newClient(t, 5*time.Second)
+			fake.FailNext(1, tt.status)
+			err := c.Ping(context.Background())
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Ping = %v, want kind %v", err, tt.want)
+			}
+			if got := testutil.ToFloat64(m.PagerDutyCalls.WithLabelValues("ok")); got != 0 {
+				t.Errorf("ok calls = %v, want 0", got)
+			}
+			if err := c.Ping(context.Background()); err != nil {
+				t.Errorf("second Ping = %v, want nil", err)
+			}
+		})
+	}
+	t.Run("Timeout", func(t *testing.T) {
+		c, fake, m := newClient(t, 100*time.Millisecond)
+		fake.SetDelay(2 * time.Second)
+		err := c.Ping(context.Background())
+		if !errors.Is(err, domain.ErrUnavailable) {
+			t.Fatalf("Ping = %v, want ErrUnavailable", err)
+		}
+		if got := testutil.ToFloat64(m.PagerDutyCalls.WithLabelValues("timeout")); got != 1 {
+			t.Errorf("timeout calls = %v, want 1", got)
+		}
+	})
+}
