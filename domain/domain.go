@@ -43,9 +43,65 @@ type Incident struct {
 	Assignees   []Person
 	CreatedAt   time.Time
 	URL         string
-	// EscalationPolicyID and EscalationLevel place the incident on its policy.
+	// EscalationPolicyID and EscalationPolicyName name the incident's policy.
+	EscalationPolicyID   string
+	EscalationPolicyName string
+	// Acknowledgements lists who acknowledged, oldest first.
+	Acknowledgements []Acknowledgement
+	// LastStatusChangeBy and LastStatusChangeAt say who moved the incident
+	// to its current status; for a resolved incident, who resolved it.
+	LastStatusChangeBy Person
+	LastStatusChangeAt time.Time
+	UpdatedAt          time.Time
+}
+
+// Open reports whether the incident still needs someone.
+func (i Incident) Open() bool { return i.Status != StatusResolved }
+
+// Acknowledgement records one person acknowledging an incident.
+type Acknowledgement struct {
+	By Person
+	At time.Time
+}
+
+// Service is a PagerDuty service.
+type Service struct {
+	ID                 string
+	Name               string
 	EscalationPolicyID string
-	EscalationLevel    int
+}
+
+// EscalationPolicy is an ordered list of levels; Levels[0] is level 1.
+type EscalationPolicy struct {
+	ID     string
+	Name   string
+	Levels []EscalationLevel
+}
+
+// EscalationLevel is one rule of an escalation policy.
+type EscalationLevel struct {
+	Level int
+	// Targets are the names of the users and schedules it notifies.
+	Targets []string
+}
+
+// Note is a note on an incident.
+type Note struct {
+	ID        string
+	Content   string
+	By        Person
+	CreatedAt time.Time
+}
+
+// NewIncident is what someone fills in to open an incident by hand.
+type NewIncident struct {
+	ServiceID string
+	Title     string
+	Urgency   string // "high" or "low"
+	Details   string
+	// IncidentKey deduplicates: PagerDuty refuses a second open incident
+	// with the same key.
+	IncidentKey string
 }
 
 // OnCall says who holds one level of an escalation policy, and until when.
