@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/bot"
+	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/metrics"
+	"github.com/tobanbot/toban/pagerduty"
+	"github.com/tobanbot/toban/storage"
+)
+
+// Main is the whole running program, so that tests can run the real thing
+// in-process: Open, then Run until the context ends, then Close.
+type Main struct {
+	Config Config
+	Log    zerolog.Logger
+
+	metrics *metrics.Registry
+	db      *storage.DB
+	web     *bot.WebAPI
+	bot     *bot.Bot
+	http    *http.Server
+	ln      net.Listener
+}
+
+// NewMain prepares a Main that logs to logOut.
+func NewMain(cfg Config, logOut io.Writer) *Main {
+	return &Main{Config: cfg, Log: newLogger(cfg, logOut), metrics: metrics.New()}
+}
+
+func newLogger(cfg Config, out io.Writer) zerolog.Logger {
+	if cfg.LogFormat == "console" {
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(out).Level(cfg.LogLevel).With().Timestamp().Str("service", "toban").Logger()
+}
+
+// StartupError is a failure that configuration must fix; main prints it
+// and exits non-zero.
+type StartupError struct{ Err error }
+
+func (e *StartupError) Error() string { return e.Err.Error() }
+func (e *StartupError) Unwrap() error { return e.Err }
+
+// slackAuthErrors are the answers that no retry can fix.
+var slackAuthErrors = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "token_revoked": true,
+	"account_inactive": true, "token_expired": true,
+}
+
+// Open opens the database, checks the bot token and starts listening on
+// TOBAN_HTTP_ADDR.
+func (m *Main) Open(ctx context.Context) error {
+	cfg := m.Config
+	db, err := storage.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return &StartupError{fmt.Errorf("TOBAN_DB: %w", err)}
+	}
+	m.db = db
+
+	slackCfg := bot.SlackConfig{AppToken: cfg.SlackAppToken, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL}
+	api := bot.NewSlackClient(slackCfg, m.metrics, m.Log)
+	m.web = bot.NewWebAPI(api, slackCfg, m.metrics)
+	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if who, err := api.AuthTestContext(authCtx); err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && slackAuthErrors[se.Err] {
+			return &StartupError{fmt.Errorf("SLACK_BOT_TOKEN was rejected by Slack (%s): create a new bot token and set it", se.Err)}
+		}
+		// Slack may be briefly unreachable; the socket loop keeps retrying.
+		m.Log.Warn().Err(err).Msg("auth.test failed; continuing")
+	} else {
+		m.Log.Info().Str("team", who.Team).Str("bot_user", who.UserID).Msg("slack bot token accepted")
+	}
+
+	app := &handlers.App{
+		Slack:    m.web,
+		Location: cfg.Location,
+		Admins:   map[string]bool{},
+		Log:      m.Log.With().Str("component", "handlers").Logger(),
+	}
+	for _, id := range cfg.Admins {
+		app.Admins[id] = true
+	}
+	if cfg.PagerDutyConfigured() {
+		app.PagerDuty = pagerduty.New(pagerduty.Config{
+			Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout,
+		}, m.metrics)
+	} else {
+		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
+	}
+
+	m.bot = bot.New(bot.Config{Workers: cfg.Workers, ShutdownTimeout: cfg.ShutdownTimeout},
+		m.web, app, db, m.metrics, m.Log.With().Str("component", "bot").Logger())
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return &StartupError{fmt.Errorf("TOBAN_HTTP_ADDR: %w", err)}
+	}
+	m.ln = ln
+	m.http = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 5 * time.Second}
+	return nil
+}
+
+// HTTPAddr is the address the health endpoints listen on.
+func (m *Main) HTTPAddr() string { return m.ln.Addr().String() }
+
+// Run serves until ctx ends (then finishes in-flight work and returns nil)
+// or until Slack rejects the app token.
+func (m *Main) Run(ctx context.Context) error {
+	go func() {
+		if err := m.http.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error().Err(err).Msg("http server stopped")
+		}
+	}()
+	go m.forgetOldDeliveries(ctx)
+	m.Log.Info().Str("http_addr", m.HTTPAddr()).Msg("toban running")
+	err := m.bot.Run(ctx)
+	var fatal *bot.FatalError
+	if errors.As(err, &fatal) {
+		reason := fatal.Err.Error()
+		if slackAuthErrors[strings.TrimSpace(reason)] {
+			return &StartupError{fmt.Errorf("SLACK_APP_TOKEN was rejected by Slack (%s): create an app-level token with connections:write and set it", reason)}
+		}
+		return &StartupError{err}
+	}
+	return err
+}
+
+// forgetOldDeliveries prunes the event dedupe table once an hour.
+func (m *Main) forgetOldDeliveries(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := m.db.ForgetDeliveriesBefore(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			m.Log.Warn().Err(err).Msg("pruning delivered events failed")
+		} else if n > 0 {
+			m.Log.Debug().Int64("rows", n).Msg("pruned delivered events")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops the HTTP server and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, m.http.Shutdown(ctx))
+		cancel()
+	} else if m.ln != nil {
+		errs = append(errs, m.ln.Close())
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Main) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		var problems []string
+		if !m.bot.Connected() {
+			problems = append(problems, "slack socket mode: not connected")
+		}
+		if err := m.db.CheckWritable(ctx); err != nil {
+			problems = append(problems, "database: "+err.Error())
+		}
+		if len(problems) > 0 {
+			http.Error(w, strings.Join(problems, "\n"), http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", m.metrics.Handler())
+	return mux
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Config is everything toban reads from its environment.
+type Config struct {
+	SlackAppToken    string
+	SlackBotToken    string
+	SlackAPIURL      string
+	PagerDutyToken   string
+	PagerDutyAPIURL  string
+	PagerDutyEvents  string
+	WebhookSecret    string
+	DBPath           string
+	HTTPAddr         string
+	Location         *time.Location
+	Admins           []string
+	LogLevel         zerolog.Level
+	LogFormat        string
+	Workers          int
+	ShutdownTimeout  time.Duration
+	PagerDutyTimeout time.Duration
+}
+
+// PagerDutyConfigured reports whether incident features can work.
+func (c Config) PagerDutyConfigured() bool { return c.PagerDutyToken != "" }
+
+// envVar documents one variable; the table drives parsing, --help and the
+// README, so they cannot drift apart.
+type envVar struct {
+	Name, Default, Meaning string
+	Secret                 bool
+}
+
+var envVars = []envVar{
+	{"SLACK_APP_TOKEN", "", "app-level token, xapp-… (connections:write); required", true},
+	{"SLACK_BOT_TOKEN", "", "bot token, xoxb-…; required", true},
+	{"SLACK_API_URL", "https://slack.com/api/", "Slack Web API base (GovSlack and tests use another)", false},
+	{"PAGERDUTY_TOKEN", "", "PagerDuty REST API key; without it incident features say so and the rest works", true},
+	{"PAGERDUTY_API_URL", "https://api.pagerduty.com", "PagerDuty REST base (EU: https://api.eu.pagerduty.com)", false},
+	{"PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com", "PagerDuty Events API v2 base", false},
+	{"PAGERDUTY_WEBHOOK_SECRET", "", "secret of the v3 webhook subscription", true},
+	{"TOBAN_DB", "./toban.db", "SQLite file", false},
+	{"TOBAN_HTTP_ADDR", ":8080", "address for /healthz, /readyz, /metrics and webhooks", false},
+	{"TOBAN_TIMEZONE", "UTC", "default time zone for schedules and times shown", false},
+	{"TOBAN_ADMINS", "", "Slack user IDs allowed admin commands, comma-separated", false},
+	{"TOBAN_LOG_LEVEL", "info", "trace, debug, info, warn or error", false},
+	{"TOBAN_LOG_FORMAT", "json", "json, or console for humans", false},
+	{"TOBAN_WORKERS", "16", "workers for slow follow-up work (PagerDuty calls, posts)", false},
+	{"TOBAN_SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight work", false},
+	{"TOBAN_PAGERDUTY_TIMEOUT", "15s", "timeout of one PagerDuty API call", false},
+}
+
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
+// LoadConfig reads and validates the configuration. getenv is os.Getenv in
+// production. Every problem is reported, each naming its variable; token
+// values never appear in messages.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, e := range envVars {
+			if e.Name == name {
+				return e.Default
+			}
+		}
+		return ""
+	}
+	var problems []string
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
+	}
+
+	c := Config{
+		SlackAppToken:   get("SLACK_APP_TOKEN"),
+		SlackBotToken:   get("SLACK_BOT_TOKEN"),
+		PagerDutyToken:  get("PAGERDUTY_TOKEN"),
+		WebhookSecret:   get("PAGERDUTY_WEBHOOK_SECRET"),
+		DBPath:          get("TOBAN_DB"),
+		HTTPAddr:        get("TOBAN_HTTP_ADDR"),
+		LogFormat:       strings.ToLower(get("TOBAN_LOG_FORMAT")),
+		PagerDutyEvents: strings.TrimRight(get("PAGERDUTY_EVENTS_URL"), "/"),
+	}
+	checkToken := func(name, value, prefix string) {
+		switch {
+		case value == "":
+			bad(name, "is required (a %s… token)", prefix)
+		case !strings.HasPrefix(value, prefix):
+			bad(name, "must start with %q (the value given, %d characters, does not)", prefix, len(value))
+		}
+	}
+	checkToken("SLACK_APP_TOKEN", c.SlackAppToken, "xapp-")
+	checkToken("SLACK_BOT_TOKEN", c.SlackBotToken, "xoxb-")
+
+	checkURL := func(name, raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(name, "must be an http(s) URL, got %q", raw)
+		}
+		return raw
+	}
+	// slack-go appends method names to the base, so it must end in "/".
+	c.SlackAPIURL = checkURL("SLACK_API_URL", strings.TrimRight(get("SLACK_API_URL"), "/")+"/")
+	c.PagerDutyAPIURL = checkURL("PAGERDUTY_API_URL", strings.TrimRight(get("PAGERDUTY_API_URL"), "/"))
+	checkURL("PAGERDUTY_EVENTS_URL", c.PagerDutyEvents)
+
+	if c.DBPath == "" {
+		bad("TOBAN_DB", "must name a file")
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("TOBAN_HTTP_ADDR", "must be host:port or :port, got %q", c.HTTPAddr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("TOBAN_HTTP_ADDR", "port must be a number from 0 to 65535, got %q", port)
+	}
+
+	tz := get("TOBAN_TIMEZONE")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		bad("TOBAN_TIMEZONE", "unknown time zone %q (use an IANA name such as Asia/Tokyo)", tz)
+		loc = time.UTC
+	}
+	c.Location = loc
+
+	for _, id := range strings.Split(get("TOBAN_ADMINS"), ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if !slackUserID.MatchString(id) {
+			bad("TOBAN_ADMINS", "%q is not a Slack user ID (like U012AB3CD)", id)
+			continue
+		}
+		c.Admins = append(c.Admins, id)
+	}
+
+	lvl, err := zerolog.ParseLevel(strings.ToLower(get("TOBAN_LOG_LEVEL")))
+	if err != nil || lvl == zerolog.NoLevel {
+		bad("TOBAN_LOG_LEVEL", "must be one of trace, debug, info, warn, error; got %q", get("TOBAN_LOG_LEVEL"))
+		lvl = zerolog.InfoLevel
+	}
+	c.LogLevel = lvl
+	if c.LogFormat != "json" && c.LogFormat != "console" {
+		bad("TOBAN_LOG_FORMAT", "must be json or console, got %q", c.LogFormat)
+	}
+
+	c.Workers, err = strconv.Atoi(get("TOBAN_WORKERS"))
+	if err != nil || c.Workers < 1 || c.Workers > 1024 {
+		bad("TOBAN_WORKERS", "must be a whole number from 1 to 1024, got %q", get("TOBAN_WORKERS"))
+	}
+	c.ShutdownTimeout = parseDuration(get, "TOBAN_SHUTDOWN_TIMEOUT", bad)
+	c.PagerDutyTimeout = parseDuration(get, "TOBAN_PAGERDUTY_TIMEOUT", bad)
+
+	if len(problems) > 0 {
+		return c, &ConfigError{Problems: problems}
+	}
+	return c, nil
+}
+
+func parseDuration(get func(string) string, name string, bad func(string, string, ...any)) time.Duration {
+	d, err := time.ParseDuration(get(name))
+	if err != nil || d <= 0 {
+		bad(name, "must be a positive duration such as 20s, got %q", get(name))
+	}
+	return d
+}
+
+// ConfigError lists every configuration problem found.
+type ConfigError struct{ Problems []string }
+
+func (e *ConfigError) Error() string {
+	return "configuration is invalid:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// IsConfigError reports whether err is a ConfigError.
+func IsConfigError(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
+}
