@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/metrics"
 )
@@ -159,4 +161,49 @@ func (w *WebAPI) PostMessage(ctx context.Context, channel string, msg handlers.M
 		return "", fmt.Errorf("post in %s: %w", channel, err)
 	}
 	return ts, nil
+}
+
+// UpdateMessage replaces the message at ts in channel with msg.
+func (w *WebAPI) UpdateMessage(ctx context.Context, channel, ts string, msg handlers.Message) error {
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)}
+	if _, _, _, err := w.api.UpdateMessageContext(ctx, channel, ts, opts...); err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && messageGone[se.Err] {
+			return fmt.Errorf("update %s in %s: %w: %w", ts, channel, domain.ErrNotFound, err)
+		}
+		return fmt.Errorf("update %s in %s: %w", ts, channel, err)
+	}
+	return nil
+}
+
+// messageGone lists chat.update errors that no retry can fix.
+var messageGone = map[string]bool{
+	"message_not_found": true, "channel_not_found": true, "not_in_channel": true,
+	"cant_update_message": true, "is_archived": true, "edit_window_closed": true,
+}
+
+// OpenView opens a modal and returns its view ID.
+func (w *WebAPI) OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (string, error) {
+	resp, err := w.api.OpenViewContext(ctx, triggerID, view)
+	if err != nil {
+		return "", fmt.Errorf("open view %s: %w", view.CallbackID, err)
+	}
+	return resp.ID, nil
+}
+
+// UpdateView replaces an open modal's content.
+func (w *WebAPI) UpdateView(ctx context.Context, viewID string, view slack.ModalViewRequest) error {
+	if _, err := w.api.UpdateViewContext(ctx, view, "", "", viewID); err != nil {
+		return fmt.Errorf("update view %s: %w", viewID, err)
+	}
+	return nil
+}
+
+// UserEmail returns the email on a Slack user's profile ("" if hidden).
+func (w *WebAPI) UserEmail(ctx context.Context, userID string) (string, error) {
+	u, err := w.api.GetUserInfoContext(ctx, userID)
+	if err != nil {
+		return "", fmt.Errorf("users.info %s: %w", userID, err)
+	}
+	return u.Profile.Email, nil
 }

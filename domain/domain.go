@@ -114,3 +114,9 @@ type OnCall struct {
 	// Start and End are zero when the person is always on call at this level.
 	Start, End time.Time
 }
+
+// IncidentFilter narrows a list of open incidents; empty fields match all.
+type IncidentFilter struct {
+	ServiceIDs []string
+	UserIDs    []string
+}

@@ -22,16 +22,27 @@ func (a *App) Slash(ctx context.Context, cmd slack.SlashCommand) Response {
 	if err != nil {
 		return Response{Ack: usageMessage(UserMessage(err))}
 	}
-	return a.run(parsed, cmd.UserID, cmd.ResponseURL)
+	return a.run(parsed, invocation{UserID: cmd.UserID, ChannelID: cmd.ChannelID, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
 }
 
-// run executes a parsed subcommand for userID, answering on responseURL.
-func (a *App) run(c Command, userID, responseURL string) Response {
+// invocation is who ran a subcommand, where, and how to answer.
+type invocation struct {
+	UserID, ChannelID, ResponseURL, TriggerID string
+}
+
+// run executes a parsed subcommand.
+func (a *App) run(c Command, in invocation) Response {
 	switch c.Name {
 	case "help":
 		return Response{Ack: ephemeral(HelpMessage())}
 	case "oncall":
-		return a.onCall(strings.Join(c.Args, " "), responseURL)
+		return a.onCall(strings.Join(c.Args, " "), in.ResponseURL)
+	case "incidents":
+		return a.incidentsCommand(c.Args, in.UserID, in.ResponseURL)
+	case "trigger":
+		return a.triggerCommand(in.ChannelID, in.TriggerID)
+	case "link":
+		return a.link(c.Args, in.UserID, in.ResponseURL)
 	default:
 		return Response{Ack: ephemeral(Message{
 			Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", c.Name),
@@ -41,18 +52,34 @@ func (a *App) run(c Command, userID, responseURL string) Response {
 
 // Interaction answers a button click, menu choice or modal submission.
 func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Response {
-	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		return a.submission(cb)
+	case slack.InteractionTypeBlockSuggestion:
+		if cb.ActionID == actionServiceSuggest {
+			return a.suggestServices(ctx, cb.Value)
+		}
+		return Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+	case slack.InteractionTypeBlockActions:
+	default:
 		a.Log.Debug().Str("interaction", string(cb.Type)).Msg("interaction ignored")
+		return Response{}
+	}
+	if len(cb.ActionCallback.BlockActions) == 0 {
 		return Response{}
 	}
 	act := cb.ActionCallback.BlockActions[0]
 	switch act.ActionID {
+	case actionAcknowledge, actionResolve, actionEscalate, actionAddNote, actionOpenInPD:
+		return a.incidentClick(cb, act)
+	case actionAckAllMine, actionResolveAllMine:
+		return a.bulkClick(cb, act)
 	case actionRunSubcommand:
 		parsed, err := ParseCommand(act.Value)
 		if err != nil {
 			return a.respondLater(cb.ResponseURL, usageMessageBody(UserMessage(err)))
 		}
-		res := a.run(parsed, cb.User.ID, cb.ResponseURL)
+		res := a.run(parsed, invocation{UserID: cb.User.ID, ChannelID: placeOf(cb).ChannelID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID})
 		// A click cannot carry a message in its ack; send it by response_url.
 		if msg, ok := res.Ack.(slackMessage); ok {
 			res = a.respondLater(cb.ResponseURL, msg.Message)

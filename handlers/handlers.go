@@ -33,6 +33,7 @@ type Slack interface {
 	Respond(ctx context.Context, responseURL string, msg Message) error
 	// PublishHome shows view on the App Home tab of userID.
 	PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error
+	slackWriter
 }
 
 // OnCalls finds who is on call now.
@@ -58,13 +59,17 @@ type Response struct {
 type App struct {
 	Slack Slack
 	// PagerDuty is nil when PAGERDUTY_TOKEN is not set.
-	PagerDuty OnCalls
+	PagerDuty PagerDuty
+	Store     Store
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.
 	Admins map[string]bool
 	Now    func() time.Time
 	Log    zerolog.Logger
+
+	incidentLocks keyedMutex
+	services      serviceCache
 }
 
 func (a *App) now() time.Time {

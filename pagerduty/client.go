@@ -21,27 +21,43 @@ type Config struct {
 	Token     string
 	APIURL    string
 	EventsURL string
-	// Timeout bounds one API call; default 15s.
+	// Timeout bounds one API call, retries and the waits between them
+	// included; default 15s.
 	Timeout time.Duration
+	// MaxAttempts caps how many times one request is sent (see retry.go);
+	// default 4. 1 disables retries.
+	MaxAttempts int
 }
 
 // Client is a PagerDuty REST API client.
 type Client struct {
 	api *pd.Client
 	now func() time.Time
+	// sleep waits between attempts; tests replace it to make retries instant
+	// and to see the waits asked for.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
-// New builds a client whose calls are counted in m by result.
+// New builds a client whose requests are retried as retry.go describes and
+// counted in m by result, one count per attempt.
 func New(cfg Config, m *metrics.Registry) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
 	}
-	api := pd.NewClient(cfg.Token, pd.WithAPIEndpoint(cfg.APIURL), pd.WithV2EventsAPIEndpoint(cfg.EventsURL))
-	api.HTTPClient = &http.Client{
-		Timeout:   cfg.Timeout,
-		Transport: &countingTransport{base: http.DefaultTransport, m: m},
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 4
 	}
-	return &Client{api: api, now: time.Now}
+	c := &Client{now: time.Now, sleep: sleepCtx}
+	c.api = pd.NewClient(cfg.Token, pd.WithAPIEndpoint(cfg.APIURL), pd.WithV2EventsAPIEndpoint(cfg.EventsURL))
+	c.api.HTTPClient = &http.Client{
+		Timeout: cfg.Timeout,
+		Transport: &retryTransport{
+			base:        &countingTransport{base: http.DefaultTransport, m: m},
+			maxAttempts: cfg.MaxAttempts,
+			sleep:       func(ctx context.Context, d time.Duration) error { return c.sleep(ctx, d) },
+		},
+	}
+	return c
 }
 
 // countingTransport counts calls by result.
@@ -74,21 +90,33 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 }
 
 // mapError wraps err with the domain kind it belongs to.
-func mapError(err error) error {
+func mapError(err error) error { return mapErrorWait(err, 0) }
+
+// mapErrorWait is mapError for a call whose last 429 asked to wait
+// retryAfter (0 when unknown: a minute is assumed).
+func mapErrorWait(err error, retryAfter time.Duration) error {
 	if err == nil {
 		return nil
+	}
+	if retryAfter <= 0 {
+		retryAfter = time.Minute
 	}
 	var apiErr pd.APIError
 	if errors.As(err, &apiErr) {
 		switch {
 		case apiErr.RateLimited():
-			return fmt.Errorf("%w: %w", &domain.RateLimitError{Service: "pagerduty", RetryAfter: time.Minute}, err)
+			return fmt.Errorf("%w: %w", &domain.RateLimitError{Service: "pagerduty", RetryAfter: retryAfter}, err)
 		case apiErr.NotFound():
 			return fmt.Errorf("%w: %w", domain.ErrNotFound, err)
 		case apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden:
 			return fmt.Errorf("%w: %w", domain.ErrUnauthorized, err)
 		case apiErr.Temporary():
 			return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+		case apiErr.StatusCode == http.StatusBadRequest && apiErrorSays(apiErr, "already resolved"):
+			return fmt.Errorf("%w: %w", ErrAlreadyResolved, err)
+		case apiErr.StatusCode == http.StatusBadRequest && (apiErr.APIError.ErrorObject.Code == codeRequesterNotFound ||
+			apiErrorSays(apiErr, "requester user not found")):
+			return fmt.Errorf("%w: %w", ErrUnknownRequester, err)
 		case apiErr.StatusCode == http.StatusBadRequest:
 			msg := "PagerDuty refused the request"
 			if apiErr.APIError.Valid {
@@ -108,23 +136,26 @@ func mapError(err error) error {
 
 // Ping proves the token works by reading one service.
 func (c *Client) Ping(ctx context.Context) error {
+	ctx, rl := trackRateLimit(ctx)
 	if _, err := c.api.ListServicesWithContext(ctx, pd.ListServiceOptions{Limit: 1}); err != nil {
-		return fmt.Errorf("list services: %w", mapError(err))
+		return fmt.Errorf("list services: %w", rl.mapError(err))
 	}
 	return nil
 }
 
-// OnCalls lists who is on call now, one entry per policy level and person,
-// keeping only the escalation policies or schedules whose name contains
-// filter (case-insensitive; all when empty).
+// OnCalls lists who is on call now, one entry per policy level and person
+// (with the person's email), keeping only the escalation policies or
+// schedules whose name contains filter (case-insensitive; all when empty).
 func (c *Client) OnCalls(ctx context.Context, filter string) ([]domain.OnCall, error) {
 	filter = strings.ToLower(strings.TrimSpace(filter))
 	var out []domain.OnCall
-	opts := pd.ListOnCallOptions{Limit: 100, Earliest: true}
+	ctx, rl := trackRateLimit(ctx)
+	// include[]=users: without it PagerDuty answers users without email.
+	opts := pd.ListOnCallOptions{Limit: 100, Earliest: true, Includes: []string{"users"}}
 	for {
 		resp, err := c.api.ListOnCallsWithContext(ctx, opts)
 		if err != nil {
-			return nil, fmt.Errorf("list oncalls: %w", mapError(err))
+			return nil, fmt.Errorf("list oncalls: %w", rl.mapError(err))
 		}
 		for _, o := range resp.OnCalls {
 			e := domain.OnCall{

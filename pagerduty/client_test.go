@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,15 +17,47 @@ import (
 	"github.com/tobanbot/toban/pagerduty"
 )
 
-var _ handlers.OnCalls = (*pagerduty.Client)(nil)
+var _ handlers.PagerDuty = (*pagerduty.Client)(nil)
 
+// newClient starts a fake and a client for it whose waits between attempts
+// are instant.
 func newClient(t *testing.T, timeout time.Duration) (*pagerduty.Client, *pdfake.Server, *metrics.Registry) {
 	t.Helper()
-	fake := pdfake.New(pdfake.Options{})
-	t.Cleanup(fake.Close)
-	m := metrics.New()
-	c := pagerduty.New(pagerduty.Config{Token: fake.Token(), APIURL: fake.URL(), EventsURL: fake.URL(), Timeout: timeout}, m)
-	return c, fake, m
+	e := newEnv(t, pagerduty.Config{Timeout: timeout}, pdfake.Options{})
+	return e.c, e.fake, e.m
+}
+
+// env is a client talking to a fake, with the waits it asked for.
+type env struct {
+	c     *pagerduty.Client
+	fake  *pdfake.Server
+	m     *metrics.Registry
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+// Waits returns the waits between attempts asked for so far.
+func (e *env) Waits() []time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.waits)
+}
+
+// newEnv starts a fake with opts and a client configured by cfg (token and
+// URLs filled in) whose waits between attempts are recorded, not slept.
+func newEnv(t *testing.T, cfg pagerduty.Config, opts pdfake.Options) *env {
+	t.Helper()
+	e := &env{fake: pdfake.New(opts), m: metrics.New()}
+	t.Cleanup(e.fake.Close)
+	cfg.Token, cfg.APIURL, cfg.EventsURL = e.fake.Token(), e.fake.URL(), e.fake.URL()
+	e.c = pagerduty.New(cfg, e.m)
+	pagerduty.SetSleep(e.c, func(ctx context.Context, d time.Duration) error {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.waits = append(e.waits, d)
+		return ctx.Err()
+	})
+	return e
 }
 
 func TestOnCalls(t *testing.T) {
@@ -64,7 +98,7 @@ func TestOnCalls(t *testing.T) {
 		if l1.Level != 1 {
 			l1 = got[1]
 		}
-		if l1.User.Name != "Alice" || l1.ScheduleName != "Primary" || l1.EscalationPolicyName != "Team 07" || !l1.End.Equal(now.Add(3*time.Hour)) {
+		if l1.User.Name != "Alice" || l1.User.Email != "alice@example.com" || l1.ScheduleName != "Primary" || l1.EscalationPolicyName != "Team 07" || !l1.End.Equal(now.Add(3*time.Hour)) {
 			t.Errorf("level 1 = %+v", l1)
 		}
 	})
@@ -74,18 +108,20 @@ func TestErrorKinds(t *testing.T) {
 	tests := []struct {
 		name   string
 		status int
-		want   error
+		// failures is how many answers fail: retried kinds fail every attempt.
+		failures int
+		want     error
 	}{
-		{"Unauthorized", 401, domain.ErrUnauthorized},
-		{"NotFound", 404, domain.ErrNotFound},
-		{"RateLimited", 429, domain.ErrRateLimited},
-		{"ServerError", 503, domain.ErrUnavailable},
-		{"BadRequest", 400, domain.ErrInvalid},
+		{"Unauthorized", 401, 1, domain.ErrUnauthorized},
+		{"NotFound", 404, 1, domain.ErrNotFound},
+		{"RateLimited", 429, 4, domain.ErrRateLimited},
+		{"ServerError", 503, 4, domain.ErrUnavailable},
+		{"BadRequest", 400, 1, domain.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, fake, m := newClient(t, 5*time.Second)
-			fake.FailNext(1, tt.status)
+			fake.FailNext(tt.failures, tt.status)
 			err := c.Ping(context.Background())
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Ping = %v, want kind %v", err, tt.want)

@@ -27,6 +27,7 @@ type Main struct {
 
 	metrics *metrics.Registry
 	db      *storage.DB
+	app     *handlers.App
 	web     *bot.WebAPI
 	bot     *bot.Bot
 	http    *http.Server
@@ -86,6 +87,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	app := &handlers.App{
 		Slack:    m.web,
+		Store:    db,
 		Location: cfg.Location,
 		Admins:   map[string]bool{},
 		Log:      m.Log.With().Str("component", "handlers").Logger(),
@@ -101,6 +103,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
 	}
 
+	m.app = app
 	m.bot = bot.New(bot.Config{Workers: cfg.Workers, ShutdownTimeout: cfg.ShutdownTimeout},
 		m.web, app, db, m.metrics, m.Log.With().Str("component", "bot").Logger())
 
@@ -125,6 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	go m.forgetOldDeliveries(ctx)
+	go m.app.RunCardSync(ctx, cardSyncInterval)
 	m.Log.Info().Str("http_addr", m.HTTPAddr()).Msg("toban running")
 	err := m.bot.Run(ctx)
 	var fatal *bot.FatalError
@@ -138,15 +142,22 @@ func (m *Main) Run(ctx context.Context) error {
 	return err
 }
 
+// cardSyncInterval is how often cards whose update failed are retried.
+const cardSyncInterval = 5 * time.Second
+
 // forgetOldDeliveries prunes the event dedupe table once an hour.
 func (m *Main) forgetOldDeliveries(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := m.db.ForgetDeliveriesBefore(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+		dayAgo := time.Now().Add(-24 * time.Hour)
+		if n, err := m.db.ForgetDeliveriesBefore(ctx, dayAgo); err != nil && ctx.Err() == nil {
 			m.Log.Warn().Err(err).Msg("pruning delivered events failed")
 		} else if n > 0 {
 			m.Log.Debug().Int64("rows", n).Msg("pruned delivered events")
+		}
+		if _, err := m.db.ForgetClicksBefore(ctx, dayAgo); err != nil && ctx.Err() == nil {
+			m.Log.Warn().Err(err).Msg("pruning clicks failed")
 		}
 		select {
 		case <-ctx.Done():

@@ -150,4 +150,3 @@ func TestProcessCheck(t *testing.T) {
 		}
 	})
 }
-

@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+// Action IDs of incident card buttons; each button's value is the
+// incident ID.
+const (
+	actionAcknowledge = "incident.acknowledge"
+	actionResolve     = "incident.resolve"
+	actionEscalate    = "incident.escalate"
+	actionAddNote     = "incident.note"
+	actionOpenInPD    = "incident.open" // a link button; Slack still reports the click
+)
+
+// Activity kinds recorded for incident cards.
+const (
+	activityAcknowledged = "acknowledged"
+	activityResolved     = "resolved"
+	activityEscalated    = "escalated"
+	activityNote         = "note"
+	activityTriggered    = "triggered"
+)
+
+// cardView is everything an incident card shows.
+type cardView struct {
+	Incident   domain.Incident
+	Activities []storage.Activity
+	// SlackUsers maps PagerDuty user IDs to Slack user IDs, so that people
+	// are @mentioned by their Slack name when toban knows it.
+	SlackUsers map[string]string
+	Location   *time.Location
+	Now        time.Time
+	// Compact drops the details, for lists of many incidents.
+	Compact bool
+}
+
+var statusEmoji = map[domain.Status]string{
+	domain.StatusTriggered:    ":red_circle:",
+	domain.StatusAcknowledged: ":large_yellow_circle:",
+	domain.StatusResolved:     ":white_check_mark:",
+}
+
+// renderCard builds the incident card. Its buttons depend on the state:
+// triggered incidents can be acknowledged, open ones resolved, escalated
+// and annotated, resolved ones nothing.
+func renderCard(v cardView) Message {
+	inc := v.Incident
+	loc := v.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	title := fmt.Sprintf("%s [#%d] %s", statusEmoji[inc.Status], inc.Number, inc.Title)
+	fallback := fmt.Sprintf("[#%d] %s — %s, %s", inc.Number, inc.Title, inc.ServiceName, inc.Status)
+
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn("*"+escape(title)+"*"), nil, nil),
+	}
+	if !v.Compact {
+		fields := []*slack.TextBlockObject{
+			mrkdwn("*Service*\n" + escape(inc.ServiceName)),
+			mrkdwn("*Urgency*\n" + titleCase(inc.Urgency)),
+			mrkdwn("*Status*\n" + titleCase(string(inc.Status))),
+			mrkdwn("*Assigned to*\n" + v.assignees()),
+			mrkdwn("*Created*\n" + formatTime(v.Now.In(loc), inc.CreatedAt.In(loc))),
+		}
+		if inc.EscalationPolicyName != "" {
+			fields = append(fields, mrkdwn("*Escalation policy*\n"+escape(inc.EscalationPolicyName)))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
+	} else {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("%s · %s · %s · assigned to %s",
+			escape(inc.ServiceName), titleCase(inc.Urgency), titleCase(string(inc.Status)), v.assignees()))))
+	}
+	if lines := v.history(); len(lines) > 0 {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(lines, "\n"))))
+	}
+	if buttons := v.buttons(); len(buttons) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("incident/"+inc.ID, buttons...))
+	}
+	return Message{Text: fallback, Blocks: blocks}
+}
+
+func (v cardView) person(p domain.Person) string {
+	if id, ok := v.SlackUsers[p.ID]; ok && id != "" {
+		return "<@" + id + ">"
+	}
+	if p.Name != "" {
+		return escape(p.Name)
+	}
+	return "someone"
+}
+
+func (v cardView) assignees() string {
+	if len(v.Incident.Assignees) == 0 {
+		return "nobody"
+	}
+	names := make([]string, len(v.Incident.Assignees))
+	for i, p := range v.Incident.Assignees {
+		names[i] = v.person(p)
+	}
+	return strings.Join(names, ", ")
+}
+
+// history says who did what, oldest first: PagerDuty's acknowledgements
+// (whoever made them, in Slack or on a phone), toban's escalations, and
+// the resolution.
+func (v cardView) history() []string {
+	loc := v.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := v.Now.In(loc)
+	type line struct {
+		at   time.Time
+		text string
+	}
+	var lines []line
+	for _, a := range v.Incident.Acknowledgements {
+		lines = append(lines, line{a.At, fmt.Sprintf("Acknowledged by %s at %s", v.person(a.By), formatTime(now, a.At.In(loc)))})
+	}
+	for _, a := range v.Activities {
+		if a.Kind != activityEscalated {
+			continue
+		}
+		who := "someone"
+		if a.SlackUserID != "" {
+			who = "<@" + a.SlackUserID + ">"
+		}
+		lines = append(lines, line{a.At, fmt.Sprintf("Escalated to %s by %s at %s", escape(a.Detail), who, formatTime(now, a.At.In(loc)))})
+	}
+	if v.Incident.Status == domain.StatusResolved {
+		at := v.Incident.LastStatusChangeAt
+		lines = append(lines, line{at, fmt.Sprintf("Resolved by %s at %s", v.person(v.Incident.LastStatusChangeBy), formatTime(now, at.In(loc)))})
+	}
+	for i := 1; i < len(lines); i++ { // insertion sort: a handful of lines
+		for j := i; j > 0 && lines[j].at.Before(lines[j-1].at); j-- {
+			lines[j], lines[j-1] = lines[j-1], lines[j]
+		}
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.text
+	}
+	return out
+}
+
+func (v cardView) buttons() []slack.BlockElement {
+	inc := v.Incident
+	var b []slack.BlockElement
+	button := func(action, label string, style slack.Style) {
+		e := slack.NewButtonBlockElement(action, inc.ID, plain(label))
+		e.Style = style
+		b = append(b, e)
+	}
+	if inc.Status == domain.StatusTriggered {
+		button(actionAcknowledge, "Acknowledge", slack.StylePrimary)
+	}
+	if inc.Open() {
+		button(actionResolve, "Resolve", slack.StyleDefault)
+		button(actionEscalate, "Escalate", slack.StyleDefault)
+		button(actionAddNote, "Add note", slack.StyleDefault)
+	}
+	if inc.URL != "" && !v.Compact {
+		e := slack.NewButtonBlockElement(actionOpenInPD, inc.ID, plain("Open in PagerDuty"))
+		e.URL = inc.URL
+		b = append(b, e)
+	}
+	return b
+}
+
+// formatTime shows t briefly: the time alone when it is on now's day,
+// else with the date.
+func formatTime(now, t time.Time) string {
+	if t.IsZero() {
+		return "unknown time"
+	}
+	if now.Format("2006-01-02") == t.Format("2006-01-02") {
+		return t.Format("15:04")
+	}
+	if now.Year() == t.Year() {
+		return t.Format("Jan 2 15:04")
+	}
+	return t.Format("Jan 2 2006 15:04")
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// escape keeps text from PagerDuty from being read as Slack markup.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}

@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+// cardViewOf gathers what a card of inc shows: toban's activity and the
+// Slack users behind the PagerDuty users it names.
+func (a *App) cardViewOf(ctx context.Context, inc domain.Incident) cardView {
+	v := cardView{Incident: inc, Location: a.location(), Now: a.now().In(a.location()), SlackUsers: map[string]string{}}
+	if a.Store == nil {
+		return v
+	}
+	if acts, err := a.Store.Activities(ctx, inc.ID); err == nil {
+		v.Activities = acts
+	} else {
+		a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("activities unreadable; card shows less")
+	}
+	people := []domain.Person{inc.LastStatusChangeBy}
+	people = append(people, inc.Assignees...)
+	for _, ack := range inc.Acknowledgements {
+		people = append(people, ack.By)
+	}
+	for _, p := range people {
+		if p.ID == "" {
+			continue
+		}
+		if _, seen := v.SlackUsers[p.ID]; seen {
+			continue
+		}
+		id, err := a.Store.SlackUserFor(ctx, p.ID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			a.Log.Warn().Err(err).Msg("slack user lookup failed")
+		}
+		v.SlackUsers[p.ID] = id
+	}
+	return v
+}
+
+// showOnCards makes every card of inc show its current state. A click on a
+// channel message adopts that message as the channel's card; a click on an
+// ephemeral list replaces that entry through response_url. Failed updates
+// stay marked dirty in the database and are retried by RunCardSync, so the
+// card ends up true even if Slack was rate limiting.
+func (a *App) showOnCards(ctx context.Context, inc domain.Incident, place clickPlace) {
+	if place.MessageTS != "" && place.ChannelID != "" {
+		err := a.Store.SaveCard(ctx, storage.Card{IncidentID: inc.ID, ChannelID: place.ChannelID, TS: place.MessageTS})
+		if err != nil && !errors.Is(err, storage.ErrCardExists) {
+			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not recorded")
+		}
+	}
+	if err := a.Store.MarkCardDirty(ctx, inc.ID); err != nil {
+		a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not marked for update")
+	}
+	a.renderCards(ctx, inc)
+	if place.MessageTS == "" && place.ResponseURL != "" {
+		view := a.cardViewOf(ctx, inc)
+		view.Compact = true
+		msg := renderCard(view)
+		msg.ReplaceOriginal = true
+		if err := a.Slack.Respond(ctx, place.ResponseURL, msg); err != nil {
+			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("ephemeral card not replaced")
+		}
+	}
+}
+
+// renderCards updates every dirty card of inc. The caller holds inc's
+// lock and read inc after the change that dirtied the cards, so the state
+// shown is at least as new as the versions recorded.
+func (a *App) renderCards(ctx context.Context, inc domain.Incident) {
+	cards, err := a.Store.CardsForIncident(ctx, inc.ID)
+	if err != nil {
+		a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("cards unreadable")
+		return
+	}
+	a.renderCardsAt(ctx, inc, cards)
+}
+
+func (a *App) renderCardsAt(ctx context.Context, inc domain.Incident, cards []storage.Card) {
+	var msg *Message
+	for _, c := range cards {
+		if !c.Dirty() {
+			continue
+		}
+		if msg == nil {
+			m := renderCard(a.cardViewOf(ctx, inc))
+			msg = &m
+		}
+		err := a.Slack.UpdateMessage(ctx, c.ChannelID, c.TS, *msg)
+		if errors.Is(err, domain.ErrNotFound) {
+			// The message or toban's access to the channel is gone for
+			// good; retrying would only block the queue.
+			a.Log.Warn().Err(err).Str("incident", inc.ID).Str("channel", c.ChannelID).Msg("card gone; forgetting it")
+			if err := a.Store.DeleteCard(ctx, c.IncidentID, c.ChannelID); err != nil && !errors.Is(err, domain.ErrNotFound) {
+				a.Log.Warn().Err(err).Msg("card not forgotten")
+			}
+			continue
+		}
+		if err != nil {
+			a.Log.Warn().Err(err).Str("incident", inc.ID).Str("channel", c.ChannelID).Msg("card update failed; will retry")
+			continue
+		}
+		if err := a.Store.MarkCardRendered(ctx, c.IncidentID, c.ChannelID, c.Version); err != nil {
+			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card rendered but not recorded")
+		}
+	}
+}
+
+// replyOnCards posts msg in the thread of every card of the incident.
+func (a *App) replyOnCards(ctx context.Context, incidentID string, msg Message) {
+	cards, err := a.Store.CardsForIncident(ctx, incidentID)
+	if err != nil {
+		a.Log.Warn().Err(err).Str("incident", incidentID).Msg("cards unreadable; no thread reply")
+		return
+	}
+	for _, c := range cards {
+		reply := msg
+		reply.ThreadTS = c.TS
+		if _, err := a.Slack.PostMessage(ctx, c.ChannelID, reply); err != nil {
+			a.Log.Warn().Err(err).Str("incident", incidentID).Str("channel", c.ChannelID).Msg("thread reply failed")
+		}
+	}
+}
+
+// RunCardSync retries card updates that failed (Slack rate limits, network
+// errors, a restart in between) until ctx ends.
+func (a *App) RunCardSync(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.SyncDirtyCards(ctx)
+		}
+	}
+}
+
+// SyncDirtyCards re-renders cards whose last update did not reach Slack.
+func (a *App) SyncDirtyCards(ctx context.Context) {
+	if a.PagerDuty == nil || a.Store == nil {
+		return
+	}
+	cards, err := a.Store.DirtyCards(ctx, 50)
+	if err != nil {
+		a.Log.Warn().Err(err).Msg("dirty cards unreadable")
+		return
+	}
+	done := map[string]bool{}
+	for _, c := range cards {
+		if done[c.IncidentID] {
+			continue
+		}
+		done[c.IncidentID] = true
+		a.syncIncidentCards(ctx, c.IncidentID)
+	}
+}
+
+// syncIncidentCards reads the card versions first and the incident second,
+// under the incident's lock, so what is shown is never older than what is
+// recorded as shown.
+func (a *App) syncIncidentCards(ctx context.Context, incidentID string) {
+	unlock := a.incidentLocks.Lock(incidentID)
+	defer unlock()
+	cards, err := a.Store.CardsForIncident(ctx, incidentID)
+	if err != nil {
+		a.Log.Warn().Err(err).Str("incident", incidentID).Msg("cards unreadable")
+		return
+	}
+	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	if err != nil {
+		a.Log.Warn().Err(err).Str("incident", incidentID).Msg("incident unreadable; card sync later")
+		return
+	}
+	a.renderCardsAt(ctx, inc, cards)
+}

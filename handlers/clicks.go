@@ -1,0 +1,152 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+// clickPlace says where a click happened, so that answers go back there.
+type clickPlace struct {
+	UserID      string
+	ChannelID   string
+	MessageTS   string // "" when the card was ephemeral
+	ResponseURL string
+}
+
+func placeOf(cb slack.InteractionCallback) clickPlace {
+	p := clickPlace{UserID: cb.User.ID, ChannelID: cb.Channel.ID, ResponseURL: cb.ResponseURL}
+	if p.ChannelID == "" {
+		p.ChannelID = cb.Container.ChannelID
+	}
+	if !cb.Container.IsEphemeral {
+		p.MessageTS = cb.Container.MessageTs
+	}
+	return p
+}
+
+// incidentClick routes a click on an incident card button.
+func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+	if act.ActionID == actionOpenInPD {
+		return Response{} // Slack opened the link in the browser
+	}
+	place := placeOf(cb)
+	if a.PagerDuty == nil {
+		return a.respondLater(place.ResponseURL, Message{Text: notConfigured})
+	}
+	incidentID := act.Value
+	// action_ts is unique per click: a redelivered envelope repeats it, a
+	// second click does not.
+	clickKey := fmt.Sprintf("click:%s:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID, incidentID)
+	return Response{Then: func(ctx context.Context) error {
+		first, err := a.Store.FirstClick(ctx, clickKey)
+		if err != nil || !first {
+			return err
+		}
+		switch act.ActionID {
+		case actionAcknowledge:
+			return a.changeStatus(ctx, place, incidentID, domain.StatusAcknowledged)
+		case actionResolve:
+			return a.changeStatus(ctx, place, incidentID, domain.StatusResolved)
+		case actionEscalate:
+			return a.openEscalate(ctx, cb.TriggerID, place, incidentID)
+		case actionAddNote:
+			return a.openNote(ctx, cb.TriggerID, place, incidentID)
+		}
+		return nil
+	}}
+}
+
+// changeStatus acknowledges or resolves an incident as the clicker. The
+// incident is re-read under a per-incident lock first, so stale and
+// simultaneous clicks make no second write.
+func (a *App) changeStatus(ctx context.Context, place clickPlace, incidentID string, to domain.Status) error {
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *errNotLinked
+	if errors.As(err, &notLinked) {
+		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+	}
+	if err != nil {
+		return err
+	}
+	unlock := a.incidentLocks.Lock(incidentID)
+	defer unlock()
+
+	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	if err != nil {
+		return fmt.Errorf("read incident %s: %w", incidentID, err)
+	}
+	if msg := a.alreadyDone(ctx, inc, to); msg != "" {
+		a.showOnCards(ctx, inc, place)
+		return a.tellClicker(ctx, place, Message{Text: msg})
+	}
+	if to == domain.StatusAcknowledged {
+		inc, err = a.PagerDuty.Acknowledge(ctx, incidentID, actor)
+	} else {
+		inc, err = a.PagerDuty.Resolve(ctx, incidentID, actor)
+	}
+	if errors.Is(err, domain.ErrInvalid) {
+		// Someone got there between our read and our write (on a phone,
+		// say): PagerDuty refuses, and the fresh state says who.
+		if fresh, rerr := a.PagerDuty.Incident(ctx, incidentID); rerr == nil {
+			if msg := a.alreadyDone(ctx, fresh, to); msg != "" {
+				a.showOnCards(ctx, fresh, place)
+				return a.tellClicker(ctx, place, Message{Text: msg})
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s incident %s: %w", verb(to), incidentID, err)
+	}
+	kind := activityAcknowledged
+	if to == domain.StatusResolved {
+		kind = activityResolved
+	}
+	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: inc.ID, Kind: kind, SlackUserID: place.UserID, PDUserID: actor.ID, At: a.now()}); err != nil {
+		a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("activity not recorded")
+	}
+	a.showOnCards(ctx, inc, place)
+	return nil
+}
+
+func verb(to domain.Status) string {
+	if to == domain.StatusResolved {
+		return "resolve"
+	}
+	return "acknowledge"
+}
+
+// alreadyDone says, for a click that would change nothing, who already did
+// it; "" when the change is still to be made.
+func (a *App) alreadyDone(ctx context.Context, inc domain.Incident, to domain.Status) string {
+	view := a.cardViewOf(ctx, inc)
+	switch {
+	case inc.Status == domain.StatusResolved:
+		return fmt.Sprintf(":information_source: #%d was already resolved by %s at %s. Nothing to do.",
+			inc.Number, view.person(inc.LastStatusChangeBy), formatTime(view.Now, inc.LastStatusChangeAt.In(view.Location)))
+	case to == domain.StatusAcknowledged && inc.Status == domain.StatusAcknowledged:
+		by, at := inc.LastStatusChangeBy, inc.LastStatusChangeAt
+		if n := len(inc.Acknowledgements); n > 0 {
+			by, at = inc.Acknowledgements[n-1].By, inc.Acknowledgements[n-1].At
+		}
+		return fmt.Sprintf(":information_source: #%d was already acknowledged by %s at %s.",
+			inc.Number, view.person(by), formatTime(view.Now, at.In(view.Location)))
+	}
+	return ""
+}
+
+// tellClicker shows msg to the person who clicked, and only to them.
+func (a *App) tellClicker(ctx context.Context, place clickPlace, msg Message) error {
+	if place.ResponseURL != "" {
+		return a.Slack.Respond(ctx, place.ResponseURL, msg)
+	}
+	if place.ChannelID != "" {
+		return a.Slack.PostEphemeral(ctx, place.ChannelID, place.UserID, msg)
+	}
+	_, err := a.Slack.PostMessage(ctx, place.UserID, msg)
+	return err
+}

@@ -1,0 +1,219 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+)
+
+// Bulk actions offered under /toban incidents. Their value is the
+// comma-separated incident IDs the confirmation listed; each is re-read
+// before acting.
+const (
+	actionAckAllMine     = "incidents.ack_mine"
+	actionResolveAllMine = "incidents.resolve_mine"
+)
+
+// maxListed bounds the cards in one answer (Slack allows 50 blocks).
+const maxListed = 10
+
+// incidentsCommand answers /toban incidents [mine|all|<service>].
+func (a *App) incidentsCommand(args []string, userID, responseURL string) Response {
+	if a.PagerDuty == nil {
+		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+	}
+	scope := strings.TrimSpace(strings.Join(args, " "))
+	return Response{Then: func(ctx context.Context) error {
+		msg, err := a.listIncidents(ctx, userID, scope)
+		if err != nil {
+			return err
+		}
+		return a.Slack.Respond(ctx, responseURL, msg)
+	}}
+}
+
+func (a *App) listIncidents(ctx context.Context, userID, scope string) (Message, error) {
+	var filter domain.IncidentFilter
+	heading := "Open incidents"
+	actor, actorErr := a.actingAs(ctx, userID)
+	var notLinked *errNotLinked
+	if actorErr != nil && !errors.As(actorErr, &notLinked) {
+		return Message{}, actorErr
+	}
+	switch strings.ToLower(scope) {
+	case "", "all":
+	case "mine":
+		if notLinked != nil {
+			return notLinkedMessage(notLinked), nil
+		}
+		filter.UserIDs = []string{actor.ID}
+		heading = "Open incidents assigned to you"
+	default:
+		all, err := a.allServices(ctx)
+		if err != nil {
+			return Message{}, err
+		}
+		for _, s := range matchServices(all, scope) {
+			filter.ServiceIDs = append(filter.ServiceIDs, s.ID)
+		}
+		if len(filter.ServiceIDs) == 0 {
+			return Message{Text: fmt.Sprintf(":mag: No PagerDuty service matches %q. Try `/toban incidents all`.", scope)}, nil
+		}
+		heading = fmt.Sprintf("Open incidents on services matching %q", scope)
+	}
+	list, err := a.PagerDuty.OpenIncidents(ctx, filter)
+	if err != nil {
+		return Message{}, fmt.Errorf("list incidents: %w", err)
+	}
+	if len(list) == 0 {
+		return Message{Text: ":sunny: " + heading + ": none."}, nil
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].CreatedAt.After(list[j].CreatedAt) })
+
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(fmt.Sprintf("%s: %d", heading, len(list))))}
+	for i, inc := range list {
+		if i == maxListed {
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more. Narrow it down: `/toban incidents <service>`.", len(list)-maxListed))))
+			break
+		}
+		view := a.cardViewOf(ctx, inc)
+		view.Compact = true
+		blocks = append(blocks, renderCard(view).Blocks...)
+		blocks = append(blocks, slack.NewDividerBlock())
+	}
+	if notLinked == nil {
+		if bulk := bulkButtons(list, actor); bulk != nil {
+			blocks = append(blocks, bulk)
+		}
+	}
+	return Message{Text: fmt.Sprintf("%s: %d", heading, len(list)), Blocks: blocks}, nil
+}
+
+// bulkButtons offers the two bulk actions, each behind a confirmation that
+// lists exactly what will change.
+func bulkButtons(list []domain.Incident, me domain.Person) slack.Block {
+	var toAck, toResolve []domain.Incident
+	for _, inc := range list {
+		switch {
+		case inc.Status == domain.StatusTriggered && assignedTo(inc, me.ID):
+			toAck = append(toAck, inc)
+		case inc.Status == domain.StatusAcknowledged && acknowledgedBy(inc, me.ID):
+			toResolve = append(toResolve, inc)
+		}
+	}
+	var buttons []slack.BlockElement
+	add := func(action, label, verb string, incs []domain.Incident) {
+		if len(incs) == 0 {
+			return
+		}
+		ids := make([]string, len(incs))
+		lines := make([]string, len(incs))
+		for i, inc := range incs {
+			ids[i] = inc.ID
+			lines[i] = fmt.Sprintf("• #%d %s", inc.Number, inc.Title)
+		}
+		b := slack.NewButtonBlockElement(action, strings.Join(ids, ","), plain(fmt.Sprintf("%s (%d)", label, len(incs))))
+		b.Confirm = slack.NewConfirmationBlockObject(plain(label+"?"),
+			plain(truncate(fmt.Sprintf("This will %s, as you:\n%s", verb, strings.Join(lines, "\n")), 300)),
+			plain("Yes, "+verb), plain("Cancel"))
+		buttons = append(buttons, b)
+	}
+	add(actionAckAllMine, "Acknowledge all mine", "acknowledge these", toAck)
+	add(actionResolveAllMine, "Resolve all acknowledged by me", "resolve these", toResolve)
+	if len(buttons) == 0 {
+		return nil
+	}
+	return slack.NewActionBlock("incidents/bulk", buttons...)
+}
+
+func assignedTo(inc domain.Incident, userID string) bool {
+	for _, p := range inc.Assignees {
+		if p.ID == userID {
+			return true
+		}
+	}
+	return false
+}
+
+func acknowledgedBy(inc domain.Incident, userID string) bool {
+	for _, a := range inc.Acknowledgements {
+		if a.By.ID == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// bulkClick acts on every listed incident still in the state the
+// confirmation promised, and reports what it did and skipped.
+func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+	place := placeOf(cb)
+	if a.PagerDuty == nil {
+		return a.respondLater(place.ResponseURL, Message{Text: notConfigured})
+	}
+	ids := strings.Split(act.Value, ",")
+	clickKey := fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)
+	return Response{Then: func(ctx context.Context) error {
+		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
+			return err
+		}
+		actor, err := a.actingAs(ctx, place.UserID)
+		var notLinked *errNotLinked
+		if errors.As(err, &notLinked) {
+			return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+		}
+		if err != nil {
+			return err
+		}
+		var done, skipped []string
+		for _, id := range ids {
+			line, acted, err := a.bulkOne(ctx, act.ActionID, strings.TrimSpace(id), actor, place)
+			if err != nil {
+				skipped = append(skipped, fmt.Sprintf("%s (%s)", id, UserMessage(err)))
+				continue
+			}
+			if acted {
+				done = append(done, line)
+			} else {
+				skipped = append(skipped, line)
+			}
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, ":white_check_mark: Done: %d.", len(done))
+		if len(done) > 0 {
+			b.WriteString(" " + strings.Join(done, ", "))
+		}
+		if len(skipped) > 0 {
+			fmt.Fprintf(&b, "\nSkipped %d, changed since the list was made: %s", len(skipped), strings.Join(skipped, "; "))
+		}
+		return a.tellClicker(ctx, clickPlace{UserID: place.UserID, ChannelID: place.ChannelID, ResponseURL: place.ResponseURL}, Message{Text: b.String()})
+	}}
+}
+
+func (a *App) bulkOne(ctx context.Context, action, id string, actor domain.Person, place clickPlace) (string, bool, error) {
+	unlock := a.incidentLocks.Lock(id)
+	defer unlock()
+	inc, err := a.PagerDuty.Incident(ctx, id)
+	if err != nil {
+		return "", false, err
+	}
+	label := fmt.Sprintf("#%d", inc.Number)
+	switch {
+	case action == actionAckAllMine && inc.Status == domain.StatusTriggered && assignedTo(inc, actor.ID):
+		inc, err = a.PagerDuty.Acknowledge(ctx, id, actor)
+	case action == actionResolveAllMine && inc.Status == domain.StatusAcknowledged && acknowledgedBy(inc, actor.ID):
+		inc, err = a.PagerDuty.Resolve(ctx, id, actor)
+	default:
+		return fmt.Sprintf("%s (now %s)", label, inc.Status), false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	a.showOnCards(ctx, inc, clickPlace{UserID: place.UserID})
+	return label, true, nil
+}

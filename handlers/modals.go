@@ -1,0 +1,256 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+// Callback IDs of toban's modals.
+const (
+	viewEscalate = "incident.escalate"
+	viewNote     = "incident.note"
+	viewTrigger  = "incident.trigger"
+)
+
+// maxNoteLength is PagerDuty's limit on a note's content.
+const maxNoteLength = 25000
+
+// modalState travels in a modal's private_metadata.
+type modalState struct {
+	IncidentID string `json:"i,omitempty"`
+	ChannelID  string `json:"c,omitempty"`
+	MessageTS  string `json:"t,omitempty"`
+}
+
+func (m modalState) encode() string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func decodeModalState(s string) (modalState, error) {
+	var m modalState
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return m, domain.Invalid("This form is from an older toban. Close it and click the button again.")
+	}
+	return m, nil
+}
+
+func modal(callbackID, title, submit string, state modalState, blocks ...slack.Block) slack.ModalViewRequest {
+	v := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      callbackID,
+		Title:           plain(title),
+		Close:           plain("Cancel"),
+		PrivateMetadata: state.encode(),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+	if submit != "" {
+		v.Submit = plain(submit)
+	}
+	return v
+}
+
+// openEscalate opens the escalation modal at once (trigger IDs expire in
+// 3 s), then fills in the policy's levels when PagerDuty answers.
+func (a *App) openEscalate(ctx context.Context, triggerID string, place clickPlace, incidentID string) error {
+	state := modalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
+	viewID, err := a.Slack.OpenView(ctx, triggerID, modal(viewEscalate, "Escalate", "", state,
+		slack.NewSectionBlock(mrkdwn(":hourglass_flowing_sand: Reading the escalation policy…"), nil, nil)))
+	if err != nil {
+		return fmt.Errorf("open escalate modal: %w", err)
+	}
+	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	if err != nil {
+		return fmt.Errorf("read incident %s: %w", incidentID, err)
+	}
+	if !inc.Open() {
+		return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "", state,
+			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("#%d is already resolved; there is nobody to escalate to.", inc.Number)), nil, nil)))
+	}
+	policy, err := a.PagerDuty.EscalationPolicy(ctx, inc.EscalationPolicyID)
+	if err != nil {
+		return fmt.Errorf("read escalation policy of %s: %w", incidentID, err)
+	}
+	current, err := a.PagerDuty.CurrentLevel(ctx, inc)
+	if err != nil {
+		current = 1
+	}
+	var options []*slack.OptionBlockObject
+	var initial *slack.OptionBlockObject
+	for _, l := range policy.Levels {
+		label := fmt.Sprintf("Level %d — %s", l.Level, strings.Join(l.Targets, ", "))
+		if l.Level == current {
+			label += " (now)"
+		}
+		o := slack.NewOptionBlockObject(strconv.Itoa(l.Level), plain(truncate(label, 75)), nil)
+		options = append(options, o)
+		if l.Level == current+1 || (initial == nil && l.Level == len(policy.Levels)) {
+			initial = o
+		}
+	}
+	if len(options) == 0 {
+		return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "", state,
+			slack.NewSectionBlock(mrkdwn("This incident's escalation policy has no levels."), nil, nil)))
+	}
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a level"), "level", options...)
+	sel.InitialOption = initial
+	return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "Escalate", state,
+		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*[#%d] %s*\nEscalation policy *%s*, now at level %d.", inc.Number, escape(inc.Title), escape(policy.Name), current)), nil, nil),
+		slack.NewInputBlock("level", plain("Escalate to"), nil, sel),
+	))
+}
+
+// openNote opens the Add note modal.
+func (a *App) openNote(ctx context.Context, triggerID string, place clickPlace, incidentID string) error {
+	state := modalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
+	input := slack.NewPlainTextInputBlockElement(plain("What did you find or do?"), "text")
+	input.Multiline = true
+	input.MaxLength = maxNoteLength
+	_, err := a.Slack.OpenView(ctx, triggerID, modal(viewNote, "Add note", "Add note", state,
+		slack.NewInputBlock("note", plain("Note"), plain("Saved in PagerDuty as you, and posted in the card's thread."), input)))
+	if err != nil {
+		return fmt.Errorf("open note modal: %w", err)
+	}
+	return nil
+}
+
+// submission handles a modal's Submit. Field errors are answered in the
+// ack (response_action: errors) and nothing is saved.
+func (a *App) submission(cb slack.InteractionCallback) Response {
+	state, err := decodeModalState(cb.View.PrivateMetadata)
+	if err != nil {
+		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): UserMessage(err)})}
+	}
+	if a.PagerDuty == nil {
+		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): notConfigured})}
+	}
+	values := cb.View.State.Values
+	place := clickPlace{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
+	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			// One modal is submitted once, even if the envelope comes twice.
+			if first, err := a.Store.FirstClick(ctx, "view:"+cb.View.ID); err != nil || !first {
+				return err
+			}
+			return then(ctx)
+		}
+	}
+	switch cb.View.CallbackID {
+	case viewNote:
+		text := strings.TrimSpace(values["note"]["text"].Value)
+		switch {
+		case text == "":
+			return Response{Ack: viewErrors(map[string]string{"note": "Write the note first."})}
+		case utf8.RuneCountInString(text) > maxNoteLength:
+			return Response{Ack: viewErrors(map[string]string{"note": fmt.Sprintf("A note can be at most %d characters.", maxNoteLength)})}
+		}
+		return Response{Then: once(func(ctx context.Context) error { return a.addNote(ctx, place, state.IncidentID, text) })}
+	case viewEscalate:
+		level, err := strconv.Atoi(values["level"]["level"].SelectedOption.Value)
+		if err != nil || level < 1 {
+			return Response{Ack: viewErrors(map[string]string{"level": "Choose a level."})}
+		}
+		return Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
+	case viewTrigger:
+		in, errs := triggerInput(values)
+		if len(errs) > 0 {
+			return Response{Ack: viewErrors(errs)}
+		}
+		in.IncidentKey = "toban-" + cb.View.ID // a double submit opens one incident
+		return Response{Then: once(func(ctx context.Context) error { return a.trigger(ctx, place, in) })}
+	}
+	a.Log.Debug().Str("callback_id", cb.View.CallbackID).Msg("unknown modal submitted")
+	return Response{}
+}
+
+func viewErrors(errs map[string]string) *slack.ViewSubmissionResponse {
+	return slack.NewErrorsViewSubmissionResponse(errs)
+}
+
+func firstBlockID(v slack.View) string {
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok {
+			return in.BlockID
+		}
+	}
+	return ""
+}
+
+func (a *App) addNote(ctx context.Context, place clickPlace, incidentID, text string) error {
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *errNotLinked
+	if errors.As(err, &notLinked) {
+		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := a.PagerDuty.AddNote(ctx, incidentID, actor, text); err != nil {
+		return fmt.Errorf("add note to %s: %w", incidentID, err)
+	}
+	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: incidentID, Kind: activityNote, SlackUserID: place.UserID, PDUserID: actor.ID, At: a.now()}); err != nil {
+		a.Log.Warn().Err(err).Msg("activity not recorded")
+	}
+	a.adoptCard(ctx, incidentID, place)
+	a.replyOnCards(ctx, incidentID, Message{Text: fmt.Sprintf(":memo: Note by <@%s>:\n%s", place.UserID, quote(text))})
+	return nil
+}
+
+func (a *App) escalate(ctx context.Context, place clickPlace, incidentID string, level int) error {
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *errNotLinked
+	if errors.As(err, &notLinked) {
+		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+	}
+	if err != nil {
+		return err
+	}
+	unlock := a.incidentLocks.Lock(incidentID)
+	defer unlock()
+	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	if err != nil {
+		return fmt.Errorf("read incident %s: %w", incidentID, err)
+	}
+	if !inc.Open() {
+		a.showOnCards(ctx, inc, place)
+		return a.tellClicker(ctx, place, Message{Text: a.alreadyDone(ctx, inc, domain.StatusResolved)})
+	}
+	inc, err = a.PagerDuty.Escalate(ctx, incidentID, level, actor)
+	if err != nil {
+		return fmt.Errorf("escalate %s to level %d: %w", incidentID, level, err)
+	}
+	detail := fmt.Sprintf("level %d", level)
+	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: incidentID, Kind: activityEscalated, SlackUserID: place.UserID, PDUserID: actor.ID, Detail: detail, At: a.now()}); err != nil {
+		a.Log.Warn().Err(err).Msg("activity not recorded")
+	}
+	a.adoptCard(ctx, incidentID, place)
+	assignees := cardView{Incident: inc}.assignees()
+	a.replyOnCards(ctx, incidentID, Message{Text: fmt.Sprintf(":arrow_double_up: <@%s> escalated #%d to %s (%s).", place.UserID, inc.Number, detail, assignees)})
+	a.showOnCards(ctx, inc, place)
+	return nil
+}
+
+// adoptCard records the channel message a modal was opened from as the
+// incident's card in that channel, so thread replies land under it.
+func (a *App) adoptCard(ctx context.Context, incidentID string, place clickPlace) {
+	if place.MessageTS == "" || place.ChannelID == "" {
+		return
+	}
+	err := a.Store.SaveCard(ctx, storage.Card{IncidentID: incidentID, ChannelID: place.ChannelID, TS: place.MessageTS})
+	if err != nil && !errors.Is(err, storage.ErrCardExists) {
+		a.Log.Warn().Err(err).Msg("card not recorded")
+	}
+}
+
+func quote(text string) string {
+	return "> " + strings.ReplaceAll(escape(text), "\n", "\n> ")
+}

@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+// Incidents is the part of PagerDuty's incident API that handlers call.
+// Writes act as the given person (PagerDuty's From header).
+type Incidents interface {
+	Incident(ctx context.Context, id string) (domain.Incident, error)
+	OpenIncidents(ctx context.Context, f domain.IncidentFilter) ([]domain.Incident, error)
+	Acknowledge(ctx context.Context, id string, as domain.Person) (domain.Incident, error)
+	Resolve(ctx context.Context, id string, as domain.Person) (domain.Incident, error)
+	Escalate(ctx context.Context, id string, level int, as domain.Person) (domain.Incident, error)
+	AddNote(ctx context.Context, id string, as domain.Person, content string) (domain.Note, error)
+	CreateIncident(ctx context.Context, in domain.NewIncident, as domain.Person) (domain.Incident, error)
+}
+
+// Directory is the part of PagerDuty's directory that handlers read.
+type Directory interface {
+	OnCalls
+	EscalationPolicy(ctx context.Context, id string) (domain.EscalationPolicy, error)
+	CurrentLevel(ctx context.Context, inc domain.Incident) (int, error)
+	Services(ctx context.Context, query string, limit int) ([]domain.Service, error)
+	UserByEmail(ctx context.Context, email string) (domain.Person, error)
+}
+
+// PagerDuty is everything handlers need from PagerDuty.
+type PagerDuty interface {
+	Incidents
+	Directory
+}
+
+// slackWriter is the part of Slack's Web API that posts and updates
+// messages and opens modals; Slack embeds it.
+type slackWriter interface {
+	PostMessage(ctx context.Context, channel string, msg Message) (ts string, err error)
+	// UpdateMessage fails with domain.ErrNotFound when the message, or
+	// toban's access to its channel, is gone for good.
+	UpdateMessage(ctx context.Context, channel, ts string, msg Message) error
+	PostEphemeral(ctx context.Context, channel, user string, msg Message) error
+	OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (viewID string, err error)
+	UpdateView(ctx context.Context, viewID string, view slack.ModalViewRequest) error
+	// UserEmail returns the email of a Slack user's profile ("" if hidden).
+	UserEmail(ctx context.Context, userID string) (string, error)
+}
+
+// Store is toban's database as handlers use it.
+type Store interface {
+	SaveCard(ctx context.Context, c storage.Card) error
+	CardIn(ctx context.Context, incidentID, channelID string) (storage.Card, error)
+	CardsForIncident(ctx context.Context, incidentID string) ([]storage.Card, error)
+	MarkCardDirty(ctx context.Context, incidentID string) error
+	DirtyCards(ctx context.Context, limit int) ([]storage.Card, error)
+	MarkCardRendered(ctx context.Context, incidentID, channelID string, version int64) error
+	DeleteCard(ctx context.Context, incidentID, channelID string) error
+	RecordActivity(ctx context.Context, a storage.Activity) error
+	Activities(ctx context.Context, incidentID string) ([]storage.Activity, error)
+	SaveUserLink(ctx context.Context, l storage.UserLink) error
+	UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (storage.UserLink, error)
+	SlackUserFor(ctx context.Context, pdUserID string) (string, error)
+	FirstClick(ctx context.Context, key string) (bool, error)
+}

@@ -1,0 +1,255 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tobanbot/toban/domain"
+)
+
+// ErrCardExists means the incident already has a card in that channel;
+// SaveCard kept the first one, which CardIn returns.
+var ErrCardExists = errors.New("card exists")
+
+// Card links a PagerDuty incident to the Slack message that shows it in one
+// channel. An incident has at most one card per channel.
+//
+// Version and Rendered make "this message must be updated" durable: every
+// change to the incident bumps Version (MarkCardDirty), and a successful
+// chat.update records the version it showed (MarkCardRendered). While
+// Version > Rendered the card is stale and DirtyCards lists it, even after
+// a failed call or a restart.
+type Card struct {
+	IncidentID string
+	ChannelID  string
+	TS         string
+	// ThreadTS is empty for a top-level card.
+	ThreadTS string
+	// Version is bumped on every MarkCardDirty.
+	Version int64
+	// Rendered is the Version last successfully shown in Slack.
+	Rendered int64
+	// DirtySince is when the card went stale; zero while it is up to date.
+	DirtySince time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Dirty reports whether Slack shows an older version than the newest.
+func (c Card) Dirty() bool { return c.Version > c.Rendered }
+
+const cardColumns = `incident_id, channel_id, ts, thread_ts, version, rendered, dirty_since, created_at, updated_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanCard(r rowScanner) (Card, error) {
+	var c Card
+	var dirty sql.NullInt64
+	var created, updated int64
+	if err := r.Scan(&c.IncidentID, &c.ChannelID, &c.TS, &c.ThreadTS, &c.Version, &c.Rendered, &dirty, &created, &updated); err != nil {
+		return Card{}, err
+	}
+	if dirty.Valid {
+		c.DirtySince = fromMillis(dirty.Int64)
+	}
+	c.CreatedAt, c.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return c, nil
+}
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// SaveCard records a newly posted card. CreatedAt, UpdatedAt and DirtySince
+// are set from the database clock. Zero Version and Rendered mean the message
+// is up to date; a Version above Rendered saves it stale, so that the retry
+// loop renders it once more.
+//
+// If the incident already has a card in the channel, the first one is kept
+// and SaveCard returns an error wrapping ErrCardExists: the caller should
+// delete or abandon the message it just posted and use CardIn instead.
+func (db *DB) SaveCard(ctx context.Context, c Card) error {
+	id := c.IncidentID + " in " + c.ChannelID
+	switch {
+	case c.IncidentID == "" || c.ChannelID == "" || c.TS == "":
+		return fmt.Errorf("save card %s: %w", id, domain.Invalid("a card needs an incident, a channel and a message ts"))
+	case c.Rendered < 0 || c.Rendered > c.Version:
+		return fmt.Errorf("save card %s: %w", id, domain.Invalid("rendered version %d is not between 0 and version %d", c.Rendered, c.Version))
+	}
+	now := db.now().UnixMilli()
+	var dirty sql.NullInt64
+	if c.Dirty() {
+		dirty = sql.NullInt64{Int64: now, Valid: true}
+	}
+	res, err := db.sql.ExecContext(ctx,
+		`INSERT INTO incident_cards (`+cardColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (incident_id, channel_id) DO NOTHING`,
+		c.IncidentID, c.ChannelID, c.TS, c.ThreadTS, c.Version, c.Rendered, dirty, now, now)
+	if err != nil {
+		return fmt.Errorf("save card %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("save card %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("save card %s: %w", id, ErrCardExists)
+	}
+	return nil
+}
+
+// CardIn returns the incident's card in the channel.
+func (db *DB) CardIn(ctx context.Context, incidentID, channelID string) (Card, error) {
+	c, err := scanCard(db.sql.QueryRowContext(ctx,
+		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = ? AND channel_id = ?`,
+		incidentID, channelID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return Card{}, fmt.Errorf("card %s in %s: %w", incidentID, channelID, err)
+	}
+	return c, nil
+}
+
+// CardByMessage returns the card shown by the message ts in the channel,
+// for example the one whose button was clicked.
+func (db *DB) CardByMessage(ctx context.Context, channelID, ts string) (Card, error) {
+	c, err := scanCard(db.sql.QueryRowContext(ctx,
+		`SELECT `+cardColumns+` FROM incident_cards WHERE channel_id = ? AND ts = ?`,
+		channelID, ts))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return Card{}, fmt.Errorf("card for message %s in %s: %w", ts, channelID, err)
+	}
+	return c, nil
+}
+
+// CardsForIncident returns the incident's cards, oldest first; none is not
+// an error.
+func (db *DB) CardsForIncident(ctx context.Context, incidentID string) ([]Card, error) {
+	cards, err := db.queryCards(ctx,
+		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = ? ORDER BY created_at, channel_id`,
+		incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("cards for incident %s: %w", incidentID, err)
+	}
+	return cards, nil
+}
+
+// DirtyCards returns up to limit stale cards (Version > Rendered), the one
+// stale longest first; limit <= 0 means all. Ties are broken by UpdatedAt.
+func (db *DB) DirtyCards(ctx context.Context, limit int) ([]Card, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	cards, err := db.queryCards(ctx,
+		`SELECT `+cardColumns+` FROM incident_cards WHERE version > rendered
+		 ORDER BY dirty_since, updated_at, incident_id, channel_id LIMIT ?`,
+		limit)
+	if err != nil {
+		return nil, fmt.Errorf("dirty cards: %w", err)
+	}
+	return cards, nil
+}
+
+func (db *DB) queryCards(ctx context.Context, query string, args ...any) ([]Card, error) {
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cards []Card
+	for rows.Next() {
+		c, err := scanCard(rows)
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, c)
+	}
+	return cards, rows.Err()
+}
+
+// MarkCardDirty records that every card of the incident must be re-rendered,
+// by bumping each one's Version. An incident without cards is not an error.
+//
+// Call it before reading the incident to render it: a render of the state
+// read after the bump, recorded with MarkCardRendered(version read), then
+// never hides a later change.
+func (db *DB) MarkCardDirty(ctx context.Context, incidentID string) error {
+	now := db.now().UnixMilli()
+	_, err := db.sql.ExecContext(ctx,
+		`UPDATE incident_cards SET
+		   version = version + 1,
+		   updated_at = ?,
+		   dirty_since = CASE WHEN version > rendered AND dirty_since IS NOT NULL THEN dirty_since ELSE ? END
+		 WHERE incident_id = ?`,
+		now, now, incidentID)
+	if err != nil {
+		return fmt.Errorf("mark cards of %s dirty: %w", incidentID, err)
+	}
+	return nil
+}
+
+// MarkCardRendered records that Slack now shows version of the card: Rendered
+// becomes max(Rendered, version), so a late report of an older render never
+// undoes a newer one, and the card stays dirty if MarkCardDirty ran since
+// version was read. A version above the card's Version is refused with an
+// error wrapping domain.ErrInvalid (the card was probably deleted and saved
+// again meanwhile).
+func (db *DB) MarkCardRendered(ctx context.Context, incidentID, channelID string, version int64) error {
+	id := incidentID + " in " + channelID
+	if version < 0 {
+		return fmt.Errorf("mark card %s rendered: %w", id, domain.Invalid("negative version %d", version))
+	}
+	now := db.now().UnixMilli()
+	res, err := db.sql.ExecContext(ctx,
+		`UPDATE incident_cards SET
+		   updated_at = CASE WHEN ? > rendered THEN ? ELSE updated_at END,
+		   dirty_since = CASE WHEN MAX(rendered, ?) >= version THEN NULL ELSE dirty_since END,
+		   rendered = MAX(rendered, ?)
+		 WHERE incident_id = ? AND channel_id = ? AND version >= ?`,
+		version, now, version, version, incidentID, channelID, version)
+	if err != nil {
+		return fmt.Errorf("mark card %s rendered: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("mark card %s rendered: %w", id, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	// Nothing changed: say why.
+	var current int64
+	err = db.sql.QueryRowContext(ctx,
+		`SELECT version FROM incident_cards WHERE incident_id = ? AND channel_id = ?`,
+		incidentID, channelID).Scan(&current)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("mark card %s rendered: %w", id, domain.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("mark card %s rendered: %w", id, err)
+	}
+	return fmt.Errorf("mark card %s rendered: %w", id, domain.Invalid("version %d is newer than the card's %d", version, current))
+}
+
+// DeleteCard forgets the incident's card in the channel, for when its message
+// was deleted or can no longer be updated (message_not_found,
+// channel_not_found, not_in_channel), so that the retry loop stops trying.
+func (db *DB) DeleteCard(ctx context.Context, incidentID, channelID string) error {
+	res, err := db.sql.ExecContext(ctx,
+		`DELETE FROM incident_cards WHERE incident_id = ? AND channel_id = ?`, incidentID, channelID)
+	if err != nil {
+		return fmt.Errorf("delete card %s in %s: %w", incidentID, channelID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delete card %s in %s: %w", incidentID, channelID, err)
+	} else if n == 0 {
+		return fmt.Errorf("delete card %s in %s: %w", incidentID, channelID, domain.ErrNotFound)
+	}
+	return nil
+}

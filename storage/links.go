@@ -1,0 +1,117 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tobanbot/toban/domain"
+)
+
+// UserLink says which PagerDuty user a Slack user is, so that toban acts in
+// PagerDuty as the person who clicked.
+type UserLink struct {
+	SlackUserID string
+	PDUserID    string
+	PDName      string
+	Email       string
+	// Manual is set by /toban link; a manual link never expires and an
+	// automatic lookup never overwrites it.
+	Manual bool
+	// CheckedAt is when the link was looked up; zero in SaveUserLink means now.
+	CheckedAt time.Time
+}
+
+// SaveUserLink creates or replaces the link of l.SlackUserID. A link found
+// automatically (Manual false) does not replace a manual one: SaveUserLink
+// then keeps the manual link and returns nil. DeleteUserLink first to drop
+// a manual link.
+func (db *DB) SaveUserLink(ctx context.Context, l UserLink) error {
+	if l.SlackUserID == "" || l.PDUserID == "" {
+		return fmt.Errorf("save user link %s: %w", l.SlackUserID, domain.Invalid("a user link needs a Slack user and a PagerDuty user"))
+	}
+	checked := l.CheckedAt
+	if checked.IsZero() {
+		checked = db.now()
+	}
+	_, err := db.sql.ExecContext(ctx,
+		`INSERT INTO user_links (slack_user_id, pd_user_id, pd_name, email, manual, checked_at)
+		 VALUES (?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (slack_user_id) DO UPDATE SET
+		   pd_user_id = excluded.pd_user_id, pd_name = excluded.pd_name, email = excluded.email,
+		   manual = excluded.manual, checked_at = excluded.checked_at
+		 WHERE excluded.manual OR NOT user_links.manual`,
+		l.SlackUserID, l.PDUserID, l.PDName, l.Email, l.Manual, checked.Unix())
+	if err != nil {
+		return fmt.Errorf("save user link %s: %w", l.SlackUserID, err)
+	}
+	return nil
+}
+
+// UserLink returns the link of the Slack user. It returns an error wrapping
+// domain.ErrNotFound when there is none, or when it is automatic and was
+// checked more than maxAge ago, so the caller looks the user up again.
+// maxAge <= 0 accepts a link of any age, e.g. as a fallback while
+// PagerDuty is unavailable.
+func (db *DB) UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (UserLink, error) {
+	l, err := scanUserLink(db.sql.QueryRowContext(ctx,
+		`SELECT slack_user_id, pd_user_id, pd_name, email, manual, checked_at FROM user_links WHERE slack_user_id = ?`,
+		slackUserID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return UserLink{}, fmt.Errorf("user link %s: %w", slackUserID, domain.ErrNotFound)
+	}
+	if err != nil {
+		return UserLink{}, fmt.Errorf("user link %s: %w", slackUserID, err)
+	}
+	if !l.Manual && maxAge > 0 && l.CheckedAt.Before(db.now().Add(-maxAge)) {
+		return UserLink{}, fmt.Errorf("user link %s: checked %s, expired: %w",
+			slackUserID, l.CheckedAt.Format(time.RFC3339), domain.ErrNotFound)
+	}
+	return l, nil
+}
+
+func scanUserLink(r rowScanner) (UserLink, error) {
+	var l UserLink
+	var checked int64
+	if err := r.Scan(&l.SlackUserID, &l.PDUserID, &l.PDName, &l.Email, &l.Manual, &checked); err != nil {
+		return UserLink{}, err
+	}
+	l.CheckedAt = time.Unix(checked, 0).UTC()
+	return l, nil
+}
+
+// SlackUserFor returns the Slack user linked to the PagerDuty user, whatever
+// the link's age, for showing "@alice" instead of a PagerDuty name. When
+// several Slack users are linked to one PagerDuty user, a manual link wins,
+// then the most recently checked.
+func (db *DB) SlackUserFor(ctx context.Context, pdUserID string) (string, error) {
+	var slackUserID string
+	err := db.sql.QueryRowContext(ctx,
+		`SELECT slack_user_id FROM user_links WHERE pd_user_id = ?
+		 ORDER BY manual DESC, checked_at DESC, slack_user_id LIMIT 1`,
+		pdUserID).Scan(&slackUserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("slack user for %s: %w", pdUserID, err)
+	}
+	return slackUserID, nil
+}
+
+// DeleteUserLink forgets the Slack user's link, manual or not; it returns an
+// error wrapping domain.ErrNotFound if there was none.
+func (db *DB) DeleteUserLink(ctx context.Context, slackUserID string) error {
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM user_links WHERE slack_user_id = ?`, slackUserID)
+	if err != nil {
+		return fmt.Errorf("delete user link %s: %w", slackUserID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delete user link %s: %w", slackUserID, err)
+	} else if n == 0 {
+		return fmt.Errorf("delete user link %s: %w", slackUserID, domain.ErrNotFound)
+	}
+	return nil
+}
