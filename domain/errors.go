@@ -49,3 +49,15 @@ func (e *RateLimitError) Error() string {
 
 // Is makes errors.Is(err, ErrRateLimited) true.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// UnavailableError is an ErrUnavailable that says what went wrong, in
+// words for the person ("answered with a server error (HTTP 503)").
+type UnavailableError struct {
+	Service string
+	Reason  string
+}
+
+func (e *UnavailableError) Error() string { return e.Service + " " + e.Reason }
+
+// Is makes errors.Is(err, ErrUnavailable) true.
+func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/tobanbot/toban/domain"
 )
@@ -14,6 +15,7 @@ const notConfigured = "PagerDuty is not configured, so this needs an admin first
 // It is the one place where error kinds become words.
 func UserMessage(err error) string {
 	var invalid *domain.InvalidError
+	var unavailable *domain.UnavailableError
 	switch {
 	case err == nil:
 		return ""
@@ -27,6 +29,8 @@ func UserMessage(err error) string {
 		return ":no_entry: PagerDuty refused this request. Check that you are allowed to do it in PagerDuty."
 	case errors.Is(err, domain.ErrRateLimited):
 		return ":hourglass: PagerDuty is rate-limiting toban right now. Try again in a minute."
+	case errors.As(err, &unavailable):
+		return fmt.Sprintf(":warning: %s %s, so this may not have happened. The card shows the last state I know; try again in a moment.", unavailable.Service, unavailable.Reason)
 	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return ":hourglass: PagerDuty did not answer in time. Try again in a moment."
 	default:

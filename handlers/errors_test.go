@@ -24,6 +24,7 @@ func TestUserMessage(t *testing.T) {
 		{"Unauthorized", domain.ErrUnauthorized, "refused"},
 		{"RateLimited", &domain.RateLimitError{Service: "pagerduty", RetryAfter: time.Second}, "rate-limiting"},
 		{"Unavailable", domain.ErrUnavailable, "did not answer in time"},
+		{"ServerError", fmt.Errorf("ack: %w", &domain.UnavailableError{Service: "PagerDuty", Reason: "answered with a server error (HTTP 500)"}), "PagerDuty answered with a server error (HTTP 500), so this may not have happened"},
 		{"Deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), "did not answer in time"},
 		{"Unknown", errors.New("sql: connection reset"), "Something went wrong"},
 	}

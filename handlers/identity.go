@@ -159,7 +159,7 @@ func parseMention(s string) string {
 }
 
 func slackUserIDPattern(id string) bool {
-	if len(id) < 3 || (id[0] != 'U' && id[0] != 'W') {
+	if len(id) < 2 || (id[0] != 'U' && id[0] != 'W') {
 		return false
 	}
 	for _, r := range id[1:] {

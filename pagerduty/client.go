@@ -111,7 +111,8 @@ func mapErrorWait(err error, retryAfter time.Duration) error {
 		case apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden:
 			return fmt.Errorf("%w: %w", domain.ErrUnauthorized, err)
 		case apiErr.Temporary():
-			return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+			return fmt.Errorf("%w: %w", &domain.UnavailableError{Service: "PagerDuty",
+				Reason: fmt.Sprintf("answered with a server error (HTTP %d)", apiErr.StatusCode)}, err)
 		case apiErr.StatusCode == http.StatusBadRequest && apiErrorSays(apiErr, "already resolved"):
 			return fmt.Errorf("%w: %w", ErrAlreadyResolved, err)
 		case apiErr.StatusCode == http.StatusBadRequest && (apiErr.APIError.ErrorObject.Code == codeRequesterNotFound ||
@@ -131,7 +132,8 @@ func mapErrorWait(err error, retryAfter time.Duration) error {
 	}
 	// go-pagerduty flattens transport errors with %v, so timeouts and
 	// refused connections cannot be told apart here: all are "unavailable".
-	return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+	return fmt.Errorf("%w: %w", &domain.UnavailableError{Service: "PagerDuty",
+		Reason: "did not answer in time or could not be reached"}, err)
 }
 
 // Ping proves the token works by reading one service.

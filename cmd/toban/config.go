@@ -62,7 +62,7 @@ var envVars = []envVar{
 	{"TOBAN_PAGERDUTY_TIMEOUT", "15s", "timeout of one PagerDuty API call", false},
 }
 
-var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
 
 // LoadConfig reads and validates the configuration. getenv is os.Getenv in
 // production. Every problem is reported, each naming its variable; token
