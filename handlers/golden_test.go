@@ -58,6 +58,12 @@ func TestOnCallMessage(t *testing.T) {
 			End: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}, // 18:00 in Tokyo, today
 		{EscalationPolicyName: "DB", Level: 1, ScheduleName: "DBA", User: domain.Person{Name: "Carol"},
 			End: time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC)}, // tomorrow in Tokyo
+		{EscalationPolicyName: "Web", Level: 1, ScheduleName: "Primary", User: domain.Person{Name: "Dave"},
+			Start: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 21, 21, 0, 0, 0, time.UTC)},
+		{EscalationPolicyName: "Web", Level: 1, ScheduleName: "Primary", User: domain.Person{Name: "Erin"},
+			Start: time.Date(2026, 11, 21, 21, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)},
+		{EscalationPolicyName: "Empty", Level: 1, ScheduleName: "Nights", User: domain.Person{Name: "Frank"},
+			Start: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 21, 20, 0, 0, 0, time.UTC)},
 	}
 	t.Run("OK", func(t *testing.T) {
 		golden(t, "oncall", AckMessage(a.onCallMessage("", entries)))

@@ -36,10 +36,11 @@ type Slack interface {
 	slackWriter
 }
 
-// OnCalls finds who is on call now.
+// OnCalls finds who is on call.
 type OnCalls interface {
-	// OnCalls lists the current on-call entries of the escalation policies
-	// or schedules whose name contains filter (all when filter is empty).
+	// OnCalls lists the on-call entries, now and in the coming days, of the
+	// escalation policies or schedules whose name contains filter (all
+	// when filter is empty). Entries always on call have zero Start/End.
 	OnCalls(ctx context.Context, filter string) ([]domain.OnCall, error)
 }
 

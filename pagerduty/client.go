@@ -145,15 +145,21 @@ func (c *Client) Ping(ctx context.Context) error {
 	return nil
 }
 
-// OnCalls lists who is on call now, one entry per policy level and person
-// (with the person's email), keeping only the escalation policies or
+// onCallLookahead is how far ahead OnCalls looks for the next shift.
+const onCallLookahead = 7 * 24 * time.Hour
+
+// OnCalls lists who is on call now and in the coming week, one entry per
+// policy level and shift (with the person's email), keeping only the escalation policies or
 // schedules whose name contains filter (case-insensitive; all when empty).
 func (c *Client) OnCalls(ctx context.Context, filter string) ([]domain.OnCall, error) {
 	filter = strings.ToLower(strings.TrimSpace(filter))
 	var out []domain.OnCall
 	ctx, rl := trackRateLimit(ctx)
 	// include[]=users: without it PagerDuty answers users without email.
-	opts := pd.ListOnCallOptions{Limit: 100, Earliest: true, Includes: []string{"users"}}
+	// The week ahead shows who is next after the current shift.
+	now := c.now().UTC()
+	opts := pd.ListOnCallOptions{Limit: 100, Includes: []string{"users"},
+		Since: now.Format(time.RFC3339), Until: now.Add(onCallLookahead).Format(time.RFC3339)}
 	for {
 		resp, err := c.api.ListOnCallsWithContext(ctx, opts)
 		if err != nil {

@@ -37,6 +37,7 @@ func newWorld(t *testing.T) *world {
 	p.AddUser(pdfake.User{ID: "PU2", Name: "Bob Ops", Email: "bob@example.com"})
 	p.AddSchedule(pdfake.Schedule{ID: "PS1", Name: "Primary", TimeZone: "UTC", Shifts: []pdfake.Shift{
 		{UserID: "PU1", Start: now.Add(-time.Hour), End: now.Add(8 * time.Hour)},
+		{UserID: "PU2", Start: now.Add(8 * time.Hour), End: now.Add(16 * time.Hour)},
 	}})
 	p.AddEscalationPolicy(pdfake.EscalationPolicy{ID: "PEP1", Name: "Web Ops", Levels: []pdfake.EscalationLevel{
 		{Targets: []pdfake.Target{{Type: pdfake.TargetSchedule, ID: "PS1"}}},
@@ -202,7 +203,7 @@ func TestEndToEndOnCall(t *testing.T) {
 
 	alice.Slash(t, "oncall")
 	answer := alice.ExpectEphemeral(t, "Web Ops")
-	for _, want := range []string{"Level 1", "Alice Ops", "Primary", "Level 2", "Bob Ops"} {
+	for _, want := range []string{"Level 1", "Alice Ops", "Primary", "next: Bob Ops from", "Level 2", "Bob Ops"} {
 		if !strings.Contains(answer.Text(), want) {
 			t.Errorf("on-call answer lacks %q:\n%s", want, answer.Text())
 		}
