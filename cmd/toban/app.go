@@ -128,7 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	go m.forgetOldDeliveries(ctx)
-	go m.app.RunCardSync(ctx, cardSyncInterval)
+	go m.app.RunCardSync(ctx, m.Config.CardRetry)
 	m.Log.Info().Str("http_addr", m.HTTPAddr()).Msg("toban running")
 	err := m.bot.Run(ctx)
 	var fatal *bot.FatalError
@@ -141,9 +141,6 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	return err
 }
-
-// cardSyncInterval is how often cards whose update failed are retried.
-const cardSyncInterval = 5 * time.Second
 
 // forgetOldDeliveries prunes the event dedupe table once an hour.
 func (m *Main) forgetOldDeliveries(ctx context.Context) {

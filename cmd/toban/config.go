@@ -31,6 +31,7 @@ type Config struct {
 	Workers          int
 	ShutdownTimeout  time.Duration
 	PagerDutyTimeout time.Duration
+	CardRetry        time.Duration
 }
 
 // PagerDutyConfigured reports whether incident features can work.
@@ -59,7 +60,8 @@ var envVars = []envVar{
 	{"TOBAN_LOG_FORMAT", "json", "json, or console for humans", false},
 	{"TOBAN_WORKERS", "16", "workers for slow follow-up work (PagerDuty calls, posts)", false},
 	{"TOBAN_SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight work", false},
-	{"TOBAN_PAGERDUTY_TIMEOUT", "15s", "timeout of one PagerDuty API call", false},
+	{"TOBAN_PAGERDUTY_TIMEOUT", "15s", "timeout of one PagerDuty API call, retries included", false},
+	{"TOBAN_CARD_RETRY_INTERVAL", "5s", "how often card updates Slack refused are retried", false},
 }
 
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
@@ -162,6 +164,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.ShutdownTimeout = parseDuration(get, "TOBAN_SHUTDOWN_TIMEOUT", bad)
 	c.PagerDutyTimeout = parseDuration(get, "TOBAN_PAGERDUTY_TIMEOUT", bad)
+	c.CardRetry = parseDuration(get, "TOBAN_CARD_RETRY_INTERVAL", bad)
 
 	if len(problems) > 0 {
 		return c, &ConfigError{Problems: problems}

@@ -162,3 +162,28 @@ func TestEndToEndTriggerModal(t *testing.T) {
 		}
 	})
 }
+
+// A card update Slack refuses is retried from the database until the card
+// is true.
+func TestEndToEndCardUpdateRetried(t *testing.T) {
+	w := incidentWorld(t)
+	w.env["TOBAN_CARD_RETRY_INTERVAL"] = "100ms"
+	w.start(t)
+	alice := w.slack.User("U1").In("C1")
+	card := triggerIncident(t, w, alice, "Replica lag")
+
+	w.slack.FailNext("chat.update", "internal_error", 2)
+	card.ClickAs(t, alice, "Acknowledge")
+	card.ExpectText("Acknowledged by <@U1>")
+	var failed, ok int
+	for _, c := range w.slack.Calls("chat.update") {
+		if c.Error != "" {
+			failed++
+		} else {
+			ok++
+		}
+	}
+	if failed != 2 || ok < 1 {
+		t.Errorf("chat.update calls: %d failed, %d ok; want 2 failed then success", failed, ok)
+	}
+}
