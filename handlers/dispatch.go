@@ -43,6 +43,10 @@ func (a *App) run(c Command, in invocation) Response {
 		return a.triggerCommand(in.ChannelID, in.TriggerID)
 	case "link":
 		return a.link(c.Args, in.UserID, in.ResponseURL)
+	case "subscribe":
+		return a.subscribeCommand(in)
+	case "subscriptions":
+		return a.subscriptionsCommand(in)
 	default:
 		return Response{Ack: ephemeral(Message{
 			Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", c.Name),
@@ -74,6 +78,8 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Res
 		return a.incidentClick(cb, act)
 	case actionAckAllMine, actionResolveAllMine:
 		return a.bulkClick(cb, act)
+	case actionRemoveSubscription:
+		return a.removeSubscription(cb, act)
 	case actionRunSubcommand:
 		parsed, err := ParseCommand(act.Value)
 		if err != nil {

@@ -160,6 +160,14 @@ func (a *App) submission(cb slack.InteractionCallback) Response {
 			return Response{Ack: viewErrors(map[string]string{"level": "Choose a level."})}
 		}
 		return Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
+	case viewSubscribe:
+		services, urgencies, events, errs := subscribeInput(values)
+		if len(errs) > 0 {
+			return Response{Ack: viewErrors(errs)}
+		}
+		return Response{Then: once(func(ctx context.Context) error {
+			return a.subscribe(ctx, cb.User.ID, state.ChannelID, services, urgencies, events)
+		})}
 	case viewTrigger:
 		in, errs := triggerInput(values)
 		if len(errs) > 0 {

@@ -65,4 +65,9 @@ type Store interface {
 	UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (storage.UserLink, error)
 	SlackUserFor(ctx context.Context, pdUserID string) (string, error)
 	FirstClick(ctx context.Context, key string) (bool, error)
+	Subscribe(ctx context.Context, s storage.Subscription) error
+	Subscriptions(ctx context.Context, channelID string) ([]storage.Subscription, error)
+	SubscriptionsFor(ctx context.Context, serviceID string) ([]storage.Subscription, error)
+	Subscription(ctx context.Context, id int64) (storage.Subscription, error)
+	Unsubscribe(ctx context.Context, id int64) error
 }

@@ -24,13 +24,14 @@ type Command struct {
 var subcommands = []struct{ Name, Usage, Summary string }{
 	{"help", "/toban help", "this help"},
 	{"incidents", "/toban incidents [mine|all|<service>]", "open incidents, with buttons to acknowledge and resolve"},
-	{"oncall", "/toban oncall [<schedule or policy>]", "who is on call now, and until when"},
+	{"oncall", "/toban oncall [<schedule or policy>]", "who is on call now, until when, and who is next"},
 	{"trigger", "/toban trigger", "open a PagerDuty incident from a form"},
 	{"remind", "/toban remind", "schedule an operations task (daily check, monthly report…)"},
 	{"reminders", "/toban reminders", "this channel's scheduled tasks"},
 	{"maintenance", "/toban maintenance [list]", "put services into a maintenance window"},
 	{"report", "/toban report [week|month|…]", "incident counts, MTTA and MTTR per service"},
-	{"subscribe", "/toban subscribe", "feed a PagerDuty service's incidents into this channel (admins)"},
+	{"subscribe", "/toban subscribe", "feed PagerDuty services' incidents into this channel as live cards (admins)"},
+	{"subscriptions", "/toban subscriptions", "what this channel is subscribed to, with Remove buttons"},
 	{"link", "/toban link <email>", "link your Slack account to your PagerDuty user"},
 }
 

@@ -1,0 +1,135 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tobanbot/toban/domain"
+)
+
+// Subscription makes a channel show a PagerDuty service's incidents.
+type Subscription struct {
+	ID          int64
+	ChannelID   string
+	ServiceID   string
+	ServiceName string
+	// Urgencies are the incident urgencies shown ("high", "low").
+	Urgencies []string
+	// Events are the changes replied in a card's thread: "notes",
+	// "escalations", "reassignments". State changes always update the card.
+	Events    []string
+	CreatedBy string
+	CreatedAt time.Time
+}
+
+// Wants reports whether the subscription shows incidents of urgency.
+func (s Subscription) Wants(urgency string) bool { return contains(s.Urgencies, urgency) }
+
+// Replies reports whether the subscription replies event kind in threads.
+func (s Subscription) Replies(kind string) bool { return contains(s.Events, kind) }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Subscribe adds a subscription, or replaces the channel's subscription to
+// the same service.
+func (db *DB) Subscribe(ctx context.Context, s Subscription) error {
+	if s.ChannelID == "" || s.ServiceID == "" || len(s.Urgencies) == 0 {
+		return fmt.Errorf("subscribe: %w", domain.Invalid("a subscription needs a channel, a service and an urgency"))
+	}
+	_, err := db.sql.ExecContext(ctx, `
+		INSERT INTO subscriptions (channel_id, service_id, service_name, urgencies, events, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (channel_id, service_id) DO UPDATE SET
+			service_name = excluded.service_name, urgencies = excluded.urgencies,
+			events = excluded.events, created_by = excluded.created_by, created_at = excluded.created_at`,
+		s.ChannelID, s.ServiceID, s.ServiceName, strings.Join(s.Urgencies, ","), strings.Join(s.Events, ","),
+		s.CreatedBy, db.now().Unix())
+	if err != nil {
+		return fmt.Errorf("subscribe %s to %s: %w", s.ChannelID, s.ServiceID, err)
+	}
+	return nil
+}
+
+const subscriptionColumns = `id, channel_id, service_id, service_name, urgencies, events, created_by, created_at`
+
+func scanSubscriptions(rows *sql.Rows) ([]Subscription, error) {
+	defer rows.Close()
+	var out []Subscription
+	for rows.Next() {
+		var s Subscription
+		var urgencies, events string
+		var created int64
+		if err := rows.Scan(&s.ID, &s.ChannelID, &s.ServiceID, &s.ServiceName, &urgencies, &events, &s.CreatedBy, &created); err != nil {
+			return nil, err
+		}
+		s.Urgencies = splitList(urgencies)
+		s.Events = splitList(events)
+		s.CreatedAt = time.Unix(created, 0)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// Subscriptions lists a channel's subscriptions by service name.
+func (db *DB) Subscriptions(ctx context.Context, channelID string) ([]Subscription, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE channel_id = ? ORDER BY service_name, id`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("subscriptions of %s: %w", channelID, err)
+	}
+	return scanSubscriptions(rows)
+}
+
+// SubscriptionsFor lists the subscriptions to a service.
+func (db *DB) SubscriptionsFor(ctx context.Context, serviceID string) ([]Subscription, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE service_id = ? ORDER BY id`, serviceID)
+	if err != nil {
+		return nil, fmt.Errorf("subscriptions to %s: %w", serviceID, err)
+	}
+	return scanSubscriptions(rows)
+}
+
+// Subscription reads one subscription.
+func (db *DB) Subscription(ctx context.Context, id int64) (Subscription, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = ?`, id)
+	if err != nil {
+		return Subscription{}, fmt.Errorf("subscription %d: %w", id, err)
+	}
+	list, err := scanSubscriptions(rows)
+	if err != nil {
+		return Subscription{}, fmt.Errorf("subscription %d: %w", id, err)
+	}
+	if len(list) == 0 {
+		return Subscription{}, fmt.Errorf("subscription %d: %w", id, domain.ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// Unsubscribe deletes a subscription.
+func (db *DB) Unsubscribe(ctx context.Context, id int64) error {
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM subscriptions WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("unsubscribe %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("unsubscribe %d: %w", id, domain.ErrNotFound)
+	}
+	return nil
+}
+
