@@ -77,6 +77,7 @@ func (p MissedPolicy) String() string {
 
 // Options tune an Engine. The zero value is usable.
 type Options struct {
+	// MissedPolicy applies at start-up; the zero value is PostLate.
 	MissedPolicy MissedPolicy
 	// MaxConcurrentFires bounds how many FireFunc calls run at once; zero
 	// means 32.
@@ -192,6 +193,8 @@ func New(clock Clock, store Store, fire FireFunc, opts Options) *Engine {
 // next due time. A task whose rule is invalid (see Rule.Validate) is kept
 // but never fires; the problem is logged. An occurrence of the old rule that
 // is already due but not yet fired still fires if the new rule has it too.
+// Pausing a task, like removing it, drops its occurrences not yet handed to
+// the FireFunc and its retries.
 func (e *Engine) Upsert(t Task) {
 	s, err := t.Rule.compile()
 	e.mu.Lock()
@@ -212,18 +215,16 @@ func (e *Engine) Upsert(t Task) {
 	}
 	base = max(base, ent.lastDue)
 	ent.valid, ent.paused = err == nil, t.Paused
+	ent.sched = s
 	if err != nil {
-		ent.sched = schedule{}
 		e.log.Warn().Str("task", t.ID).Err(err).Msg("scheduler: invalid rule; the task will not fire")
-	} else {
-		ent.sched = *s
 	}
 	e.rescheduleLocked(ent, base)
 	e.signalIfEarliestChanged(before, hadBefore)
 }
 
-// Remove forgets a task. Unknown IDs are ignored. Retries of its failed
-// occurrences stop.
+// Remove forgets a task. Unknown IDs are ignored. Occurrences of it that are
+// due but not yet handed to the FireFunc, and retries, are dropped.
 func (e *Engine) Remove(taskID string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -319,15 +320,25 @@ func (e *Engine) lastFired(ctx context.Context, pending []*entry) (last []time.T
 		e.log.Warn().Err(err).Msg("scheduler: LastFiredAll failed; asking task by task")
 	}
 	var (
-		wg   sync.WaitGroup
-		next = make(chan int)
+		wg       sync.WaitGroup
+		next     = make(chan int)
+		mu       sync.Mutex
+		failed   int
+		firstErr error
 	)
 	for range min(e.opts.MaxConcurrentFires, len(pending)) {
 		wg.Go(func() {
 			for i := range next {
+				if ctx.Err() != nil {
+					continue // shutting down; nothing will be caught up
+				}
 				t, err := e.store.LastFired(ctx, pending[i].id)
 				if err != nil {
-					e.log.Error().Err(err).Str("task", pending[i].id).Msg("scheduler: LastFired failed; not catching the task up")
+					mu.Lock()
+					if failed++; firstErr == nil {
+						firstErr = fmt.Errorf("task %s: %w", pending[i].id, err)
+					}
+					mu.Unlock()
 					continue
 				}
 				last[i], known[i] = t, true
@@ -339,6 +350,9 @@ func (e *Engine) lastFired(ctx context.Context, pending []*entry) (last []time.T
 	}
 	close(next)
 	wg.Wait()
+	if failed > 0 && ctx.Err() == nil {
+		e.log.Error().Err(firstErr).Int("tasks", failed).Msg("scheduler: LastFired failed; not catching those tasks up")
+	}
 	return last, known
 }
 
@@ -552,6 +566,9 @@ func (e *Engine) work(ctx context.Context) {
 }
 
 func (e *Engine) runJob(ctx context.Context, j job) {
+	if !e.stillScheduled(j.ent) {
+		return // removed, paused or made invalid since it came due
+	}
 	err := e.callFire(ctx, j.occ)
 	j.attempt++
 	if err == nil || ctx.Err() != nil {
@@ -571,9 +588,6 @@ func (e *Engine) runJob(ctx context.Context, j job) {
 			t.Stop()
 			return
 		case <-t.C():
-		}
-		if !e.stillScheduled(j.ent) {
-			return // removed, paused or replaced by an invalid rule meanwhile
 		}
 		e.queue.push(j)
 	})

@@ -162,8 +162,8 @@ func (r Rule) String() string {
 
 // compile checks everything about the rule that does not depend on the
 // current time and returns it in evaluable form.
-func (r Rule) compile() (*schedule, error) {
-	s := &schedule{kind: r.Kind, loc: r.Location}
+func (r Rule) compile() (schedule, error) {
+	s := schedule{kind: r.Kind, loc: r.Location}
 	if s.loc == nil {
 		s.loc = time.UTC
 	}
@@ -171,49 +171,49 @@ func (r Rule) compile() (*schedule, error) {
 	case KindOnce, KindDaily, KindWeekdays, KindWeekly, KindMonthlyDay, KindMonthlyLast:
 		at, err := parseAt(r.At)
 		if err != nil {
-			return nil, err
+			return schedule{}, err
 		}
 		s.at = at
 	case KindCron:
 	case "":
-		return nil, fieldErr("kind", "Choose how often the task repeats.")
+		return schedule{}, fieldErr("kind", "Choose how often the task repeats.")
 	default:
-		return nil, fieldErr("kind", "%q is not a kind of schedule; use once, daily, weekdays, weekly, monthly_day, monthly_last or cron.", string(r.Kind))
+		return schedule{}, fieldErr("kind", "%q is not a kind of schedule; use once, daily, weekdays, weekly, monthly_day, monthly_last or cron.", string(r.Kind))
 	}
 	switch r.Kind {
 	case KindOnce:
 		if r.Date == "" {
-			return nil, fieldErr("date", "A date is required, as YYYY-MM-DD.")
+			return schedule{}, fieldErr("date", "A date is required, as YYYY-MM-DD.")
 		}
 		d, err := time.Parse(time.DateOnly, r.Date)
 		if err != nil || len(r.Date) != len(time.DateOnly) {
 			if isDateShaped(r.Date) {
-				return nil, fieldErr("date", "%s is not a day of the calendar.", r.Date)
+				return schedule{}, fieldErr("date", "%s is not a day of the calendar.", r.Date)
 			}
-			return nil, fieldErr("date", "%q is not a date; use YYYY-MM-DD, e.g. 2026-12-01.", r.Date)
+			return schedule{}, fieldErr("date", "%q is not a date; use YYYY-MM-DD, e.g. 2026-12-01.", r.Date)
 		}
 		s.once = d.Unix() + s.at
 	case KindWeekdays:
 		s.days = 1<<time.Monday | 1<<time.Tuesday | 1<<time.Wednesday | 1<<time.Thursday | 1<<time.Friday
 	case KindWeekly:
 		if len(r.Weekdays) == 0 {
-			return nil, fieldErr("weekdays", "Pick at least one day of the week.")
+			return schedule{}, fieldErr("weekdays", "Pick at least one day of the week.")
 		}
 		for _, d := range r.Weekdays {
 			if d < time.Sunday || d > time.Saturday {
-				return nil, fieldErr("weekdays", "%d is not a day of the week.", int(d))
+				return schedule{}, fieldErr("weekdays", "%d is not a day of the week.", int(d))
 			}
 			s.days |= 1 << d
 		}
 	case KindMonthlyDay:
 		if r.Day < 1 || r.Day > 31 {
-			return nil, fieldErr("day", "The day of the month must be between 1 and 31, not %d.", r.Day)
+			return schedule{}, fieldErr("day", "The day of the month must be between 1 and 31, not %d.", r.Day)
 		}
 		s.day = r.Day
 	case KindCron:
 		spec, err := parseCron(r.Cron)
 		if err != nil {
-			return nil, err
+			return schedule{}, err
 		}
 		s.spec = spec
 	}

@@ -48,12 +48,17 @@ type schedule struct {
 
 // next returns the first instant strictly after the instant after (Unix
 // seconds) at which the schedule is due.
+//
+// Wall times are enumerated in order and resolved exactly; around a DST
+// transition a later wall time can resolve to an earlier instant (02:30 in
+// a gap becomes 03:30, after 03:00), so the search goes on past the first
+// hit for as long as a transition could reorder the two.
 func (s *schedule) next(after int64) (int64, bool) {
-	lo, hi := s.offsetRange(after)
-	// resolve(w) lies in [w-hi, w-lo] (see resolve), so a wall time at or
-	// before after+lo cannot be due after `after`.
+	// resolve(w) lies in [w-hi, w-lo] for the offsets lo..hi in force near
+	// it, so a wall time at or before after+lo cannot be due after `after`.
+	lo, _ := s.offsetRange(after)
 	w := after + lo
-	var best int64
+	var best, hi int64
 	found := false
 	for {
 		c, ok := s.nextWall(w)
@@ -62,35 +67,31 @@ func (s *schedule) next(after int64) (int64, bool) {
 		}
 		w = c
 		if found && c-hi >= best {
-			break // every later wall time is due at or after best
+			break // this and every later wall time is due at or after best
 		}
-		var i int64
-		if lo == hi {
-			i = c - lo // no transition nearby: a plain offset
-		} else {
-			i = s.resolve(c)
-		}
+		i := s.resolve(c)
 		if i <= after || (found && i >= best) {
 			continue
 		}
+		best = i
 		if !found {
-			l2, h2 := s.offsetRange(i)
-			lo, hi = min(lo, l2), max(hi, h2)
-		}
-		best, found = i, true
-		if lo == hi {
-			break
+			found = true
+			l, h := s.offsetRange(i)
+			if l == h {
+				break // no transition nearby: later wall times are due later
+			}
+			hi = h
 		}
 	}
 	return best, found
 }
 
 // prev returns the last instant at or before the instant t (Unix seconds)
-// at which the schedule is due.
+// at which the schedule is due. It mirrors next.
 func (s *schedule) prev(t int64) (int64, bool) {
-	lo, hi := s.offsetRange(t)
+	_, hi := s.offsetRange(t)
 	w := t + hi + 1
-	var best int64
+	var best, lo int64
 	found := false
 	for {
 		c, ok := s.prevWall(w)
@@ -99,24 +100,20 @@ func (s *schedule) prev(t int64) (int64, bool) {
 		}
 		w = c
 		if found && c-lo <= best {
-			break // every earlier wall time is due at or before best
+			break // this and every earlier wall time is due at or before best
 		}
-		var i int64
-		if lo == hi {
-			i = c - lo
-		} else {
-			i = s.resolve(c)
-		}
+		i := s.resolve(c)
 		if i > t || (found && i <= best) {
 			continue
 		}
+		best = i
 		if !found {
-			l2, h2 := s.offsetRange(i)
-			lo, hi = min(lo, l2), max(hi, h2)
-		}
-		best, found = i, true
-		if lo == hi {
-			break
+			found = true
+			l, h := s.offsetRange(i)
+			if l == h {
+				break
+			}
+			lo = l
 		}
 	}
 	return best, found
