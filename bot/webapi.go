@@ -156,6 +156,10 @@ func (w *WebAPI) PostMessage(ctx context.Context, channel string, msg handlers.M
 	if msg.ThreadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(msg.ThreadTS))
 	}
+	if msg.Metadata != nil {
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
+			EventType: msg.Metadata.EventType, EventPayload: map[string]any{"key": msg.Metadata.Key}}))
+	}
 	_, ts, err := w.api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
 		return "", fmt.Errorf("post in %s: %w", channel, err)
@@ -206,4 +210,28 @@ func (w *WebAPI) UserEmail(ctx context.Context, userID string) (string, error) {
 		return "", fmt.Errorf("users.info %s: %w", userID, err)
 	}
 	return u.Profile.Email, nil
+}
+
+// FindMessage looks through channel's history since the given time for a
+// message toban tagged with eventType and key.
+func (w *WebAPI) FindMessage(ctx context.Context, channelID string, since time.Time, eventType, key string) (string, bool, error) {
+	params := &slack.GetConversationHistoryParameters{
+		ChannelID: channelID, Oldest: fmt.Sprintf("%d.000000", since.Unix()), Inclusive: true,
+		Limit: 200, IncludeAllMetadata: true,
+	}
+	for {
+		resp, err := w.api.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return "", false, fmt.Errorf("history of %s: %w", channelID, err)
+		}
+		for _, m := range resp.Messages {
+			if m.Metadata.EventType == eventType && fmt.Sprint(m.Metadata.EventPayload["key"]) == key {
+				return m.Timestamp, true, nil
+			}
+		}
+		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
+			return "", false, nil
+		}
+		params.Cursor = resp.ResponseMetaData.NextCursor
+	}
 }

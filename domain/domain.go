@@ -120,3 +120,9 @@ type IncidentFilter struct {
 	ServiceIDs []string
 	UserIDs    []string
 }
+
+// Schedule is a PagerDuty on-call schedule.
+type Schedule struct {
+	ID   string
+	Name string
+}

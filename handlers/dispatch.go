@@ -47,6 +47,10 @@ func (a *App) run(c Command, in invocation) Response {
 		return a.subscribeCommand(in)
 	case "subscriptions":
 		return a.subscriptionsCommand(in)
+	case "remind":
+		return a.remindCommand(in)
+	case "reminders":
+		return a.remindersCommand(in)
 	default:
 		return Response{Ack: ephemeral(Message{
 			Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", c.Name),
@@ -58,10 +62,18 @@ func (a *App) run(c Command, in invocation) Response {
 func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Response {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
+		if cb.View.CallbackID == viewTask {
+			return a.taskSubmission(ctx, cb)
+		}
 		return a.submission(cb)
 	case slack.InteractionTypeBlockSuggestion:
-		if cb.ActionID == actionServiceSuggest {
+		switch cb.ActionID {
+		case actionServiceSuggest:
 			return a.suggestServices(ctx, cb.Value)
+		case actionZoneSuggest:
+			return a.suggestZones(cb.Value)
+		case actionScheduleTyped:
+			return a.suggestSchedules(ctx, cb.Value)
 		}
 		return Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
 	case slack.InteractionTypeBlockActions:
@@ -80,6 +92,10 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Res
 		return a.bulkClick(cb, act)
 	case actionRemoveSubscription:
 		return a.removeSubscription(cb, act)
+	case actionTaskStart, actionTaskDone, actionTaskSnooze, actionTaskSkip:
+		return a.taskClick(cb, act)
+	case actionTaskPause, actionTaskResume, actionTaskEdit, actionTaskDelete:
+		return a.taskListClick(cb, act)
 	case actionRunSubcommand:
 		parsed, err := ParseCommand(act.Value)
 		if err != nil {

@@ -25,6 +25,14 @@ type Message struct {
 	// ReplaceOriginal makes a response_url answer replace the message that
 	// carried the clicked button.
 	ReplaceOriginal bool
+	// Metadata tags a posted message so that it can be found again.
+	Metadata *Metadata
+}
+
+// Metadata is Slack message metadata: an event type and one key.
+type Metadata struct {
+	EventType string
+	Key       string
 }
 
 // Slack is the part of Slack's Web API that handlers use.
@@ -62,6 +70,9 @@ type App struct {
 	// PagerDuty is nil when PAGERDUTY_TOKEN is not set.
 	PagerDuty PagerDuty
 	Store     Store
+	// Tasks and Engine run scheduled operations tasks.
+	Tasks  TaskStore
+	Engine TaskEngine
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.
@@ -71,6 +82,7 @@ type App struct {
 
 	incidentLocks keyedMutex
 	services      serviceCache
+	taskWake      taskWake
 }
 
 func (a *App) now() time.Time {

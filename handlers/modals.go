@@ -130,7 +130,7 @@ func (a *App) submission(cb slack.InteractionCallback) Response {
 	if err != nil {
 		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): UserMessage(err)})}
 	}
-	if a.PagerDuty == nil {
+	if a.PagerDuty == nil && cb.View.CallbackID != viewTaskSkip {
 		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): notConfigured})}
 	}
 	values := cb.View.State.Values
@@ -160,6 +160,8 @@ func (a *App) submission(cb slack.InteractionCallback) Response {
 			return Response{Ack: viewErrors(map[string]string{"level": "Choose a level."})}
 		}
 		return Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
+	case viewTaskSkip:
+		return a.skipSubmission(cb, state)
 	case viewSubscribe:
 		services, urgencies, events, errs := subscribeInput(values)
 		if len(errs) > 0 {

@@ -28,6 +28,7 @@ type Directory interface {
 	CurrentLevel(ctx context.Context, inc domain.Incident) (int, error)
 	Services(ctx context.Context, query string, limit int) ([]domain.Service, error)
 	UserByEmail(ctx context.Context, email string) (domain.Person, error)
+	Schedules(ctx context.Context, query string) ([]domain.Schedule, error)
 }
 
 // PagerDuty is everything handlers need from PagerDuty.
@@ -48,6 +49,7 @@ type slackWriter interface {
 	UpdateView(ctx context.Context, viewID string, view slack.ModalViewRequest) error
 	// UserEmail returns the email of a Slack user's profile ("" if hidden).
 	UserEmail(ctx context.Context, userID string) (string, error)
+	MessageFinder
 }
 
 // Store is toban's database as handlers use it.

@@ -38,7 +38,8 @@ func TestSlashAnswers(t *testing.T) {
 		{"ErrLinkNotAPerson", "link alice a@b.c", true, false, "should be a person", false},
 		{"ErrLinkOthersNotAdmin", "link <@U9|x> a@b.c", true, false, "Only toban admins", false},
 		{"LinkOthersAdmin", "link <@U9|x> a@b.c", true, true, "", true},
-		{"NotYet", "remind", true, false, "not available in this version", false},
+		{"NotYet", "maintenance", true, false, "not available in this version", false},
+		{"RemindNoTasks", "remind", true, false, "Scheduled tasks are not set up", false},
 		{"ErrUnknown", "page everyone", true, false, "I don't know `/toban page`", false},
 		{"ErrQuote", `oncall "Web`, true, false, "A quote is not closed", false},
 	}

@@ -132,4 +132,3 @@ func (db *DB) Unsubscribe(ctx context.Context, id int64) error {
 	}
 	return nil
 }
-

@@ -16,6 +16,7 @@ import (
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
+	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -24,10 +25,13 @@ import (
 type Main struct {
 	Config Config
 	Log    zerolog.Logger
+	// Clock drives scheduled tasks; tests replace it before Open.
+	Clock scheduler.Clock
 
 	metrics *metrics.Registry
 	db      *storage.DB
 	app     *handlers.App
+	engine  *scheduler.Engine
 	web     *bot.WebAPI
 	bot     *bot.Bot
 	http    *http.Server
@@ -36,7 +40,7 @@ type Main struct {
 
 // NewMain prepares a Main that logs to logOut.
 func NewMain(cfg Config, logOut io.Writer) *Main {
-	return &Main{Config: cfg, Log: newLogger(cfg, logOut), metrics: metrics.New()}
+	return &Main{Config: cfg, Log: newLogger(cfg, logOut), metrics: metrics.New(), Clock: scheduler.RealClock()}
 }
 
 func newLogger(cfg Config, out io.Writer) zerolog.Logger {
@@ -63,7 +67,7 @@ var slackAuthErrors = map[string]bool{
 // TOBAN_HTTP_ADDR.
 func (m *Main) Open(ctx context.Context) error {
 	cfg := m.Config
-	db, err := storage.Open(ctx, cfg.DBPath)
+	db, err := storage.Open(ctx, cfg.DBPath, storage.WithClock(m.Clock.Now))
 	if err != nil {
 		return &StartupError{fmt.Errorf("TOBAN_DB: %w", err)}
 	}
@@ -88,6 +92,8 @@ func (m *Main) Open(ctx context.Context) error {
 	app := &handlers.App{
 		Slack:    m.web,
 		Store:    db,
+		Tasks:    db,
+		Now:      m.Clock.Now,
 		Location: cfg.Location,
 		Admins:   map[string]bool{},
 		Log:      m.Log.With().Str("component", "handlers").Logger(),
@@ -104,6 +110,21 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	m.app = app
+	m.engine = scheduler.New(m.Clock, db, app.FireTask, scheduler.Options{Logger: m.Log.With().Str("component", "scheduler").Logger()})
+	app.Engine = m.engine
+	tasks, err := db.AllTasks(ctx)
+	if err != nil {
+		return &StartupError{fmt.Errorf("TOBAN_DB: read tasks: %w", err)}
+	}
+	for _, t := range tasks {
+		r, err := scheduler.DecodeRule(t.Rule)
+		if err != nil {
+			m.Log.Error().Err(err).Str("task", t.ID).Msg("task with an unreadable schedule skipped")
+			continue
+		}
+		m.engine.Upsert(scheduler.Task{ID: t.ID, Rule: r, Paused: t.Paused})
+	}
+	m.Log.Info().Int("tasks", len(tasks)).Msg("scheduled tasks loaded")
 	m.bot = bot.New(bot.Config{Workers: cfg.Workers, ShutdownTimeout: cfg.ShutdownTimeout},
 		m.web, app, db, m.metrics, m.Log.With().Str("component", "bot").Logger())
 
@@ -129,6 +150,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	go m.forgetOldDeliveries(ctx)
 	go m.app.RunCardSync(ctx, m.Config.CardRetry)
+	if err := m.app.RecoverTasks(ctx); err != nil {
+		m.Log.Warn().Err(err).Msg("task recovery failed")
+	}
+	go func() {
+		if err := m.engine.Run(ctx); err != nil && ctx.Err() == nil {
+			m.Log.Error().Err(err).Msg("scheduler stopped")
+		}
+	}()
+	go m.app.RunTaskEscalations(ctx, m.Clock)
 	m.Log.Info().Str("http_addr", m.HTTPAddr()).Msg("toban running")
 	err := m.bot.Run(ctx)
 	var fatal *bot.FatalError

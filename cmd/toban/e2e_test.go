@@ -26,18 +26,25 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	s := slackfake.New(slackfake.Options{})
+	return newWorldAt(t, nil)
+}
+
+// newWorldAt is newWorld whose Slack stamps messages with now (the same
+// fake clock toban runs on), as real Slack stamps them with real time.
+func newWorldAt(t *testing.T, now func() time.Time) *world {
+	t.Helper()
+	s := slackfake.New(slackfake.Options{Now: now})
 	t.Cleanup(s.Close)
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", RealName: "Alice", Email: "alice@example.com"})
 	s.AddChannel("C1", "ops")
 	p := pdfake.New(pdfake.Options{})
 	t.Cleanup(p.Close)
-	now := time.Now()
+	shiftBase := time.Now()
 	p.AddUser(pdfake.User{ID: "PU1", Name: "Alice Ops", Email: "alice@example.com"})
 	p.AddUser(pdfake.User{ID: "PU2", Name: "Bob Ops", Email: "bob@example.com"})
 	p.AddSchedule(pdfake.Schedule{ID: "PS1", Name: "Primary", TimeZone: "UTC", Shifts: []pdfake.Shift{
-		{UserID: "PU1", Start: now.Add(-time.Hour), End: now.Add(8 * time.Hour)},
-		{UserID: "PU2", Start: now.Add(8 * time.Hour), End: now.Add(16 * time.Hour)},
+		{UserID: "PU1", Start: shiftBase.Add(-time.Hour), End: shiftBase.Add(8 * time.Hour)},
+		{UserID: "PU2", Start: shiftBase.Add(8 * time.Hour), End: shiftBase.Add(16 * time.Hour)},
 	}})
 	p.AddEscalationPolicy(pdfake.EscalationPolicy{ID: "PEP1", Name: "Web Ops", Levels: []pdfake.EscalationLevel{
 		{Targets: []pdfake.Target{{Type: pdfake.TargetSchedule, ID: "PS1"}}},
@@ -84,12 +91,21 @@ type running struct {
 
 func (w *world) start(t *testing.T) *running {
 	t.Helper()
+	return w.startWith(t, nil)
+}
+
+// startWith starts toban after prepare has adjusted its Main (its clock).
+func (w *world) startWith(t *testing.T, prepare func(*Main)) *running {
+	t.Helper()
 	cfg, err := LoadConfig(envOf(w.env))
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
 	m := NewMain(cfg, logs)
+	if prepare != nil {
+		prepare(m)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Open(ctx); err != nil {
 		cancel()

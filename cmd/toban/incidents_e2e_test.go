@@ -17,7 +17,13 @@ import (
 // are in Slack and PagerDuty with the same email, Carol only in Slack.
 func incidentWorld(t *testing.T) *world {
 	t.Helper()
-	w := newWorld(t)
+	return incidentWorldAt(t, nil)
+}
+
+// incidentWorldAt is incidentWorld with Slack on the clock now.
+func incidentWorldAt(t *testing.T, now func() time.Time) *world {
+	t.Helper()
+	w := newWorldAt(t, now)
 	w.slack.AddUser(slackfake.User{ID: "U2", Name: "bob", RealName: "Bob", Email: "bob@example.com"})
 	w.slack.AddUser(slackfake.User{ID: "U3", Name: "carol", RealName: "Carol", Email: "carol@example.com"})
 	w.pd.AddService(pdfake.Service{ID: "PSVC1", Name: "Checkout API", EscalationPolicyID: "PEP1"})

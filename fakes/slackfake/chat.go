@@ -19,6 +19,9 @@ type Message struct {
 	Updated                           int      // times chat.update'd or replaced
 	Ephemeral                         bool
 	ToUser                            string // the only user who sees an ephemeral
+	// Metadata is the message metadata as posted with chat.postMessage or
+	// chat.update ({"event_type":…,"event_payload":{…}}), nil when none.
+	Metadata json.RawMessage
 }
 
 // ResponsePost is one POST to a response_url.
@@ -127,6 +130,7 @@ func (s *Server) ResponsePosts() []ResponsePost {
 func (m *msgRec) copy() Message {
 	c := m.Message
 	c.Blocks, c.Attachments, c.Files = clone(c.Blocks), clone(c.Attachments), slices.Clone(c.Files)
+	c.Metadata = clone(c.Metadata)
 	return c
 }
 
@@ -181,8 +185,9 @@ func (s *Server) addEphemeralLocked(channel, user string, m Message) *msgRec {
 	return r
 }
 
-// messageArgs reads text, blocks and attachments; errCode is set when the
-// message is unusable.
+// messageArgs reads text, blocks, attachments and metadata; errCode is set
+// when the message is unusable. An empty metadata object leaves
+// m.Metadata nil (chat.update reads it as "remove the metadata").
 func messageArgs(req *apiReq) (m Message, errCode string) {
 	m.Text = req.str("text")
 	m.ThreadTS = req.str("thread_ts")
@@ -194,6 +199,12 @@ func messageArgs(req *apiReq) (m Message, errCode string) {
 	}
 	if hasA && !isJSONArray(m.Attachments) {
 		return m, "invalid_attachments"
+	}
+	if raw, has := metadataArg(req); has {
+		var code string
+		if m.Metadata, code = parseMetadata(raw); code != "" {
+			return m, code
+		}
 	}
 	return m, ""
 }
@@ -243,6 +254,9 @@ func (s *Server) chatUpdate(req *apiReq) reply {
 	}
 	if _, has := req.rawJSON("attachments"); has {
 		r.Attachments = m.Attachments
+	}
+	if _, has := metadataArg(req); has { // absent keeps it, {} removes it
+		r.Metadata = m.Metadata
 	}
 	r.Updated++
 	return ok(map[string]any{"channel": c.id, "ts": r.TS, "text": r.Text, "message": r.wire()})

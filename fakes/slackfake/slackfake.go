@@ -67,6 +67,10 @@ type Options struct {
 	TriggerTTL time.Duration
 	// HelperTimeout bounds the waits of the testing.TB helpers. Default 5s.
 	HelperTimeout time.Duration
+	// Now, when set, is Slack's clock: message ts are taken from it (as
+	// Slack's are from real time), kept strictly increasing. By default ts
+	// count up from a fixed 2023 instant.
+	Now func() time.Time
 }
 
 func (o *Options) fill() {
@@ -110,6 +114,8 @@ type Server struct {
 	opts Options
 	srv  *httptest.Server
 	host string // "127.0.0.1:PORT"
+
+	lastTSMicros int64 // newest ts handed out with Options.Now; guarded by mu
 
 	pinging atomic.Bool
 	wg      sync.WaitGroup
@@ -275,7 +281,15 @@ func (s *Server) nextLocked() int64 {
 // tsLocked returns a unique, monotonically increasing Slack timestamp.
 func (s *Server) tsLocked() string {
 	n := s.nextLocked()
-	return fmt.Sprintf("%d.%06d", 1700000000+n/10000, (n%10000)*100)
+	if s.opts.Now == nil {
+		return fmt.Sprintf("%d.%06d", 1700000000+n/10000, (n%10000)*100)
+	}
+	micros := s.opts.Now().UnixMicro()
+	if micros <= s.lastTSMicros {
+		micros = s.lastTSMicros + 1
+	}
+	s.lastTSMicros = micros
+	return fmt.Sprintf("%d.%06d", micros/1e6, micros%1e6)
 }
 
 // notifyLocked wakes every waiter; callers hold s.mu.

@@ -29,6 +29,7 @@ type apiState struct {
 	calls       []Call
 	callIdx     map[string][]int // method → indexes into calls
 	failNext    map[string]*failRule
+	failAfter   map[string]int // method → successful calls left to break
 	buckets     map[string]*bucket
 	rateLimited int
 }
@@ -123,6 +124,7 @@ func init() {
 		"users.info":                   (*Server).usersInfo,
 		"users.lookupByEmail":          (*Server).usersLookupByEmail,
 		"conversations.info":           (*Server).conversationsInfo,
+		"conversations.history":        (*Server).conversationsHistory,
 		"chat.postMessage":             (*Server).chatPostMessage,
 		"chat.update":                  (*Server).chatUpdate,
 		"chat.delete":                  (*Server).chatDelete,
@@ -140,6 +142,7 @@ func init() {
 func (s *Server) initAPI() {
 	s.callIdx = map[string][]int{}
 	s.failNext = map[string]*failRule{}
+	s.failAfter = map[string]int{}
 	s.buckets = map[string]*bucket{}
 }
 
@@ -160,6 +163,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	} else {
 		rep = s.dispatchLocked(method, req, now)
 	}
+	if rep.status == http.StatusOK && rep.err == "" && s.failAfter[method] > 0 {
+		s.failAfter[method]-- // applied, but the answer is lost
+		rep = reply{status: http.StatusInternalServerError}
+	}
 	call.Status, call.Error = rep.status, rep.err
 	s.callIdx[method] = append(s.callIdx[method], len(s.calls))
 	s.calls = append(s.calls, call)
@@ -169,7 +176,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if rep.retryAfter != "" {
 		w.Header().Set("Retry-After", rep.retryAfter)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if rep.body != nil {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(rep.body)
 }
@@ -266,6 +275,19 @@ func (s *Server) FailNext(method, slackError string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNext[method] = &failRule{err: slackError, n: n}
+}
+
+// FailAfterPost makes the next n successful calls of method (e.g.
+// "chat.postMessage") take effect as usual (the message is stored and
+// shows in history) but answer HTTP 500 with an empty body, like a
+// connection that broke after Slack acted: the client gets an error and
+// never learns the ts. Calls that fail anyway (auth, FailNext, rate limit,
+// bad arguments) change nothing and do not count. They are recorded with
+// Status 500 and an empty Error.
+func (s *Server) FailAfterPost(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failAfter[method] = max(n, 0)
 }
 
 // Calls returns the recorded calls of method, or all calls for "".

@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/storage"
+)
+
+func taskFixture(state string) taskCardView {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	due := time.Date(2026, 11, 21, 10, 0, 0, 0, tokyo)
+	o := storage.Occurrence{ID: "t_abc@1795226400", TaskID: "t_abc", Due: due, ChannelID: "C1", TS: "1.1", State: state, ClaimedAt: due}
+	switch state {
+	case storage.OccStarted:
+		o.StartedBy, o.StartedAt = "U1", due.Add(2*time.Minute)
+	case storage.OccDone:
+		o.StartedBy, o.StartedAt = "U1", due.Add(2*time.Minute)
+		o.DoneBy, o.DoneAt = "U1", due.Add(30*time.Minute)
+	case storage.OccSkipped:
+		o.SkippedBy, o.SkipReason, o.SkippedAt = "U2", "customer postponed <maintenance>", due.Add(5*time.Minute)
+	}
+	return taskCardView{
+		Task:       storage.Task{ID: "t_abc", Title: "Check backups", Description: "Runbook: https://wiki.example.com/backups"},
+		Occurrence: o, Location: tokyo, Now: due.Add(time.Hour),
+	}
+}
+
+func taskControlsOf(m Message) []string {
+	var out []string
+	for _, b := range m.Blocks {
+		if a, ok := b.(*slack.ActionBlock); ok {
+			for _, e := range a.Elements.ElementSet {
+				switch x := e.(type) {
+				case *slack.ButtonBlockElement:
+					out = append(out, x.Text.Text)
+				case *slack.SelectBlockElement:
+					out = append(out, x.Placeholder.Text)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestTaskCard(t *testing.T) {
+	tests := []struct {
+		state        string
+		wantControls []string
+		wantText     string
+	}{
+		{storage.OccPosted, []string{"Start", "Done", "Snooze", "Skip"}, "Due 10:00 (Asia/Tokyo)"},
+		{storage.OccStarted, []string{"Done", "Skip"}, "Started by <@U1> at 10:02"},
+		{storage.OccDone, nil, "Done by <@U1> at 10:30 (took 28 min)"},
+		{storage.OccSkipped, nil, "Skipped by <@U2>: customer postponed &lt;maintenance&gt;"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.state, func(t *testing.T) {
+			msg := renderTaskCard(taskFixture(tt.state))
+			golden(t, "task_"+tt.state, AckMessage(msg))
+			if got := taskControlsOf(msg); !slices.Equal(got, tt.wantControls) {
+				t.Errorf("controls = %q, want %q", got, tt.wantControls)
+			}
+			if got := messageText(msg); !strings.Contains(got, tt.wantText) {
+				t.Errorf("card text lacks %q:\n%s", tt.wantText, got)
+			}
+			if msg.Metadata == nil || msg.Metadata.Key != "t_abc@1795226400" {
+				t.Errorf("metadata = %+v, want the occurrence ID", msg.Metadata)
+			}
+		})
+	}
+	t.Run("Late", func(t *testing.T) {
+		v := taskFixture(storage.OccPosted)
+		v.Occurrence.Late = true
+		v.Occurrence.ClaimedAt = v.Occurrence.Due.Add(2 * time.Hour)
+		if got := messageText(renderTaskCard(v)); !strings.Contains(got, "posted late by 2 h") {
+			t.Errorf("late card text:\n%s", got)
+		}
+	})
+}
+
+func TestSnoozeUntil(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	due := time.Date(2026, 10, 31, 9, 30, 0, 0, ny)
+	now := due.Add(20 * time.Minute)
+	tests := []struct {
+		choice string
+		want   time.Time
+		ok     bool
+	}{
+		{"15m", now.Add(15 * time.Minute), true},
+		{"1h", now.Add(time.Hour), true},
+		// Across the fall-back night the wall clock time is kept: 09:30 EST.
+		{"tomorrow", time.Date(2026, 11, 1, 9, 30, 0, 0, ny), true},
+		{"forever", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := snoozeUntil(tt.choice, now, due, ny)
+		if ok != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("snoozeUntil(%q) = %v, %v; want %v, %v", tt.choice, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestRoundDuration(t *testing.T) {
+	tests := map[time.Duration]string{
+		20 * time.Second: "under a minute", 28 * time.Minute: "28 min", 2 * time.Hour: "2 h", 65 * time.Minute: "1 h 5 min",
+	}
+	for d, want := range tests {
+		if got := roundDuration(d); got != want {
+			t.Errorf("roundDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

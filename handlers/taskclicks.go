@@ -1,0 +1,160 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+const (
+	viewTaskSkip  = "task.skip"
+	maxSkipReason = 500
+)
+
+// taskClick handles Start, Done, Snooze and Skip on a task card. Every
+// transition is a conditional update in the database, so double clicks
+// and redeliveries change the state once; the loser is told who won.
+func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+	place := placeOf(cb)
+	occID, snooze := act.Value, ""
+	if act.ActionID == actionTaskSnooze {
+		occID, snooze, _ = strings.Cut(act.SelectedOption.Value, "|")
+	}
+	if a.Tasks == nil || occID == "" {
+		return a.respondLater(place.ResponseURL, Message{Text: ":thinking_face: That card belongs to an older version of toban."})
+	}
+	return Response{Then: func(ctx context.Context) error {
+		o, err := a.Tasks.Occurrence(ctx, occID)
+		if errors.Is(err, domain.ErrNotFound) {
+			return a.tellClicker(ctx, place, Message{Text: "That task was deleted."})
+		}
+		if err != nil {
+			return err
+		}
+		task, err := a.Tasks.Task(ctx, o.TaskID)
+		if err != nil {
+			return err
+		}
+		now := a.now()
+		var changed bool
+		switch act.ActionID {
+		case actionTaskStart:
+			o, changed, err = a.Tasks.StartOccurrence(ctx, o.ID, place.UserID, now)
+		case actionTaskDone:
+			o, changed, err = a.Tasks.CompleteOccurrence(ctx, o.ID, place.UserID, now)
+			if err == nil && changed && o.IncidentID != "" {
+				a.resolveTaskIncident(ctx, place, o)
+			}
+		case actionTaskSkip:
+			if o.State != storage.OccPosted && o.State != storage.OccStarted {
+				break
+			}
+			return a.openSkip(ctx, cb.TriggerID, place, o)
+		case actionTaskSnooze:
+			until, ok := snoozeUntil(snooze, now, o.Due, taskLocation(task, a.location()))
+			if !ok {
+				return a.tellClicker(ctx, place, Message{Text: "Choose 15 minutes, 1 hour or tomorrow."})
+			}
+			o, changed, err = a.Tasks.SnoozeOccurrence(ctx, o.ID, place.UserID, until, until)
+			if err == nil && changed {
+				a.taskWake.wake()
+			}
+		}
+		if err != nil {
+			return err
+		}
+		a.updateTaskCard(ctx, task, o)
+		if !changed {
+			return a.tellClicker(ctx, place, Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
+		}
+		return nil
+	}}
+}
+
+// snoozeUntil turns a snooze choice into a time: 15 minutes or an hour
+// from now, or tomorrow at the due time of day in the task's zone.
+func snoozeUntil(choice string, now, due time.Time, loc *time.Location) (time.Time, bool) {
+	switch choice {
+	case "15m":
+		return now.Add(15 * time.Minute), true
+	case "1h":
+		return now.Add(time.Hour), true
+	case "tomorrow":
+		n, d := now.In(loc), due.In(loc)
+		return time.Date(n.Year(), n.Month(), n.Day()+1, d.Hour(), d.Minute(), 0, 0, loc), true
+	}
+	return time.Time{}, false
+}
+
+// taskStateSentence says where an occurrence stands, for a click that
+// came too late to change it.
+func taskStateSentence(o storage.Occurrence, now time.Time) string {
+	at := func(t time.Time) string { return formatTime(now, t.In(now.Location())) }
+	switch o.State {
+	case storage.OccStarted:
+		return fmt.Sprintf("Already started by <@%s> at %s.", o.StartedBy, at(o.StartedAt))
+	case storage.OccDone:
+		return fmt.Sprintf("Already done by <@%s> at %s.", o.DoneBy, at(o.DoneAt))
+	case storage.OccSkipped:
+		return fmt.Sprintf("Already skipped by <@%s>: %s", o.SkippedBy, o.SkipReason)
+	}
+	return "Nothing changed: the task is not in a state that allows it."
+}
+
+func (a *App) resolveTaskIncident(ctx context.Context, place clickPlace, o storage.Occurrence) {
+	actor, err := a.actingAs(ctx, place.UserID)
+	if err != nil {
+		_ = a.tellClicker(ctx, place, Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
+		return
+	}
+	if _, err := a.PagerDuty.Resolve(ctx, o.IncidentID, actor); err != nil && !errors.Is(err, domain.ErrInvalid) {
+		a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("task incident not resolved")
+		_ = a.tellClicker(ctx, place, Message{Text: "The task is done, but resolving its PagerDuty incident failed: " + UserMessage(err)})
+	}
+}
+
+func (a *App) openSkip(ctx context.Context, triggerID string, place clickPlace, o storage.Occurrence) error {
+	input := slack.NewPlainTextInputBlockElement(plain("e.g. customer postponed the maintenance"), "reason")
+	input.MaxLength = maxSkipReason
+	_, err := a.Slack.OpenView(ctx, triggerID, modal(viewTaskSkip, "Skip this time", "Skip",
+		modalState{IncidentID: o.ID, ChannelID: place.ChannelID, MessageTS: place.MessageTS},
+		slack.NewInputBlock("reason", plain("Why is it skipped?"), plain("Shown on the card, so the team knows."), input)))
+	if err != nil {
+		return fmt.Errorf("open skip modal: %w", err)
+	}
+	return nil
+}
+
+// skipSubmission validates the reason and records the skip.
+func (a *App) skipSubmission(cb slack.InteractionCallback, state modalState) Response {
+	reason := strings.TrimSpace(cb.View.State.Values["reason"]["reason"].Value)
+	switch {
+	case reason == "":
+		return Response{Ack: viewErrors(map[string]string{"reason": "Say why, so the team knows."})}
+	case utf8.RuneCountInString(reason) > maxSkipReason:
+		return Response{Ack: viewErrors(map[string]string{"reason": fmt.Sprintf("At most %d characters.", maxSkipReason)})}
+	}
+	place := clickPlace{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
+	return Response{Then: func(ctx context.Context) error {
+		o, changed, err := a.Tasks.SkipOccurrence(ctx, state.IncidentID, place.UserID, reason, a.now())
+		if err != nil {
+			return err
+		}
+		task, err := a.Tasks.Task(ctx, o.TaskID)
+		if err != nil {
+			return err
+		}
+		a.updateTaskCard(ctx, task, o)
+		if !changed {
+			return a.tellClicker(ctx, place, Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
+		}
+		return nil
+	}}
+}

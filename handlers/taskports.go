@@ -1,0 +1,45 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/tobanbot/toban/scheduler"
+	"github.com/tobanbot/toban/storage"
+)
+
+// TaskStore is the database of scheduled operations tasks.
+type TaskStore interface {
+	SaveTask(ctx context.Context, t storage.Task) (storage.Task, error)
+	Task(ctx context.Context, id string) (storage.Task, error)
+	TasksInChannel(ctx context.Context, channelID string) ([]storage.Task, error)
+	SetTaskPaused(ctx context.Context, id string, paused bool) error
+	DeleteTask(ctx context.Context, id string) error
+
+	ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (storage.Occurrence, bool, error)
+	SetOccurrencePosted(ctx context.Context, id, ts string) error
+	Occurrence(ctx context.Context, id string) (storage.Occurrence, error)
+	UnpostedOccurrences(ctx context.Context) ([]storage.Occurrence, error)
+	StartOccurrence(ctx context.Context, id, user string, at time.Time) (storage.Occurrence, bool, error)
+	CompleteOccurrence(ctx context.Context, id, user string, at time.Time) (storage.Occurrence, bool, error)
+	SkipOccurrence(ctx context.Context, id, user, reason string, at time.Time) (storage.Occurrence, bool, error)
+	SnoozeOccurrence(ctx context.Context, id, user string, until, escalateAt time.Time) (storage.Occurrence, bool, error)
+	NextEscalation(ctx context.Context) (storage.Occurrence, bool, error)
+	MarkEscalated(ctx context.Context, id string, at time.Time, incidentID string) error
+	PostponeEscalation(ctx context.Context, id string, at time.Time) error
+	OccurrencesForIncident(ctx context.Context, incidentID string) ([]storage.Occurrence, error)
+}
+
+// TaskEngine schedules tasks' due times (the scheduler package).
+type TaskEngine interface {
+	Upsert(t scheduler.Task)
+	Remove(taskID string)
+	NextDue(taskID string) (time.Time, bool)
+}
+
+// MessageFinder finds a message toban posted, by the metadata it attached,
+// so that a card posted just before a crash is found instead of posted
+// twice.
+type MessageFinder interface {
+	FindMessage(ctx context.Context, channelID string, since time.Time, eventType, key string) (ts string, found bool, err error)
+}

@@ -1,0 +1,249 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tobanbot/toban/domain"
+)
+
+// InboxEvent is an incident event waiting in (or done with) the inbox.
+type InboxEvent struct {
+	// Seq is the event's place in arrival order; it is never reused.
+	Seq   int64
+	Event domain.IncidentEvent
+	// ReceivedAt is when the first delivery of the event was stored.
+	ReceivedAt time.Time
+	// Attempts counts the failed processing attempts so far.
+	Attempts int
+}
+
+// defaultPendingLimit is how many events PendingEvents returns for a limit
+// of 0 or less.
+const defaultPendingLimit = 100
+
+// AcceptEvents stores evs in the inbox, in one transaction, and returns how
+// many were new. Events are deduplicated by Event.ID: one already stored
+// (processed or not), or repeated within evs, is skipped, so a redelivered
+// webhook (same X-Webhook-Id, same event IDs) or a poller overlap is a
+// no-op. webhookID is the delivery's X-Webhook-Id ("" for the poller); it
+// is kept for diagnosis only. Each event is stored as JSON, its Incident
+// snapshot included. An event without ID, Type, IncidentID or OccurredAt
+// is refused with an error wrapping domain.ErrInvalid, and then nothing is
+// stored.
+func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.IncidentEvent) (int, error) {
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	payloads := make([][]byte, len(evs))
+	for i, ev := range evs {
+		if err := checkEvent(ev); err != nil {
+			return 0, fmt.Errorf("accept events: %w", err)
+		}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
+		}
+		payloads[i] = b
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("accept events: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO incident_events
+		(event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`)
+	if err != nil {
+		return 0, fmt.Errorf("accept events: %w", err)
+	}
+	defer stmt.Close()
+	now := db.now().UnixMilli()
+	accepted := 0
+	for i, ev := range evs {
+		res, err := stmt.ExecContext(ctx, ev.ID, ev.IncidentID, ev.Type, ev.Source, webhookID,
+			string(payloads[i]), ev.OccurredAt.UnixMilli(), now)
+		if err != nil {
+			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
+		}
+		accepted += int(n)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("accept events: %w", err)
+	}
+	return accepted, nil
+}
+
+func checkEvent(ev domain.IncidentEvent) error {
+	switch {
+	case ev.ID == "":
+		return domain.Invalid("an incident event has no ID")
+	case ev.Type == "":
+		return domain.Invalid("incident event %s has no type", ev.ID)
+	case ev.IncidentID == "":
+		return domain.Invalid("incident event %s names no incident", ev.ID)
+	case ev.OccurredAt.IsZero():
+		return domain.Invalid("incident event %s has no time", ev.ID)
+	}
+	return nil
+}
+
+// PendingEvents returns up to limit (100 when limit <= 0) unprocessed
+// events in arrival order (Seq). An event marked failed is left out until
+// its retryAt, and so are the later events of the same incident: within an
+// incident, events are never handed out past one that is waiting for a
+// retry. (A caller processing a batch should likewise stop on an incident
+// after one of its events fails.)
+func (db *DB) PendingEvents(ctx context.Context, limit int) ([]InboxEvent, error) {
+	if limit <= 0 {
+		limit = defaultPendingLimit
+	}
+	rows, err := db.sql.QueryContext(ctx, `
+		SELECT e.seq, e.event_id, e.incident_id, e.type, e.source, e.payload, e.occurred_at, e.received_at, e.attempts
+		FROM incident_events e
+		WHERE e.processed_at IS NULL AND (e.retry_at IS NULL OR e.retry_at <= ?1)
+		  AND NOT EXISTS (SELECT 1 FROM incident_events w
+		      WHERE w.incident_id = e.incident_id AND w.processed_at IS NULL
+		        AND w.seq < e.seq AND w.retry_at > ?1)
+		ORDER BY e.seq LIMIT ?2`, db.now().UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending events: %w", err)
+	}
+	defer rows.Close()
+	var out []InboxEvent
+	for rows.Next() {
+		var (
+			ie                   InboxEvent
+			col                  domain.IncidentEvent
+			payload              string
+			occurred, receivedMS int64
+		)
+		if err := rows.Scan(&ie.Seq, &col.ID, &col.IncidentID, &col.Type, &col.Source, &payload,
+			&occurred, &receivedMS, &ie.Attempts); err != nil {
+			return nil, fmt.Errorf("pending events: %w", err)
+		}
+		if err := json.Unmarshal([]byte(payload), &ie.Event); err != nil || ie.Event.ID != col.ID {
+			// An unreadable payload must not block the inbox: hand out
+			// what the indexed columns say, and the processor re-reads
+			// the incident.
+			col.OccurredAt = time.UnixMilli(occurred).UTC()
+			ie.Event = col
+		}
+		ie.ReceivedAt = time.UnixMilli(receivedMS).UTC()
+		out = append(out, ie)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pending events: %w", err)
+	}
+	return out, nil
+}
+
+// MarkEventDone records that the event seq has been processed (or given
+// up on); it is no longer pending. Marking it again is a no-op. An unknown
+// seq gives an error wrapping domain.ErrNotFound.
+func (db *DB) MarkEventDone(ctx context.Context, seq int64) error {
+	res, err := db.sql.ExecContext(ctx,
+		`UPDATE incident_events SET processed_at = COALESCE(processed_at, ?) WHERE seq = ?`,
+		db.now().UnixMilli(), seq)
+	return checkOneRow(res, err, fmt.Sprintf("mark event %d done", seq))
+}
+
+// MarkEventFailed records a failed attempt at processing the event seq:
+// Attempts goes up by one and PendingEvents leaves the event, and the
+// later events of its incident, out until retryAt. An unknown seq gives an
+// error wrapping domain.ErrNotFound.
+func (db *DB) MarkEventFailed(ctx context.Context, seq int64, retryAt time.Time) error {
+	res, err := db.sql.ExecContext(ctx,
+		`UPDATE incident_events SET attempts = attempts + 1, retry_at = ? WHERE seq = ?`,
+		retryAt.UnixMilli(), seq)
+	return checkOneRow(res, err, fmt.Sprintf("mark event %d failed", seq))
+}
+
+// checkOneRow returns the error of an update of one row, saying what it
+// did; no row updated is domain.ErrNotFound.
+func checkOneRow(res sql.Result, err error, what string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, domain.ErrNotFound)
+	}
+	return nil
+}
+
+// LatestOccurred returns when the newest processed event of the incident
+// happened (millisecond precision), or the zero time when none has been
+// processed (or they have been forgotten). The processor uses it to
+// ignore an older event arriving late.
+func (db *DB) LatestOccurred(ctx context.Context, incidentID string) (time.Time, error) {
+	var ms sql.NullInt64
+	err := db.sql.QueryRowContext(ctx,
+		`SELECT MAX(occurred_at) FROM incident_events WHERE incident_id = ? AND processed_at IS NOT NULL`,
+		incidentID).Scan(&ms)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("latest event of %s: %w", incidentID, err)
+	}
+	if !ms.Valid {
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(ms.Int64).UTC(), nil
+}
+
+// ForgetEventsBefore deletes the events processed before t and returns how
+// many it deleted. Pending events are kept however old. A forgotten event
+// delivered again would be processed again, so keep more than PagerDuty's
+// redelivery window (about 20 minutes) and the poller's overlap: a day is
+// plenty.
+func (db *DB) ForgetEventsBefore(ctx context.Context, t time.Time) (int64, error) {
+	res, err := db.sql.ExecContext(ctx,
+		`DELETE FROM incident_events WHERE processed_at IS NOT NULL AND processed_at < ?`, t.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("prune incident events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune incident events: %w", err)
+	}
+	return n, nil
+}
+
+// Cursor returns the value saved under name, or "" when none is.
+func (db *DB) Cursor(ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.sql.QueryRowContext(ctx, `SELECT value FROM cursors WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read cursor %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// SetCursor saves value under name, replacing any earlier value. An empty
+// name is refused with an error wrapping domain.ErrInvalid.
+func (db *DB) SetCursor(ctx context.Context, name, value string) error {
+	if name == "" {
+		return fmt.Errorf("save cursor: %w", domain.Invalid("empty cursor name"))
+	}
+	_, err := db.sql.ExecContext(ctx,
+		`INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?)
+		 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		name, value, db.now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("save cursor %s: %w", name, err)
+	}
+	return nil
+}

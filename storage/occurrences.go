@@ -1,0 +1,432 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tobanbot/toban/domain"
+)
+
+// The states of an occurrence. claimed → posted → (started →) done or
+// skipped; snoozing keeps it posted.
+const (
+	// OccClaimed: recorded, card not (known to be) posted yet.
+	OccClaimed = "claimed"
+	// OccPosted: the card is in the channel; nobody has started.
+	OccPosted = "posted"
+	// OccStarted: someone is on it.
+	OccStarted = "started"
+	// OccDone and OccSkipped are final.
+	OccDone    = "done"
+	OccSkipped = "skipped"
+)
+
+// ErrAlreadyPosted means the occurrence was already recorded as posted with
+// another message: the caller posted a second card and should delete it.
+var ErrAlreadyPosted = errors.New("occurrence already posted")
+
+// Occurrence is one due time of one task and what became of its card.
+// Zero times mean "not set". Times come back in UTC.
+type Occurrence struct {
+	// ID is OccurrenceID(TaskID, Due).
+	ID     string
+	TaskID string
+	// Due is a whole second; Late marks one posted by start-up catch-up.
+	Due  time.Time
+	Late bool
+	// ChannelID and TS locate the card; TS is empty until posted.
+	ChannelID, TS string
+	// State is one of OccClaimed, OccPosted, OccStarted, OccDone,
+	// OccSkipped.
+	State                 string
+	ClaimedAt             time.Time
+	StartedBy             string
+	StartedAt             time.Time
+	DoneBy                string
+	DoneAt                time.Time
+	SkippedBy, SkipReason string
+	SkippedAt             time.Time
+	// SnoozedBy and SnoozedUntil record the latest snooze.
+	SnoozedBy    string
+	SnoozedUntil time.Time
+	// EscalateAt is the pending escalation deadline; zero when none is
+	// pending. EscalatedAt and IncidentID record the latest escalation.
+	EscalateAt  time.Time
+	EscalatedAt time.Time
+	IncidentID  string
+}
+
+// OccurrenceID returns the ID of the task's occurrence due at due: the task
+// ID, "@" and due in unix seconds.
+func OccurrenceID(taskID string, due time.Time) string {
+	return taskID + "@" + strconv.FormatInt(due.Unix(), 10)
+}
+
+const occColumns = `id, task_id, due, late, channel_id, ts, state, claimed_at, started_by, started_at,
+	done_by, done_at, skipped_by, skip_reason, skipped_at, snoozed_by, snoozed_until, escalate_at,
+	escalated_at, incident_id`
+
+func scanOccurrence(r rowScanner) (Occurrence, error) {
+	var o Occurrence
+	var due, claimed int64
+	var started, done, skipped, snoozed, escalate, escalated sql.NullInt64
+	err := r.Scan(&o.ID, &o.TaskID, &due, &o.Late, &o.ChannelID, &o.TS, &o.State, &claimed, &o.StartedBy,
+		&started, &o.DoneBy, &done, &o.SkippedBy, &o.SkipReason, &skipped, &o.SnoozedBy, &snoozed,
+		&escalate, &escalated, &o.IncidentID)
+	if err != nil {
+		return Occurrence{}, err
+	}
+	o.Due, o.ClaimedAt = time.Unix(due, 0).UTC(), fromMillis(claimed)
+	o.StartedAt, o.DoneAt, o.SkippedAt = nullMillisTime(started), nullMillisTime(done), nullMillisTime(skipped)
+	o.SnoozedUntil, o.EscalateAt, o.EscalatedAt = nullMillisTime(snoozed), nullMillisTime(escalate), nullMillisTime(escalated)
+	return o, nil
+}
+
+// millisOrNull stores a zero time as NULL.
+func millisOrNull(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func nullMillisTime(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromMillis(n.Int64)
+}
+
+// ClaimOccurrence records the task's occurrence due at due, in state
+// claimed, before its card is posted, and reports whether this call created
+// it: exactly-once across restarts starts here. If it already exists (a
+// retry, or a run before a restart, claimed it), it is returned unchanged
+// with claimed false; if it has a TS its card is posted and must not be
+// posted again, and if not, the earlier attempt may have posted it just
+// before crashing. escalateAt is when to escalate if nobody starts (zero:
+// never); the caller computes it, usually due plus the task's grace.
+func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (Occurrence, bool, error) {
+	id := OccurrenceID(taskID, due)
+	if taskID == "" || due.IsZero() || channelID == "" {
+		return Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, domain.Invalid("an occurrence needs a task, a due time and a channel"))
+	}
+	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `
+		INSERT INTO task_occurrences (id, task_id, due, late, channel_id, state, claimed_at, escalate_at)
+		VALUES (?, ?, ?, ?, ?, '`+OccClaimed+`', ?, ?)
+		ON CONFLICT DO NOTHING
+		RETURNING `+occColumns,
+		id, taskID, due.Unix(), late, channelID, db.now().UnixMilli(), millisOrNull(escalateAt)))
+	if err == nil {
+		return o, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, err)
+	}
+	o, err = db.Occurrence(ctx, id)
+	if err != nil {
+		return Occurrence{}, false, fmt.Errorf("claim: %w", err)
+	}
+	return o, false, nil
+}
+
+// SetOccurrencePosted records that the claimed occurrence's card is the
+// message ts, making it posted. Recording the same ts again is a no-op,
+// whatever the state since; another ts gives ErrAlreadyPosted.
+func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) error {
+	if ts == "" {
+		return fmt.Errorf("occurrence %s posted: %w", id, domain.Invalid("empty message ts"))
+	}
+	n, err := rowsChanged(db.sql.ExecContext(ctx,
+		`UPDATE task_occurrences SET state = '`+OccPosted+`', ts = ? WHERE id = ? AND state = '`+OccClaimed+`'`, ts, id))
+	switch {
+	case err != nil:
+		return fmt.Errorf("occurrence %s posted: %w", id, err)
+	case n == 1:
+		return nil
+	}
+	cur, err := db.Occurrence(ctx, id)
+	switch {
+	case err != nil:
+		return fmt.Errorf("posted: %w", err)
+	case cur.TS == ts:
+		return nil
+	}
+	return fmt.Errorf("occurrence %s posted as %s: %w as %s", id, ts, ErrAlreadyPosted, cur.TS)
+}
+
+// Occurrence returns the occurrence with the ID.
+func (db *DB) Occurrence(ctx context.Context, id string) (Occurrence, error) {
+	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `SELECT `+occColumns+` FROM task_occurrences WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return Occurrence{}, fmt.Errorf("occurrence %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// OccurrenceByMessage returns the occurrence whose card is the message ts in
+// the channel, for example the one whose button was clicked.
+func (db *DB) OccurrenceByMessage(ctx context.Context, channelID, ts string) (Occurrence, error) {
+	if ts == "" { // unposted occurrences have an empty ts
+		return Occurrence{}, fmt.Errorf("occurrence for an empty message ts: %w", domain.ErrNotFound)
+	}
+	o, err := scanOccurrence(db.sql.QueryRowContext(ctx,
+		`SELECT `+occColumns+` FROM task_occurrences WHERE channel_id = ? AND ts = ? AND ts <> ''`, channelID, ts))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return Occurrence{}, fmt.Errorf("occurrence for message %s in %s: %w", ts, channelID, err)
+	}
+	return o, nil
+}
+
+// UnpostedOccurrences returns the claimed occurrences not yet posted,
+// oldest claim first: after a crash between claim and post, their cards are
+// owed. An occurrence being posted right now is one too, so call it at
+// start, before the scheduler runs.
+func (db *DB) UnpostedOccurrences(ctx context.Context) ([]Occurrence, error) {
+	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
+		WHERE state = '`+OccClaimed+`' ORDER BY claimed_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("unposted occurrences: %w", err)
+	}
+	return occs, nil
+}
+
+// transition runs an UPDATE ... WHERE id = ? AND <allowed state> and
+// returns the occurrence after it with changed true, or, when the state did
+// not allow it, the occurrence as it is with changed false and no error.
+func (db *DB) transition(ctx context.Context, op, id, query string, args ...any) (Occurrence, bool, error) {
+	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, query+` RETURNING `+occColumns, args...))
+	if err == nil {
+		return o, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Occurrence{}, false, fmt.Errorf("%s occurrence %s: %w", op, id, err)
+	}
+	o, err = db.Occurrence(ctx, id)
+	if err != nil {
+		return Occurrence{}, false, fmt.Errorf("%s: %w", op, err)
+	}
+	return o, false, nil
+}
+
+func (db *DB) checkActor(op, id, user string, at time.Time) (time.Time, error) {
+	if user == "" {
+		return at, fmt.Errorf("%s occurrence %s: %w", op, id, domain.Invalid("who did it is required"))
+	}
+	if at.IsZero() {
+		at = db.now()
+	}
+	return at, nil
+}
+
+// StartOccurrence records that user started the posted occurrence at at
+// (zero: now) and clears its pending escalation. changed is false, with no
+// error, when it is not posted (started already, finished, or not yet
+// posted): a double click or a stale card.
+func (db *DB) StartOccurrence(ctx context.Context, id, user string, at time.Time) (Occurrence, bool, error) {
+	at, err := db.checkActor("start", id, user, at)
+	if err != nil {
+		return Occurrence{}, false, err
+	}
+	return db.transition(ctx, "start", id, `UPDATE task_occurrences
+		SET state = '`+OccStarted+`', started_by = ?, started_at = ?, escalate_at = NULL
+		WHERE id = ? AND state = '`+OccPosted+`'`, user, at.UnixMilli(), id)
+}
+
+// CompleteOccurrence records that user finished the posted or started
+// occurrence at at (zero: now) and clears its pending escalation; changed
+// is false, with no error, in any other state.
+func (db *DB) CompleteOccurrence(ctx context.Context, id, user string, at time.Time) (Occurrence, bool, error) {
+	at, err := db.checkActor("complete", id, user, at)
+	if err != nil {
+		return Occurrence{}, false, err
+	}
+	return db.transition(ctx, "complete", id, `UPDATE task_occurrences
+		SET state = '`+OccDone+`', done_by = ?, done_at = ?, escalate_at = NULL
+		WHERE id = ? AND state IN ('`+OccPosted+`', '`+OccStarted+`')`, user, at.UnixMilli(), id)
+}
+
+// SkipOccurrence records that user skipped the posted or started occurrence
+// at at (zero: now), with an optional reason of at most MaxTaskDescription
+// runes, and clears its pending escalation; changed is false, with no
+// error, in any other state.
+func (db *DB) SkipOccurrence(ctx context.Context, id, user, reason string, at time.Time) (Occurrence, bool, error) {
+	at, err := db.checkActor("skip", id, user, at)
+	if err != nil {
+		return Occurrence{}, false, err
+	}
+	if n := utf8.RuneCountInString(reason); n > MaxTaskDescription {
+		return Occurrence{}, false, fmt.Errorf("skip occurrence %s: %w", id, domain.Invalid("The reason is %d characters long; keep it to %d.", n, MaxTaskDescription))
+	}
+	return db.transition(ctx, "skip", id, `UPDATE task_occurrences
+		SET state = '`+OccSkipped+`', skipped_by = ?, skip_reason = ?, skipped_at = ?, escalate_at = NULL
+		WHERE id = ? AND state IN ('`+OccPosted+`', '`+OccStarted+`')`, user, reason, at.UnixMilli(), id)
+}
+
+// SnoozeOccurrence records that user snoozed the posted, not started,
+// occurrence until until, and replaces its escalation deadline with
+// escalateAt (zero: none). It stays posted; an earlier EscalatedAt and
+// IncidentID are kept. changed is false, with no error, in any other state.
+func (db *DB) SnoozeOccurrence(ctx context.Context, id, user string, until, escalateAt time.Time) (Occurrence, bool, error) {
+	if user == "" || until.IsZero() {
+		return Occurrence{}, false, fmt.Errorf("snooze occurrence %s: %w", id, domain.Invalid("a snooze needs who and until when"))
+	}
+	return db.transition(ctx, "snooze", id, `UPDATE task_occurrences
+		SET snoozed_by = ?, snoozed_until = ?, escalate_at = ?
+		WHERE id = ? AND state = '`+OccPosted+`'`, user, until.UnixMilli(), millisOrNull(escalateAt), id)
+}
+
+// NextEscalation returns the posted occurrence with the earliest pending
+// escalation deadline, and false when none is pending. It does not look at
+// the clock: the caller waits until EscalateAt.
+func (db *DB) NextEscalation(ctx context.Context) (Occurrence, bool, error) {
+	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `SELECT `+occColumns+` FROM task_occurrences
+		WHERE state = '`+OccPosted+`' AND escalate_at IS NOT NULL ORDER BY escalate_at, id LIMIT 1`))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Occurrence{}, false, nil
+	case err != nil:
+		return Occurrence{}, false, fmt.Errorf("next escalation: %w", err)
+	}
+	return o, true, nil
+}
+
+// MarkEscalated records that the occurrence was escalated at at (zero:
+// now), with the incident it triggered if incidentID is not empty, and
+// clears its pending deadline. It is recorded whatever the state, and
+// repeating it is harmless.
+func (db *DB) MarkEscalated(ctx context.Context, id string, at time.Time, incidentID string) error {
+	if at.IsZero() {
+		at = db.now()
+	}
+	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE task_occurrences
+		SET escalated_at = ?, escalate_at = NULL, incident_id = CASE WHEN ? <> '' THEN ? ELSE incident_id END
+		WHERE id = ?`, at.UnixMilli(), incidentID, incidentID, id))
+	if err == nil && n == 0 {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("mark occurrence %s escalated: %w", id, err)
+	}
+	return nil
+}
+
+// PostponeEscalation moves the pending escalation deadline of the posted
+// occurrence to at, to retry an escalation that failed (PagerDuty down).
+// Without a pending deadline (started, finished, or escalated meanwhile)
+// it does nothing, so a retry never undoes a click; a missing occurrence
+// gives ErrNotFound.
+func (db *DB) PostponeEscalation(ctx context.Context, id string, at time.Time) error {
+	if at.IsZero() {
+		return fmt.Errorf("postpone escalation of %s: %w", id, domain.Invalid("no new deadline"))
+	}
+	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE task_occurrences SET escalate_at = ?
+		WHERE id = ? AND state = '`+OccPosted+`' AND escalate_at IS NOT NULL`, at.UnixMilli(), id))
+	switch {
+	case err != nil:
+		return fmt.Errorf("postpone escalation of %s: %w", id, err)
+	case n == 0: // nothing pending, or no such occurrence
+		if _, err := db.Occurrence(ctx, id); err != nil {
+			return fmt.Errorf("postpone escalation: %w", err)
+		}
+	}
+	return nil
+}
+
+// OccurrencesForIncident returns the occurrences that triggered the
+// PagerDuty incident, oldest due first.
+func (db *DB) OccurrencesForIncident(ctx context.Context, incidentID string) ([]Occurrence, error) {
+	if incidentID == "" { // would match every occurrence never escalated
+		return nil, fmt.Errorf("occurrences for incident: %w", domain.Invalid("empty incident ID"))
+	}
+	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
+		WHERE incident_id = ? AND incident_id <> '' ORDER BY due, id`, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("occurrences for incident %s: %w", incidentID, err)
+	}
+	return occs, nil
+}
+
+// LastFired returns the due time of the task's newest claimed occurrence,
+// or the zero time if there is none. It implements scheduler.Store.
+func (db *DB) LastFired(ctx context.Context, taskID string) (time.Time, error) {
+	var due sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(due) FROM task_occurrences WHERE task_id = ?`, taskID).Scan(&due); err != nil {
+		return time.Time{}, fmt.Errorf("last fired %s: %w", taskID, err)
+	}
+	if !due.Valid {
+		return time.Time{}, nil
+	}
+	return time.Unix(due.Int64, 0).UTC(), nil
+}
+
+// LastFiredAll returns LastFired of every task that has an occurrence,
+// deleted tasks with history included. It implements scheduler.BulkStore.
+func (db *DB) LastFiredAll(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT task_id, MAX(due) FROM task_occurrences GROUP BY task_id`)
+	if err != nil {
+		return nil, fmt.Errorf("last fired: %w", err)
+	}
+	defer rows.Close()
+	last := make(map[string]time.Time)
+	for rows.Next() {
+		var id string
+		var due int64
+		if err := rows.Scan(&id, &due); err != nil {
+			return nil, fmt.Errorf("last fired: %w", err)
+		}
+		last[id] = time.Unix(due, 0).UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("last fired: %w", err)
+	}
+	return last, nil
+}
+
+// OccurrencesBetween returns the occurrences due in [from, to), in every
+// state, by due time then task, for reports.
+func (db *DB) OccurrencesBetween(ctx context.Context, from, to time.Time) ([]Occurrence, error) {
+	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
+		WHERE due >= ? AND due < ? ORDER BY due, task_id`, ceilUnix(from), ceilUnix(to))
+	if err != nil {
+		return nil, fmt.Errorf("occurrences between %s and %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	return occs, nil
+}
+
+// ceilUnix is t in unix seconds, rounded up: due times are whole seconds,
+// so due >= t exactly when due >= ceilUnix(t).
+func ceilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+func (db *DB) queryOccurrences(ctx context.Context, query string, args ...any) ([]Occurrence, error) {
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var occs []Occurrence
+	for rows.Next() {
+		o, err := scanOccurrence(rows)
+		if err != nil {
+			return nil, err
+		}
+		occs = append(occs, o)
+	}
+	return occs, rows.Err()
+}
