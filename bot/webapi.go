@@ -94,13 +94,14 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 
 // WebAPI implements handlers.Slack over slack-go.
 type WebAPI struct {
-	api  *slack.Client
-	http *http.Client
+	api   *slack.Client
+	http  *http.Client
+	pacer *pacer
 }
 
 // NewWebAPI wraps api; httpClient is used for response_url posts.
 func NewWebAPI(api *slack.Client, cfg SlackConfig, m *metrics.Registry) *WebAPI {
-	return &WebAPI{api: api, http: instrumentedHTTPClient(cfg.APIURL, m)}
+	return &WebAPI{api: api, http: instrumentedHTTPClient(cfg.APIURL, m), pacer: newPacer()}
 }
 
 // Client returns the underlying slack-go client.
@@ -160,7 +161,11 @@ func (w *WebAPI) PostMessage(ctx context.Context, channel string, msg handlers.M
 		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
 			EventType: msg.Metadata.EventType, EventPayload: map[string]any{"key": msg.Metadata.Key}}))
 	}
-	_, ts, err := w.api.PostMessageContext(ctx, channel, opts...)
+	var ts string
+	err := w.pacer.do(ctx, channel, false, func() (err error) {
+		_, ts, err = w.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("post in %s: %w", channel, err)
 	}
@@ -170,7 +175,11 @@ func (w *WebAPI) PostMessage(ctx context.Context, channel string, msg handlers.M
 // UpdateMessage replaces the message at ts in channel with msg.
 func (w *WebAPI) UpdateMessage(ctx context.Context, channel, ts string, msg handlers.Message) error {
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)}
-	if _, _, _, err := w.api.UpdateMessageContext(ctx, channel, ts, opts...); err != nil {
+	err := w.pacer.do(ctx, channel, true, func() error {
+		_, _, _, err := w.api.UpdateMessageContext(ctx, channel, ts, opts...)
+		return err
+	})
+	if err != nil {
 		var se slack.SlackErrorResponse
 		if errors.As(err, &se) && messageGone[se.Err] {
 			return fmt.Errorf("update %s in %s: %w: %w", ts, channel, domain.ErrNotFound, err)

@@ -92,6 +92,8 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Res
 		return a.bulkClick(cb, act)
 	case actionRemoveSubscription:
 		return a.removeSubscription(cb, act)
+	case actionDigestAckAll, actionDigestResolve, actionDigestList:
+		return a.digestClick(cb, act)
 	case actionTaskStart, actionTaskDone, actionTaskSnooze, actionTaskSkip:
 		return a.taskClick(cb, act)
 	case actionTaskPause, actionTaskResume, actionTaskEdit, actionTaskDelete:

@@ -70,6 +70,9 @@ type App struct {
 	// PagerDuty is nil when PAGERDUTY_TOKEN is not set.
 	PagerDuty PagerDuty
 	Store     Store
+	// Feed and Storm run the incident feed into subscribed channels.
+	Feed  FeedStore
+	Storm StormPolicy
 	// Tasks and Engine run scheduled operations tasks.
 	Tasks  TaskStore
 	Engine TaskEngine

@@ -207,7 +207,7 @@ func (a *App) addNote(ctx context.Context, place clickPlace, incidentID, text st
 	if _, err := a.PagerDuty.AddNote(ctx, incidentID, actor, text); err != nil {
 		return fmt.Errorf("add note to %s: %w", incidentID, err)
 	}
-	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: incidentID, Kind: activityNote, SlackUserID: place.UserID, PDUserID: actor.ID, At: a.now()}); err != nil {
+	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: incidentID, Kind: activityNote, SlackUserID: place.UserID, PDUserID: actor.ID, Detail: text, At: a.now()}); err != nil {
 		a.Log.Warn().Err(err).Msg("activity not recorded")
 	}
 	a.adoptCard(ctx, incidentID, place)

@@ -99,6 +99,7 @@ type TaskFieldError struct {
 	Invalid *domain.InvalidError
 }
 
+// Error returns the field and the reason, e.g. "grace: The grace period ...".
 func (e *TaskFieldError) Error() string { return e.Field + ": " + e.Invalid.Reason }
 
 // Unwrap returns the *domain.InvalidError.

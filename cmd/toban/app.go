@@ -16,8 +16,10 @@ import (
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
+	"github.com/tobanbot/toban/poller"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
+	"github.com/tobanbot/toban/webhook"
 )
 
 // Main is the whole running program, so that tests can run the real thing
@@ -32,6 +34,8 @@ type Main struct {
 	db      *storage.DB
 	app     *handlers.App
 	engine  *scheduler.Engine
+	pd      *pagerduty.Client
+	feed    chan struct{}
 	web     *bot.WebAPI
 	bot     *bot.Bot
 	http    *http.Server
@@ -93,6 +97,8 @@ func (m *Main) Open(ctx context.Context) error {
 		Slack:    m.web,
 		Store:    db,
 		Tasks:    db,
+		Feed:     db,
+		Storm:    handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
 		Now:      m.Clock.Now,
 		Location: cfg.Location,
 		Admins:   map[string]bool{},
@@ -101,10 +107,12 @@ func (m *Main) Open(ctx context.Context) error {
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
 	}
+	m.feed = make(chan struct{}, 1)
 	if cfg.PagerDutyConfigured() {
-		app.PagerDuty = pagerduty.New(pagerduty.Config{
+		m.pd = pagerduty.New(pagerduty.Config{
 			Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout,
 		}, m.metrics)
+		app.PagerDuty = m.pd
 	} else {
 		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
 	}
@@ -159,6 +167,15 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	go m.app.RunTaskEscalations(ctx, m.Clock)
+	if m.pd != nil {
+		go m.app.RunFeed(ctx, m.db, m.feed)
+		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
+		go func() {
+			if err := p.Run(ctx); err != nil && ctx.Err() == nil {
+				m.Log.Error().Err(err).Msg("poller stopped")
+			}
+		}()
+	}
 	m.Log.Info().Str("http_addr", m.HTTPAddr()).Msg("toban running")
 	err := m.bot.Run(ctx)
 	var fatal *bot.FatalError
@@ -170,6 +187,14 @@ func (m *Main) Run(ctx context.Context) error {
 		return &StartupError{err}
 	}
 	return err
+}
+
+// wakeFeed tells the feed processor that the inbox has new events.
+func (m *Main) wakeFeed() {
+	select {
+	case m.feed <- struct{}{}:
+	default:
+	}
 }
 
 // forgetOldDeliveries prunes the event dedupe table once an hour.
@@ -185,6 +210,10 @@ func (m *Main) forgetOldDeliveries(ctx context.Context) {
 		}
 		if _, err := m.db.ForgetClicksBefore(ctx, dayAgo); err != nil && ctx.Err() == nil {
 			m.Log.Warn().Err(err).Msg("pruning clicks failed")
+		}
+		// PagerDuty retries a webhook for about 20 minutes; a week is ample.
+		if _, err := m.db.ForgetEventsBefore(ctx, time.Now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			m.Log.Warn().Err(err).Msg("pruning incident events failed")
 		}
 		select {
 		case <-ctx.Done():
@@ -232,5 +261,7 @@ func (m *Main) routes() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", m.metrics.Handler())
+	mux.Handle("POST /webhooks/pagerduty", webhook.NewReceiver(m.Config.WebhookSecret, m.db, m.wakeFeed, m.metrics,
+		m.Log.With().Str("component", "webhook").Logger()))
 	return mux
 }

@@ -32,6 +32,9 @@ type Config struct {
 	ShutdownTimeout  time.Duration
 	PagerDutyTimeout time.Duration
 	CardRetry        time.Duration
+	PollInterval     time.Duration
+	StormThreshold   int
+	StormWindow      time.Duration
 }
 
 // PagerDutyConfigured reports whether incident features can work.
@@ -62,6 +65,9 @@ var envVars = []envVar{
 	{"TOBAN_SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight work", false},
 	{"TOBAN_PAGERDUTY_TIMEOUT", "15s", "timeout of one PagerDuty API call, retries included", false},
 	{"TOBAN_CARD_RETRY_INTERVAL", "5s", "how often card updates Slack refused are retried", false},
+	{"TOBAN_PD_POLL_INTERVAL", "", "how often to read PagerDuty's log for changes; 0 disables (default 30s, or 0 when PAGERDUTY_WEBHOOK_SECRET is set)", false},
+	{"TOBAN_STORM_THRESHOLD", "10", "new incident cards per channel within TOBAN_STORM_WINDOW before incidents roll into a digest card; 0 disables", false},
+	{"TOBAN_STORM_WINDOW", "1m", "the window of TOBAN_STORM_THRESHOLD", false},
 }
 
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
@@ -165,6 +171,25 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.ShutdownTimeout = parseDuration(get, "TOBAN_SHUTDOWN_TIMEOUT", bad)
 	c.PagerDutyTimeout = parseDuration(get, "TOBAN_PAGERDUTY_TIMEOUT", bad)
 	c.CardRetry = parseDuration(get, "TOBAN_CARD_RETRY_INTERVAL", bad)
+	c.StormWindow = parseDuration(get, "TOBAN_STORM_WINDOW", bad)
+	c.StormThreshold, err = strconv.Atoi(get("TOBAN_STORM_THRESHOLD"))
+	if err != nil || c.StormThreshold < 0 {
+		bad("TOBAN_STORM_THRESHOLD", "must be a whole number, 0 or more, got %q", get("TOBAN_STORM_THRESHOLD"))
+	}
+	// Webhooks, when set up, replace polling: both would see every change.
+	poll := get("TOBAN_PD_POLL_INTERVAL")
+	switch {
+	case poll == "" && c.WebhookSecret != "":
+		c.PollInterval = 0
+	case poll == "":
+		c.PollInterval = 30 * time.Second
+	default:
+		if c.PollInterval, err = time.ParseDuration(poll); err != nil || c.PollInterval < 0 {
+			bad("TOBAN_PD_POLL_INTERVAL", "must be a duration such as 30s, or 0 to disable, got %q", poll)
+		} else if c.PollInterval > 0 && c.PollInterval < time.Second {
+			bad("TOBAN_PD_POLL_INTERVAL", "must be at least 1s (PagerDuty allows 960 requests a minute), got %q", poll)
+		}
+	}
 
 	if len(problems) > 0 {
 		return c, &ConfigError{Problems: problems}

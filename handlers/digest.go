@@ -1,0 +1,165 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+const (
+	metadataDigest        = "toban_storm_digest"
+	actionDigestAckAll    = "digest.ack_all"
+	actionDigestResolve   = "digest.resolve_all"
+	actionDigestList      = "digest.list"
+	digestTitlesShown     = 8
+	digestBulkConfirmText = "This acts, as you, on every open incident of this digest that is still in the right state:"
+)
+
+// renderDigest builds a storm digest card: how many incidents, in which
+// states, the newest titles, and bulk buttons.
+func renderDigest(d storage.Digest) Message {
+	counts := map[domain.Status]int{}
+	for _, m := range d.Members {
+		counts[m.Status]++
+	}
+	head := fmt.Sprintf(":thunder_cloud_and_rain: *Alert storm on %s*: %d more incidents — %d triggered, %d acknowledged, %d resolved",
+		escape(d.ServiceName), len(d.Members), counts[domain.StatusTriggered], counts[domain.StatusAcknowledged], counts[domain.StatusResolved])
+	var lines []string
+	for i := len(d.Members) - 1; i >= 0 && len(lines) < digestTitlesShown; i-- {
+		m := d.Members[i]
+		lines = append(lines, fmt.Sprintf("%s #%d %s", statusEmoji[m.Status], m.Number, escape(truncate(m.Title, 80))))
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(head), nil, nil),
+		slack.NewContextBlock("", mrkdwn("Newest: \n"+strings.Join(lines, "\n"))),
+	}
+	id := strconv.FormatInt(d.ID, 10)
+	var buttons []slack.BlockElement
+	if counts[domain.StatusTriggered] > 0 {
+		ack := slack.NewButtonBlockElement(actionDigestAckAll, id, plain(fmt.Sprintf("Acknowledge all (%d)", counts[domain.StatusTriggered])))
+		ack.Confirm = slack.NewConfirmationBlockObject(plain("Acknowledge all?"), plain(digestBulkConfirmText+" acknowledge the triggered ones."), plain("Acknowledge"), plain("Cancel"))
+		buttons = append(buttons, ack)
+	}
+	if open := counts[domain.StatusTriggered] + counts[domain.StatusAcknowledged]; open > 0 {
+		res := slack.NewButtonBlockElement(actionDigestResolve, id, plain(fmt.Sprintf("Resolve all (%d)", open)))
+		res.Confirm = slack.NewConfirmationBlockObject(plain("Resolve all?"), plain(digestBulkConfirmText+" resolve every open one."), plain("Resolve"), plain("Cancel"))
+		buttons = append(buttons, res)
+	}
+	buttons = append(buttons, slack.NewButtonBlockElement(actionDigestList, id, plain("List")))
+	blocks = append(blocks, slack.NewActionBlock("digest/"+id, buttons...))
+	return Message{
+		Text:     fmt.Sprintf("Alert storm on %s: %d more incidents", d.ServiceName, len(d.Members)),
+		Blocks:   blocks,
+		Metadata: &Metadata{EventType: metadataDigest, Key: id},
+	}
+}
+
+// renderDigests posts new digests and updates changed ones, once per
+// batch however many incidents joined.
+func (a *App) renderDigests(ctx context.Context) {
+	if a.Feed == nil {
+		return
+	}
+	digests, err := a.Feed.DirtyDigests(ctx)
+	if err != nil {
+		a.Log.Warn().Err(err).Msg("digests unreadable")
+		return
+	}
+	for _, d := range digests {
+		msg := renderDigest(d)
+		ts := d.TS
+		if ts == "" {
+			found := false
+			ts, found, err = a.Slack.FindMessage(ctx, d.ChannelID, d.StartedAt.Add(-a.Storm.Window), metadataDigest, strconv.FormatInt(d.ID, 10))
+			if err == nil && !found {
+				ts, err = a.Slack.PostMessage(ctx, d.ChannelID, msg)
+			} else if err == nil {
+				err = a.Slack.UpdateMessage(ctx, d.ChannelID, ts, msg)
+			}
+		} else {
+			err = a.Slack.UpdateMessage(ctx, d.ChannelID, ts, msg)
+		}
+		if err != nil {
+			a.Log.Warn().Err(err).Int64("digest", d.ID).Msg("digest not shown; will retry")
+			continue
+		}
+		if err := a.Feed.MarkDigestRendered(ctx, d.ID, ts, d.Version); err != nil {
+			a.Log.Warn().Err(err).Int64("digest", d.ID).Msg("digest shown but not recorded")
+		}
+	}
+}
+
+// digestClick handles Acknowledge all, Resolve all and List on a digest.
+func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+	place := placeOf(cb)
+	id, err := strconv.ParseInt(act.Value, 10, 64)
+	if err != nil || a.Feed == nil || a.PagerDuty == nil {
+		return a.respondLater(place.ResponseURL, Message{Text: ":thinking_face: That digest is from an older toban."})
+	}
+	return Response{Then: func(ctx context.Context) error {
+		d, err := a.Feed.Digest(ctx, id)
+		if err != nil {
+			return err
+		}
+		if act.ActionID == actionDigestList {
+			var lines []string
+			for _, m := range d.Members {
+				lines = append(lines, fmt.Sprintf("%s #%d %s", statusEmoji[m.Status], m.Number, escape(m.Title)))
+			}
+			return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf("*%d incidents on %s in this storm:*\n%s", len(d.Members), escape(d.ServiceName), strings.Join(lines, "\n"))})
+		}
+		if first, err := a.Store.FirstClick(ctx, fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)); err != nil || !first {
+			return err
+		}
+		actor, err := a.actingAs(ctx, place.UserID)
+		var notLinked *errNotLinked
+		if errors.As(err, &notLinked) {
+			return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+		}
+		if err != nil {
+			return err
+		}
+		done, skipped := 0, 0
+		for _, m := range d.Members {
+			acted, err := a.digestOne(ctx, act.ActionID, m.IncidentID, actor)
+			switch {
+			case err != nil:
+				a.Log.Warn().Err(err).Str("incident", m.IncidentID).Msg("digest bulk action failed for one incident")
+				skipped++
+			case acted:
+				done++
+			default:
+				skipped++
+			}
+		}
+		a.renderDigests(ctx)
+		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":white_check_mark: Done for %d incidents; %d skipped (already changed or failed).", done, skipped)})
+	}}
+}
+
+func (a *App) digestOne(ctx context.Context, action, incidentID string, actor domain.Person) (bool, error) {
+	unlock := a.incidentLocks.Lock(incidentID)
+	defer unlock()
+	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case action == actionDigestAckAll && inc.Status == domain.StatusTriggered:
+		inc, err = a.PagerDuty.Acknowledge(ctx, incidentID, actor)
+	case action == actionDigestResolve && inc.Open():
+		inc, err = a.PagerDuty.Resolve(ctx, incidentID, actor)
+	default:
+		return false, a.Feed.SetDigestMemberStatus(ctx, incidentID, inc.Status)
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, a.Feed.SetDigestMemberStatus(ctx, incidentID, inc.Status)
+}

@@ -1,0 +1,37 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+// Inbox is the durable queue of incident events from webhooks and the
+// poller.
+type Inbox interface {
+	PendingEvents(ctx context.Context, limit int) ([]storage.InboxEvent, error)
+	MarkEventDone(ctx context.Context, seq int64) error
+	MarkEventFailed(ctx context.Context, seq int64, retryAt time.Time) error
+	LatestOccurred(ctx context.Context, incidentID string) (time.Time, error)
+}
+
+// FeedStore is what the incident feed keeps in the database.
+type FeedStore interface {
+	ClaimFeedCard(ctx context.Context, incidentID, channelID string) (time.Time, error)
+	CardsCreatedSince(ctx context.Context, channelID string, t time.Time) (int, error)
+	AddToDigest(ctx context.Context, channelID, serviceID, serviceName string, window time.Duration, m storage.DigestMember) (int64, error)
+	InDigest(ctx context.Context, incidentID string) (bool, error)
+	SetDigestMemberStatus(ctx context.Context, incidentID string, status domain.Status) error
+	DirtyDigests(ctx context.Context) ([]storage.Digest, error)
+	Digest(ctx context.Context, id int64) (storage.Digest, error)
+	MarkDigestRendered(ctx context.Context, id int64, ts string, version int64) error
+}
+
+// StormPolicy limits new cards per channel: beyond Threshold new cards
+// within Window, incidents roll into one digest card per service.
+type StormPolicy struct {
+	Threshold int
+	Window    time.Duration
+}
