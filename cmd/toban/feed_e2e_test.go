@@ -21,8 +21,8 @@ func pagerDutyEvent(id, typ string, inc pdfake.Incident, status string, at time.
 	data := map[string]any{
 		"id": inc.ID, "type": "incident", "number": inc.Number, "title": inc.Title, "status": status,
 		"urgency": inc.Urgency, "created_at": inc.CreatedAt.UTC().Format(time.RFC3339),
-		"html_url": "https://acme.pagerduty.com/incidents/" + inc.ID,
-		"service":  map[string]any{"id": inc.ServiceID, "summary": serviceName(inc.ServiceID), "type": "service_reference"},
+		"html_url":          "https://acme.pagerduty.com/incidents/" + inc.ID,
+		"service":           map[string]any{"id": inc.ServiceID, "summary": serviceName(inc.ServiceID), "type": "service_reference"},
 		"escalation_policy": map[string]any{"id": "PEP1", "summary": "Web Ops", "type": "escalation_policy_reference"},
 		"assignees":         []any{},
 	}
