@@ -36,7 +36,13 @@ func (a *App) run(c Command, in invocation) Response {
 	case "help":
 		return Response{Ack: ephemeral(HelpMessage())}
 	case "oncall":
-		return a.onCall(strings.Join(c.Args, " "), in.ResponseURL)
+		return a.onCallCommand(c, in)
+	case "shifts":
+		return a.shiftsCommand(c, in)
+	case "maintenance":
+		return a.maintenanceCommand(c, in)
+	case "report":
+		return a.reportCommand(c, in)
 	case "incidents":
 		return a.incidentsCommand(c.Args, in.UserID, in.ResponseURL)
 	case "trigger":
@@ -50,20 +56,37 @@ func (a *App) run(c Command, in invocation) Response {
 	case "remind":
 		return a.remindCommand(in)
 	case "reminders":
+		if len(c.Args) > 0 && strings.EqualFold(c.Args[0], "calendar") {
+			return a.calendarCommand(c, in)
+		}
 		return a.remindersCommand(in)
 	default:
-		return Response{Ack: ephemeral(Message{
-			Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", c.Name),
-		})}
+		return notYet(c.Name)
 	}
+}
+
+// notYet answers a subcommand this version of toban does not have yet.
+func notYet(name string) Response {
+	return Response{Ack: ephemeral(Message{
+		Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", name),
+	})}
 }
 
 // Interaction answers a button click, menu choice or modal submission.
 func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Response {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == viewTask {
+		switch id := cb.View.CallbackID; {
+		case id == viewTask:
 			return a.taskSubmission(ctx, cb)
+		case strings.HasPrefix(id, "oncall."):
+			return a.onCallOpsSubmission(ctx, cb)
+		case strings.HasPrefix(id, "maint."):
+			return a.maintenanceSubmission(ctx, cb)
+		case strings.HasPrefix(id, "report."):
+			return a.reportSubmission(ctx, cb)
+		case strings.HasPrefix(id, "calendar."):
+			return a.calendarSubmission(ctx, cb)
 		}
 		return a.submission(cb)
 	case slack.InteractionTypeBlockSuggestion:
@@ -85,6 +108,17 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Res
 		return Response{}
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	// Feature areas own an action ID prefix each.
+	switch prefix, _, _ := strings.Cut(act.ActionID, "."); prefix {
+	case "oncall":
+		return a.onCallOpsClick(cb, act)
+	case "maint":
+		return a.maintenanceClick(cb, act)
+	case "report":
+		return a.reportClick(cb, act)
+	case "calendar":
+		return a.calendarClick(cb, act)
+	}
 	switch act.ActionID {
 	case actionAcknowledge, actionResolve, actionEscalate, actionAddNote, actionOpenInPD:
 		return a.incidentClick(cb, act)

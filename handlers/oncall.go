@@ -11,6 +11,11 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
+// onCallCommand answers /toban oncall [filter].
+func (a *App) onCallCommand(c Command, in invocation) Response {
+	return a.onCall(strings.Join(c.Args, " "), in.ResponseURL)
+}
+
 // onCall answers /toban oncall [filter].
 func (a *App) onCall(filter, responseURL string) Response {
 	if a.PagerDuty == nil {

@@ -29,6 +29,7 @@ var subcommands = []struct{ Name, Usage, Summary string }{
 	{"remind", "/toban remind", "schedule an operations task (daily check, monthly report…)"},
 	{"reminders", "/toban reminders", "this channel's scheduled tasks"},
 	{"maintenance", "/toban maintenance [list]", "put services into a maintenance window"},
+	{"shifts", "/toban shifts import", "load on-call shifts from a CSV file shared in the channel"},
 	{"report", "/toban report [week|month|…]", "incident counts, MTTA and MTTR per service"},
 	{"subscribe", "/toban subscribe", "feed PagerDuty services' incidents into this channel as live cards (admins)"},
 	{"subscriptions", "/toban subscriptions", "what this channel is subscribed to, with Remove buttons"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,12 +35,16 @@ type Main struct {
 	db      *storage.DB
 	app     *handlers.App
 	engine  *scheduler.Engine
-	pd      *pagerduty.Client
-	feed    chan struct{}
-	web     *bot.WebAPI
-	bot     *bot.Bot
-	http    *http.Server
-	ln      net.Listener
+	// knownTasks is what the scheduler was given, by task ID.
+	knownTasks map[string]string
+	// TaskReload is how often tasks changed outside the bot are picked up.
+	TaskReload time.Duration
+	pd         *pagerduty.Client
+	feed       chan struct{}
+	web        *bot.WebAPI
+	bot        *bot.Bot
+	http       *http.Server
+	ln         net.Listener
 }
 
 // NewMain prepares a Main that logs to logOut.
@@ -124,6 +129,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return &StartupError{fmt.Errorf("TOBAN_DB: read tasks: %w", err)}
 	}
+	m.knownTasks = map[string]string{}
 	for _, t := range tasks {
 		r, err := scheduler.DecodeRule(t.Rule)
 		if err != nil {
@@ -131,6 +137,7 @@ func (m *Main) Open(ctx context.Context) error {
 			continue
 		}
 		m.engine.Upsert(scheduler.Task{ID: t.ID, Rule: r, Paused: t.Paused})
+		m.knownTasks[t.ID] = t.Rule + "|" + strconv.FormatBool(t.Paused)
 	}
 	m.Log.Info().Int("tasks", len(tasks)).Msg("scheduled tasks loaded")
 	m.bot = bot.New(bot.Config{Workers: cfg.Workers, ShutdownTimeout: cfg.ShutdownTimeout},
@@ -167,15 +174,24 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	go m.app.RunTaskEscalations(ctx, m.Clock)
+	reload := m.TaskReload
+	if reload <= 0 {
+		reload = taskReloadInterval
+	}
+	go m.reloadTasks(ctx, reload, m.knownTasks)
 	if m.pd != nil {
 		go m.app.RunFeed(ctx, m.db, m.feed)
-		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
+		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
+		p := poller.New(m.pd, m.db, m.Config.PollInterval, time.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
 		go func() {
 			if err := p.Run(ctx); err != nil && ctx.Err() == nil {
 				m.Log.Error().Err(err).Msg("poller stopped")
 			}
 		}()
 	}
+	go m.runOnCallOps(ctx)
+	go m.runReports(ctx)
+	go m.runCalendars(ctx)
 	m.Log.Info().Str("http_addr", m.HTTPAddr()).Msg("toban running")
 	err := m.bot.Run(ctx)
 	var fatal *bot.FatalError

@@ -23,10 +23,15 @@ func main() {
 const usage = `toban — Slack Socket Mode chat-ops for teams on PagerDuty
 
 Usage:
-  toban [run]     run the bot (the default)
-  toban check     validate the configuration and try Slack, PagerDuty and the database
-  toban version   print the version
-  toban --help    this text
+  toban [run]                          run the bot (the default)
+  toban check                          validate the configuration and try Slack, PagerDuty and the database
+  toban reminders import FILE          load scheduled tasks from a YAML or CSV file (all or nothing)
+  toban reminders export [--format F]  print every scheduled task as yaml (default) or csv
+  toban shifts import FILE [--dry-run] load on-call shifts into PagerDuty schedules as overrides
+  toban report [--since D] [--until D] [--format table|csv|json]
+                                       incident counts, MTTA and MTTR per service
+  toban version                        print the version
+  toban --help                         this text
 
 Configuration comes from the environment:
 `
@@ -36,6 +41,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	command := "run"
 	if len(args) > 0 {
 		command = args[0]
+	}
+	// Commands with arguments of their own.
+	switch command {
+	case "reminders":
+		return remindersCLI(args[1:], getenv, stdout, stderr)
+	case "shifts":
+		return shiftsCLI(args[1:], getenv, stdout, stderr)
+	case "report":
+		return reportCLI(args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 1 {
 		fmt.Fprintf(stderr, "toban %s takes no arguments\n", command)

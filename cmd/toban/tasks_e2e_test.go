@@ -47,6 +47,7 @@ func TestEndToEndScheduledTask(t *testing.T) {
 	w := incidentWorld(t)
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	clock := scheduler.NewFakeClock(time.Date(2026, 11, 23, 8, 0, 0, 0, tokyo)) // a Monday, 08:00
+	w.env["TOBAN_PD_POLL_INTERVAL"] = "1s"                                      // changes made in PagerDuty reach the card
 	w.startWith(t, func(m *Main) { m.Clock = clock })
 	alice := w.slack.User("U1").In("C1")
 	bob := w.slack.User("U2").In("C1")
@@ -110,6 +111,19 @@ func TestEndToEndScheduledTask(t *testing.T) {
 		if got := writes(w.pd, "POST", "/incidents", "Check backups"); len(got) != 1 || got[0].From != "alice@example.com" {
 			t.Errorf("POST /incidents = %+v, want one From alice", got)
 		}
+	})
+
+	t.Run("AcknowledgedInPagerDutyShowsOnTheCard", func(t *testing.T) {
+		var paged pdfake.Incident
+		for _, in := range w.pd.Incidents() {
+			if strings.HasPrefix(in.IncidentKey, "toban-task-") {
+				paged = in
+			}
+		}
+		if err := w.pd.AcknowledgeAs(paged.ID, "PU2"); err != nil {
+			t.Fatal(err)
+		}
+		card.ExpectText("acknowledged by Bob Ops")
 	})
 
 	t.Run("DoneResolvesTheIncident", func(t *testing.T) {

@@ -125,6 +125,7 @@ func init() {
 		"users.lookupByEmail":          (*Server).usersLookupByEmail,
 		"conversations.info":           (*Server).conversationsInfo,
 		"conversations.history":        (*Server).conversationsHistory,
+		"conversations.list":           (*Server).conversationsList,
 		"chat.postMessage":             (*Server).chatPostMessage,
 		"chat.update":                  (*Server).chatUpdate,
 		"chat.delete":                  (*Server).chatDelete,

@@ -1,0 +1,12 @@
+package main
+
+import "context"
+
+// Background work of feature areas, started by Run. Each area's file
+// defines its runner; they return when ctx ends.
+
+func (m *Main) runOnCallOps(ctx context.Context) {}
+
+func (m *Main) runReports(ctx context.Context) {}
+
+func (m *Main) runCalendars(ctx context.Context) {}
