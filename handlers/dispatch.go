@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -34,7 +36,7 @@ type invocation struct {
 func (a *App) run(c Command, in invocation) Response {
 	switch c.Name {
 	case "help":
-		return Response{Ack: ephemeral(HelpMessage())}
+		return Response{Ack: helpAck()}
 	case "oncall":
 		return a.onCallCommand(c, in)
 	case "shifts":
@@ -137,6 +139,9 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Res
 		if err != nil {
 			return a.respondLater(cb.ResponseURL, usageMessageBody(UserMessage(err)))
 		}
+		if parsed.Name == "help" {
+			return a.respondLater(cb.ResponseURL, HelpMessage())
+		}
 		res := a.run(parsed, invocation{UserID: cb.User.ID, ChannelID: placeOf(cb).ChannelID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID})
 		// A click cannot carry a message in its ack; send it by response_url.
 		if msg, ok := res.Ack.(slackMessage); ok {
@@ -202,3 +207,13 @@ func usageMessage(problem string) slackMessage { return ephemeral(usageMessageBo
 // AckMessage wraps m so that it can be sent as a slash command's ack
 // payload (shown only to the person who typed the command).
 func AckMessage(m Message) any { return ephemeral(m) }
+
+// helpAck is the help answer, rendered once: it never changes, and it is
+// the most frequent ack payload.
+var helpAck = sync.OnceValue(func() json.RawMessage {
+	b, err := marshalMessage(HelpMessage())
+	if err != nil {
+		panic(err) // static content: a failure is a programming error
+	}
+	return b
+})

@@ -21,9 +21,18 @@ const maxEventAttempts = 8
 // RunFeed processes the inbox until ctx ends: whenever wake fires, and
 // every few seconds for events whose retry time has come.
 func (a *App) RunFeed(ctx context.Context, inbox Inbox, wake <-chan struct{}) {
+	var lastDigest time.Time
 	for {
+		// Digests are re-rendered once the inbox is drained, or every 2 s
+		// in a long storm: chat.update is scarce (Slack's Tier 3).
 		for a.drainInbox(ctx, inbox) {
+			if time.Since(lastDigest) > 2*time.Second {
+				a.renderDigests(ctx)
+				lastDigest = time.Now()
+			}
 		}
+		a.renderDigests(ctx)
+		lastDigest = time.Now()
 		select {
 		case <-ctx.Done():
 			return
@@ -75,7 +84,6 @@ func (a *App) drainInbox(ctx context.Context, inbox Inbox) bool {
 	for id := range changed {
 		a.syncIncidentCards(ctx, id)
 	}
-	a.renderDigests(ctx)
 	return len(pending) == batch
 }
 

@@ -54,25 +54,33 @@ func (a *App) FireTask(ctx context.Context, occ scheduler.Occurrence) error {
 	if task.GraceMinutes > 0 {
 		escalateAt = base.Add(time.Duration(task.GraceMinutes) * time.Minute)
 	}
-	o, _, err := a.Tasks.ClaimOccurrence(ctx, task.ID, occ.Due, occ.Late, task.ChannelID, escalateAt)
+	o, claimed, err := a.Tasks.ClaimOccurrence(ctx, task.ID, occ.Due, occ.Late, task.ChannelID, escalateAt)
 	if err != nil {
 		return fmt.Errorf("claim %s at %s: %w", task.ID, occ.Due, err)
 	}
-	if err := a.postTaskCard(ctx, task, o); err != nil {
+	if err := a.postTaskCard(ctx, task, o, !claimed); err != nil {
 		return err
 	}
 	a.taskWake.wake()
 	return nil
 }
 
-// postTaskCard makes sure the occurrence's card exists once.
-func (a *App) postTaskCard(ctx context.Context, task storage.Task, o storage.Occurrence) error {
+// postTaskCard makes sure the occurrence's card exists once. Only an
+// occurrence claimed before (by a process that may have died right after
+// posting) is looked for in the channel's history first: history is a
+// Tier 3 method, too slow and scarce to consult on every firing.
+func (a *App) postTaskCard(ctx context.Context, task storage.Task, o storage.Occurrence, claimedBefore bool) error {
 	if o.TS != "" {
 		return nil
 	}
-	ts, found, err := a.Slack.FindMessage(ctx, o.ChannelID, o.ClaimedAt.Add(-time.Minute), metadataTaskCard, o.ID)
-	if err != nil {
-		a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("could not look for an earlier card; posting")
+	var ts string
+	var found bool
+	var err error
+	if claimedBefore {
+		ts, found, err = a.Slack.FindMessage(ctx, o.ChannelID, o.ClaimedAt.Add(-time.Minute), metadataTaskCard, o.ID)
+		if err != nil {
+			a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("could not look for an earlier card; posting")
+		}
 	}
 	if !found {
 		shown := o
@@ -101,7 +109,7 @@ func (a *App) RecoverTasks(ctx context.Context) error {
 			a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("unposted occurrence without a task")
 			continue
 		}
-		if err := a.postTaskCard(ctx, task, o); err != nil {
+		if err := a.postTaskCard(ctx, task, o, true); err != nil {
 			a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("unposted occurrence still unposted")
 		}
 	}

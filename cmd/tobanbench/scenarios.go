@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"github.com/tobanbot/toban/fakes/pdfake"
+	"github.com/tobanbot/toban/fakes/slackfake"
+	"github.com/tobanbot/toban/storage"
+	"github.com/tobanbot/toban/webhook"
+)
+
+const hookSecret = "bench-secret"
+
+func env(s *slackfake.Server, p *pdfake.Server, db string) map[string]string {
+	e := map[string]string{
+		"SLACK_APP_TOKEN": s.AppToken(), "SLACK_BOT_TOKEN": s.BotToken(), "SLACK_API_URL": s.URL(),
+		"TOBAN_DB": db, "TOBAN_LOG_LEVEL": "warn", "TOBAN_PD_POLL_INTERVAL": "0",
+	}
+	if p != nil {
+		e["PAGERDUTY_TOKEN"], e["PAGERDUTY_API_URL"], e["PAGERDUTY_EVENTS_URL"] = p.Token(), p.URL(), p.URL()
+		e["PAGERDUTY_WEBHOOK_SECRET"] = hookSecret
+	}
+	return e
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(float64(len(s))*p+0.999999) - 1 // nearest rank
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// sendSlashes sends "/toban help" at rate per second for dur and returns
+// each envelope's ack latency as the fake measured it.
+func sendSlashes(s *slackfake.Server, rate int, dur time.Duration) ([]time.Duration, error) {
+	var ids []string
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	end := time.Now().Add(dur)
+	for time.Now().Before(end) {
+		<-tick.C
+		ids = append(ids, s.SendSlashCommand(slack.SlashCommand{UserID: "U1", ChannelID: "C1", Text: "help"}))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lat := make([]time.Duration, 0, len(ids))
+	for _, id := range ids {
+		a, err := s.WaitAck(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("envelope %s not acked: %w", id, err)
+		}
+		lat = append(lat, a.Latency)
+	}
+	return lat, nil
+}
+
+// ackLatency measures toban's ack latency, and the floor: a minimal
+// slack-go socketmode loop that only acks, at the same rate.
+func ackLatency(bin, dir string, rate int, dur time.Duration) (toban, floor []time.Duration, err error) {
+	s := slackfake.New(slackfake.Options{})
+	defer s.Close()
+	p, err := startToban(bin, env(s, nil, filepath.Join(dir, "ack.db")))
+	if err != nil {
+		return nil, nil, err
+	}
+	if toban, err = sendSlashes(s, rate, dur); err != nil {
+		p.stop()
+		return nil, nil, err
+	}
+	p.stop()
+
+	f := slackfake.New(slackfake.Options{})
+	defer f.Close()
+	api := slack.New(f.BotToken(), slack.OptionAppLevelToken(f.AppToken()), slack.OptionAPIURL(f.URL()))
+	sm := socketmode.New(api)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go sm.RunContext(ctx)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-sm.Events:
+				if ev.Request != nil && ev.Request.EnvelopeID != "" {
+					sm.Ack(*ev.Request)
+				}
+			}
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := f.WaitConnected(wctx, 1); err != nil {
+		return nil, nil, err
+	}
+	floor, err = sendSlashes(f, rate, dur)
+	return toban, floor, err
+}
+
+// pagerDutyEvent is a v3 webhook event, as PagerDuty sends it.
+func pagerDutyEvent(id, typ string, inc pdfake.Incident, serviceName string) map[string]any {
+	return map[string]any{"event": map[string]any{
+		"id": id, "event_type": typ, "resource_type": "incident", "occurred_at": time.Now().UTC().Format(time.RFC3339Nano),
+		"agent": map[string]any{"id": "PU1", "summary": "Alice", "type": "user_reference"},
+		"data": map[string]any{
+			"id": inc.ID, "type": "incident", "number": inc.Number, "title": inc.Title, "status": "triggered",
+			"urgency": "high", "created_at": inc.CreatedAt.UTC().Format(time.RFC3339),
+			"html_url": "https://acme.pagerduty.com/incidents/" + inc.ID,
+			"service":  map[string]any{"id": inc.ServiceID, "summary": serviceName, "type": "service_reference"},
+			"escalation_policy": map[string]any{"id": "PEP1", "summary": "Ops", "type": "escalation_policy_reference"},
+			"assignees":         []any{},
+		},
+	}}
+}
+
+var httpClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+func deliver(addr string, ev map[string]any) (int, error) {
+	body, _ := json.Marshal(ev)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/pagerduty", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-PagerDuty-Signature", webhook.Sign(hookSecret, body))
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// ingestResult is the webhook ingest measurement.
+type ingestResult struct {
+	deliveries, unique, stored int
+	elapsed                    time.Duration
+}
+
+// webhookIngest posts n deliveries of which 30% repeat an earlier event,
+// from 16 senders, and counts what was stored.
+func webhookIngest(bin, dir string, n int) (ingestResult, error) {
+	s := slackfake.New(slackfake.Options{})
+	defer s.Close()
+	pd := pdfake.New(pdfake.Options{})
+	defer pd.Close()
+	dbPath := filepath.Join(dir, "ingest.db")
+	p, err := startToban(bin, env(s, pd, dbPath))
+	if err != nil {
+		return ingestResult{}, err
+	}
+	defer p.stop()
+	unique := n * 7 / 10
+	events := make([]map[string]any, 0, n)
+	for i := range unique {
+		inc := pdfake.Incident{ID: fmt.Sprintf("Q%06d", i), Number: i + 1, Title: "Ingest", ServiceID: "PUNSUB", CreatedAt: time.Now()}
+		events = append(events, pagerDutyEvent(fmt.Sprintf("EvI%06d", i), "incident.triggered", inc, "Unsubscribed"))
+	}
+	for len(events) < n {
+		events = append(events, events[rand.IntN(unique)])
+	}
+	rand.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
+	var next atomic.Int64
+	var failures atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(events) {
+					return
+				}
+				if code, err := deliver(p.addr, events[i]); err != nil || code/100 != 2 {
+					failures.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if f := failures.Load(); f > 0 {
+		return ingestResult{}, fmt.Errorf("%d deliveries failed", f)
+	}
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return ingestResult{}, err
+	}
+	defer db.Close()
+	var stored int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM incident_events`).Scan(&stored); err != nil {
+		return ingestResult{}, err
+	}
+	return ingestResult{deliveries: n, unique: unique, stored: stored, elapsed: elapsed}, nil
+}
+
+// seed prepares a database before toban starts.
+func seed(path string, f func(ctx context.Context, db *storage.DB) error) error {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return f(ctx, db)
+}
+
+// clickPayload is the block_actions payload Slack sends for a click on
+// an incident card's Acknowledge button.
+func clickPayload(s *slackfake.Server, i int, channel, ts, incidentID string) map[string]any {
+	now := time.Now()
+	base := strings.TrimSuffix(s.URL(), "api/")
+	return map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": "U1", "username": "alice", "name": "alice", "team_id": "T1"},
+		"api_app_id": "A1", "token": "x", "trigger_id": fmt.Sprintf("test-trigger-%d", i),
+		"team":         map[string]any{"id": "T1", "domain": "fake"},
+		"container":    map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
+		"channel":      map[string]any{"id": channel, "name": channel},
+		"response_url": fmt.Sprintf("%sresponse/bench-%d", base, i),
+		"message":      map[string]any{"ts": ts, "text": "card", "type": "message"},
+		"state":        map[string]any{"values": map[string]any{}},
+		"actions": []map[string]any{{"action_id": "incident.acknowledge", "block_id": "incident/" + incidentID,
+			"value": incidentID, "type": "button", "action_ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000),
+			"text": map[string]any{"type": "plain_text", "text": "Acknowledge"}}},
+	}
+}
