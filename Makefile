@@ -23,8 +23,12 @@ lint: ## gofmt, vet, staticcheck when it can be installed
 run: build ## run the bot with the environment's configuration
 	./$(BIN) run
 
-bench: ## Go benchmarks of the hot paths
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+bench: bin ## Go benchmarks of the hot paths, then the load harness; writes BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./... | tee bin/gobench.txt
+	$(GO) run ./cmd/tobanbench -gobench bin/gobench.txt -out BENCHMARKS.md
+
+bin:
+	mkdir -p bin
 
 clean:
 	rm -rf bin

@@ -26,6 +26,7 @@ type row struct {
 func main() {
 	quick := flag.Bool("quick", false, "short runs, for a smoke test (figures are not comparable)")
 	out := flag.String("out", "BENCHMARKS.md", "where to write the results")
+	goBench := flag.String("gobench", "", "output of go test -bench to summarise (medians) in the report")
 	flag.Parse()
 	ackFor, idleFor, tasks, clicks := 30*time.Second, 60*time.Second, 100_000, 20
 	if *quick {
@@ -90,6 +91,11 @@ func main() {
 		row{"binary size", mb(info.Size()), "", true, "static, CGO_ENABLED=0, -s -w"})
 
 	report := render(rows, time.Since(began), *quick)
+	if *goBench != "" {
+		section, err := goBenchSection(*goBench)
+		check(err)
+		report += section
+	}
 	fmt.Print(report)
 	check(os.WriteFile(*out, []byte(report), 0o644))
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)

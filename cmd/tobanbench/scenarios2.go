@@ -188,7 +188,10 @@ func reminders(bin, dir string, tasks, burst int, idle time.Duration) (reminders
 	defer s.Close()
 	dbPath := filepath.Join(dir, "reminders.db")
 	now := time.Now()
-	due := now.Truncate(time.Minute).Add(2 * time.Minute) // toban is up well before
+	due := now.Truncate(time.Minute).Add(time.Minute) // toban is up well before
+	if time.Until(due) < 20*time.Second {
+		due = due.Add(time.Minute)
+	}
 	past := now.Add(-3 * time.Hour).UTC().Format("15:04") // daily tasks next due tomorrow
 	err := seed(dbPath, func(ctx context.Context, db *storage.DB) error {
 		batch := make([]storage.Task, 0, tasks)
