@@ -27,7 +27,13 @@ func main() {
 	quick := flag.Bool("quick", false, "short runs, for a smoke test (figures are not comparable)")
 	out := flag.String("out", "BENCHMARKS.md", "where to write the results")
 	goBench := flag.String("gobench", "", "output of go test -bench to summarise (medians) in the report")
+	only := flag.String("only", "", "run one scenario: ack, click, ingest, storm, reminders, idle")
+	floorMode := flag.Bool("floor", false, "internal: run the bare ack loop (the floor) against SLACK_API_URL")
 	flag.Parse()
+	if *floorMode {
+		runFloor()
+		return
+	}
 	ackFor, idleFor, tasks, clicks := 30*time.Second, 60*time.Second, 100_000, 20
 	if *quick {
 		ackFor, idleFor, tasks, clicks = 3*time.Second, 5*time.Second, 10_000, 5
@@ -44,51 +50,63 @@ func main() {
 	check(err)
 	var rows []row
 
-	step(fmt.Sprintf("ack latency: 200 envelopes/s for %s, toban and a bare slack-go loop", ackFor))
-	toban, floor, err := ackLatency(bin, dir, 200, ackFor)
-	check(err)
-	t99, f99 := percentile(toban, 0.99), percentile(floor, 0.99)
-	rows = append(rows,
-		row{"ack latency p50 (toban / floor)", fmt.Sprintf("%s / %s", ms(percentile(toban, 0.5)), ms(percentile(floor, 0.5))), "", true, fmt.Sprintf("%d envelopes each", len(toban))},
-		row{"ack latency p99", ms(t99), "≤ 5 ms", t99 <= 5*time.Millisecond, ""},
-		row{"ack latency p99 ÷ floor p99", fmt.Sprintf("%.2f× (floor %s)", ratio(t99, f99), ms(f99)), "≤ 1.5×", ratio(t99, f99) <= 1.5, ""})
+	if run(*only, "ack") {
+		step(fmt.Sprintf("ack latency: 200 envelopes/s for %s, toban and a bare slack-go loop", ackFor))
+		toban, floor, err := ackLatency(bin, dir, 200, ackFor)
+		check(err)
+		t99, f99 := percentile(toban, 0.99), percentile(floor, 0.99)
+		rows = append(rows,
+			row{"ack latency p50 (toban / floor)", fmt.Sprintf("%s / %s", ms(percentile(toban, 0.5)), ms(percentile(floor, 0.5))), "", true, fmt.Sprintf("%d envelopes each", len(toban))},
+			row{"ack latency p99", ms(t99), "≤ 5 ms", t99 <= 5*time.Millisecond, ""},
+			row{"ack latency p99 ÷ floor p99", fmt.Sprintf("%.2f× (floor %s)", ratio(t99, f99), ms(f99)), "≤ 1.5×", ratio(t99, f99) <= 1.5, ""})
 
-	step(fmt.Sprintf("click → PagerDuty → chat.update, %d clicks", clicks))
-	lat, err := clickToUpdate(bin, dir, clicks, 1500*time.Millisecond)
-	check(err)
-	rows = append(rows, row{"click → update p50 / p99", fmt.Sprintf("%s / %s", ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))), "p99 ≤ 10 ms", percentile(lat, 0.99) <= 10*time.Millisecond, "zero-latency fakes: toban's own overhead"})
+	}
+	if run(*only, "click") {
+		step(fmt.Sprintf("click → PagerDuty → chat.update, %d clicks", clicks))
+		lat, err := clickToUpdate(bin, dir, clicks, 1500*time.Millisecond)
+		check(err)
+		rows = append(rows, row{"click → update p50 / p99", fmt.Sprintf("%s / %s", ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))), "p99 ≤ 10 ms", percentile(lat, 0.99) <= 10*time.Millisecond, "zero-latency fakes: toban's own overhead"})
 
-	step("webhook ingest: 5,000 deliveries, 30% duplicates")
-	ing, err := webhookIngest(bin, dir, 5000)
-	check(err)
-	rate := float64(ing.deliveries) / ing.elapsed.Seconds()
-	rows = append(rows,
-		row{"webhook ingest", fmt.Sprintf("%.0f deliveries/s", rate), "≥ 2,000/s", rate >= 2000, fmt.Sprintf("16 senders, signed, stored before 202")},
-		row{"webhook duplicates dropped / doubled", fmt.Sprintf("%d / %d", ing.deliveries-ing.stored, max(0, ing.stored-ing.unique)), "all / 0", ing.stored == ing.unique, fmt.Sprintf("%d unique events stored", ing.stored)})
+	}
+	if run(*only, "ingest") {
+		step("webhook ingest: 5,000 deliveries, 30% duplicates")
+		ing, err := webhookIngest(bin, dir, 5000)
+		check(err)
+		rate := float64(ing.deliveries) / ing.elapsed.Seconds()
+		rows = append(rows,
+			row{"webhook ingest", fmt.Sprintf("%.0f deliveries/s", rate), "≥ 2,000/s", rate >= 2000, fmt.Sprintf("16 senders, signed, stored before 202")},
+			row{"webhook duplicates dropped / doubled", fmt.Sprintf("%d / %d", ing.deliveries-ing.stored, max(0, ing.stored-ing.unique)), "all / 0", ing.stored == ing.unique, fmt.Sprintf("%d unique events stored", ing.stored)})
 
-	step("storm: 500 incidents on 5 services into one channel")
-	st, err := storm(bin, dir, 500)
-	check(err)
-	rows = append(rows,
-		row{"storm: all represented", fmt.Sprintf("%s (bound %s, %.2f×)", st.elapsed.Round(100*time.Millisecond), st.bound, ratio(st.elapsed, st.bound)), "≤ 1.1× bound", ratio(st.elapsed, st.bound) <= 1.1,
-			fmt.Sprintf("%d cards + %d in digests, %d posts", st.cards, st.digested, st.posts)},
-		row{"storm: 429s received", fmt.Sprint(st.ratelimited), "≤ 3", st.ratelimited <= 3, ""})
+	}
+	if run(*only, "storm") {
+		step("storm: 500 incidents on 5 services into one channel")
+		st, err := storm(bin, dir, 500)
+		check(err)
+		rows = append(rows,
+			row{"storm: all represented", fmt.Sprintf("%s (bound %s, %.2f×)", st.elapsed.Round(100*time.Millisecond), st.bound, ratio(st.elapsed, st.bound)), "≤ 1.1× bound", ratio(st.elapsed, st.bound) <= 1.1,
+				fmt.Sprintf("%d cards + %d in digests, %d posts", st.cards, st.digested, st.posts)},
+			row{"storm: 429s received", fmt.Sprint(st.ratelimited), "≤ 3", st.ratelimited <= 3, ""})
 
-	step(fmt.Sprintf("reminders: %d tasks, 1,000 due in the same minute, %s idle", tasks, idleFor))
-	rem, err := reminders(bin, dir, tasks, 1000, idleFor)
-	check(err)
-	rows = append(rows,
-		row{fmt.Sprintf("%d tasks: start to ready", tasks), rem.start.Round(time.Millisecond).String(), "≤ 2 s", rem.start <= 2*time.Second, ""},
-		row{fmt.Sprintf("%d tasks: RSS", tasks), mb(rem.rss), "≤ 100 MB", rem.rss <= 100<<20, ""},
-		row{"firing lateness p50 / p99", fmt.Sprintf("%s / %s", ms(rem.lateness50), ms(rem.late99)), "p99 ≤ 1 s", rem.late99 <= time.Second, fmt.Sprintf("%d tasks due in one minute, each in its own channel", rem.fired)},
-		row{"CPU while idle", fmt.Sprintf("%s in %s (%.3f%%)", rem.idleCPU, rem.idleWindow, 100*rem.idleCPU.Seconds()/rem.idleWindow.Seconds()), "≈ 0", rem.idleCPU <= rem.idleWindow/100, fmt.Sprintf("with %d tasks loaded", tasks)})
+	}
+	if run(*only, "reminders") {
+		step(fmt.Sprintf("reminders: %d tasks, 1,000 due in the same minute, %s idle", tasks, idleFor))
+		rem, err := reminders(bin, dir, tasks, 1000, idleFor)
+		check(err)
+		rows = append(rows,
+			row{fmt.Sprintf("%d tasks: start to ready", tasks), rem.start.Round(time.Millisecond).String(), "≤ 2 s", rem.start <= 2*time.Second, ""},
+			row{fmt.Sprintf("%d tasks: RSS", tasks), mb(rem.rss), "≤ 100 MB", rem.rss <= 100<<20, ""},
+			row{"firing lateness p50 / p99", fmt.Sprintf("%s / %s", ms(rem.lateness50), ms(rem.late99)), "p99 ≤ 1 s", rem.late99 <= time.Second, fmt.Sprintf("%d tasks due in one minute, each in its own channel", rem.fired)},
+			row{"CPU while idle", fmt.Sprintf("%s in %s (%.3f%%)", rem.idleCPU, rem.idleWindow, 100*rem.idleCPU.Seconds()/rem.idleWindow.Seconds()), "≈ 0", rem.idleCPU <= rem.idleWindow/100, fmt.Sprintf("with %d tasks loaded", tasks)})
 
-	step("idle footprint")
-	rss, err := idleFootprint(bin, dir)
-	check(err)
-	rows = append(rows,
-		row{"idle RSS", mb(rss), "≤ 40 MB", rss <= 40<<20, "no tasks"},
-		row{"binary size", mb(info.Size()), "", true, "static, CGO_ENABLED=0, -s -w"})
+	}
+	if run(*only, "idle") {
+		step("idle footprint")
+		rss, err := idleFootprint(bin, dir)
+		check(err)
+		rows = append(rows,
+			row{"idle RSS", mb(rss), "≤ 40 MB", rss <= 40<<20, "no tasks"},
+			row{"binary size", mb(info.Size()), "", true, "static, CGO_ENABLED=0, -s -w"})
+	}
 
 	report := render(rows, time.Since(began), *quick)
 	if *goBench != "" {
@@ -100,6 +118,8 @@ func main() {
 	check(os.WriteFile(*out, []byte(report), 0o644))
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
 }
+
+func run(only, name string) bool { return only == "" || only == name }
 
 func render(rows []row, took time.Duration, quick bool) string {
 	var b strings.Builder
@@ -155,4 +175,3 @@ func check(err error) {
 		os.Exit(1)
 	}
 }
-

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,26 +88,17 @@ func ackLatency(bin, dir string, rate int, dur time.Duration) (toban, floor []ti
 	}
 	p.stop()
 
+	// The floor runs in a process of its own too, so that both pay for
+	// crossing process boundaries: the harness re-executes itself.
 	f := slackfake.New(slackfake.Options{})
 	defer f.Close()
-	api := slack.New(f.BotToken(), slack.OptionAppLevelToken(f.AppToken()), slack.OptionAPIURL(f.URL()))
-	sm := socketmode.New(api)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go sm.RunContext(ctx)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev := <-sm.Events:
-				if ev.Request != nil && ev.Request.EnvelopeID != "" {
-					sm.Ack(*ev.Request)
-				}
-			}
-		}
-	}()
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	floorCmd := exec.Command(os.Args[0], "-floor")
+	floorCmd.Env = append(os.Environ(), "SLACK_APP_TOKEN="+f.AppToken(), "SLACK_BOT_TOKEN="+f.BotToken(), "SLACK_API_URL="+f.URL())
+	if err := floorCmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	defer func() { floorCmd.Process.Kill(); floorCmd.Wait() }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
 	if err := f.WaitConnected(wctx, 1); err != nil {
 		return nil, nil, err
@@ -122,8 +115,8 @@ func pagerDutyEvent(id, typ string, inc pdfake.Incident, serviceName string) map
 		"data": map[string]any{
 			"id": inc.ID, "type": "incident", "number": inc.Number, "title": inc.Title, "status": "triggered",
 			"urgency": "high", "created_at": inc.CreatedAt.UTC().Format(time.RFC3339),
-			"html_url": "https://acme.pagerduty.com/incidents/" + inc.ID,
-			"service":  map[string]any{"id": inc.ServiceID, "summary": serviceName, "type": "service_reference"},
+			"html_url":          "https://acme.pagerduty.com/incidents/" + inc.ID,
+			"service":           map[string]any{"id": inc.ServiceID, "summary": serviceName, "type": "service_reference"},
 			"escalation_policy": map[string]any{"id": "PEP1", "summary": "Ops", "type": "escalation_policy_reference"},
 			"assignees":         []any{},
 		},
@@ -237,4 +230,18 @@ func clickPayload(s *slackfake.Server, i int, channel, ts, incidentID string) ma
 			"value": incidentID, "type": "button", "action_ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000),
 			"text": map[string]any{"type": "plain_text", "text": "Acknowledge"}}},
 	}
+}
+
+// runFloor is the floor: a minimal slack-go socketmode loop that only acks.
+func runFloor() {
+	api := slack.New(os.Getenv("SLACK_BOT_TOKEN"), slack.OptionAppLevelToken(os.Getenv("SLACK_APP_TOKEN")), slack.OptionAPIURL(os.Getenv("SLACK_API_URL")))
+	sm := socketmode.New(api)
+	go func() {
+		for ev := range sm.Events {
+			if ev.Request != nil && ev.Request.EnvelopeID != "" {
+				sm.Ack(*ev.Request)
+			}
+		}
+	}()
+	sm.Run()
 }

@@ -229,6 +229,9 @@ func (s *Server) markWrittenLocked(c *conn, e *envelope, now time.Time) {
 		s.deliveries[e.eventID]++
 	}
 	s.notifyLocked()
+	if e.acked {
+		return // the ack overtook the end of the write
+	}
 	if c.closed {
 		s.connLostLocked(e)
 		return
@@ -296,7 +299,7 @@ func (s *Server) recordAck(id string, payload json.RawMessage, now time.Time) {
 	defer s.mu.Unlock()
 	a := Ack{EnvelopeID: id, Payload: payload, Received: now}
 	if e := s.envs[id]; e != nil {
-		if e.written {
+		if !e.sentAt.IsZero() {
 			a.Latency = now.Sub(e.sentAt)
 		}
 		if !e.acked {

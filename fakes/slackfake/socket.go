@@ -278,13 +278,21 @@ func (s *Server) writeLoop(c *conn) {
 }
 
 func (s *Server) writeItem(c *conn, it outItem) error {
-	_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	if it.env != nil {
+		// Stamped before the write: a fast client can ack before the write
+		// call returns, and its latency must still be measured.
+		s.mu.Lock()
+		it.env.sentAt = start
+		s.mu.Unlock()
+	}
+	_ = c.ws.SetWriteDeadline(start.Add(10 * time.Second))
 	if err := c.ws.WriteMessage(websocket.TextMessage, it.raw); err != nil {
 		return err
 	}
 	if it.env != nil {
 		s.mu.Lock()
-		s.markWrittenLocked(c, it.env, time.Now())
+		s.markWrittenLocked(c, it.env, start)
 		s.mu.Unlock()
 	}
 	return nil
