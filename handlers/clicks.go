@@ -65,12 +65,8 @@ func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction
 // incident is re-read under a per-incident lock first, so stale and
 // simultaneous clicks make no second write.
 func (a *App) changeStatus(ctx context.Context, place clickPlace, incidentID string, to domain.Status) error {
-	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
-	if errors.As(err, &notLinked) {
-		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-	}
-	if err != nil {
+	actor, ok, err := a.actorFor(ctx, place)
+	if !ok {
 		return err
 	}
 	unlock := a.incidentLocks.Lock(incidentID)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -117,12 +116,8 @@ func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) 
 		if first, err := a.Store.FirstClick(ctx, fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)); err != nil || !first {
 			return err
 		}
-		actor, err := a.actingAs(ctx, place.UserID)
-		var notLinked *errNotLinked
-		if errors.As(err, &notLinked) {
-			return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-		}
-		if err != nil {
+		actor, ok, err := a.actorFor(ctx, place)
+		if !ok {
 			return err
 		}
 		done, skipped := 0, 0

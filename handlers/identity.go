@@ -63,6 +63,21 @@ func (a *App) saveLink(ctx context.Context, slackUserID string, p domain.Person,
 	return nil
 }
 
+// actorFor is the PagerDuty user the clicker acts as. When there is none,
+// it tells them why and how to fix it, and returns ok false with the
+// error of that message (nil when it was delivered).
+func (a *App) actorFor(ctx context.Context, place clickPlace) (domain.Person, bool, error) {
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *errNotLinked
+	switch {
+	case errors.As(err, &notLinked):
+		return domain.Person{}, false, a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+	case err != nil:
+		return domain.Person{}, false, err
+	}
+	return actor, true, nil
+}
+
 // notLinkedMessage explains why nothing happened, with a way out.
 func notLinkedMessage(err *errNotLinked) Message {
 	why := "Your Slack profile shows no email, so I can't find your PagerDuty user."

@@ -162,12 +162,8 @@ func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) Re
 		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
 			return err
 		}
-		actor, err := a.actingAs(ctx, place.UserID)
-		var notLinked *errNotLinked
-		if errors.As(err, &notLinked) {
-			return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-		}
-		if err != nil {
+		actor, ok, err := a.actorFor(ctx, place)
+		if !ok {
 			return err
 		}
 		var done, skipped []string

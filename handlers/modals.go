@@ -196,12 +196,8 @@ func firstBlockID(v slack.View) string {
 }
 
 func (a *App) addNote(ctx context.Context, place clickPlace, incidentID, text string) error {
-	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
-	if errors.As(err, &notLinked) {
-		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-	}
-	if err != nil {
+	actor, ok, err := a.actorFor(ctx, place)
+	if !ok {
 		return err
 	}
 	if _, err := a.PagerDuty.AddNote(ctx, incidentID, actor, text); err != nil {
@@ -216,12 +212,8 @@ func (a *App) addNote(ctx context.Context, place clickPlace, incidentID, text st
 }
 
 func (a *App) escalate(ctx context.Context, place clickPlace, incidentID string, level int) error {
-	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
-	if errors.As(err, &notLinked) {
-		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-	}
-	if err != nil {
+	actor, ok, err := a.actorFor(ctx, place)
+	if !ok {
 		return err
 	}
 	unlock := a.incidentLocks.Lock(incidentID)

@@ -144,12 +144,8 @@ func triggerInput(values map[string]map[string]slack.BlockAction) (domain.NewInc
 
 // trigger opens the incident as the person and posts its card.
 func (a *App) trigger(ctx context.Context, place clickPlace, in domain.NewIncident) error {
-	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
-	if errors.As(err, &notLinked) {
-		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-	}
-	if err != nil {
+	actor, ok, err := a.actorFor(ctx, place)
+	if !ok {
 		return err
 	}
 	inc, err := a.PagerDuty.CreateIncident(ctx, in, actor)

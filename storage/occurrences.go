@@ -142,7 +142,9 @@ func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) error {
 		return fmt.Errorf("occurrence %s posted: %w", id, domain.Invalid("empty message ts"))
 	}
 	n, err := rowsChanged(db.sql.ExecContext(ctx,
-		`UPDATE task_occurrences SET state = '`+OccPosted+`', ts = ? WHERE id = ? AND state = '`+OccClaimed+`'`, ts, id))
+		`UPDATE task_occurrences SET ts = ?,
+			state = CASE WHEN state = '`+OccClaimed+`' THEN '`+OccPosted+`' ELSE state END
+		WHERE id = ? AND ts = ''`, ts, id))
 	switch {
 	case err != nil:
 		return fmt.Errorf("occurrence %s posted: %w", id, err)
@@ -194,7 +196,7 @@ func (db *DB) OccurrenceByMessage(ctx context.Context, channelID, ts string) (Oc
 // start, before the scheduler runs.
 func (db *DB) UnpostedOccurrences(ctx context.Context) ([]Occurrence, error) {
 	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
-		WHERE state = '`+OccClaimed+`' ORDER BY claimed_at, id`)
+		WHERE ts = '' ORDER BY claimed_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("unposted occurrences: %w", err)
 	}
@@ -240,7 +242,7 @@ func (db *DB) StartOccurrence(ctx context.Context, id, user string, at time.Time
 	}
 	return db.transition(ctx, "start", id, `UPDATE task_occurrences
 		SET state = '`+OccStarted+`', started_by = ?, started_at = ?, escalate_at = NULL
-		WHERE id = ? AND state = '`+OccPosted+`'`, user, at.UnixMilli(), id)
+		WHERE id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`')`, user, at.UnixMilli(), id)
 }
 
 // CompleteOccurrence records that user finished the posted or started
@@ -253,7 +255,7 @@ func (db *DB) CompleteOccurrence(ctx context.Context, id, user string, at time.T
 	}
 	return db.transition(ctx, "complete", id, `UPDATE task_occurrences
 		SET state = '`+OccDone+`', done_by = ?, done_at = ?, escalate_at = NULL
-		WHERE id = ? AND state IN ('`+OccPosted+`', '`+OccStarted+`')`, user, at.UnixMilli(), id)
+		WHERE id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, user, at.UnixMilli(), id)
 }
 
 // SkipOccurrence records that user skipped the posted or started occurrence
@@ -270,7 +272,7 @@ func (db *DB) SkipOccurrence(ctx context.Context, id, user, reason string, at ti
 	}
 	return db.transition(ctx, "skip", id, `UPDATE task_occurrences
 		SET state = '`+OccSkipped+`', skipped_by = ?, skip_reason = ?, skipped_at = ?, escalate_at = NULL
-		WHERE id = ? AND state IN ('`+OccPosted+`', '`+OccStarted+`')`, user, reason, at.UnixMilli(), id)
+		WHERE id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, user, reason, at.UnixMilli(), id)
 }
 
 // SnoozeOccurrence records that user snoozed the posted, not started,
@@ -283,7 +285,7 @@ func (db *DB) SnoozeOccurrence(ctx context.Context, id, user string, until, esca
 	}
 	return db.transition(ctx, "snooze", id, `UPDATE task_occurrences
 		SET snoozed_by = ?, snoozed_until = ?, escalate_at = ?
-		WHERE id = ? AND state = '`+OccPosted+`'`, user, until.UnixMilli(), millisOrNull(escalateAt), id)
+		WHERE id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`')`, user, until.UnixMilli(), millisOrNull(escalateAt), id)
 }
 
 // NextEscalation returns the posted occurrence with the earliest pending

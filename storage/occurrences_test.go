@@ -165,10 +165,12 @@ func TestOccurrenceTransitions(t *testing.T) {
 		changed   bool
 		wantState string
 	}{
-		{OccClaimed, "start", false, OccClaimed},
-		{OccClaimed, "complete", false, OccClaimed},
-		{OccClaimed, "skip", false, OccClaimed},
-		{OccClaimed, "snooze", false, OccClaimed},
+		// A card can be clicked the instant it appears, before its ts is
+		// recorded: a claimed occurrence takes clicks like a posted one.
+		{OccClaimed, "start", true, OccStarted},
+		{OccClaimed, "complete", true, OccDone},
+		{OccClaimed, "skip", true, OccSkipped},
+		{OccClaimed, "snooze", true, OccClaimed},
 		{OccPosted, "start", true, OccStarted},
 		{OccPosted, "complete", true, OccDone},
 		{OccPosted, "skip", true, OccSkipped},
@@ -413,5 +415,27 @@ func TestPostponeEscalation(t *testing.T) {
 		if got, _ := db.Occurrence(ctx, tt.id); !got.EscalateAt.Equal(tt.wantAfter) {
 			t.Errorf("%s: EscalateAt = %v, want %v", tt.name, got.EscalateAt, tt.wantAfter)
 		}
+	}
+}
+
+// The card was clicked before its ts was recorded: the ts is still
+// recorded, the state the click set is kept, and the occurrence is no
+// longer "unposted".
+func TestOccurrencePostedAfterClick(t *testing.T) {
+	ctx := context.Background()
+	db, _, _ := openTaskDB(t)
+	o := occIn(t, db, "t_click", taskEpoch, OccClaimed)
+	if _, changed, err := db.StartOccurrence(ctx, o.ID, "U1", taskEpoch.Add(time.Second)); err != nil || !changed {
+		t.Fatalf("start = %v, %v", changed, err)
+	}
+	if err := db.SetOccurrencePosted(ctx, o.ID, "1700000000.000100"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Occurrence(ctx, o.ID)
+	if err != nil || got.State != OccStarted || got.TS != "1700000000.000100" {
+		t.Errorf("occurrence = %+v, %v; want started with its ts", got, err)
+	}
+	if un, err := db.UnpostedOccurrences(ctx); err != nil || len(un) != 0 {
+		t.Errorf("unposted = %+v, %v; want none", un, err)
 	}
 }

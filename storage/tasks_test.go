@@ -318,7 +318,7 @@ func TestTaskQueryPlans(t *testing.T) {
 		{"AllTasks", `SELECT ` + taskColumns + ` FROM tasks ORDER BY channel_id, title COLLATE NOCASE, id`, nil},
 		{"TaskByExternalID", `SELECT ` + taskColumns + ` FROM tasks WHERE source = ? AND external_id = ? AND external_id <> ''`, []any{"s", "x"}},
 		{"NextEscalation", `SELECT ` + occColumns + ` FROM task_occurrences WHERE state = 'posted' AND escalate_at IS NOT NULL ORDER BY escalate_at, id LIMIT 1`, nil},
-		{"Unposted", `SELECT ` + occColumns + ` FROM task_occurrences WHERE state = 'claimed' ORDER BY claimed_at, id`, nil},
+		{"Unposted", `SELECT ` + occColumns + ` FROM task_occurrences WHERE ts = '' ORDER BY claimed_at, id`, nil},
 		{"ByMessage", `SELECT ` + occColumns + ` FROM task_occurrences WHERE channel_id = ? AND ts = ? AND ts <> ''`, []any{"C1", "1.2"}},
 		{"ForIncident", `SELECT ` + occColumns + ` FROM task_occurrences WHERE incident_id = ? AND incident_id <> '' ORDER BY due, id`, []any{"P1"}},
 		{"LastFired", `SELECT MAX(due) FROM task_occurrences WHERE task_id = ?`, []any{"t"}},
