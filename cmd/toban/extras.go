@@ -7,6 +7,4 @@ import "context"
 
 func (m *Main) runOnCallOps(ctx context.Context) {}
 
-func (m *Main) runReports(ctx context.Context) {}
-
 func (m *Main) runCalendars(ctx context.Context) {}

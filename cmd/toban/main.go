@@ -28,8 +28,8 @@ Usage:
   toban reminders import FILE          load scheduled tasks from a YAML or CSV file (all or nothing)
   toban reminders export [--format F]  print every scheduled task as yaml (default) or csv
   toban shifts import FILE [--dry-run] load on-call shifts into PagerDuty schedules as overrides
-  toban report [--since D] [--until D] [--format table|csv|json]
-                                       incident counts, MTTA and MTTR per service
+  toban report [--period P | --since D [--until D]] [--service NAME]... [--format table|csv|json] [--incidents] [--chart FILE]
+                                       incident counts, escalations, MTTA and MTTR per service
   toban version                        print the version
   toban --help                         this text
 

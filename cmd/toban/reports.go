@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/tobanbot/toban/scheduler"
+	"github.com/tobanbot/toban/storage"
+)
+
+// runReports fires scheduled incident reports. They run on an engine of
+// their own, not the tasks' one, so that report and task IDs, catch-up and
+// retries never mix; the engine is given to the handlers so that a report
+// scheduled in Slack starts at once. Each due report goes to
+// App.FireReport, which claims the run in the database before posting, so
+// it is posted once per occurrence, across retries and restarts. A report
+// missed while toban was down is posted late, once (the most recent only).
+func (m *Main) runReports(ctx context.Context) {
+	log := m.Log.With().Str("component", "reports").Logger()
+	engine := scheduler.New(m.Clock, reportRuns{m.db}, m.app.FireReport, scheduler.Options{Logger: log})
+	schedules, err := m.db.ReportSchedules(ctx)
+	if err != nil && ctx.Err() == nil {
+		log.Error().Err(err).Msg("scheduled reports unreadable; only new ones will run")
+	}
+	for _, s := range schedules {
+		r, err := scheduler.DecodeRule(s.Rule)
+		if err != nil {
+			log.Error().Err(err).Str("schedule", s.ID).Msg("scheduled report with an unreadable schedule skipped")
+			continue
+		}
+		engine.Upsert(scheduler.Task{ID: s.ID, Rule: r})
+	}
+	m.app.SetReportEngine(engine)
+	log.Info().Int("schedules", len(schedules)).Msg("scheduled reports loaded")
+	if err := engine.Run(ctx); err != nil && ctx.Err() == nil {
+		log.Error().Err(err).Msg("report scheduler stopped")
+	}
+}
+
+// reportRuns tells the reports' engine what already fired, from the
+// report_runs table (scheduler.Store and BulkStore).
+type reportRuns struct{ db *storage.DB }
+
+// LastFired is the due time of the schedule's newest claimed run.
+func (r reportRuns) LastFired(ctx context.Context, id string) (time.Time, error) {
+	return r.db.LastReportRun(ctx, id)
+}
+
+// LastFiredAll is LastFired of every schedule, in one query.
+func (r reportRuns) LastFiredAll(ctx context.Context) (map[string]time.Time, error) {
+	return r.db.LastReportRunAll(ctx)
+}

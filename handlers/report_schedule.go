@@ -1,0 +1,233 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/report"
+	"github.com/tobanbot/toban/scheduler"
+	"github.com/tobanbot/toban/storage"
+)
+
+// Scheduled reports: /toban report schedule (a modal), /toban report
+// schedules (a list with Delete buttons) and the engine's FireReport.
+
+var reportWeekdays = []struct {
+	value string
+	day   time.Weekday
+}{
+	{"mon", time.Monday}, {"tue", time.Tuesday}, {"wed", time.Wednesday}, {"thu", time.Thursday},
+	{"fri", time.Friday}, {"sat", time.Saturday}, {"sun", time.Sunday},
+}
+
+var clockTime = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+func (a *App) reportStore() (ReportStore, bool) {
+	s, ok := a.Store.(ReportStore)
+	return s, ok
+}
+
+// openReportSchedule opens the schedule modal.
+func (a *App) openReportSchedule(in invocation) Response {
+	if _, ok := a.reportStore(); !ok {
+		return notYet("report schedule")
+	}
+	return Response{Then: func(ctx context.Context) error {
+		if _, err := a.Slack.OpenView(ctx, in.TriggerID, reportScheduleModal(in.ChannelID, a.location())); err != nil {
+			return fmt.Errorf("open report schedule modal: %w", err)
+		}
+		return nil
+	}}
+}
+
+func reportScheduleModal(channelID string, loc *time.Location) slack.ModalViewRequest {
+	lastWeek := slack.NewOptionBlockObject(report.LastWeek, plain("Last week (Monday to Sunday)"), nil)
+	lastMonth := slack.NewOptionBlockObject(report.LastMonth, plain("Last month"), nil)
+	period := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Period"), "period", lastWeek, lastMonth)
+	period.InitialOption = lastWeek
+	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Search services"), actionServiceSuggest)
+	zero := 0
+	services.MinQueryLength = &zero
+	servicesBlock := slack.NewInputBlock("services", plain("Services"),
+		plain("Leave empty for the services this channel is subscribed to when the report runs, else all."), services)
+	servicesBlock.Optional = true
+	var days []*slack.OptionBlockObject
+	for _, d := range reportWeekdays {
+		days = append(days, slack.NewOptionBlockObject(d.value, plain(d.day.String()), nil))
+	}
+	weekday := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Day"), "weekday", days...)
+	weekday.InitialOption = days[0]
+	at := slack.NewTimePickerBlockElement("time")
+	at.InitialTime = "09:00"
+	incidents := slack.NewCheckboxGroupsBlockElement("options",
+		slack.NewOptionBlockObject("incidents", plain("Also attach a CSV with one row per incident"), nil))
+	options := slack.NewInputBlock("options", plain("Files"), nil, incidents)
+	options.Optional = true
+	return modal(viewReportSchedule, "Schedule a report", "Schedule", modalState{ChannelID: channelID},
+		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Post an incident report in <#%s> automatically: count, escalations, MTTA and MTTR per service, with a CSV and a chart.", channelID)), nil, nil),
+		slack.NewInputBlock("period", plain("Report on"), nil, period),
+		servicesBlock,
+		slack.NewInputBlock("weekday", plain("Every"), plain("A last-month report posts on the first such day of each month."), weekday),
+		slack.NewInputBlock("time", plain("At"), plain("Time in "+loc.String()+"."), at),
+		options,
+	)
+}
+
+// scheduleSubmission validates the modal; field errors are answered in the
+// ack and nothing is saved.
+func (a *App) scheduleSubmission(cb slack.InteractionCallback) Response {
+	state, err := decodeModalState(cb.View.PrivateMetadata)
+	if err != nil {
+		return Response{Ack: viewErrors(map[string]string{"period": UserMessage(err)})}
+	}
+	values := cb.View.State.Values
+	errs := map[string]string{}
+	s := storage.ReportSchedule{ChannelID: state.ChannelID, CreatedBy: cb.User.ID,
+		Period: values["period"]["period"].SelectedOption.Value}
+	if s.Period != report.LastWeek && s.Period != report.LastMonth {
+		errs["period"] = "Choose last week or last month."
+	}
+	for _, o := range values["services"][actionServiceSuggest].SelectedOptions {
+		name := o.Value
+		if o.Text != nil && o.Text.Text != "" {
+			name = o.Text.Text
+		}
+		s.Services = append(s.Services, storage.ReportService{ID: o.Value, Name: name})
+	}
+	if len(s.Services) > 100 {
+		errs["services"] = "Choose at most 100 services, or none for all."
+	}
+	rule := scheduler.Rule{Kind: scheduler.KindWeekly, At: values["time"]["time"].SelectedTime, Location: a.location()}
+	for _, d := range reportWeekdays {
+		if d.value == values["weekday"]["weekday"].SelectedOption.Value {
+			rule.Weekdays = []time.Weekday{d.day}
+		}
+	}
+	if len(rule.Weekdays) == 0 {
+		errs["weekday"] = "Choose a day of the week."
+	}
+	if !clockTime.MatchString(rule.At) {
+		errs["time"] = "Choose a time."
+	}
+	s.WithIncidents = len(values["options"]["options"].SelectedOptions) > 0
+	if len(errs) > 0 {
+		return Response{Ack: viewErrors(errs)}
+	}
+	s.Rule = rule.Encode()
+	return Response{Then: func(ctx context.Context) error {
+		// One modal is saved once, even if the envelope comes twice.
+		if first, err := a.Store.FirstClick(ctx, "view:"+cb.View.ID); err != nil || !first {
+			return err
+		}
+		return a.scheduleReport(ctx, s, rule)
+	}}
+}
+
+func (a *App) scheduleReport(ctx context.Context, s storage.ReportSchedule, rule scheduler.Rule) error {
+	store, ok := a.reportStore()
+	if !ok {
+		return domain.ErrNotConfigured
+	}
+	saved, err := store.SaveReportSchedule(ctx, s)
+	if err != nil {
+		return err
+	}
+	when := rule.String()
+	if e := a.reportEngine(); e != nil {
+		e.Upsert(scheduler.Task{ID: saved.ID, Rule: rule})
+		if next, ok := e.NextDue(saved.ID); ok {
+			when += ", first on " + formatTime(a.now().In(a.location()), next.In(a.location()))
+		}
+	} else {
+		when += " (from toban's next start)"
+		a.Log.Warn().Str("schedule", saved.ID).Msg("no report engine: the scheduled report starts at the next restart")
+	}
+	_, err = a.Slack.PostMessage(ctx, s.ChannelID, Message{Text: fmt.Sprintf(
+		":calendar: <@%s> scheduled the incident report of *%s* for %s, %s. `/toban report schedules` lists this channel's scheduled reports.",
+		s.CreatedBy, periodName(s.Period), escape(scheduleScope(saved)), escape(when))})
+	return err
+}
+
+func periodName(p string) string {
+	if p == report.LastMonth {
+		return "last month"
+	}
+	return "last week"
+}
+
+func scheduleScope(s storage.ReportSchedule) string {
+	if len(s.Services) == 0 {
+		return "this channel's subscribed services (else all)"
+	}
+	var names []string
+	for _, sv := range s.Services {
+		names = append(names, sv.Name)
+	}
+	return truncate(strings.Join(names, ", "), 300)
+}
+
+// listReportSchedules shows the channel's scheduled reports with Delete
+// buttons.
+func (a *App) listReportSchedules(in invocation) Response {
+	store, ok := a.reportStore()
+	if !ok {
+		return notYet("report schedules")
+	}
+	return Response{Then: func(ctx context.Context) error {
+		list, err := store.ReportSchedulesInChannel(ctx, in.ChannelID)
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: "No incident report is scheduled in this channel. `/toban report schedule` adds one."})
+		}
+		blocks := []slack.Block{slack.NewHeaderBlock(plain("Scheduled incident reports"))}
+		for _, s := range list {
+			when := s.Rule
+			if r, err := scheduler.DecodeRule(s.Rule); err == nil {
+				when = r.String()
+			}
+			text := fmt.Sprintf("*%s* — %s, %s, set up by <@%s>", periodName(s.Period), escape(scheduleScope(s)), escape(when), s.CreatedBy)
+			del := slack.NewButtonBlockElement(actionReportDelete, s.ID, plain("Delete"))
+			del.Style = slack.StyleDanger
+			del.Confirm = slack.NewConfirmationBlockObject(plain("Delete scheduled report?"),
+				plain("This report will no longer be posted in this channel."), plain("Delete"), plain("Keep"))
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, slack.NewAccessory(del)))
+		}
+		return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: fmt.Sprintf("%d scheduled reports", len(list)), Blocks: blocks})
+	}}
+}
+
+// deleteReportSchedule deletes a schedule; its creator or an admin may.
+func (a *App) deleteReportSchedule(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+	store, ok := a.reportStore()
+	if !ok {
+		return Response{}
+	}
+	place := placeOf(cb)
+	return Response{Then: func(ctx context.Context) error {
+		s, err := store.ReportSchedule(ctx, act.Value)
+		if errors.Is(err, domain.ErrNotFound) {
+			return a.tellClicker(ctx, place, Message{Text: "That scheduled report was already deleted."})
+		}
+		if err != nil {
+			return err
+		}
+		if s.CreatedBy != cb.User.ID && !a.Admins[cb.User.ID] {
+			return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who scheduled it, or a toban admin can delete this report.", s.CreatedBy)})
+		}
+		if err := store.DeleteReportSchedule(ctx, s.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return err
+		}
+		if e := a.reportEngine(); e != nil {
+			e.Remove(s.ID)
+		}
+		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":wastebasket: Deleted: the report of %s will no longer be posted here.", periodName(s.Period))})
+	}}
+}
