@@ -2,19 +2,392 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/icsfeed"
+	"github.com/tobanbot/toban/scheduler"
+	"github.com/tobanbot/toban/storage"
 )
 
 // Calendar feeds (ICS) own action and callback IDs prefixed "calendar.".
+const (
+	viewCalendar          = "calendar.attach"
+	actionCalendarRefresh = "calendar.refresh"
+	actionCalendarDetach  = "calendar.detach"
+)
 
-// calendarCommand answers /toban reminders calendar.
-func (a *App) calendarCommand(c Command, in invocation) Response { return notYet("reminders calendar") }
+// CalendarHorizon is how far ahead a calendar's events become tasks; each
+// refresh moves it on.
+const CalendarHorizon = 35 * 24 * time.Hour
 
-func (a *App) calendarClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	return a.respondLater(cb.ResponseURL, notYet("reminders calendar").Ack.(slackMessage).Message)
+// CalendarStore is the database of calendar feeds (*storage.DB). The App
+// finds it behind Tasks, which the same database implements.
+type CalendarStore interface {
+	AddCalendar(ctx context.Context, c storage.Calendar) (storage.Calendar, error)
+	Calendar(ctx context.Context, id string) (storage.Calendar, error)
+	CalendarsInChannel(ctx context.Context, channelID string) ([]storage.Calendar, error)
+	AllCalendars(ctx context.Context) ([]storage.Calendar, error)
+	DeleteCalendar(ctx context.Context, id string) error
+	RecordCalendarFetch(ctx context.Context, id string, f storage.CalendarFetch) error
+	CalendarBody(ctx context.Context, id string) ([]byte, error)
+	SetCalendarError(ctx context.Context, id, msg string) (previous string, err error)
+	CalendarTasks(ctx context.Context, calendarID string) ([]storage.Task, error)
 }
 
+var (
+	// calendarFetcher reads every feed; its zero value refuses link-local
+	// addresses and caps sizes.
+	calendarFetcher = &icsfeed.Fetcher{}
+	// calendarAckFetch bounds the fetch that validates a new calendar
+	// before the modal's ack (Slack waits 3 s, the bot 2 s).
+	calendarAckFetch = 1500 * time.Millisecond
+	// calendarLocks serialises refreshes of one feed (timer, button,
+	// attach), so that two never create the same event's task.
+	calendarLocks keyedMutex
+)
+
+func (a *App) calendars() CalendarStore {
+	c, _ := a.Tasks.(CalendarStore)
+	return c
+}
+
+// calendarWakes holds each App's channel that tells the refresh loop a
+// calendar was attached. It lives here, keyed by App, because the App
+// struct belongs to every area.
+var calendarWakes sync.Map // *App → chan struct{}
+
+func (a *App) calendarWake() chan struct{} {
+	ch, _ := calendarWakes.LoadOrStore(a, make(chan struct{}, 1))
+	return ch.(chan struct{})
+}
+
+// CalendarAttached delivers a value after a calendar is attached, so that
+// a refresh loop idle while there were none starts its schedule.
+func (a *App) CalendarAttached() <-chan struct{} { return a.calendarWake() }
+
+// HasCalendars reports whether any calendar is attached, so that the
+// refresh loop sleeps on no timer when there is nothing to refresh.
+func (a *App) HasCalendars(ctx context.Context) (bool, error) {
+	if a.calendars() == nil || a.Engine == nil {
+		return false, nil
+	}
+	cals, err := a.calendars().AllCalendars(ctx)
+	return len(cals) > 0, err
+}
+
+// calendarCommand answers /toban reminders calendar [list].
+func (a *App) calendarCommand(c Command, in invocation) Response {
+	if a.calendars() == nil || a.Engine == nil {
+		return Response{Ack: ephemeral(Message{Text: "Calendar feeds are not set up in this toban."})}
+	}
+	switch {
+	case len(c.Args) > 1 && strings.EqualFold(c.Args[1], "list"):
+		return Response{Then: func(ctx context.Context) error {
+			msg, err := a.calendarList(ctx, in.ChannelID)
+			if err != nil {
+				return err
+			}
+			return a.Slack.Respond(ctx, in.ResponseURL, msg)
+		}}
+	case len(c.Args) > 1:
+		return Response{Ack: ephemeral(Message{Text: "`/toban reminders calendar` attaches a calendar to this channel; `/toban reminders calendar list` shows the attached ones."})}
+	}
+	return Response{Then: func(ctx context.Context) error {
+		_, err := a.Slack.OpenView(ctx, in.TriggerID, a.calendarModal(in.ChannelID))
+		if err != nil {
+			return fmt.Errorf("open calendar modal: %w", err)
+		}
+		return nil
+	}}
+}
+
+func (a *App) calendarModal(channelID string) slack.ModalViewRequest {
+	url := slack.NewPlainTextInputBlockElement(plain("https://calendar.google.com/calendar/ical/…/basic.ics"), "url")
+	allDay := slack.NewTimePickerBlockElement("allday")
+	allDay.InitialTime = "09:00"
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Each event of the calendar becomes a one-off task in <#%s>, due at its start. "+
+			"toban reads the calendar again regularly and follows moved and cancelled events.\n"+
+			"For Google Calendar, use the calendar's *Secret address in iCal format* (Settings → the calendar → Integrate calendar).", channelID)), nil, nil),
+		slack.NewInputBlock("url", plain("Calendar address (iCal / .ics)"), plain("Keep it secret: whoever has it can read the calendar. toban shows only its host."), url),
+		slack.NewInputBlock("allday", plain("All-day events are due at"), nil, allDay),
+	}
+	// The grace and escalation inputs are the task modal's, so that the
+	// schedule and service type-aheads answer them.
+	for _, b := range taskBlocks(storage.Task{GraceMinutes: 15}, scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00"}, a.location()) {
+		if in, ok := b.(*slack.InputBlock); ok && (in.BlockID == "grace" || in.BlockID == "escalation" || in.BlockID == "schedule" || in.BlockID == "service") {
+			blocks = append(blocks, in)
+		}
+	}
+	return modal(viewCalendar, "Attach a calendar", "Attach", modalState{ChannelID: channelID}, blocks...)
+}
+
+// calendarInput reads the modal; errs holds field errors by block.
+func (a *App) calendarInput(values map[string]map[string]slack.BlockAction) (storage.Calendar, map[string]string) {
+	errs := map[string]string{}
+	var c storage.Calendar
+	url, err := icsfeed.NormalizeURL(values["url"]["url"].Value)
+	if err != nil {
+		errs["url"] = err.Error()
+	}
+	c.URL = url
+	c.AllDayAt = values["allday"]["allday"].SelectedTime
+	if c.AllDayAt == "" {
+		c.AllDayAt = "09:00"
+	}
+	grace, err := strconv.Atoi(values["grace"]["grace"].SelectedOption.Value)
+	if err != nil || grace < 0 || grace > storage.MaxGraceMinutes {
+		errs["grace"] = "Choose a grace period."
+	}
+	c.GraceMinutes = grace
+	switch c.Escalation = values["escalation"]["escalation"].SelectedOption.Value; c.Escalation {
+	case storage.EscalateNone, "":
+		c.Escalation = storage.EscalateNone
+	case storage.EscalateOnCall:
+		sel := values["schedule"][actionScheduleTyped].SelectedOption
+		c.EscalationTargetID, c.EscalationTargetName = sel.Value, optionText(sel)
+		if sel.Value == "" {
+			errs["schedule"] = "Choose the schedule whose on-call to mention."
+		}
+	case storage.EscalateIncident:
+		sel := values["service"][actionServiceSuggest].SelectedOption
+		c.EscalationTargetID, c.EscalationTargetName = sel.Value, optionText(sel)
+		if sel.Value == "" {
+			errs["service"] = "Choose the service to open the incident on."
+		}
+	default:
+		errs["escalation"] = "Choose what happens when nobody starts a task."
+	}
+	if c.Escalation != storage.EscalateNone && a.PagerDuty == nil {
+		errs["escalation"] = "PagerDuty is not configured, so only thread reminders are possible."
+	}
+	return c, errs
+}
+
+// calendarSubmission validates the calendar by fetching it once within
+// the ack's time; a calendar slower than that is accepted and fetched
+// again afterwards, its problems told by message.
 func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallback) Response {
-	return Response{}
+	state, err := decodeModalState(cb.View.PrivateMetadata)
+	if err != nil || state.ChannelID == "" || a.calendars() == nil {
+		return Response{Ack: viewErrors(map[string]string{"url": "This form is from an older toban; close it and start again."})}
+	}
+	c, errs := a.calendarInput(cb.View.State.Values)
+	if len(errs) > 0 {
+		return Response{Ack: viewErrors(errs)}
+	}
+	c.ChannelID, c.CreatedBy = state.ChannelID, cb.User.ID
+	if existing, err := a.calendars().CalendarsInChannel(ctx, c.ChannelID); err == nil {
+		for _, e := range existing {
+			if e.URL == c.URL {
+				return Response{Ack: viewErrors(map[string]string{"url": "This calendar is already attached to this channel."})}
+			}
+		}
+	}
+	ackCtx, cancel := context.WithTimeout(ctx, calendarAckFetch)
+	defer cancel()
+	var person domain.Person
+	personErr := make(chan error, 1)
+	go func() {
+		var err error
+		if c.Escalation == storage.EscalateIncident { // incidents are opened as the person attaching
+			person, err = a.actingAs(ackCtx, cb.User.ID)
+		}
+		personErr <- err
+	}()
+	got, fetchErr := calendarFetcher.Fetch(ackCtx, c.URL, icsfeed.Validators{})
+	var cal *icsfeed.Calendar
+	if fetchErr == nil {
+		cal, fetchErr = icsfeed.Parse(got.Body)
+	}
+	var fe *icsfeed.Error
+	if fetchErr != nil && !(errors.As(fetchErr, &fe) && fe.Kind == icsfeed.Timeout) {
+		errs["url"] = fetchErr.Error()
+	}
+	if err := <-personErr; err != nil {
+		errs["escalation"] = "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."
+	}
+	if len(errs) > 0 {
+		return Response{Ack: viewErrors(errs)}
+	}
+	c.CreatorPDEmail = person.Email
+	return Response{Then: func(ctx context.Context) error {
+		return a.attachCalendar(ctx, c, got, cal)
+	}}
+}
+
+// attachCalendar stores a validated calendar, turns its events into tasks
+// and tells the channel. cal is nil when the validating fetch ran out of
+// time; it is fetched again here.
+func (a *App) attachCalendar(ctx context.Context, c storage.Calendar, got icsfeed.Response, cal *icsfeed.Calendar) error {
+	host := icsfeed.Host(c.URL)
+	if cal == nil {
+		var err error
+		if got, err = calendarFetcher.Fetch(ctx, c.URL, icsfeed.Validators{}); err == nil {
+			cal, err = icsfeed.Parse(got.Body)
+		}
+		if err != nil {
+			return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, Message{Text: fmt.Sprintf(
+				":warning: I did not attach the calendar from %s: %s", host, err.Error())})
+		}
+	}
+	saved, err := a.calendars().AddCalendar(ctx, c)
+	if errors.Is(err, storage.ErrCalendarExists) {
+		return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, Message{Text: "That calendar is already attached to this channel."})
+	}
+	if err != nil {
+		return err
+	}
+	select {
+	case a.calendarWake() <- struct{}{}:
+	default: // a wake is pending already
+	}
+	if err := a.calendars().RecordCalendarFetch(ctx, saved.ID, storage.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body}); err != nil {
+		return err
+	}
+	res, warnings, err := a.syncCalendar(ctx, saved, cal)
+	if err != nil {
+		a.Log.Warn().Err(err).Str("calendar", saved.ID).Str("host", host).Msg("calendar partly synced")
+	}
+	a.Log.Info().Str("calendar", saved.ID).Str("host", host).Int("upcoming", res.Upcoming).Msg("calendar attached")
+	text := fmt.Sprintf(":date: <@%s> attached a calendar (%s): %d upcoming %s in the next %d days will be posted as tasks.",
+		saved.CreatedBy, host, res.Upcoming, plural(res.Upcoming, "event", "events"), int(CalendarHorizon.Hours()/24))
+	if _, err := a.Slack.PostMessage(ctx, saved.ChannelID, Message{Text: text}); err != nil {
+		return err
+	}
+	if len(warnings) > 0 {
+		return a.Slack.PostEphemeral(ctx, saved.ChannelID, saved.CreatedBy, Message{Text: ":warning: Some events of that calendar were read approximately or skipped:\n• " +
+			escape(strings.Join(warnings[:min(len(warnings), 5)], "\n• "))})
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// syncCalendar turns the calendar's upcoming instances into tasks.
+func (a *App) syncCalendar(ctx context.Context, c storage.Calendar, cal *icsfeed.Calendar) (icsfeed.SyncResult, []string, error) {
+	now := a.now()
+	exp := cal.Expand(icsfeed.Options{From: now, To: now.Add(CalendarHorizon), Zone: a.location(), AllDayAt: c.AllDayAt})
+	warnings := exp.Warnings
+	if exp.Dropped > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d more events in the next %d days were left out; toban posts at most %d per calendar.",
+			exp.Dropped, int(CalendarHorizon.Hours()/24), icsfeed.DefaultMaxInstances))
+	}
+	unlock := calendarLocks.Lock(c.ID)
+	defer unlock()
+	store := struct {
+		CalendarStore
+		TaskStore
+	}{a.calendars(), a.Tasks}
+	res, err := icsfeed.Sync(ctx, store, a.Engine, c, exp.Instances, now)
+	return res, warnings, err
+}
+
+// RefreshCalendars re-reads every attached calendar and brings its tasks
+// up to date. One calendar's failure does not stop the others; the channel
+// is told once when a calendar starts failing and once when it recovers.
+func (a *App) RefreshCalendars(ctx context.Context) {
+	if a.calendars() == nil || a.Engine == nil {
+		return
+	}
+	cals, err := a.calendars().AllCalendars(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.Log.Error().Err(err).Msg("calendars not refreshed")
+		}
+		return
+	}
+	// A few at a time: one slow server must not hold up the rest.
+	slots := make(chan struct{}, calendarRefreshers)
+	var wg sync.WaitGroup
+	for _, c := range cals {
+		select {
+		case <-ctx.Done():
+		case slots <- struct{}{}:
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				if _, err := a.refreshCalendar(ctx, c); err != nil && ctx.Err() == nil {
+					a.Log.Warn().Err(err).Str("calendar", c.ID).Str("host", c.Host()).Msg("calendar refresh failed")
+				}
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+// calendarRefreshers is how many calendars RefreshCalendars reads at once.
+const calendarRefreshers = 4
+
+// refreshCalendar fetches one calendar (a 304 reuses the stored body),
+// syncs its tasks and records whether it worked.
+func (a *App) refreshCalendar(ctx context.Context, c storage.Calendar) (icsfeed.SyncResult, error) {
+	store := a.calendars()
+	body, err := store.CalendarBody(ctx, c.ID)
+	if err != nil {
+		return icsfeed.SyncResult{}, err
+	}
+	prev := icsfeed.Validators{}
+	if body != nil {
+		prev = icsfeed.Validators{ETag: c.ETag, LastModified: c.LastModified}
+	}
+	got, err := calendarFetcher.Fetch(ctx, c.URL, prev)
+	var cal *icsfeed.Calendar
+	if err == nil {
+		if !got.NotModified {
+			body = got.Body
+		}
+		if cal, err = icsfeed.Parse(body); err == nil {
+			err = store.RecordCalendarFetch(ctx, c.ID, storage.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body})
+		}
+	}
+	var feedErr *icsfeed.Error
+	if err != nil && !errors.As(err, &feedErr) {
+		return icsfeed.SyncResult{}, err // toban's own problem, not the feed's
+	}
+	if feedErr != nil {
+		a.noteCalendarHealth(ctx, c, feedErr)
+		return icsfeed.SyncResult{}, feedErr
+	}
+	res, _, err := a.syncCalendar(ctx, c, cal)
+	a.noteCalendarHealth(ctx, c, nil) // after the sync: "its tasks are up to date"
+	return res, err
+}
+
+// noteCalendarHealth records the outcome of a refresh and tells the
+// channel when it changes from working to failing or back.
+func (a *App) noteCalendarHealth(ctx context.Context, c storage.Calendar, feedErr *icsfeed.Error) {
+	msg := ""
+	if feedErr != nil {
+		msg = feedErr.Msg
+	}
+	previous, err := a.calendars().SetCalendarError(ctx, c.ID, msg)
+	if err != nil {
+		a.Log.Warn().Err(err).Str("calendar", c.ID).Msg("calendar health not recorded")
+		return
+	}
+	var text string
+	switch {
+	case msg != "" && previous == "":
+		text = fmt.Sprintf(":warning: I can't read the calendar from %s: %s Its tasks stay as they were; I keep trying.", c.Host(), msg)
+	case msg == "" && previous != "":
+		text = fmt.Sprintf(":white_check_mark: The calendar from %s can be read again; its tasks are up to date.", c.Host())
+	default:
+		return
+	}
+	if _, err := a.Slack.PostMessage(ctx, c.ChannelID, Message{Text: text}); err != nil {
+		a.Log.Warn().Err(err).Str("calendar", c.ID).Msg("calendar health not told")
+	}
 }

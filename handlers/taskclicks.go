@@ -70,6 +70,11 @@ func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) Re
 		if err != nil {
 			return err
 		}
+		if o.TS == "" && place.MessageTS != "" {
+			// Clicked the instant it appeared, before toban recorded its ts:
+			// the click says where the card is.
+			o.ChannelID, o.TS = place.ChannelID, place.MessageTS
+		}
 		a.updateTaskCard(ctx, task, o)
 		if !changed {
 			return a.tellClicker(ctx, place, Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
@@ -150,6 +155,11 @@ func (a *App) skipSubmission(cb slack.InteractionCallback, state modalState) Res
 		task, err := a.Tasks.Task(ctx, o.TaskID)
 		if err != nil {
 			return err
+		}
+		if o.TS == "" && place.MessageTS != "" {
+			// Clicked the instant it appeared, before toban recorded its ts:
+			// the click says where the card is.
+			o.ChannelID, o.TS = place.ChannelID, place.MessageTS
 		}
 		a.updateTaskCard(ctx, task, o)
 		if !changed {

@@ -93,6 +93,10 @@ func (a *App) postTaskCard(ctx context.Context, task storage.Task, o storage.Occ
 	if err := a.Tasks.SetOccurrencePosted(ctx, o.ID, ts); err != nil {
 		return fmt.Errorf("record card of %s: %w", o.ID, err)
 	}
+	// Someone may have clicked the card before its ts was recorded.
+	if fresh, err := a.Tasks.Occurrence(ctx, o.ID); err == nil && fresh.State != storage.OccPosted {
+		a.updateTaskCard(ctx, task, fresh)
+	}
 	return nil
 }
 

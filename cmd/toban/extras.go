@@ -6,5 +6,3 @@ import "context"
 // defines its runner; they return when ctx ends.
 
 func (m *Main) runOnCallOps(ctx context.Context) {}
-
-func (m *Main) runCalendars(ctx context.Context) {}
