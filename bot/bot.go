@@ -237,6 +237,13 @@ func (b *Bot) dispatch(workCtx context.Context, ev socketmode.Event) {
 	if ev.Request == nil {
 		return
 	}
+	if ev.Request.EnvelopeID == "" {
+		// Malformed: it cannot be acked (an ack without an id is a frame
+		// Slack cannot match), so it is not a request Slack is waiting on.
+		b.m.EnvelopesReceived.WithLabelValues("malformed").Inc()
+		b.log.Warn().Str("envelope_type", ev.Request.Type).Msg("envelope without envelope_id ignored")
+		return
+	}
 	a := &acker{b: b, envelopeID: ev.Request.EnvelopeID, kind: ev.Request.Type, received: time.Now()}
 	b.m.EnvelopesReceived.WithLabelValues(a.kind).Inc()
 

@@ -206,6 +206,23 @@ func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub storage
 		if in, err := a.Feed.InDigest(ctx, inc.ID); err != nil || in {
 			return err
 		}
+	}
+	claimedBefore, err := a.Feed.ClaimFeedCard(ctx, inc.ID, sub.ChannelID)
+	if err != nil {
+		return err
+	}
+	if !claimedBefore.IsZero() {
+		// A post may have reached Slack before a crash: look before posting,
+		// and before digesting, or the incident would show twice.
+		ts, found, err := a.Slack.FindMessage(ctx, sub.ChannelID, claimedBefore.Add(-time.Minute), metadataIncidentCard, inc.ID)
+		if err != nil {
+			return err
+		}
+		if found {
+			return a.saveFeedCard(ctx, inc.ID, sub.ChannelID, ts)
+		}
+	}
+	if storm.Threshold > 0 {
 		n, err := a.Feed.CardsCreatedSince(ctx, sub.ChannelID, a.now().Add(-storm.Window))
 		if err != nil {
 			return err
@@ -214,20 +231,6 @@ func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub storage
 			_, err := a.Feed.AddToDigest(ctx, sub.ChannelID, inc.ServiceID, inc.ServiceName, storm.Window,
 				storage.DigestMember{IncidentID: inc.ID, Number: inc.Number, Title: inc.Title, Status: inc.Status})
 			return err
-		}
-	}
-	claimedBefore, err := a.Feed.ClaimFeedCard(ctx, inc.ID, sub.ChannelID)
-	if err != nil {
-		return err
-	}
-	if !claimedBefore.IsZero() {
-		// A post may have reached Slack before a crash: look before posting.
-		ts, found, err := a.Slack.FindMessage(ctx, sub.ChannelID, claimedBefore.Add(-time.Minute), metadataIncidentCard, inc.ID)
-		if err != nil {
-			return err
-		}
-		if found {
-			return a.saveFeedCard(ctx, inc.ID, sub.ChannelID, ts)
 		}
 	}
 	msg := renderCard(a.cardViewOf(ctx, inc))

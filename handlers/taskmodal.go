@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
@@ -200,6 +201,14 @@ func (a *App) taskInput(values map[string]map[string]slack.BlockAction, now time
 	}
 	if t.Title == "" {
 		errs["title"] = "Name the task."
+	}
+	// Checked here, not only by SaveTask after the modal has closed: a
+	// refusal then would lose the form.
+	if utf8.RuneCountInString(t.Title) > storage.MaxTaskTitle {
+		errs["title"] = fmt.Sprintf("A task's name can be at most %d characters.", storage.MaxTaskTitle)
+	}
+	if utf8.RuneCountInString(t.Description) > storage.MaxTaskDescription {
+		errs["description"] = fmt.Sprintf("The description can be at most %d characters.", storage.MaxTaskDescription)
 	}
 	if t.ChannelID == "" {
 		errs["channel"] = "Choose where the card goes."
