@@ -2,19 +2,363 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
 )
 
 // Maintenance windows own action and callback IDs prefixed "maint.".
+const (
+	viewMaintNew      = "maint.new"
+	viewMaintConfirm  = "maint.confirm"
+	actionMaintExtend = "maint.extend"
+	actionMaintEnd    = "maint.end"
+	maintExtension    = 30 * time.Minute
+	maxMaintServices  = 25
+	maxMaintLength    = 31 * 24 * time.Hour
+)
 
-// maintenanceCommand answers /toban maintenance.
-func (a *App) maintenanceCommand(c Command, in invocation) Response { return notYet("maintenance") }
+// maintPresets are the duration choices; "custom" uses start and end.
+var maintPresets = []struct {
+	value string
+	d     time.Duration
+	label string
+}{
+	{"30m", 30 * time.Minute, "30 minutes"}, {"1h", time.Hour, "1 hour"}, {"2h", 2 * time.Hour, "2 hours"},
+	{"4h", 4 * time.Hour, "4 hours"}, {"custom", 0, "Custom: start and end below"},
+}
 
-func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	return a.respondLater(cb.ResponseURL, notYet("maintenance").Ack.(slackMessage).Message)
+// maintRequest is a confirmed-to-be window, carried by the confirmation.
+type maintRequest struct {
+	Services    []maintService `json:"s"`
+	Start       int64          `json:"a"`
+	End         int64          `json:"b"`
+	FromNow     bool           `json:"f,omitempty"`
+	Description string         `json:"d,omitempty"`
+	Channel     string         `json:"c"`
+}
+
+type maintService struct {
+	ID   string `json:"i"`
+	Name string `json:"n"`
+}
+
+// maintenanceCommand answers /toban maintenance [list].
+func (a *App) maintenanceCommand(c Command, in invocation) Response {
+	if a.PagerDuty == nil {
+		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+	}
+	deps, ok := a.onCallOpsDeps()
+	if !ok {
+		return notYet("maintenance")
+	}
+	switch {
+	case len(c.Args) == 1 && strings.EqualFold(c.Args[0], "list"):
+		return Response{Then: func(ctx context.Context) error {
+			return a.Slack.Respond(ctx, in.ResponseURL, a.maintenanceList(ctx, deps.ops))
+		}}
+	case len(c.Args) > 0:
+		return Response{Ack: ephemeral(Message{Text: "`/toban maintenance` opens a form to put services into a maintenance window; `/toban maintenance list` shows the active and upcoming ones."})}
+	}
+	return Response{Then: func(ctx context.Context) error {
+		if _, err := a.Slack.OpenView(ctx, in.TriggerID, a.maintenanceForm(in.ChannelID)); err != nil {
+			return fmt.Errorf("open maintenance modal: %w", err)
+		}
+		return nil
+	}}
+}
+
+func (a *App) maintenanceForm(channelID string) slack.ModalViewRequest {
+	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Search services"), actionServiceSuggest)
+	zero := 0
+	services.MinQueryLength = &zero
+	var opts []*slack.OptionBlockObject
+	for _, p := range maintPresets {
+		opts = append(opts, slack.NewOptionBlockObject(p.value, plain(p.label), nil))
+	}
+	duration := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("How long"), "duration", opts...)
+	duration.InitialOption = opts[1]
+	optional := func(id, label string, el slack.BlockElement) *slack.InputBlock {
+		b := slack.NewInputBlock(id, plain(label), nil, el)
+		b.Optional = true
+		return b
+	}
+	desc := slack.NewPlainTextInputBlockElement(plain("e.g. Database upgrade, ticket OPS-123"), "description")
+	desc.MaxLength = 1000
+	v := modal(viewMaintNew, "Maintenance window", "Next", modalState{},
+		slack.NewSectionBlock(mrkdwn("While a maintenance window lasts, PagerDuty opens *no incidents* for its services and pages nobody. You will see the exact services and times before anything is created."), nil, nil),
+		slack.NewInputBlock("services", plain("Services"), nil, services),
+		slack.NewInputBlock("duration", plain("Duration, starting now"), nil, duration),
+		optional("start_date", "Custom start (date)", slack.NewDatePickerBlockElement("date")),
+		optional("start_time", fmt.Sprintf("Custom start (time, %s)", a.location()), slack.NewTimePickerBlockElement("time")),
+		optional("end_date", "Custom end (date)", slack.NewDatePickerBlockElement("date")),
+		optional("end_time", fmt.Sprintf("Custom end (time, %s)", a.location()), slack.NewTimePickerBlockElement("time")),
+		optional("description", "Description", desc),
+	)
+	v.PrivateMetadata = encodeJSON(maintRequest{Channel: channelID})
+	return v
 }
 
 func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCallback) Response {
+	var req maintRequest
+	if err := decodeJSON(cb.View.PrivateMetadata, &req); err != nil {
+		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
+	}
+	switch cb.View.CallbackID {
+	case viewMaintNew:
+		req, errs := a.maintenanceInput(cb.View.State.Values, req.Channel)
+		if len(errs) > 0 {
+			return Response{Ack: viewErrors(errs)}
+		}
+		v := a.maintenanceConfirmation(req)
+		if len(v.PrivateMetadata) > 3000 { // Slack's limit
+			return Response{Ack: viewErrors(map[string]string{"services": "That is too many services for one form; choose fewer."})}
+		}
+		return Response{Ack: slack.NewUpdateViewSubmissionResponse(&v)}
+	case viewMaintConfirm:
+		key := "view:" + cb.View.ID + ":" + cb.View.CallbackID
+		place := clickPlace{UserID: cb.User.ID, ChannelID: req.Channel}
+		return Response{Then: func(ctx context.Context) error {
+			if first, err := a.Store.FirstClick(ctx, key); err != nil || !first {
+				return err
+			}
+			return a.createMaintenance(ctx, place, req)
+		}}
+	}
 	return Response{}
+}
+
+// maintenanceInput validates the form: services, and a preset duration
+// from now or a custom start and end in the configured time zone.
+func (a *App) maintenanceInput(values map[string]map[string]slack.BlockAction, channelID string) (maintRequest, map[string]string) {
+	req := maintRequest{Channel: channelID, Description: strings.TrimSpace(values["description"]["description"].Value)}
+	errs := map[string]string{}
+	for _, o := range values["services"][actionServiceSuggest].SelectedOptions {
+		name := o.Value
+		if o.Text != nil && o.Text.Text != "" {
+			name = o.Text.Text
+		}
+		req.Services = append(req.Services, maintService{ID: o.Value, Name: name})
+	}
+	switch n := len(req.Services); {
+	case n == 0:
+		errs["services"] = "Choose at least one service."
+	case n > maxMaintServices:
+		errs["services"] = fmt.Sprintf("Choose at most %d services at once.", maxMaintServices)
+	}
+	now := a.now().Truncate(time.Second)
+	choice := values["duration"]["duration"].SelectedOption.Value
+	for _, p := range maintPresets {
+		if p.value == choice && p.d > 0 {
+			req.Start, req.End, req.FromNow = now.Unix(), now.Add(p.d).Unix(), true
+			return req, errs
+		}
+	}
+	if choice != "custom" {
+		errs["duration"] = "Choose how long, or Custom."
+		return req, errs
+	}
+	read := func(dateBlock, timeBlock string) time.Time {
+		d, tm := values[dateBlock]["date"].SelectedDate, values[timeBlock]["time"].SelectedTime
+		if d == "" {
+			errs[dateBlock] = "Choose a date (or a duration instead of Custom)."
+		}
+		if tm == "" {
+			errs[timeBlock] = "Choose a time (or a duration instead of Custom)."
+		}
+		t, err := time.ParseInLocation("2006-01-02 15:04", d+" "+tm, a.location())
+		if err != nil && d != "" && tm != "" {
+			errs[timeBlock] = "That is not a time."
+		}
+		return t
+	}
+	start, end := read("start_date", "start_time"), read("end_date", "end_time")
+	switch {
+	case len(errs) > 0:
+	case !end.After(start):
+		errs["end_time"] = "The end must be after the start."
+	case !end.After(now):
+		errs["end_time"] = "That time is already over."
+	case start.Before(now.Add(-5 * time.Minute)):
+		errs["start_time"] = "The start is in the past; choose a later time, or a duration from now."
+	case end.Sub(start) > maxMaintLength:
+		errs["end_time"] = "A maintenance window can last at most 31 days here; check the dates."
+	}
+	if start.Before(now) {
+		start, req.FromNow = now, true
+	}
+	req.Start, req.End = start.Unix(), end.Unix()
+	return req, errs
+}
+
+// maintenanceConfirmation shows the exact services and times before
+// anything is created: a mistyped window silences the wrong thing.
+func (a *App) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
+	loc := a.location()
+	start, end := time.Unix(req.Start, 0).In(loc), time.Unix(req.End, 0).In(loc)
+	var services []string
+	for _, s := range req.Services {
+		services = append(services, fmt.Sprintf("• *%s* (`%s`)", escape(s.Name), escape(s.ID)))
+	}
+	from, submit := "*now* ("+start.Format("Mon Jan 2 15:04")+")", "Start maintenance"
+	if !req.FromNow {
+		from, submit = "*"+start.Format("Mon Jan 2 15:04")+"*", "Schedule maintenance"
+	}
+	what := "this service"
+	if len(req.Services) > 1 {
+		what = fmt.Sprintf("these %d services", len(req.Services))
+	}
+	text := fmt.Sprintf("*Put %s into maintenance?*\n%s\n\nFrom %s until *%s* (%s), for *%s*.",
+		what, strings.Join(services, "\n"), from, end.Format("Mon Jan 2 15:04"), loc, duration(end.Sub(start)))
+	if req.Description != "" {
+		text += "\n\n" + quote(req.Description)
+	}
+	text += "\n\nMeanwhile PagerDuty opens no incidents for them and pages nobody."
+	v := modal(viewMaintConfirm, "Confirm maintenance", submit, modalState{}, slack.NewSectionBlock(mrkdwn(truncate(text, 2990)), nil, nil))
+	v.PrivateMetadata = encodeJSON(req)
+	return v
+}
+
+// createMaintenance creates the window as the person (From: their email)
+// and posts its card in the channel.
+func (a *App) createMaintenance(ctx context.Context, place clickPlace, req maintRequest) error {
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *errNotLinked
+	if errors.As(err, &notLinked) {
+		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+	}
+	if err != nil {
+		return err
+	}
+	deps, _ := a.onCallOpsDeps()
+	now := a.now().Truncate(time.Second)
+	start, end := time.Unix(req.Start, 0), time.Unix(req.End, 0)
+	if req.FromNow && start.Before(now) {
+		start = now // the times shown were "from now"
+	}
+	if !end.After(now) {
+		return a.tellClicker(ctx, place, Message{Text: ":warning: That window would already be over; nothing was created."})
+	}
+	in := domain.NewMaintenanceWindow{Start: start, End: end, Description: req.Description}
+	for _, s := range req.Services {
+		in.ServiceIDs = append(in.ServiceIDs, s.ID)
+	}
+	if in.Description == "" {
+		in.Description = "Maintenance by " + actor.Name + " (from Slack)"
+	}
+	mw, err := deps.ops.CreateMaintenanceWindow(ctx, in, actor)
+	if err != nil {
+		return fmt.Errorf("create maintenance window: %w", err)
+	}
+	card := storage.MaintenanceCard{WindowID: mw.ID, ChannelID: place.ChannelID, Services: mw.Services, Description: req.Description,
+		CreatedBy: place.UserID, Start: mw.Start, End: mw.End, State: storage.MaintenanceOpen}
+	if len(card.Services) == 0 {
+		for _, s := range req.Services {
+			card.Services = append(card.Services, domain.Service{ID: s.ID, Name: s.Name})
+		}
+	}
+	// Recorded before it is posted: a click on the card must find it.
+	if err := deps.store.SaveMaintenanceCard(ctx, card); err != nil {
+		return fmt.Errorf("record maintenance card %s: %w", mw.ID, err)
+	}
+	a.wakeOnCallOps()
+	ts, err := a.Slack.PostMessage(ctx, place.ChannelID, a.maintenanceCard(card))
+	if err != nil {
+		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf("The maintenance window was created in PagerDuty (%s), but I could not post its card here: %s", mw.ID, UserMessage(err))})
+	}
+	if err := deps.store.SetMaintenanceCardTS(ctx, mw.ID, ts); err != nil {
+		return fmt.Errorf("record maintenance card %s: %w", mw.ID, err)
+	}
+	// Someone may have extended or ended it already, through a list.
+	if now, err := deps.store.MaintenanceCard(ctx, mw.ID); err == nil && (now.State != card.State || !now.End.Equal(card.End)) {
+		a.showMaintenanceCard(ctx, deps, mw.ID)
+	}
+	return nil
+}
+
+func serviceNames(list []domain.Service) string {
+	names := make([]string, 0, len(list))
+	for _, s := range list {
+		names = append(names, "*"+escape(s.Name)+"*")
+	}
+	return strings.Join(names, ", ")
+}
+
+// maintenanceCard renders a window's card: what, when, its state, and
+// Extend 30 min / End now while it is open.
+func (a *App) maintenanceCard(c storage.MaintenanceCard) Message {
+	loc := a.location()
+	now := a.now().In(loc)
+	text := fmt.Sprintf(":construction: *Maintenance window* — %s\n%s → %s (%s) · by <@%s>", serviceNames(c.Services),
+		formatTime(now, c.Start.In(loc)), formatTime(now, c.End.In(loc)), loc, c.CreatedBy)
+	if c.Description != "" {
+		text += "\n" + quote(c.Description)
+	}
+	var state string
+	switch {
+	case c.State == storage.MaintenanceCancelled:
+		state = fmt.Sprintf(":no_entry_sign: Cancelled by <@%s> before it started.", c.EndedBy)
+	case c.State == storage.MaintenanceEnded && c.EndedBy != "":
+		state = fmt.Sprintf(":white_check_mark: Ended at %s by <@%s>. PagerDuty opens incidents for these services again.", formatTime(now, c.EndedAt.In(loc)), c.EndedBy)
+	case c.State == storage.MaintenanceEnded:
+		state = fmt.Sprintf(":white_check_mark: Ended at %s. PagerDuty opens incidents for these services again.", formatTime(now, c.EndedAt.In(loc)))
+	case now.Before(c.Start):
+		state = fmt.Sprintf(":calendar: Starts %s.", dayTime(now, c.Start, loc))
+	default:
+		state = fmt.Sprintf(":mute: Ongoing: no incidents until %s.", dayTime(now, c.End, loc))
+	}
+	if c.ExtendedBy != "" && c.State == storage.MaintenanceOpen {
+		state += fmt.Sprintf(" Extended to %s by <@%s>.", formatTime(now, c.End.In(loc)), c.ExtendedBy)
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(truncate(text, 2990)), nil, nil), slack.NewContextBlock("", mrkdwn(state))}
+	if c.State == storage.MaintenanceOpen {
+		blocks = append(blocks, slack.NewActionBlock("maint.actions",
+			slack.NewButtonBlockElement(actionMaintExtend, c.WindowID, plain("Extend 30 min")), endButton(c.WindowID)))
+	}
+	return Message{Text: fmt.Sprintf("Maintenance window for %s: %s", serviceNames(c.Services), state), Blocks: blocks}
+}
+
+func endButton(windowID string) *slack.ButtonBlockElement {
+	b := slack.NewButtonBlockElement(actionMaintEnd, windowID, plain("End now"))
+	b.Style = slack.StyleDanger
+	b.Confirm = slack.NewConfirmationBlockObject(plain("End maintenance now?"),
+		plain("PagerDuty will open incidents for these services again at once."), plain("End now"), plain("Keep"))
+	return b
+}
+
+// maintenanceList shows the active and upcoming windows with End now.
+func (a *App) maintenanceList(ctx context.Context, ops OnCallOps) Message {
+	list, err := ops.MaintenanceWindows(ctx)
+	if err != nil {
+		return Message{Text: UserMessage(err)}
+	}
+	if len(list) == 0 {
+		return Message{Text: "No maintenance window is active or scheduled. `/toban maintenance` starts one."}
+	}
+	loc := a.location()
+	now := a.now().In(loc)
+	blocks := []slack.Block{slack.NewHeaderBlock(plain("Maintenance windows"))}
+	for i, mw := range list {
+		if i == 45 {
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more in PagerDuty.", len(list)-i))))
+			break
+		}
+		when := fmt.Sprintf("%s → %s", formatTime(now, mw.Start.In(loc)), formatTime(now, mw.End.In(loc)))
+		status := "upcoming"
+		if mw.Ongoing(now) {
+			status = "*ongoing*"
+		}
+		text := fmt.Sprintf("%s — %s, %s", serviceNames(mw.Services), status, when)
+		if mw.Description != "" {
+			text += "\n" + quote(truncate(mw.Description, 300))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate(text, 2990)), nil, slack.NewAccessory(endButton(mw.ID))))
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Times in %s.", loc))))
+	return Message{Text: fmt.Sprintf("%d maintenance windows", len(list)), Blocks: blocks}
 }

@@ -2,17 +2,43 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
 )
 
-// onCallCommand answers /toban oncall [filter].
+// Take on-call buttons: the value is the schedule's name.
+const (
+	actionTake1h     = "oncall.take.1h"
+	actionTake4h     = "oncall.take.4h"
+	actionTakeShift  = "oncall.take.shift"
+	actionTakeCustom = "oncall.take.custom"
+	viewFollow       = "oncall.follow"
+)
+
+// maxOnCallBlocks keeps the answer under Slack's 50 blocks: Take on-call
+// controls are left out past it.
+const maxOnCallBlocks = 46
+
+// onCallCommand answers /toban oncall [filter], /toban oncall follow
+// [schedule] and /toban oncall unfollow [schedule].
 func (a *App) onCallCommand(c Command, in invocation) Response {
+	if len(c.Args) > 0 {
+		rest := strings.TrimSpace(strings.Join(c.Args[1:], " "))
+		switch strings.ToLower(c.Args[0]) {
+		case "follow":
+			return a.followCommand(rest, in)
+		case "unfollow":
+			return a.unfollowCommand(rest, in)
+		}
+	}
 	return a.onCall(strings.Join(c.Args, " "), in.ResponseURL)
 }
 
@@ -69,7 +95,8 @@ func onCallLevels(entries []domain.OnCall, now time.Time) []*onCallLevel {
 }
 
 // onCallMessage renders who is on call now, until when, and who is next,
-// per escalation policy and level.
+// per escalation policy and level, with Take on-call buttons for each
+// schedule someone is on call from.
 func (a *App) onCallMessage(filter string, entries []domain.OnCall) Message {
 	loc := a.location()
 	now := a.now().In(loc)
@@ -82,17 +109,66 @@ func (a *App) onCallMessage(filter string, entries []domain.OnCall) Message {
 	}
 	var blocks []slack.Block
 	var text strings.Builder
+	offered := map[string]bool{} // schedules with Take buttons already
 	for i := 0; i < len(levels); {
 		policy := levels[i].policy
 		var lines []string
+		var takes []slack.Block
 		for ; i < len(levels) && levels[i].policy == policy; i++ {
-			lines = append(lines, levelLine(levels[i], now, loc))
+			l := levels[i]
+			lines = append(lines, levelLine(l, now, loc))
+			candidates := l.now
+			if len(l.now) == 0 && l.next != nil {
+				candidates = []domain.OnCall{*l.next} // a gap now: fill it until the next shift
+			}
+			for _, e := range candidates {
+				if e.ScheduleName == "" || offered[e.ScheduleName] || len(e.ScheduleName) > 1900 {
+					continue
+				}
+				offered[e.ScheduleName] = true
+				var holders []string
+				until := e.End
+				if len(l.now) == 0 {
+					until = e.Start
+				}
+				for _, h := range l.now {
+					if h.ScheduleName == e.ScheduleName {
+						holders = append(holders, escape(h.User.Name))
+					}
+				}
+				takes = append(takes, takeBlocks(len(offered), e.ScheduleName, holders, until, now, loc)...)
+			}
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s*\n%s", escape(policy), strings.Join(lines, "\n"))), nil, nil))
+		if len(blocks)+len(takes) < maxOnCallBlocks {
+			blocks = append(blocks, takes...)
+		}
 		fmt.Fprintf(&text, "%s: %s\n", policy, strings.Join(lines, "; "))
 	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Times in %s.", loc))))
 	return Message{Text: strings.TrimRight(text.String(), "\n"), Blocks: blocks}
+}
+
+// takeBlocks offers to take the pager of a schedule from its holders:
+// for an hour, four, until the current shift ends (or, in a gap, until
+// the next one starts), or a custom range.
+func takeBlocks(n int, schedule string, holders []string, until, now time.Time, loc *time.Location) []slack.Block {
+	buttons := []slack.BlockElement{
+		slack.NewButtonBlockElement(actionTake1h, schedule, plain("1 hour")),
+		slack.NewButtonBlockElement(actionTake4h, schedule, plain("4 hours")),
+	}
+	if !until.IsZero() {
+		buttons = append(buttons, slack.NewButtonBlockElement(actionTakeShift, schedule, plain("Until "+formatTime(now, until.In(loc)))))
+	}
+	buttons = append(buttons, slack.NewButtonBlockElement(actionTakeCustom, schedule, plain("Custom…")))
+	from := "nobody is on call now"
+	if len(holders) > 0 {
+		from = "from " + strings.Join(holders, ", ")
+	}
+	return []slack.Block{
+		slack.NewContextBlock("", mrkdwn(fmt.Sprintf(":raising_hand: Take on-call for *%s* (%s):", escape(schedule), from))),
+		slack.NewActionBlock(fmt.Sprintf("oncall.take.%d", n), buttons...),
+	}
 }
 
 func levelLine(l *onCallLevel, now time.Time, loc *time.Location) string {
@@ -117,4 +193,207 @@ func levelLine(l *onCallLevel, now time.Time, loc *time.Location) string {
 		fmt.Fprintf(&b, "; next: %s from %s", escape(l.next.User.Name), formatTime(now, l.next.Start.In(loc)))
 	}
 	return b.String()
+}
+
+// findSchedule resolves what someone typed or a button carried: a
+// schedule ID, else a name (ignoring case), else the one schedule whose
+// name contains it.
+func (a *App) findSchedule(ctx context.Context, query string) (domain.Schedule, error) {
+	query = strings.TrimSpace(query)
+	list, err := a.PagerDuty.Schedules(ctx, query)
+	if err != nil {
+		return domain.Schedule{}, fmt.Errorf("find schedule %q: %w", query, err)
+	}
+	var exact []domain.Schedule
+	for _, s := range list {
+		if s.ID == query {
+			return s, nil
+		}
+		if strings.EqualFold(s.Name, query) {
+			exact = append(exact, s)
+		}
+	}
+	switch {
+	case len(exact) == 1:
+		return exact[0], nil
+	case len(exact) > 1:
+		return domain.Schedule{}, domain.Invalid("%d schedules are named %q; use the schedule's ID from PagerDuty.", len(exact), query)
+	case len(list) == 1:
+		return list[0], nil
+	case len(list) == 0:
+		return domain.Schedule{}, domain.Invalid("PagerDuty has no schedule matching %q.", query)
+	}
+	var names []string
+	for i, s := range list {
+		if i == 10 {
+			names = append(names, "…")
+			break
+		}
+		names = append(names, s.Name)
+	}
+	return domain.Schedule{}, domain.Invalid("Several schedules match %q: %s. Type the whole name.", query, strings.Join(names, ", "))
+}
+
+// followCommand answers /toban oncall follow [schedule]: without a name
+// it opens a form with schedule type-ahead.
+func (a *App) followCommand(query string, in invocation) Response {
+	if a.PagerDuty == nil {
+		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+	}
+	if _, ok := a.onCallOpsDeps(); !ok {
+		return notYet("oncall follow")
+	}
+	if query != "" {
+		return Response{Then: func(ctx context.Context) error {
+			sched, err := a.findSchedule(ctx, query)
+			if err != nil {
+				return err
+			}
+			return a.follow(ctx, clickPlace{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}, sched)
+		}}
+	}
+	return Response{Then: func(ctx context.Context) error {
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Search schedules"), actionScheduleTyped)
+		zero := 0
+		sel.MinQueryLength = &zero
+		v := modal(viewFollow, "Follow a schedule", "Follow", modalState{},
+			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("<#%s> will be told who is on call at each shift change, and warned ahead of gaps in the rota.", in.ChannelID)), nil, nil),
+			slack.NewInputBlock("schedule", plain("Schedule"), nil, sel))
+		v.PrivateMetadata = encodeJSON(modalState{ChannelID: in.ChannelID})
+		if _, err := a.Slack.OpenView(ctx, in.TriggerID, v); err != nil {
+			return fmt.Errorf("open follow modal: %w", err)
+		}
+		return nil
+	}}
+}
+
+// follow makes the channel follow sched and says so in the channel, with
+// who is on call now.
+func (a *App) follow(ctx context.Context, place clickPlace, sched domain.Schedule) error {
+	deps, ok := a.onCallOpsDeps()
+	if !ok {
+		return domain.Invalid("Following schedules is not available in this version of toban.")
+	}
+	if err := deps.store.Follow(ctx, storage.Follow{ChannelID: place.ChannelID, ScheduleID: sched.ID, ScheduleName: sched.Name, CreatedBy: place.UserID}); err != nil {
+		return err
+	}
+	a.wakeOnCallOps()
+	now := a.now()
+	current := "Nobody is on call for it right now."
+	if _, shifts, err := deps.ops.ScheduleShifts(ctx, sched.ID, now, now.Add(announceHorizon)); err == nil {
+		for _, s := range shifts {
+			if !s.Start.After(now) && s.End.After(now) {
+				current = fmt.Sprintf("On call now: %s %s.", a.personMention(ctx, s.User), untilText(now, s.End, now.Add(announceHorizon), a.location()))
+			}
+		}
+	}
+	_, err := a.Slack.PostMessage(ctx, place.ChannelID, Message{Text: fmt.Sprintf(
+		":satellite_antenna: <@%s> made this channel follow *%s*: I'll say who is on call at each shift change and warn ahead of gaps. %s `/toban oncall unfollow` stops it.",
+		place.UserID, escape(sched.Name), current)})
+	if err != nil {
+		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf("This channel now follows *%s*, but I could not post here (is toban in the channel?): %s", escape(sched.Name), UserMessage(err))})
+	}
+	return nil
+}
+
+// unfollowCommand answers /toban oncall unfollow [schedule].
+func (a *App) unfollowCommand(query string, in invocation) Response {
+	if a.PagerDuty == nil {
+		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+	}
+	deps, ok := a.onCallOpsDeps()
+	if !ok {
+		return notYet("oncall unfollow")
+	}
+	return Response{Then: func(ctx context.Context) error {
+		follows, err := deps.store.Follows(ctx, in.ChannelID)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, f := range follows {
+			if query != "" && f.ScheduleID != query && !strings.EqualFold(f.ScheduleName, query) {
+				continue
+			}
+			if err := deps.store.Unfollow(ctx, in.ChannelID, f.ScheduleID); err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+			names = append(names, "*"+escape(f.ScheduleName)+"*")
+		}
+		msg := "This channel follows no schedule. `/toban oncall follow` starts."
+		switch {
+		case len(names) > 0:
+			msg = fmt.Sprintf(":wave: This channel no longer follows %s.", strings.Join(names, ", "))
+		case len(follows) > 0:
+			var all []string
+			for _, f := range follows {
+				all = append(all, f.ScheduleName)
+			}
+			msg = fmt.Sprintf("This channel does not follow %q; it follows %s.", query, strings.Join(all, ", "))
+		}
+		return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: msg})
+	}}
+}
+
+// personMention shows a PagerDuty user as a Slack mention when they have
+// linked their account, else by name.
+func (a *App) personMention(ctx context.Context, p domain.Person) string {
+	if a.Store != nil && p.ID != "" {
+		if id, err := a.Store.SlackUserFor(ctx, p.ID); err == nil && id != "" {
+			return "<@" + id + ">"
+		}
+	}
+	return escape(p.Name)
+}
+
+// dayTime shows t relative to now's day: "18:00", "09:00 tomorrow",
+// "Mon Nov 23 09:00".
+func dayTime(now, t time.Time, loc *time.Location) string {
+	now, t = now.In(loc), t.In(loc)
+	switch dayWord(now, t) {
+	case "today":
+		return t.Format("15:04")
+	case "tomorrow":
+		return t.Format("15:04") + " tomorrow"
+	}
+	return t.Format("Mon Jan 2 15:04")
+}
+
+// dayWord names t's day from now: "today", "tomorrow", "on Mon Nov 23".
+func dayWord(now, t time.Time) string {
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
+	switch day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, now.Location()); {
+	case day.Equal(today):
+		return "today"
+	case day.Equal(today.AddDate(0, 0, 1)):
+		return "tomorrow"
+	}
+	return "on " + t.Format("Mon Jan 2")
+}
+
+// spanText says when [start, end) is: "from 02:00 to 06:00 tomorrow".
+func spanText(now, start, end time.Time, loc *time.Location) string {
+	now, start, end = now.In(loc), start.In(loc), end.In(loc)
+	if start.Format("2006-01-02") == end.Format("2006-01-02") {
+		return fmt.Sprintf("from %s to %s %s", start.Format("15:04"), end.Format("15:04"), dayWord(now, start))
+	}
+	return fmt.Sprintf("from %s %s to %s %s", start.Format("15:04"), dayWord(now, start), end.Format("15:04"), dayWord(now, end))
+}
+
+// duration says how long d is: "1 h", "4 h 30 min", "2 days 3 h".
+func duration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	var parts []string
+	if days > 0 {
+		parts = append(parts, strconv.Itoa(days)+map[bool]string{true: " day", false: " days"}[days == 1])
+	}
+	if h > 0 {
+		parts = append(parts, strconv.Itoa(h)+" h")
+	}
+	if m > 0 || len(parts) == 0 {
+		parts = append(parts, strconv.Itoa(m)+" min")
+	}
+	return strings.Join(parts, " ")
 }

@@ -2,20 +2,455 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
 )
 
 // On-call operations (take the pager, shift import, shift-change
 // announcements) own action and callback IDs prefixed "oncall.".
+const (
+	actionTakeConfirm = "oncall.take.confirm"
+	actionTakeCancel  = "oncall.take.cancel"
+	viewTakeCustom    = "oncall.take"
+	viewTakeConfirm   = "oncall.take.confirm"
+)
 
-// shiftsCommand answers /toban shifts.
-func (a *App) shiftsCommand(c Command, in invocation) Response { return notYet("shifts") }
+// OnCallOps is the part of PagerDuty that on-call operations and
+// maintenance windows use; *pagerduty.Client implements it. Handlers
+// find it by asserting App.PagerDuty, so that PagerDuty stays small.
+type OnCallOps interface {
+	CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error)
+	DeleteOverride(ctx context.Context, scheduleID, overrideID string) error
+	Overrides(ctx context.Context, scheduleID string, since, until time.Time) ([]domain.Override, error)
+	ScheduleShifts(ctx context.Context, scheduleID string, since, until time.Time) (domain.Schedule, []domain.Shift, error)
+	CreateMaintenanceWindow(ctx context.Context, in domain.NewMaintenanceWindow, as domain.Person) (domain.MaintenanceWindow, error)
+	MaintenanceWindow(ctx context.Context, id string) (domain.MaintenanceWindow, error)
+	MaintenanceWindows(ctx context.Context) ([]domain.MaintenanceWindow, error)
+	ExtendMaintenanceWindow(ctx context.Context, id string, end time.Time) (domain.MaintenanceWindow, error)
+	EndMaintenanceWindow(ctx context.Context, id string) error
+}
+
+// OnCallStore is the part of the database on-call operations use;
+// *storage.DB implements it. Handlers find it by asserting App.Store.
+type OnCallStore interface {
+	Follow(ctx context.Context, f storage.Follow) error
+	Unfollow(ctx context.Context, channelID, scheduleID string) error
+	Follows(ctx context.Context, channelID string) ([]storage.Follow, error)
+	ClaimAnnouncement(ctx context.Context, key string) (bool, error)
+	ReleaseAnnouncement(ctx context.Context, key string) error
+	SaveMaintenanceCard(ctx context.Context, c storage.MaintenanceCard) error
+	SetMaintenanceCardTS(ctx context.Context, windowID, ts string) error
+	MaintenanceCard(ctx context.Context, windowID string) (storage.MaintenanceCard, error)
+	OpenMaintenanceCards(ctx context.Context) ([]storage.MaintenanceCard, error)
+	ExtendMaintenanceCard(ctx context.Context, windowID string, end time.Time, by string) error
+	EndMaintenanceCard(ctx context.Context, windowID, state, by string, at time.Time) (bool, error)
+}
+
+// SharedFile is a file someone shared in Slack.
+type SharedFile struct {
+	ID, Name string
+	Created  time.Time
+	Content  []byte
+}
+
+// FileReader reads files people shared in Slack; *bot.WebAPI implements
+// it. Handlers find it by asserting App.Slack.
+type FileReader interface {
+	// NewestFile returns the newest file with extension ext that userID
+	// shared in channelID: domain.ErrNotFound when none, domain.ErrInvalid
+	// when over maxBytes.
+	NewestFile(ctx context.Context, channelID, userID, ext string, maxBytes int64) (SharedFile, error)
+}
+
+type onCallDeps struct {
+	ops   OnCallOps
+	store OnCallStore
+}
+
+// onCallOpsDeps finds PagerDuty's and the database's on-call operations.
+func (a *App) onCallOpsDeps() (onCallDeps, bool) {
+	ops, ok1 := a.PagerDuty.(OnCallOps)
+	store, ok2 := a.Store.(OnCallStore)
+	return onCallDeps{ops, store}, ok1 && ok2
+}
+
+// opsWakes holds each App's wake-up channel for the on-call runner (kept
+// outside App so that App's shared definition needs no new field).
+var opsWakes sync.Map // *App → *taskWake
+
+func (a *App) opsWake() *taskWake {
+	w, _ := opsWakes.LoadOrStore(a, &taskWake{})
+	return w.(*taskWake)
+}
+
+// OnCallOpsWake delivers a value when follows or maintenance windows
+// changed, so that the runner recomputes when it next has work at once.
+func (a *App) OnCallOpsWake() <-chan struct{} { return a.opsWake().c() }
+
+func (a *App) wakeOnCallOps() { a.opsWake().wake() }
+
+// takeRequest is an offered override, carried by the Confirm button or
+// the confirmation modal.
+type takeRequest struct {
+	ScheduleID string `json:"s,omitempty"`
+	Schedule   string `json:"n"`
+	Start      int64  `json:"a,omitempty"` // unix seconds
+	End        int64  `json:"b,omitempty"`
+	Channel    string `json:"c,omitempty"`
+	// FromNow: the start is "now", moved to the moment of confirming.
+	FromNow bool `json:"f,omitempty"`
+}
 
 func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	return a.respondLater(cb.ResponseURL, notYet("oncall").Ack.(slackMessage).Message)
+	place := placeOf(cb)
+	if a.PagerDuty == nil {
+		return a.respondLater(place.ResponseURL, Message{Text: notConfigured})
+	}
+	if _, ok := a.onCallOpsDeps(); !ok {
+		return a.respondLater(place.ResponseURL, notYet("oncall").Ack.(slackMessage).Message)
+	}
+	clickKey := fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)
+	return Response{Then: func(ctx context.Context) error {
+		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
+			return err
+		}
+		switch act.ActionID {
+		case actionTake1h, actionTake4h, actionTakeShift:
+			return a.offerTake(ctx, place, act.Value, act.ActionID)
+		case actionTakeCustom:
+			return a.openTakeCustom(ctx, cb.TriggerID, place, act.Value)
+		case actionTakeConfirm:
+			var req takeRequest
+			if err := decodeJSON(act.Value, &req); err != nil || req.ScheduleID == "" {
+				return a.tellClicker(ctx, place, Message{Text: ":thinking_face: That button is broken; run `/toban oncall` again."})
+			}
+			req.Channel = place.ChannelID
+			return a.take(ctx, place, req)
+		case actionTakeCancel:
+			return a.Slack.Respond(ctx, cb.ResponseURL, Message{Text: "Cancelled: nothing changed in PagerDuty.", ReplaceOriginal: true})
+		}
+		return nil
+	}}
+}
+
+// offerTake works out the override a Take button asks for and shows it
+// for confirmation: the schedule, who is replaced, and the exact times.
+func (a *App) offerTake(ctx context.Context, place clickPlace, schedule, action string) error {
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *errNotLinked
+	if errors.As(err, &notLinked) {
+		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+	}
+	if err != nil {
+		return err
+	}
+	sched, err := a.findSchedule(ctx, schedule)
+	if err != nil {
+		return err
+	}
+	deps, _ := a.onCallOpsDeps()
+	now := a.now().Truncate(time.Second)
+	req := takeRequest{ScheduleID: sched.ID, Schedule: sched.Name, Start: now.Unix(), FromNow: true}
+	switch action {
+	case actionTake1h:
+		req.End = now.Add(time.Hour).Unix()
+	case actionTake4h:
+		req.End = now.Add(4 * time.Hour).Unix()
+	case actionTakeShift:
+		// Until the current shift ends; in a gap, until the next one starts.
+		_, shifts, err := deps.ops.ScheduleShifts(ctx, sched.ID, now, now.Add(announceHorizon))
+		if err != nil {
+			return fmt.Errorf("current shift of %s: %w", sched.ID, err)
+		}
+		for _, s := range shifts {
+			switch {
+			case !s.Start.After(now) && s.End.After(now) && s.User.ID == actor.ID:
+				return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":information_source: You are already on call for *%s* until %s.", escape(sched.Name), dayTime(now, s.End, a.location()))})
+			case !s.Start.After(now) && s.End.After(now):
+				req.End = s.End.Unix()
+			case s.Start.After(now) && req.End == 0:
+				req.End = s.Start.Unix()
+			}
+		}
+		if req.End == 0 {
+			return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf("Nobody is on call for *%s* this week, so there is no shift to take until its end. Choose a duration.", escape(sched.Name))})
+		}
+	}
+	msg, err := a.takeConfirmation(ctx, deps.ops, actor, req)
+	if err != nil {
+		return err
+	}
+	confirm := slack.NewButtonBlockElement(actionTakeConfirm, encodeJSON(req), plain("Take on-call"))
+	confirm.Style = slack.StylePrimary
+	msg.Blocks = []slack.Block{
+		slack.NewSectionBlock(mrkdwn(msg.Text), nil, nil),
+		slack.NewActionBlock("oncall.take.confirm", confirm, slack.NewButtonBlockElement(actionTakeCancel, "", plain("Cancel"))),
+	}
+	return a.tellClicker(ctx, place, msg)
+}
+
+// takeConfirmation checks an offered override (not over, no overlap with
+// the person's own overrides) and says exactly what it will do.
+func (a *App) takeConfirmation(ctx context.Context, ops OnCallOps, actor domain.Person, req takeRequest) (Message, error) {
+	start, end, err := a.checkTake(ctx, ops, actor, req)
+	if err != nil {
+		return Message{}, err
+	}
+	loc := a.location()
+	replaced, err := a.replaced(ctx, ops, req.ScheduleID, actor, start, end)
+	if err != nil {
+		return Message{}, err
+	}
+	who := "Nobody is on call then, so you fill the gap."
+	if len(replaced) > 0 {
+		who = fmt.Sprintf("You (%s) replace %s.", escape(actor.Name), strings.Join(replaced, " and "))
+	}
+	from := start.In(loc).Format("Mon Jan 2 15:04")
+	if req.FromNow {
+		from = "now (" + start.In(loc).Format("15:04") + ")"
+	}
+	text := fmt.Sprintf("*Take on-call for %s?*\n%s\n*From* %s *until* %s (%s), %s.\nPagerDuty pages you for %s during that time.",
+		escape(req.Schedule), who, from, end.In(loc).Format("Mon Jan 2 15:04"), loc, duration(end.Sub(start)), escape(req.Schedule))
+	return Message{Text: text}, nil
+}
+
+// checkTake refuses a range that is over or that overlaps one of the
+// person's own overrides on the schedule, and returns the range to create.
+func (a *App) checkTake(ctx context.Context, ops OnCallOps, actor domain.Person, req takeRequest) (time.Time, time.Time, error) {
+	now := a.now().Truncate(time.Second)
+	start, end := time.Unix(req.Start, 0), time.Unix(req.End, 0)
+	if req.FromNow && start.Before(now) {
+		start = now
+	}
+	switch {
+	case !end.After(now):
+		return start, end, domain.Invalid("That time is already over (%s); nothing was created.", end.In(a.location()).Format("Mon Jan 2 15:04"))
+	case !end.After(start):
+		return start, end, domain.Invalid("The end must be after the start; nothing was created.")
+	case start.Before(now.Add(-5 * time.Minute)):
+		return start, end, domain.Invalid("On-call cannot be taken in the past (%s); choose a start from now on. Nothing was created.", start.In(a.location()).Format("Mon Jan 2 15:04"))
+	case end.Sub(start) > 31*24*time.Hour:
+		return start, end, domain.Invalid("That is more than a month; edit the schedule in PagerDuty instead. Nothing was created.")
+	}
+	existing, err := ops.Overrides(ctx, req.ScheduleID, start, end)
+	if err != nil {
+		return start, end, fmt.Errorf("overrides of %s: %w", req.ScheduleID, err)
+	}
+	for _, o := range existing {
+		if o.User.ID == actor.ID && o.Start.Before(end) && o.End.After(start) {
+			return start, end, domain.Invalid("You already have an override on %s %s; nothing was created.",
+				req.Schedule, spanText(a.now(), o.Start, o.End, a.location()))
+		}
+	}
+	return start.Truncate(time.Second), end, nil
+}
+
+// replaced names who the rota has on call in [start, end), other than
+// the person taking over.
+func (a *App) replaced(ctx context.Context, ops OnCallOps, scheduleID string, actor domain.Person, start, end time.Time) ([]string, error) {
+	_, shifts, err := ops.ScheduleShifts(ctx, scheduleID, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("shifts of %s: %w", scheduleID, err)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range shifts {
+		if s.User.ID == actor.ID || seen[s.User.ID] {
+			continue
+		}
+		seen[s.User.ID] = true
+		out = append(out, a.personMention(ctx, s.User))
+	}
+	return out, nil
+}
+
+// take creates the override as the person and hands the pager over in the
+// channel: "@bob takes Primary from @alice until 18:00".
+func (a *App) take(ctx context.Context, place clickPlace, req takeRequest) error {
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *errNotLinked
+	if errors.As(err, &notLinked) {
+		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+	}
+	if err != nil {
+		return err
+	}
+	deps, _ := a.onCallOpsDeps()
+	start, end, err := a.checkTake(ctx, deps.ops, actor, req)
+	if err != nil {
+		return err
+	}
+	replaced, err := a.replaced(ctx, deps.ops, req.ScheduleID, actor, start, end)
+	if err != nil {
+		return err
+	}
+	if _, err := deps.ops.CreateOverride(ctx, req.ScheduleID, actor, start, end); err != nil {
+		return fmt.Errorf("take %s for %s: %w", req.ScheduleID, actor.ID, err)
+	}
+	now := a.now()
+	when := "until " + dayTime(now, end, a.location())
+	if start.After(now.Add(time.Minute)) {
+		when = spanText(now, start, end, a.location())
+	}
+	from := ""
+	if len(replaced) > 0 {
+		from = " from " + strings.Join(replaced, " and ")
+	}
+	a.wakeOnCallOps()
+	handoff := Message{Text: fmt.Sprintf(":pager: <@%s> takes *%s*%s %s.", place.UserID, escape(req.Schedule), from, when)}
+	if req.Channel != "" {
+		// The channel saw the hand-off; its follow announcement would repeat it.
+		key := shiftKey(req.Channel, req.ScheduleID, start, actor.ID)
+		if _, err := deps.store.ClaimAnnouncement(ctx, key); err != nil {
+			a.Log.Warn().Err(err).Msg("hand-off not recorded as announced")
+		}
+		if _, err := a.Slack.PostMessage(ctx, req.Channel, handoff); err == nil {
+			if place.ResponseURL != "" {
+				return a.Slack.Respond(ctx, place.ResponseURL, Message{Text: ":white_check_mark: Done: " + handoff.Text, ReplaceOriginal: true})
+			}
+			return nil
+		}
+		_ = deps.store.ReleaseAnnouncement(ctx, key)
+	}
+	return a.tellClicker(ctx, place, Message{Text: ":white_check_mark: Done in PagerDuty: " + handoff.Text})
+}
+
+// openTakeCustom opens the form for a custom range, at once (trigger IDs
+// expire in 3 s).
+func (a *App) openTakeCustom(ctx context.Context, triggerID string, place clickPlace, schedule string) error {
+	loc := a.location()
+	now := a.now().In(loc)
+	end := now.Add(time.Hour)
+	picker := func(block, label string, t time.Time, date bool) *slack.InputBlock {
+		if date {
+			e := slack.NewDatePickerBlockElement("date")
+			e.InitialDate = t.Format("2006-01-02")
+			return slack.NewInputBlock(block, plain(label), nil, e)
+		}
+		e := slack.NewTimePickerBlockElement("time")
+		e.InitialTime = t.Format("15:04")
+		return slack.NewInputBlock(block, plain(label), nil, e)
+	}
+	v := modal(viewTakeCustom, "Take on-call", "Next", modalState{},
+		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Take on-call for *%s*. Times are in %s.", escape(schedule), loc)), nil, nil),
+		picker("start_date", "From (date)", now, true), picker("start_time", "From (time)", now, false),
+		picker("end_date", "Until (date)", end, true), picker("end_time", "Until (time)", end, false))
+	v.PrivateMetadata = encodeJSON(takeRequest{Schedule: schedule, Channel: place.ChannelID})
+	if _, err := a.Slack.OpenView(ctx, triggerID, v); err != nil {
+		return fmt.Errorf("open take modal: %w", err)
+	}
+	return nil
 }
 
 func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallback) Response {
+	var req takeRequest
+	if err := decodeJSON(cb.View.PrivateMetadata, &req); err != nil {
+		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
+	}
+	place := clickPlace{UserID: cb.User.ID, ChannelID: req.Channel}
+	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			if first, err := a.Store.FirstClick(ctx, "view:"+cb.View.ID+":"+cb.View.CallbackID); err != nil || !first {
+				return err
+			}
+			return then(ctx)
+		}
+	}
+	switch cb.View.CallbackID {
+	case viewFollow:
+		var state modalState
+		_ = decodeJSON(cb.View.PrivateMetadata, &state)
+		id := cb.View.State.Values["schedule"][actionScheduleTyped].SelectedOption.Value
+		if id == "" {
+			return Response{Ack: viewErrors(map[string]string{"schedule": "Choose a schedule."})}
+		}
+		return Response{Then: once(func(ctx context.Context) error {
+			sched, err := a.findSchedule(ctx, id)
+			if err != nil {
+				return err
+			}
+			return a.follow(ctx, clickPlace{UserID: cb.User.ID, ChannelID: state.ChannelID}, sched)
+		})}
+	case viewTakeCustom:
+		start, end, errs := a.takeRange(cb.View.State.Values)
+		if len(errs) > 0 {
+			return Response{Ack: viewErrors(errs)}
+		}
+		req.Start, req.End, req.FromNow = start.Unix(), end.Unix(), !start.After(a.now())
+		viewID := cb.View.ID
+		checking := modal(viewTakeConfirm, "Take on-call", "", modalState{},
+			slack.NewSectionBlock(mrkdwn(":hourglass_flowing_sand: Checking the schedule in PagerDuty…"), nil, nil))
+		return Response{Ack: slack.NewUpdateViewSubmissionResponse(&checking), Then: once(func(ctx context.Context) error {
+			return a.confirmTakeView(ctx, viewID, place, req)
+		})}
+	case viewTakeConfirm:
+		return Response{Then: once(func(ctx context.Context) error { return a.take(ctx, place, req) })}
+	}
 	return Response{}
+}
+
+// takeRange reads the custom range form in the configured time zone.
+func (a *App) takeRange(values map[string]map[string]slack.BlockAction) (time.Time, time.Time, map[string]string) {
+	errs := map[string]string{}
+	read := func(dateBlock, timeBlock string) time.Time {
+		d, tm := values[dateBlock]["date"].SelectedDate, values[timeBlock]["time"].SelectedTime
+		t, err := time.ParseInLocation("2006-01-02 15:04", d+" "+tm, a.location())
+		if err != nil {
+			errs[timeBlock] = "Choose a date and a time."
+		}
+		return t
+	}
+	start, end := read("start_date", "start_time"), read("end_date", "end_time")
+	now := a.now()
+	switch {
+	case len(errs) > 0:
+	case !end.After(start):
+		errs["end_time"] = "The end must be after the start."
+	case !end.After(now):
+		errs["end_time"] = "That time is already over."
+	case start.Before(now.Add(-5 * time.Minute)):
+		errs["start_time"] = "On-call cannot be taken in the past; choose a start from now on."
+	}
+	return start, end, errs
+}
+
+// confirmTakeView replaces the checking modal with the confirmation, or
+// with why the range cannot be taken.
+func (a *App) confirmTakeView(ctx context.Context, viewID string, place clickPlace, req takeRequest) error {
+	show := func(submit, text string, r takeRequest) error {
+		v := modal(viewTakeConfirm, "Take on-call", submit, modalState{}, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+		v.PrivateMetadata = encodeJSON(r)
+		return a.Slack.UpdateView(ctx, viewID, v)
+	}
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *errNotLinked
+	if errors.As(err, &notLinked) {
+		return show("", notLinkedMessage(notLinked).Text, req)
+	}
+	if err != nil {
+		return err
+	}
+	sched, err := a.findSchedule(ctx, req.Schedule)
+	if err == nil {
+		req.ScheduleID, req.Schedule = sched.ID, sched.Name
+		deps, _ := a.onCallOpsDeps()
+		var msg Message
+		if msg, err = a.takeConfirmation(ctx, deps.ops, actor, req); err == nil {
+			return show("Take on-call", msg.Text, req)
+		}
+	}
+	if errors.Is(err, domain.ErrInvalid) {
+		return show("", UserMessage(err), req)
+	}
+	if uerr := show("", UserMessage(err), req); uerr != nil {
+		a.Log.Warn().Err(uerr).Msg("take modal not updated")
+	}
+	return err
 }

@@ -1,0 +1,186 @@
+package handlers
+
+// Extend 30 min and End now on maintenance cards and lists, and the end
+// of windows noticed by the on-call runner.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/storage"
+)
+
+func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+	place := placeOf(cb)
+	if a.PagerDuty == nil {
+		return a.respondLater(place.ResponseURL, Message{Text: notConfigured})
+	}
+	deps, ok := a.onCallOpsDeps()
+	if !ok || act.Value == "" {
+		return a.respondLater(place.ResponseURL, notYet("maintenance").Ack.(slackMessage).Message)
+	}
+	clickKey := fmt.Sprintf("click:%s:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID, act.Value)
+	return Response{Then: func(ctx context.Context) error {
+		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
+			return err
+		}
+		actor, err := a.actingAs(ctx, place.UserID)
+		var notLinked *errNotLinked
+		if errors.As(err, &notLinked) {
+			return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+		}
+		if err != nil {
+			return err
+		}
+		_ = actor // PagerDuty records no requester for these; only linked people may act
+		switch act.ActionID {
+		case actionMaintExtend:
+			return a.extendMaintenance(ctx, deps, place, act.Value)
+		case actionMaintEnd:
+			return a.endMaintenance(ctx, deps, place, act.Value)
+		}
+		return nil
+	}}
+}
+
+func (a *App) extendMaintenance(ctx context.Context, deps onCallDeps, place clickPlace, id string) error {
+	mw, err := deps.ops.MaintenanceWindow(ctx, id)
+	if err != nil {
+		return fmt.Errorf("maintenance window %s: %w", id, err)
+	}
+	now := a.now()
+	if !mw.End.After(now) {
+		a.maintenanceOver(ctx, deps, id, "", mw.End)
+		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", dayTime(now, mw.End, a.location()))})
+	}
+	mw, err = deps.ops.ExtendMaintenanceWindow(ctx, id, mw.End.Add(maintExtension))
+	if errors.Is(err, domain.ErrMaintenanceEnded) {
+		a.maintenanceOver(ctx, deps, id, "", now)
+		return a.tellClicker(ctx, place, Message{Text: ":information_source: That maintenance window has already ended."})
+	}
+	if err != nil {
+		return fmt.Errorf("extend maintenance window %s: %w", id, err)
+	}
+	if err := deps.store.ExtendMaintenanceCard(ctx, id, mw.End, place.UserID); err == nil {
+		a.showMaintenanceCard(ctx, deps, id)
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	a.wakeOnCallOps()
+	if place.MessageTS == "" {
+		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":timer_clock: Extended: the window now ends at %s.", dayTime(now, mw.End, a.location()))})
+	}
+	return nil
+}
+
+func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place clickPlace, id string) error {
+	mw, err := deps.ops.MaintenanceWindow(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		a.maintenanceOver(ctx, deps, id, "", a.now())
+		return a.tellClicker(ctx, place, Message{Text: "That maintenance window no longer exists in PagerDuty."})
+	}
+	if err != nil {
+		return fmt.Errorf("maintenance window %s: %w", id, err)
+	}
+	now := a.now()
+	if !mw.End.After(now) {
+		a.maintenanceOver(ctx, deps, id, "", mw.End)
+		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", dayTime(now, mw.End, a.location()))})
+	}
+	if err := deps.ops.EndMaintenanceWindow(ctx, id); err != nil {
+		if errors.Is(err, domain.ErrMaintenanceEnded) {
+			a.maintenanceOver(ctx, deps, id, "", now)
+			return a.tellClicker(ctx, place, Message{Text: ":information_source: That maintenance window has already ended."})
+		}
+		return fmt.Errorf("end maintenance window %s: %w", id, err)
+	}
+	state := storage.MaintenanceEnded
+	if now.Before(mw.Start) {
+		state = storage.MaintenanceCancelled
+	}
+	won, err := deps.store.EndMaintenanceCard(ctx, id, state, place.UserID, now)
+	if err != nil {
+		return err
+	}
+	verb := "ended"
+	if state == storage.MaintenanceCancelled {
+		verb = "cancelled"
+	}
+	text := fmt.Sprintf(":white_check_mark: <@%s> %s the maintenance window for %s; PagerDuty opens incidents for them again.", place.UserID, verb, serviceNames(mw.Services))
+	if won {
+		a.showMaintenanceCard(ctx, deps, id)
+		if c, err := deps.store.MaintenanceCard(ctx, id); err == nil {
+			if _, err := a.Slack.PostMessage(ctx, c.ChannelID, Message{Text: text, ThreadTS: c.TS}); err != nil {
+				a.Log.Warn().Err(err).Msg("maintenance end not announced")
+			}
+		}
+	}
+	if place.MessageTS == "" {
+		return a.tellClicker(ctx, place, Message{Text: text})
+	}
+	return nil
+}
+
+// maintenanceOver records that a window ended without us (by itself, or
+// in PagerDuty's web app) and shows it on its card, once.
+func (a *App) maintenanceOver(ctx context.Context, deps onCallDeps, id, by string, at time.Time) {
+	won, err := deps.store.EndMaintenanceCard(ctx, id, storage.MaintenanceEnded, by, at)
+	if err != nil || !won {
+		return
+	}
+	a.showMaintenanceCard(ctx, deps, id)
+	if c, err := deps.store.MaintenanceCard(ctx, id); err == nil {
+		text := fmt.Sprintf(":bell: The maintenance window for %s has ended; PagerDuty opens incidents for them again.", serviceNames(c.Services))
+		if _, err := a.Slack.PostMessage(ctx, c.ChannelID, Message{Text: text}); err != nil {
+			a.Log.Warn().Err(err).Msg("maintenance end not announced")
+		}
+	}
+}
+
+func (a *App) showMaintenanceCard(ctx context.Context, deps onCallDeps, id string) {
+	c, err := deps.store.MaintenanceCard(ctx, id)
+	if err != nil || c.TS == "" {
+		return
+	}
+	if err := a.Slack.UpdateMessage(ctx, c.ChannelID, c.TS, a.maintenanceCard(c)); err != nil {
+		a.Log.Warn().Err(err).Str("window", id).Msg("maintenance card not updated")
+	}
+}
+
+// maintenanceTick closes the cards of windows whose end has come (after
+// checking PagerDuty, where they may have been extended) and returns the
+// next end to watch.
+func (a *App) maintenanceTick(ctx context.Context, deps onCallDeps, now time.Time) time.Time {
+	cards, err := deps.store.OpenMaintenanceCards(ctx)
+	if err != nil {
+		a.Log.Warn().Err(err).Msg("maintenance cards unreadable")
+		return now.Add(onCallRetry)
+	}
+	var next time.Time
+	for _, c := range cards {
+		if c.End.After(now) {
+			next = earliest(next, c.End)
+			continue
+		}
+		mw, err := deps.ops.MaintenanceWindow(ctx, c.WindowID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			a.maintenanceOver(ctx, deps, c.WindowID, "", now)
+		case err != nil:
+			a.Log.Warn().Err(err).Str("window", c.WindowID).Msg("maintenance window unreadable")
+			next = earliest(next, now.Add(onCallRetry))
+		case mw.End.After(now): // extended in PagerDuty
+			if err := deps.store.ExtendMaintenanceCard(ctx, c.WindowID, mw.End, ""); err == nil {
+				a.showMaintenanceCard(ctx, deps, c.WindowID)
+			}
+			next = earliest(next, mw.End)
+		default:
+			a.maintenanceOver(ctx, deps, c.WindowID, "", mw.End)
+		}
+	}
+	return next
+}
