@@ -218,8 +218,10 @@ func TestFollowUpFailuresAreTold(t *testing.T) {
 			switch c.Text {
 			case "panic":
 				panic("follow-up exploded")
-			default:
+			case "invalid":
 				return fmt.Errorf("take override: %w", domain.Invalid("The end is before the start."))
+			default:
+				return fmt.Errorf("list oncalls: %w", domain.ErrUnavailable)
 			}
 		}}
 	}}, Config{}, slackfake.Options{})
@@ -227,10 +229,12 @@ func TestFollowUpFailuresAreTold(t *testing.T) {
 
 	ack(t, h.slack, slash(h.slack, "invalid"))
 	person.ExpectEphemeral(t, "The end is before the start.")
+	ack(t, h.slack, slash(h.slack, "down"))
+	person.ExpectEphemeral(t, "PagerDuty did not answer in time")
 	ack(t, h.slack, slash(h.slack, "panic"))
 	person.ExpectEphemeral(t, "Something went wrong")
 	if got := testutil.ToFloat64(h.metrics.HandlerErrors.WithLabelValues("slash_commands")); got != 1 {
-		t.Errorf("handler errors = %v, want 1", got)
+		t.Errorf("handler errors = %v, want 1 (the outage; refused input is not toban's error)", got)
 	}
 	if got := testutil.ToFloat64(h.metrics.HandlerPanics.WithLabelValues("job")); got != 1 {
 		t.Errorf("job panics = %v, want 1", got)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack/socketmode"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers"
 )
 
@@ -73,9 +75,14 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 	if err == nil {
 		return
 	}
-	// The one place a handler error is logged and told.
-	b.m.HandlerErrors.WithLabelValues(j.kind).Inc()
-	b.log.Error().Err(err).Str("envelope_type", j.kind).Str("user", j.who.user).Msg("handler failed")
+	// The one place a handler error is logged and told. A person's invalid
+	// input is theirs to fix, not toban's failure.
+	if errors.Is(err, domain.ErrInvalid) {
+		b.log.Info().Err(err).Str("envelope_type", j.kind).Str("user", j.who.user).Msg("input refused")
+	} else {
+		b.m.HandlerErrors.WithLabelValues(j.kind).Inc()
+		b.log.Error().Err(err).Str("envelope_type", j.kind).Str("user", j.who.user).Msg("handler failed")
+	}
 	b.tell(ctx, j.kind, j.who, handlers.UserMessage(err))
 }
 

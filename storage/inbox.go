@@ -39,6 +39,8 @@ func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.I
 	if len(evs) == 0 {
 		return 0, nil
 	}
+	db.inboxMu.Lock()
+	defer db.inboxMu.Unlock()
 	payloads := make([][]byte, len(evs))
 	for i, ev := range evs {
 		if err := checkEvent(ev); err != nil {

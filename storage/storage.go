@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -28,6 +29,10 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 type DB struct {
 	sql *sql.DB
 	now func() time.Time
+	// inboxMu queues webhook inserts in the process: SQLite takes one
+	// writer at a time, and writers colliding in its busy handler sleep
+	// far longer than they wait here.
+	inboxMu sync.Mutex
 }
 
 // Option changes how Open sets up the database.

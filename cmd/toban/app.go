@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -123,7 +124,11 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	m.app = app
-	m.engine = scheduler.New(m.Clock, db, app.FireTask, scheduler.Options{Logger: m.Log.With().Str("component", "scheduler").Logger()})
+	missed := scheduler.PostLate
+	if cfg.SkipMissedTasks {
+		missed = scheduler.Skip
+	}
+	m.engine = scheduler.New(m.Clock, db, app.FireTask, scheduler.Options{MissedPolicy: missed, Logger: m.Log.With().Str("component", "scheduler").Logger()})
 	app.Engine = m.engine
 	tasks, err := db.AllTasks(ctx)
 	if err != nil {
@@ -140,6 +145,9 @@ func (m *Main) Open(ctx context.Context) error {
 		m.knownTasks[t.ID] = t.Rule + "|" + strconv.FormatBool(t.Paused)
 	}
 	m.Log.Info().Int("tasks", len(tasks)).Msg("scheduled tasks loaded")
+	// Loading many tasks leaves tens of MB of garbage: give it back now
+	// rather than carry it as resident memory until the next GC cycles.
+	debug.FreeOSMemory()
 	m.bot = bot.New(bot.Config{Workers: cfg.Workers, ShutdownTimeout: cfg.ShutdownTimeout},
 		m.web, app, db, m.metrics, m.Log.With().Str("component", "bot").Logger())
 

@@ -35,6 +35,10 @@ type Config struct {
 	PollInterval     time.Duration
 	StormThreshold   int
 	StormWindow      time.Duration
+	CalendarRefresh  time.Duration
+	// SkipMissedTasks drops occurrences missed while toban was down
+	// instead of posting the latest one late.
+	SkipMissedTasks bool
 }
 
 // PagerDutyConfigured reports whether incident features can work.
@@ -68,6 +72,8 @@ var envVars = []envVar{
 	{"TOBAN_PD_POLL_INTERVAL", "", "how often to read PagerDuty's log for changes; 0 disables (default 30s, or 0 when PAGERDUTY_WEBHOOK_SECRET is set)", false},
 	{"TOBAN_STORM_THRESHOLD", "10", "new incident cards per channel within TOBAN_STORM_WINDOW before incidents roll into a digest card; 0 disables", false},
 	{"TOBAN_STORM_WINDOW", "1m", "the window of TOBAN_STORM_THRESHOLD", false},
+	{"TOBAN_MISSED_TASKS", "late", "after downtime, post each task's latest missed occurrence marked late (late), or skip missed ones (skip)", false},
+	{"TOBAN_CALENDAR_REFRESH", "15m", "how often attached ICS calendars are read again (at least 1m)", false},
 }
 
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
@@ -172,6 +178,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.PagerDutyTimeout = parseDuration(get, "TOBAN_PAGERDUTY_TIMEOUT", bad)
 	c.CardRetry = parseDuration(get, "TOBAN_CARD_RETRY_INTERVAL", bad)
 	c.StormWindow = parseDuration(get, "TOBAN_STORM_WINDOW", bad)
+	switch missed := strings.ToLower(get("TOBAN_MISSED_TASKS")); missed {
+	case "late":
+	case "skip":
+		c.SkipMissedTasks = true
+	default:
+		bad("TOBAN_MISSED_TASKS", "must be late or skip, got %q", missed)
+	}
+	if c.CalendarRefresh = parseDuration(get, "TOBAN_CALENDAR_REFRESH", bad); c.CalendarRefresh > 0 && c.CalendarRefresh < time.Minute {
+		bad("TOBAN_CALENDAR_REFRESH", "must be at least 1m, got %q", get("TOBAN_CALENDAR_REFRESH"))
+	}
 	c.StormThreshold, err = strconv.Atoi(get("TOBAN_STORM_THRESHOLD"))
 	if err != nil || c.StormThreshold < 0 {
 		bad("TOBAN_STORM_THRESHOLD", "must be a whole number, 0 or more, got %q", get("TOBAN_STORM_THRESHOLD"))

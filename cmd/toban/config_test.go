@@ -76,6 +76,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"BadPort", map[string]string{"TOBAN_HTTP_ADDR": ":99999"}, "TOBAN_HTTP_ADDR", "0 to 65535"},
 		{"BadWorkers", map[string]string{"TOBAN_WORKERS": "0"}, "TOBAN_WORKERS", "whole number"},
 		{"BadTimeout", map[string]string{"TOBAN_SHUTDOWN_TIMEOUT": "soon"}, "TOBAN_SHUTDOWN_TIMEOUT", "positive duration"},
+		{"BadMissedPolicy", map[string]string{"TOBAN_MISSED_TASKS": "flood"}, "TOBAN_MISSED_TASKS", "late or skip"},
+		{"BadCalendarRefresh", map[string]string{"TOBAN_CALENDAR_REFRESH": "10s"}, "TOBAN_CALENDAR_REFRESH", "at least 1m"},
+		{"BadPollInterval", map[string]string{"TOBAN_PD_POLL_INTERVAL": "10ms"}, "TOBAN_PD_POLL_INTERVAL", "at least 1s"},
+		{"BadStormThreshold", map[string]string{"TOBAN_STORM_THRESHOLD": "-1"}, "TOBAN_STORM_THRESHOLD", "whole number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

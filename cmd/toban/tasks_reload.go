@@ -19,12 +19,20 @@ const taskReloadInterval = 30 * time.Second
 func (m *Main) reloadTasks(ctx context.Context, every time.Duration, known map[string]string) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	version, _ := m.db.TasksVersion(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		// One aggregate query while nothing changed: an idle toban with
+		// 100,000 tasks must not reread them all twice a minute.
+		v, err := m.db.TasksVersion(ctx)
+		if err != nil || v == version {
+			continue
+		}
+		version = v
 		tasks, err := m.db.AllTasks(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
