@@ -140,6 +140,25 @@ func render(rows []row, took time.Duration, quick bool) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.figure, r.measured, r.target, met, r.note)
 	}
+	b.WriteString(`
+## How to read it
+
+- **Ack latency** is measured by the Slack fake from writing an envelope to
+  reading its ack. The floor is a bare slack-go socketmode loop that only
+  acks, run as its own process like toban; toban's envelopes are
+  ` + "`/toban help`" + `, answered in the ack with a 2 KB Block Kit payload.
+- **Click → update** runs with fakes that answer at once, so it is toban's
+  own overhead: the interaction, re-reading the incident, the PagerDuty
+  write, the database, rendering and chat.update.
+- **Storm bound**: the Slack fake allows one post a second per channel with
+  bursts of 4, so n posts need at least n − 4 seconds. toban paces itself
+  at bursts of 3, because Slack does not document its burst size and a
+  429 costs more than a second; it can therefore trail the bound by about
+  one second, and it received no 429s.
+- **Reminders**: the other tasks are daily tasks due tomorrow, so the idle
+  minute measures an engine with 100,000 timers' worth of work pending
+  and nothing due: one timer, no scanning.
+`)
 	return b.String()
 }
 
