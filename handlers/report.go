@@ -106,7 +106,7 @@ func (a *App) reportCommand(c Command, in invocation) Response {
 	if err == nil {
 		for _, n := range names {
 			if strings.HasPrefix(n, "-") || strings.HasPrefix(n, "—") {
-				err = fmt.Errorf("I don't know the option %s", truncate(n, 40))
+				err = domain.Invalid("I don't know the option %s", truncate(n, 40))
 			}
 		}
 	}

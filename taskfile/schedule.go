@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/scheduler"
 )
 
@@ -29,7 +30,7 @@ import (
 func ParseSchedule(s string, loc *time.Location) (scheduler.Rule, error) {
 	fields := strings.Fields(s)
 	if len(fields) == 0 {
-		return scheduler.Rule{}, errors.New("A schedule is required, e.g. daily 09:00 or weekly mon,wed 09:00.")
+		return scheduler.Rule{}, domain.Invalid("A schedule is required, e.g. daily 09:00 or weekly mon,wed 09:00.")
 	}
 	r := scheduler.Rule{Location: loc}
 	kind, args := strings.ToLower(fields[0]), fields[1:]
@@ -143,7 +144,7 @@ func parseDays(list string) ([]time.Weekday, error) {
 		days = append(days, d)
 	}
 	if len(days) == 0 {
-		return nil, errors.New("Name at least one day of the week, e.g. weekly mon,wed 09:00.")
+		return nil, domain.Invalid("Name at least one day of the week, e.g. weekly mon,wed 09:00.")
 	}
 	return sortDays(days), nil
 }
