@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -142,32 +141,7 @@ func (a *App) calendarInput(values map[string]map[string]slack.BlockAction) (sto
 	if c.AllDayAt == "" {
 		c.AllDayAt = "09:00"
 	}
-	grace, err := strconv.Atoi(values["grace"]["grace"].SelectedOption.Value)
-	if err != nil || grace < 0 || grace > storage.MaxGraceMinutes {
-		errs["grace"] = "Choose a grace period."
-	}
-	c.GraceMinutes = grace
-	switch c.Escalation = values["escalation"]["escalation"].SelectedOption.Value; c.Escalation {
-	case storage.EscalateNone, "":
-		c.Escalation = storage.EscalateNone
-	case storage.EscalateOnCall:
-		sel := values["schedule"][actionScheduleTyped].SelectedOption
-		c.EscalationTargetID, c.EscalationTargetName = sel.Value, optionText(sel)
-		if sel.Value == "" {
-			errs["schedule"] = "Choose the schedule whose on-call to mention."
-		}
-	case storage.EscalateIncident:
-		sel := values["service"][actionServiceSuggest].SelectedOption
-		c.EscalationTargetID, c.EscalationTargetName = sel.Value, optionText(sel)
-		if sel.Value == "" {
-			errs["service"] = "Choose the service to open the incident on."
-		}
-	default:
-		errs["escalation"] = "Choose what happens when nobody starts a task."
-	}
-	if c.Escalation != storage.EscalateNone && a.PagerDuty == nil {
-		errs["escalation"] = "PagerDuty is not configured, so only thread reminders are possible."
-	}
+	c.GraceMinutes, c.Escalation, c.EscalationTargetID, c.EscalationTargetName = a.escalationInput(values, errs)
 	return c, errs
 }
 

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -227,12 +226,8 @@ func (a *App) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
 // createMaintenance creates the window as the person (From: their email)
 // and posts its card in the channel.
 func (a *App) createMaintenance(ctx context.Context, place clickPlace, req maintRequest) error {
-	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
-	if errors.As(err, &notLinked) {
-		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-	}
-	if err != nil {
+	actor, ok, err := a.actorFor(ctx, place)
+	if !ok {
 		return err
 	}
 	deps, _ := a.onCallOpsDeps()

@@ -28,12 +28,8 @@ func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAct
 		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
 			return err
 		}
-		actor, err := a.actingAs(ctx, place.UserID)
-		var notLinked *errNotLinked
-		if errors.As(err, &notLinked) {
-			return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-		}
-		if err != nil {
+		actor, ok, err := a.actorFor(ctx, place)
+		if !ok {
 			return err
 		}
 		_ = actor // PagerDuty records no requester for these; only linked people may act

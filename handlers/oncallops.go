@@ -143,12 +143,8 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 // offerTake works out the override a Take button asks for and shows it
 // for confirmation: the schedule, who is replaced, and the exact times.
 func (a *App) offerTake(ctx context.Context, place clickPlace, schedule, action string) error {
-	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
-	if errors.As(err, &notLinked) {
-		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-	}
-	if err != nil {
+	actor, ok, err := a.actorFor(ctx, place)
+	if !ok {
 		return err
 	}
 	sched, err := a.findSchedule(ctx, schedule)
@@ -274,12 +270,8 @@ func (a *App) replaced(ctx context.Context, ops OnCallOps, scheduleID string, ac
 // take creates the override as the person and hands the pager over in the
 // channel: "@bob takes Primary from @alice until 18:00".
 func (a *App) take(ctx context.Context, place clickPlace, req takeRequest) error {
-	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
-	if errors.As(err, &notLinked) {
-		return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
-	}
-	if err != nil {
+	actor, ok, err := a.actorFor(ctx, place)
+	if !ok {
 		return err
 	}
 	deps, _ := a.onCallOpsDeps()

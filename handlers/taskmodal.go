@@ -247,32 +247,7 @@ func (a *App) taskInput(values map[string]map[string]slack.BlockAction, now time
 		errs["kind"] = err.Error()
 	}
 	t.Rule = rule.Encode()
-	grace, err := strconv.Atoi(values["grace"]["grace"].SelectedOption.Value)
-	if err != nil || grace < 0 {
-		errs["grace"] = "Choose a grace period."
-	}
-	t.GraceMinutes = grace
-	switch t.Escalation {
-	case storage.EscalateNone, "":
-		t.Escalation = storage.EscalateNone
-	case storage.EscalateOnCall:
-		sel := values["schedule"][actionScheduleTyped].SelectedOption
-		t.EscalationTargetID, t.EscalationTargetName = sel.Value, optionText(sel)
-		if sel.Value == "" {
-			errs["schedule"] = "Choose the schedule whose on-call to mention."
-		}
-	case storage.EscalateIncident:
-		sel := values["service"][actionServiceSuggest].SelectedOption
-		t.EscalationTargetID, t.EscalationTargetName = sel.Value, optionText(sel)
-		if sel.Value == "" {
-			errs["service"] = "Choose the service to open the incident on."
-		}
-	default:
-		errs["escalation"] = "Choose what happens when nobody starts the task."
-	}
-	if t.Escalation != storage.EscalateNone && a.PagerDuty == nil {
-		errs["escalation"] = "PagerDuty is not configured, so only thread reminders are possible."
-	}
+	t.GraceMinutes, t.Escalation, t.EscalationTargetID, t.EscalationTargetName = a.escalationInput(values, errs)
 	return t, rule, errs
 }
 
@@ -338,4 +313,35 @@ func (a *App) scheduleTask(t storage.Task) {
 		return
 	}
 	a.Engine.Upsert(scheduler.Task{ID: t.ID, Rule: r, Paused: t.Paused})
+}
+
+// escalationInput reads the grace period and the escalation (kind and
+// target) shared by the task and calendar modals, adding field errors.
+func (a *App) escalationInput(values map[string]map[string]slack.BlockAction, errs map[string]string) (grace int, kind, targetID, targetName string) {
+	grace, err := strconv.Atoi(values["grace"]["grace"].SelectedOption.Value)
+	if err != nil || grace < 0 || grace > storage.MaxGraceMinutes {
+		errs["grace"] = "Choose a grace period."
+	}
+	switch kind = values["escalation"]["escalation"].SelectedOption.Value; kind {
+	case storage.EscalateNone, "":
+		kind = storage.EscalateNone
+	case storage.EscalateOnCall:
+		sel := values["schedule"][actionScheduleTyped].SelectedOption
+		targetID, targetName = sel.Value, optionText(sel)
+		if sel.Value == "" {
+			errs["schedule"] = "Choose the schedule whose on-call to mention."
+		}
+	case storage.EscalateIncident:
+		sel := values["service"][actionServiceSuggest].SelectedOption
+		targetID, targetName = sel.Value, optionText(sel)
+		if sel.Value == "" {
+			errs["service"] = "Choose the service to open the incident on."
+		}
+	default:
+		errs["escalation"] = "Choose what happens when nobody starts a task."
+	}
+	if kind != storage.EscalateNone && a.PagerDuty == nil {
+		errs["escalation"] = "PagerDuty is not configured, so only thread reminders are possible."
+	}
+	return grace, kind, targetID, targetName
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -94,16 +93,14 @@ func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string,
 		return 2
 	}
 	name := fs.Arg(0)
-	in := io.Reader(os.Stdin)
+	in, err := openInput(name)
+	if err != nil {
+		fmt.Fprintln(stderr, "toban:", err)
+		return 1
+	}
+	defer in.Close()
 	format := ""
 	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			fmt.Fprintln(stderr, "toban:", err)
-			return 1
-		}
-		defer f.Close()
-		in = f
 		switch {
 		case strings.HasSuffix(strings.ToLower(name), ".csv"):
 			format = taskfile.FormatCSV

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/tobanbot/toban/metrics"
@@ -57,16 +56,12 @@ func shiftsCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 		fmt.Fprintln(stderr, "toban: shifts import needs PagerDuty: set PAGERDUTY_TOKEN")
 		return 1
 	}
-	in := io.Reader(os.Stdin)
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			fmt.Fprintln(stderr, "toban:", err)
-			return 1
-		}
-		defer f.Close()
-		in = f
+	in, err := openInput(name)
+	if err != nil {
+		fmt.Fprintln(stderr, "toban:", err)
+		return 1
 	}
+	defer in.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	pd := pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents,
