@@ -32,7 +32,10 @@ type Config struct {
 // Client is a PagerDuty REST API client.
 type Client struct {
 	api *pd.Client
-	now func() time.Time
+	// apiURL is the REST base, for the few calls made without go-pagerduty's
+	// request builders.
+	apiURL string
+	now    func() time.Time
 	// sleep waits between attempts; tests replace it to make retries instant
 	// and to see the waits asked for.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -47,7 +50,7 @@ func New(cfg Config, m *metrics.Registry) *Client {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 4
 	}
-	c := &Client{now: time.Now, sleep: sleepCtx}
+	c := &Client{apiURL: strings.TrimRight(cfg.APIURL, "/"), now: time.Now, sleep: sleepCtx}
 	c.api = pd.NewClient(cfg.Token, pd.WithAPIEndpoint(cfg.APIURL), pd.WithV2EventsAPIEndpoint(cfg.EventsURL))
 	c.api.HTTPClient = &http.Client{
 		Timeout: cfg.Timeout,

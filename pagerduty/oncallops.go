@@ -1,9 +1,13 @@
 package pagerduty
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -214,11 +218,48 @@ func (c *Client) ExtendMaintenanceWindow(ctx context.Context, id string, end tim
 	for _, s := range cur.Services {
 		upd.Services = append(upd.Services, pd.APIObject{ID: s.ID, Type: "service_reference"})
 	}
-	mw, err := c.api.UpdateMaintenanceWindowWithContext(ctx, upd)
+	mw, err := c.putMaintenanceWindow(ctx, upd)
 	if err != nil {
 		return domain.MaintenanceWindow{}, fmt.Errorf("extend maintenance window %s: %w", id, mapMaintenanceError(rl, err))
 	}
-	return toMaintenanceWindow(*mw), nil
+	return toMaintenanceWindow(mw), nil
+}
+
+// putMaintenanceWindow sends PUT /maintenance_windows/{id} with the body
+// PagerDuty documents, {"maintenance_window": {…}}. go-pagerduty's
+// UpdateMaintenanceWindow sends the window bare; its Do still adds the
+// token and headers, and the transport still retries and counts.
+func (c *Client) putMaintenanceWindow(ctx context.Context, mw pd.MaintenanceWindow) (pd.MaintenanceWindow, error) {
+	body, err := json.Marshal(map[string]pd.MaintenanceWindow{"maintenance_window": mw})
+	if err != nil {
+		return pd.MaintenanceWindow{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, c.apiURL+"/maintenance_windows/"+mw.ID, bytes.NewReader(body))
+	if err != nil {
+		return pd.MaintenanceWindow{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.api.Do(req, true)
+	if err != nil {
+		return pd.MaintenanceWindow{}, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		MaintenanceWindow pd.MaintenanceWindow `json:"maintenance_window"`
+		Error             *pd.APIErrorObject   `json:"error"`
+	}
+	decodeErr := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
+	if resp.StatusCode >= 300 {
+		apiErr := pd.APIError{StatusCode: resp.StatusCode}
+		if decodeErr == nil && out.Error != nil {
+			apiErr.APIError = pd.NullAPIErrorObject{Valid: true, ErrorObject: *out.Error}
+		}
+		return pd.MaintenanceWindow{}, apiErr
+	}
+	if decodeErr != nil {
+		return pd.MaintenanceWindow{}, fmt.Errorf("decode maintenance window: %w", decodeErr)
+	}
+	return out.MaintenanceWindow, nil
 }
 
 // EndMaintenanceWindow ends an ongoing window now, or deletes a future

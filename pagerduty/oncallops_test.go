@@ -137,6 +137,10 @@ func TestMaintenanceWindows(t *testing.T) {
 		if !got.End.Equal(now.Add(90*time.Minute)) || len(got.Services) != 2 {
 			t.Errorf("extended = %+v", got)
 		}
+		puts := e.fake.RequestsTo("PUT", "/maintenance_windows/")
+		if len(puts) == 0 || !strings.HasPrefix(string(puts[len(puts)-1].Body), `{"maintenance_window":`) {
+			t.Errorf("PUT body = %s, want PagerDuty's documented {\"maintenance_window\": …}", puts[len(puts)-1].Body)
+		}
 	})
 	t.Run("EndNow", func(t *testing.T) {
 		clock.Store(now.Add(10 * time.Minute).Unix())
