@@ -57,15 +57,8 @@ func (a *App) calendars() CalendarStore {
 	return c
 }
 
-// calendarWakes holds each App's channel that tells the refresh loop a
-// calendar was attached. It lives here, keyed by App, because the App
-// struct belongs to every area.
-var calendarWakes sync.Map // *App → chan struct{}
-
-func (a *App) calendarWake() chan struct{} {
-	ch, _ := calendarWakes.LoadOrStore(a, make(chan struct{}, 1))
-	return ch.(chan struct{})
-}
+// calendarWake tells the refresh loop a calendar was attached.
+func (a *App) calendarWake() chan struct{} { return a.calendarWaker.c() }
 
 // CalendarAttached delivers a value after a calendar is attached, so that
 // a refresh loop idle while there were none starts its schedule.

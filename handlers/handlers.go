@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -86,6 +87,10 @@ type App struct {
 	incidentLocks keyedMutex
 	services      serviceCache
 	taskWake      taskWake
+	calendarWaker taskWake
+	opsWaker      taskWake
+	// reports is the engine of scheduled reports (SetReportEngine).
+	reports atomic.Pointer[engineRef]
 }
 
 func (a *App) now() time.Time {

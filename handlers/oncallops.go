@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -81,14 +80,8 @@ func (a *App) onCallOpsDeps() (onCallDeps, bool) {
 	return onCallDeps{ops, store}, ok1 && ok2
 }
 
-// opsWakes holds each App's wake-up channel for the on-call runner (kept
-// outside App so that App's shared definition needs no new field).
-var opsWakes sync.Map // *App → *taskWake
-
-func (a *App) opsWake() *taskWake {
-	w, _ := opsWakes.LoadOrStore(a, &taskWake{})
-	return w.(*taskWake)
-}
+// opsWake wakes the on-call runner when follows or windows change.
+func (a *App) opsWake() *taskWake { return &a.opsWaker }
 
 // OnCallOpsWake delivers a value when follows or maintenance windows
 // changed, so that the runner recomputes when it next has work at once.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -54,21 +53,21 @@ type ReportStore interface {
 	SetReportRunPosted(ctx context.Context, id, ts string) error
 }
 
-// reportEngines holds each App's engine of scheduled reports (App has no
-// field for it): see SetReportEngine.
-var reportEngines sync.Map
-
 // SetReportEngine gives the App the scheduler engine that fires scheduled
 // reports (calling FireReport), so that schedules made in Slack start at
 // once. Without one they start at the next restart.
-func (a *App) SetReportEngine(e TaskEngine) { reportEngines.Store(a, e) }
+func (a *App) SetReportEngine(e TaskEngine) { a.reports.Store(&engineRef{e}) }
 
 func (a *App) reportEngine() TaskEngine {
-	if e, ok := reportEngines.Load(a); ok {
-		return e.(TaskEngine)
+	if r := a.reports.Load(); r != nil {
+		return r.TaskEngine
 	}
 	return nil
 }
+
+// engineRef lets an engine, set by a runner while handlers read it, sit
+// behind an atomic pointer.
+type engineRef struct{ TaskEngine }
 
 func (a *App) reportSource() (ReportSource, bool) {
 	src, ok := a.PagerDuty.(ReportSource)

@@ -36,6 +36,7 @@ type Main struct {
 	db      *storage.DB
 	app     *handlers.App
 	engine  *scheduler.Engine
+	reports *scheduler.Engine
 	// knownTasks is what the scheduler was given, by task ID.
 	knownTasks map[string]string
 	// TaskReload is how often tasks changed outside the bot are picked up.
@@ -145,6 +146,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.knownTasks[t.ID] = t.Rule + "|" + strconv.FormatBool(t.Paused)
 	}
 	m.Log.Info().Int("tasks", len(tasks)).Msg("scheduled tasks loaded")
+	m.openReports(ctx)
 	// Loading many tasks leaves tens of MB of garbage: give it back now
 	// rather than carry it as resident memory until the next GC cycles.
 	debug.FreeOSMemory()

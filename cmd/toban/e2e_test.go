@@ -33,7 +33,9 @@ func newWorld(t *testing.T) *world {
 // fake clock toban runs on), as real Slack stamps them with real time.
 func newWorldAt(t *testing.T, now func() time.Time) *world {
 	t.Helper()
-	s := slackfake.New(slackfake.Options{Now: now})
+	// Waits bound failures only; a loaded CI machine must not turn slow
+	// into failed.
+	s := slackfake.New(slackfake.Options{Now: now, HelperTimeout: 15 * time.Second})
 	t.Cleanup(s.Close)
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", RealName: "Alice", Email: "alice@example.com"})
 	s.AddChannel("C1", "ops")

@@ -8,16 +8,17 @@ import (
 	"github.com/tobanbot/toban/storage"
 )
 
-// runReports fires scheduled incident reports. They run on an engine of
-// their own, not the tasks' one, so that report and task IDs, catch-up and
-// retries never mix; the engine is given to the handlers so that a report
-// scheduled in Slack starts at once. Each due report goes to
-// App.FireReport, which claims the run in the database before posting, so
-// it is posted once per occurrence, across retries and restarts. A report
-// missed while toban was down is posted late, once (the most recent only).
-func (m *Main) runReports(ctx context.Context) {
+// openReports builds the engine of scheduled incident reports and gives
+// it to the handlers before any envelope is taken, so that a report
+// scheduled in Slack starts at once. Reports run on an engine of their
+// own, not the tasks' one, so that report and task IDs, catch-up and
+// retries never mix. Each due report goes to App.FireReport, which claims
+// the run in the database before posting, so it is posted once per
+// occurrence, across retries and restarts. A report missed while toban
+// was down is posted late, once (the most recent only).
+func (m *Main) openReports(ctx context.Context) {
 	log := m.Log.With().Str("component", "reports").Logger()
-	engine := scheduler.New(m.Clock, reportRuns{m.db}, m.app.FireReport, scheduler.Options{Logger: log})
+	m.reports = scheduler.New(m.Clock, reportRuns{m.db}, m.app.FireReport, scheduler.Options{Logger: log})
 	schedules, err := m.db.ReportSchedules(ctx)
 	if err != nil && ctx.Err() == nil {
 		log.Error().Err(err).Msg("scheduled reports unreadable; only new ones will run")
@@ -28,12 +29,16 @@ func (m *Main) runReports(ctx context.Context) {
 			log.Error().Err(err).Str("schedule", s.ID).Msg("scheduled report with an unreadable schedule skipped")
 			continue
 		}
-		engine.Upsert(scheduler.Task{ID: s.ID, Rule: r})
+		m.reports.Upsert(scheduler.Task{ID: s.ID, Rule: r})
 	}
-	m.app.SetReportEngine(engine)
+	m.app.SetReportEngine(m.reports)
 	log.Info().Int("schedules", len(schedules)).Msg("scheduled reports loaded")
-	if err := engine.Run(ctx); err != nil && ctx.Err() == nil {
-		log.Error().Err(err).Msg("report scheduler stopped")
+}
+
+// runReports fires scheduled reports until ctx ends.
+func (m *Main) runReports(ctx context.Context) {
+	if err := m.reports.Run(ctx); err != nil && ctx.Err() == nil {
+		m.Log.Error().Err(err).Str("component", "reports").Msg("report scheduler stopped")
 	}
 }
 

@@ -86,6 +86,7 @@ func TestEndToEndScheduledTask(t *testing.T) {
 		"service":    {"service": selected("external_select", "PSVC1")},
 	}))
 	w.slack.Channel(t, "C1").ExpectMessage("scheduled *Check backups* every day at 09:00")
+	clock.BlockUntil(1) // the scheduler waits for the due time
 
 	clock.Advance(time.Hour) // 09:00: due
 	card := w.slack.Channel(t, "C1").ExpectMessage("Check backups — due")
@@ -153,6 +154,7 @@ func TestEndToEndTaskClicksRecordOnce(t *testing.T) {
 	id, _ := view(t, w.slack, "U1", callback("task.save"))
 	w.slack.Submit(t, "U1", id, taskForm("Renew certificates", nil))
 	w.slack.Channel(t, "C1").ExpectMessage("scheduled *Renew certificates*")
+	clock.BlockUntil(1) // the scheduler waits for the due time
 	clock.Advance(time.Minute)
 	card := w.slack.Channel(t, "C1").ExpectMessage("Renew certificates — due")
 
@@ -222,6 +224,7 @@ func TestEndToEndTaskCardExactlyOnceAfterCrash(t *testing.T) {
 	id, _ := view(t, w.slack, "U1", callback("task.save"))
 	w.slack.Submit(t, "U1", id, taskForm("Rotate logs", nil))
 	w.slack.Channel(t, "C1").ExpectMessage("scheduled *Rotate logs*")
+	clock.BlockUntil(1) // the scheduler waits for the due time
 
 	// Slack takes the card, but toban never learns its ts: the process
 	// dies right after the post.
