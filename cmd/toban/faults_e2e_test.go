@@ -218,7 +218,7 @@ func TestFaultEscalationWhilePagerDutyFails(t *testing.T) {
 		"service":    {"service": selected("external_select", "PSVC1")},
 	}))
 	w.slack.Channel(t, "C1").ExpectMessage("scheduled *Check replication*")
-	clock.BlockUntil(1) // the scheduler waits for the due time
+	clock.BlockUntil(1)        // the scheduler waits for the due time
 	clock.Advance(time.Minute) // 09:00: due
 	card := w.slack.Channel(t, "C1").ExpectMessage("Check replication — due")
 
