@@ -146,8 +146,7 @@ func TestEndToEndCalendarFeed(t *testing.T) {
 
 	t.Run("FailingThenRecoveredToldOnce", func(t *testing.T) {
 		feed.fail(http.StatusServiceUnavailable)
-		clock.Advance(15 * time.Minute) // 09:15: the refresh fails
-		ops.ExpectMessage("I can't read the calendar from 127.0.0.1: The calendar server is failing (HTTP 503).")
+		advanceUntil(t, w, clock, 15*time.Minute, "C1", "I can't read the calendar from 127.0.0.1: The calendar server is failing (HTTP 503).") // 09:15: the refresh fails
 		// The calendar changes while it cannot be read: one event moves
 		// earlier, one is cancelled, and one day of a series is cancelled.
 		feed.serve(opsCalendar(
@@ -157,8 +156,7 @@ func TestEndToEndCalendarFeed(t *testing.T) {
 			"morning|Morning check|20260303T093000|RECURRENCE-ID;TZID=Asia/Tokyo:20260303T093000;;STATUS:CANCELLED",
 			"certs|Renew certificates|20260302T120000|STATUS:CANCELLED;;SEQUENCE:2",
 		))
-		clock.Advance(15 * time.Minute) // 09:30: read again
-		ops.ExpectMessage("The calendar from 127.0.0.1 can be read again; its tasks are up to date.")
+		advanceUntil(t, w, clock, 15*time.Minute, "C1", "The calendar from 127.0.0.1 can be read again; its tasks are up to date.") // 09:30: read again
 		if n := countMessages(w.slack, "C1", "I can't read the calendar"); n != 1 {
 			t.Errorf("told %d times that the calendar fails, want once", n)
 		}

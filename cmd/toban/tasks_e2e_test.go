@@ -244,3 +244,25 @@ func TestEndToEndTaskCardExactlyOnceAfterCrash(t *testing.T) {
 	card.ClickAs(t, alice, "Start")
 	card.ExpectText("Started by <@U1>") // the recovered card is the live one
 }
+
+// advanceUntil moves the fake clock by d, then a minute at a time (at
+// most 10), until channel shows a top-level message containing text. A
+// runner re-arms its timer only after finishing its previous round, so a
+// test cannot know that the timer exists when it advances.
+func advanceUntil(t *testing.T, w *world, clock *scheduler.FakeClock, d time.Duration, channel, text string) {
+	t.Helper()
+	clock.Advance(d)
+	for range 10 {
+		deadline := time.Now().Add(time.Second)
+		for time.Now().Before(deadline) {
+			for _, m := range w.slack.Messages(channel) {
+				if strings.Contains(m.Text, text) {
+					return
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		clock.Advance(time.Minute)
+	}
+	w.slack.Channel(t, channel).ExpectMessage(text) // fails with what the channel has
+}
