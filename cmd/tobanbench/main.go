@@ -36,7 +36,7 @@ func main() {
 	}
 	ackFor, idleFor, tasks, clicks := 30*time.Second, 60*time.Second, 100_000, 20
 	if *quick {
-		ackFor, idleFor, tasks, clicks = 3*time.Second, 5*time.Second, 10_000, 5
+		ackFor, idleFor, tasks, clicks = 2*time.Second, 5*time.Second, 10_000, 5
 	}
 	dir, err := os.MkdirTemp("", "tobanbench")
 	check(err)
@@ -51,15 +51,27 @@ func main() {
 	var rows []row
 
 	if run(*only, "ack") {
-		step(fmt.Sprintf("ack latency: 200 envelopes/s for %s, toban and a bare slack-go loop", ackFor))
-		toban, floor, err := ackLatency(bin, dir, 200, ackFor)
+		step(fmt.Sprintf("ack latency: 200 envelopes/s, 3 alternating rounds of %s, toban and a bare slack-go loop", ackFor))
+		rounds, err := ackLatency(bin, dir, 200, ackFor, 3)
 		check(err)
-		t99, f99 := percentile(toban, 0.99), percentile(floor, 0.99)
+		var p50s, p99s, f50s, f99s, ratios []float64
+		n := 0
+		for _, r := range rounds {
+			n += len(r.toban)
+			t99, f99 := percentile(r.toban, 0.99), percentile(r.floor, 0.99)
+			p50s, f50s = append(p50s, float64(percentile(r.toban, 0.5))), append(f50s, float64(percentile(r.floor, 0.5)))
+			p99s, f99s = append(p99s, float64(t99)), append(f99s, float64(f99))
+			ratios = append(ratios, ratio(t99, f99))
+		}
+		t99, f99, rt := time.Duration(median(p99s)), time.Duration(median(f99s)), median(ratios)
+		var each []string
+		for _, r := range ratios {
+			each = append(each, fmt.Sprintf("%.2f×", r))
+		}
 		rows = append(rows,
-			row{"ack latency p50 (toban / floor)", fmt.Sprintf("%s / %s", ms(percentile(toban, 0.5)), ms(percentile(floor, 0.5))), "", true, fmt.Sprintf("%d envelopes each", len(toban))},
+			row{"ack latency p50 (toban / floor)", fmt.Sprintf("%s / %s", ms(time.Duration(median(p50s))), ms(time.Duration(median(f50s)))), "", true, fmt.Sprintf("%d envelopes each, median of 3 rounds", n)},
 			row{"ack latency p99", ms(t99), "≤ 5 ms", t99 <= 5*time.Millisecond, ""},
-			row{"ack latency p99 ÷ floor p99", fmt.Sprintf("%.2f× (floor %s)", ratio(t99, f99), ms(f99)), "≤ 1.5×", ratio(t99, f99) <= 1.5, ""})
-
+			row{"ack latency p99 ÷ floor p99", fmt.Sprintf("%.2f× (floor %s)", rt, ms(f99)), "≤ 1.5×", rt <= 1.5, "rounds: " + strings.Join(each, ", ")})
 	}
 	if run(*only, "click") {
 		step(fmt.Sprintf("click → PagerDuty → chat.update, %d clicks", clicks))
