@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tobanbot/toban/internal/csvrows"
 )
 
 // MaxBytes and MaxRows bound what Parse accepts: a rota, not a data dump.
@@ -127,29 +129,13 @@ func Parse(r io.Reader, defaultZone *time.Location) ([]Row, []RowError) {
 	}
 
 	var rows []Row
-	syntax := 0
-	for {
-		offset := cr.InputOffset()
-		values, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if syntax++; !errors.As(err, &pe) || syntax > maxSyntaxErrors || cr.InputOffset() == offset {
-				errs = append(errs, csvError(err))
-				break
-			}
-			errs = append(errs, csvError(err))
-			continue
-		}
-		line, _ := cr.FieldPos(0)
+	csvrows.Read(cr, maxSyntaxErrors, func(line int, values []string) bool {
 		if blank(values) {
-			continue
+			return true
 		}
 		if len(rows)+len(errs) >= MaxRows {
 			errs = append(errs, RowError{line, fmt.Sprintf("The file has more than %d rows; split it.", MaxRows)})
-			break
+			return false
 		}
 		row, problems := parseRow(line, get(values, "schedule"), get(values, "email"), get(values, "start"), get(values, "end"), get(values, "timezone"), defaultZone)
 		if len(values) > len(header) {
@@ -157,10 +143,11 @@ func Parse(r io.Reader, defaultZone *time.Location) ([]Row, []RowError) {
 		}
 		if len(problems) > 0 {
 			errs = append(errs, RowError{line, strings.Join(problems, "; ") + "."})
-			continue
+			return true
 		}
 		rows = append(rows, row)
-	}
+		return true
+	}, func(err error) { errs = append(errs, csvError(err)) })
 	if len(errs) > 0 {
 		return nil, errs
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/tobanbot/toban/internal/csvrows"
 )
 
 // maxCSVErrors bounds the syntax errors reported before giving up.
@@ -66,23 +68,7 @@ func readCSV(data []byte) ([]record, []RowError) {
 	}
 
 	var recs []record
-	syntax := 0
-	for {
-		offset := r.InputOffset()
-		values, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if syntax++; !errors.As(err, &pe) || syntax > maxCSVErrors || r.InputOffset() == offset {
-				errs = append(errs, csvError(err))
-				break
-			}
-			errs = append(errs, csvError(err))
-			continue
-		}
-		line, _ := r.FieldPos(0)
+	csvrows.Read(r, maxCSVErrors, func(line int, values []string) bool {
 		rec := record{line: line, fields: make(map[string]string, len(names))}
 		empty := true
 		for i, v := range values {
@@ -99,7 +85,8 @@ func readCSV(data []byte) ([]record, []RowError) {
 		if !empty {
 			recs = append(recs, rec)
 		}
-	}
+		return true
+	}, func(err error) { errs = append(errs, csvError(err)) })
 	return recs, errs
 }
 
