@@ -224,17 +224,7 @@ func TestEndToEndIncidentClicksNothingDoubled(t *testing.T) {
 		w.slack.Submit(t, "U1", id, map[string]map[string]any{"note": {"text": "Checked the disks"}})
 		card.ExpectReply("Checked the disks")
 		// Slack delivers the same submission again.
-		var payload []byte
-		for _, e := range w.slack.Envelopes() {
-			if e.Type == "interactive" && strings.Contains(string(e.Payload), "view_submission") {
-				payload = e.Payload
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := w.slack.WaitAck(ctx, w.slack.SendInteraction(json.RawMessage(payload))); err != nil {
-			t.Fatal(err)
-		}
+		redeliver(t, w, "view_submission")
 		time.Sleep(100 * time.Millisecond) // a second note would follow the ack at once
 		if got := len(w.pd.Notes(inc.ID)); got != 1 {
 			t.Errorf("notes = %d, want 1", got)
@@ -245,17 +235,7 @@ func TestEndToEndIncidentClicksNothingDoubled(t *testing.T) {
 		card.ClickAs(t, alice, "Resolve")
 		card.ExpectText("Resolved by")
 		// Slack delivers the same click again (same action_ts).
-		var payload []byte
-		for _, e := range w.slack.Envelopes() {
-			if e.Type == "interactive" && strings.Contains(string(e.Payload), "incident.resolve") {
-				payload = e.Payload
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := w.slack.WaitAck(ctx, w.slack.SendInteraction(json.RawMessage(payload))); err != nil {
-			t.Fatal(err)
-		}
+		redeliver(t, w, "incident.resolve")
 		time.Sleep(100 * time.Millisecond) // a second write would follow the ack at once
 		if got := len(writes(w.pd, "PUT", "/incidents", `"resolved"`)); got != 1 {
 			t.Errorf("resolve writes = %d, want 1", got)
@@ -287,5 +267,32 @@ func TestEndToEndSimultaneousAcknowledge(t *testing.T) {
 	}
 	if got := len(writes(w.pd, "PUT", "/incidents", `"acknowledged"`)); got != 1 {
 		t.Errorf("acknowledge writes = %d, want 1", got)
+	}
+}
+
+// lastInteraction is the payload of the newest interactive envelope
+// containing contains.
+func lastInteraction(t *testing.T, w *world, contains string) []byte {
+	t.Helper()
+	var payload []byte
+	for _, e := range w.slack.Envelopes() {
+		if e.Type == "interactive" && strings.Contains(string(e.Payload), contains) {
+			payload = e.Payload
+		}
+	}
+	if payload == nil {
+		t.Fatalf("no interactive envelope contains %q", contains)
+	}
+	return payload
+}
+
+// redeliver sends the newest interaction containing contains again, as
+// Slack does when it did not see the ack, and waits for the ack.
+func redeliver(t *testing.T, w *world, contains string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := w.slack.WaitAck(ctx, w.slack.SendInteraction(json.RawMessage(lastInteraction(t, w, contains)))); err != nil {
+		t.Fatal(err)
 	}
 }

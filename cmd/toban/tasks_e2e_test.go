@@ -160,12 +160,7 @@ func TestEndToEndTaskClicksRecordOnce(t *testing.T) {
 
 	card.ClickAs(t, alice, "Start")
 	card.ExpectText("Started by <@U1>")
-	var startClick string
-	for _, e := range w.slack.Envelopes() {
-		if e.Type == "interactive" && strings.Contains(string(e.Payload), "task.start") {
-			startClick = string(e.Payload)
-		}
-	}
+	startClick := string(lastInteraction(t, w, "task.start"))
 	t.Run("Redelivered", func(t *testing.T) {
 		before := card.Refresh().Text()
 		ack(t, w.slack, w.slack.SendInteraction(json.RawMessage(startClick)))
