@@ -27,6 +27,9 @@ type Config struct {
 	// MaxAttempts caps how many times one request is sent (see retry.go);
 	// default 4. 1 disables retries.
 	MaxAttempts int
+	// Now is toban's clock: "who is on call now" asks PagerDuty about this
+	// instant, not the machine's. Required.
+	Now func() time.Time
 }
 
 // Client is a PagerDuty REST API client.
@@ -50,7 +53,10 @@ func New(cfg Config, m *metrics.Registry) *Client {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 4
 	}
-	c := &Client{apiURL: strings.TrimRight(cfg.APIURL, "/"), now: time.Now, sleep: sleepCtx}
+	if cfg.Now == nil {
+		panic("pagerduty.New: Config.Now is required")
+	}
+	c := &Client{apiURL: strings.TrimRight(cfg.APIURL, "/"), now: cfg.Now, sleep: sleepCtx}
 	c.api = pd.NewClient(cfg.Token, pd.WithAPIEndpoint(cfg.APIURL), pd.WithV2EventsAPIEndpoint(cfg.EventsURL))
 	c.api.HTTPClient = &http.Client{
 		Timeout: cfg.Timeout,

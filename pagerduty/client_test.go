@@ -50,6 +50,12 @@ func newEnv(t *testing.T, cfg pagerduty.Config, opts pdfake.Options) *env {
 	e := &env{fake: pdfake.New(opts), m: metrics.New()}
 	t.Cleanup(e.fake.Close)
 	cfg.Token, cfg.APIURL, cfg.EventsURL = e.fake.Token(), e.fake.URL(), e.fake.URL()
+	if cfg.Now == nil {
+		cfg.Now = opts.Now
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	e.c = pagerduty.New(cfg, e.m)
 	pagerduty.SetSleep(e.c, func(ctx context.Context, d time.Duration) error {
 		e.mu.Lock()

@@ -225,7 +225,7 @@ func TestRetryRealSleep(t *testing.T) {
 	newReal := func(t *testing.T) (*pagerduty.Client, *pdfake.Server) {
 		fake := pdfake.New(pdfake.Options{})
 		t.Cleanup(fake.Close)
-		return pagerduty.New(pagerduty.Config{Token: fake.Token(), APIURL: fake.URL(), EventsURL: fake.URL()}, nil), fake
+		return pagerduty.New(pagerduty.Config{Token: fake.Token(), APIURL: fake.URL(), EventsURL: fake.URL(), Now: time.Now}, nil), fake
 	}
 	t.Run("OK", func(t *testing.T) {
 		c, fake := newReal(t)

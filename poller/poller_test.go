@@ -64,7 +64,7 @@ func newEnv(t *testing.T) *env {
 	// One attempt per request: the transport's retries are tested in
 	// package pagerduty, and would sleep here.
 	e.pd = pagerduty.New(pagerduty.Config{Token: e.fake.Token(), APIURL: e.fake.URL(), EventsURL: e.fake.URL(),
-		Timeout: 5 * time.Second, MaxAttempts: 1}, metrics.New())
+		Timeout: 5 * time.Second, MaxAttempts: 1, Now: e.clock.Now}, metrics.New())
 	e.open(t)
 	return e
 }

@@ -118,6 +118,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if cfg.PagerDutyConfigured() {
 		m.pd = pagerduty.New(pagerduty.Config{
 			Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout,
+			Now: m.Clock.Now,
 		}, m.metrics)
 		app.PagerDuty = m.pd
 	} else {

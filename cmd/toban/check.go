@@ -47,7 +47,7 @@ func check(ctx context.Context, cfg Config, out io.Writer) int {
 	}
 
 	if cfg.PagerDutyConfigured() {
-		c := pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout}, m)
+		c := pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout, Now: time.Now}, m)
 		if err := c.Ping(ctx); err != nil {
 			report("PAGERDUTY_TOKEN", err, "")
 		} else {

@@ -176,7 +176,7 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			bad(r.Line, "escalation needs PagerDuty, and PAGERDUTY_TOKEN is not set")
 			return nil
 		}
-		pd = pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout}, m)
+		pd = pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout, Now: time.Now}, m)
 		targets[taskfile.EscalationOnCall], targets[taskfile.EscalationIncident] = map[string][2]string{}, map[string][2]string{}
 		if list, err := pd.Schedules(ctx, ""); err == nil {
 			for _, s := range list {

@@ -86,7 +86,7 @@ func reportCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 		return usageErr("%v", err)
 	}
 	pd := pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL,
-		EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout}, nil)
+		EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout, Now: time.Now}, nil)
 	chosen, err := cliServices(ctx, pd, services)
 	if errors.Is(err, domain.ErrInvalid) {
 		return usageErr("%v", err)

@@ -65,7 +65,7 @@ func shiftsCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	pd := pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents,
-		Timeout: cfg.PagerDutyTimeout}, metrics.New())
+		Timeout: cfg.PagerDutyTimeout, Now: time.Now}, metrics.New())
 
 	rows, problems := shiftfile.Parse(in, cfg.Location)
 	var shifts []shiftfile.Shift
