@@ -93,11 +93,13 @@ type App struct {
 	reports atomic.Pointer[engineRef]
 }
 
+// now is toban's clock. An App without one is a wiring mistake: falling
+// back to the machine's clock would make tests depend on the day they run.
 func (a *App) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
+	if a.Now == nil {
+		panic("handlers: App.Now is not set")
 	}
-	return time.Now()
+	return a.Now()
 }
 
 func (a *App) location() *time.Location {

@@ -102,7 +102,7 @@ func TestCursorSemantics(t *testing.T) {
 func TestRun(t *testing.T) {
 	t.Run("Disabled", func(t *testing.T) {
 		src := &stubSource{}
-		p := poller.New(src, nil, 0, nil, nil, zerolog.Nop())
+		p := poller.New(src, nil, 0, time.Now, nil, zerolog.Nop())
 		done := make(chan error, 1)
 		go func() { done <- p.Run(context.Background()) }()
 		select {

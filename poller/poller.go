@@ -61,11 +61,11 @@ type Poller struct {
 
 // New returns a poller reading src every interval (0 disables it) into
 // store, calling notify (which must not block; nil for none) when new
-// events were stored. now is the clock (nil for time.Now); it should agree
+// events were stored. now is toban's clock (required); it should agree
 // with PagerDuty's to within Lookback.
 func New(src Source, store Store, interval time.Duration, now func() time.Time, notify func(), log zerolog.Logger) *Poller {
 	if now == nil {
-		now = time.Now
+		panic("poller.New: now is required")
 	}
 	if notify == nil {
 		notify = func() {}

@@ -193,7 +193,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.pd != nil {
 		go m.app.RunFeed(ctx, m.db, m.feed)
 		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
-		p := poller.New(m.pd, m.db, m.Config.PollInterval, time.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
+		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
 		go func() {
 			if err := p.Run(ctx); err != nil && ctx.Err() == nil {
 				m.Log.Error().Err(err).Msg("poller stopped")
