@@ -49,9 +49,9 @@ type rawHTTP struct {
 }
 
 var (
-	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	envName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	automationID = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
-	groupHandle = regexp.MustCompile(`^@[a-z0-9][a-z0-9._-]{0,79}$`)
+	groupHandle  = regexp.MustCompile(`^@[a-z0-9][a-z0-9._-]{0,79}$`)
 )
 
 // Load reads an actions file. It returns every problem at once, each with
