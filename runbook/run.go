@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tobanbot/toban/domain"
 )
 
 // Status is how a run ended.
@@ -42,18 +44,13 @@ type Result struct {
 // OK says whether the action succeeded.
 func (r Result) OK() bool { return r.Status == StatusOK }
 
-// Invocation is a PagerDuty Automation Action invocation's state.
-type Invocation struct {
-	ID    string
-	State string
-}
-
 // Invoker runs PagerDuty Automation Actions (the PagerDuty adapter).
 type Invoker interface {
-	// InvokeAutomationAction starts action id for an incident.
-	InvokeAutomationAction(ctx context.Context, actionID, incidentID string) (Invocation, error)
+	// InvokeAutomationAction starts action id for an incident, as the
+	// PagerDuty user with email from ("" for toban's own key).
+	InvokeAutomationAction(ctx context.Context, actionID, incidentID, from string) (domain.AutomationInvocation, error)
 	// AutomationInvocation reads an invocation's current state.
-	AutomationInvocation(ctx context.Context, invocationID string) (Invocation, error)
+	AutomationInvocation(ctx context.Context, invocationID string) (domain.AutomationInvocation, error)
 }
 
 // Executor runs actions. Its zero value runs HTTP and command actions with
@@ -69,8 +66,10 @@ type Executor struct {
 	PollInterval time.Duration
 }
 
-// Run runs a for inc within a's timeout (or ctx, if sooner).
-func (e *Executor) Run(ctx context.Context, a *Action, inc Incident) Result {
+// Run runs a for inc within a's timeout (or ctx, if sooner). from is the
+// email of the linked PagerDuty user who asked for the run ("" when toban
+// runs it by itself); PagerDuty actions are invoked as them.
+func (e *Executor) Run(ctx context.Context, a *Action, inc Incident, from string) Result {
 	now := e.Now
 	if now == nil {
 		panic("runbook.Executor: Now is required")
@@ -85,7 +84,7 @@ func (e *Executor) Run(ctx context.Context, a *Action, inc Incident) Result {
 	case a.Command != nil:
 		r = runCommand(ctx, a.Command, inc)
 	default:
-		r = e.runPagerDuty(ctx, a.PagerDutyAction, inc)
+		r = e.runPagerDuty(ctx, a.PagerDutyAction, inc, from)
 	}
 	if r.Status != StatusOK && r.Status != StatusError && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		r.Status = StatusTimeout
@@ -235,11 +234,11 @@ func runCommand(ctx context.Context, step *CommandStep, inc Incident) Result {
 // terminalStates end a PagerDuty invocation.
 var terminalStates = map[string]Status{"completed": StatusOK, "error": StatusFailed, "aborted": StatusFailed}
 
-func (e *Executor) runPagerDuty(ctx context.Context, actionID string, inc Incident) Result {
+func (e *Executor) runPagerDuty(ctx context.Context, actionID string, inc Incident, from string) Result {
 	if e.PagerDuty == nil {
 		return Result{Status: StatusError, Summary: "PagerDuty is not configured"}
 	}
-	inv, err := e.PagerDuty.InvokeAutomationAction(ctx, actionID, inc.ID)
+	inv, err := e.PagerDuty.InvokeAutomationAction(ctx, actionID, inc.ID, from)
 	if err != nil {
 		return Result{Status: StatusError, Summary: "invoke PagerDuty automation action: " + err.Error()}
 	}

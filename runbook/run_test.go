@@ -94,7 +94,7 @@ func TestRunHTTP(t *testing.T) {
 				extra = ", " + tt.expect
 			}
 			a := loadOne(t, fmt.Sprintf("actions:\n  - name: a\n    services: [API]\n    role: check\n    http: {url: \"%s/health?incident={{ .Incident.ID }}\"%s}\n", sys.URL, extra))
-			got := executor().Run(context.Background(), a, Incident{ID: "PINC1"})
+			got := executor().Run(context.Background(), a, Incident{ID: "PINC1"}, "")
 			if got.Status != tt.wantStatus || !strings.Contains(got.Summary, tt.wantSum) {
 				t.Errorf("got %s %q, want %s %q", got.Status, got.Summary, tt.wantStatus, tt.wantSum)
 			}
@@ -113,7 +113,7 @@ func TestRunHTTPInjection(t *testing.T) {
 	sys := newSystem(t, 200, "ok")
 	a := loadOne(t, fmt.Sprintf("actions:\n  - name: a\n    services: [API]\n    role: check\n    http: {url: \"%s/check/{{ .Incident.Title }}?svc={{ .Incident.Details.svc }}\"}\n", sys.URL))
 	for _, title := range injections {
-		got := executor().Run(context.Background(), a, Incident{ID: "P1", Title: title, Details: map[string]string{"svc": title}})
+		got := executor().Run(context.Background(), a, Incident{ID: "P1", Title: title, Details: map[string]string{"svc": title}}, "")
 		if got.Status != StatusOK {
 			t.Errorf("title %q: %s %s", title, got.Status, got.Summary)
 		}
@@ -142,7 +142,7 @@ func TestRunHTTPInjection(t *testing.T) {
 func TestRunHTTPRedirectElsewhereRefused(t *testing.T) {
 	sys := newSystem(t, 200, "ok")
 	a := loadOne(t, fmt.Sprintf("actions:\n  - name: a\n    services: [API]\n    role: check\n    http: {url: \"%s/redirect\"}\n", sys.URL))
-	got := executor().Run(context.Background(), a, Incident{ID: "P1"})
+	got := executor().Run(context.Background(), a, Incident{ID: "P1"}, "")
 	if got.Status != StatusFailed || !strings.Contains(got.Summary, "redirect to evil.example refused") {
 		t.Errorf("got %s %q, want the redirect refused", got.Status, got.Summary)
 	}
@@ -158,7 +158,7 @@ func TestRunCommand(t *testing.T) {
 			if strings.Contains(inj, "%s") {
 				title = fmt.Sprintf(inj, marker)
 			}
-			got := executor().Run(context.Background(), a, Incident{ID: "P1", Title: title})
+			got := executor().Run(context.Background(), a, Incident{ID: "P1", Title: title}, "")
 			if strings.HasPrefix(title, "-") {
 				if got.Status != StatusError || !strings.Contains(got.Summary, "would start with '-'") {
 					t.Errorf("title %q: got %s %q, want refused", title, got.Status, got.Summary)
@@ -176,14 +176,14 @@ func TestRunCommand(t *testing.T) {
 	t.Run("OnlyDeclaredEnvironment", func(t *testing.T) {
 		t.Setenv("SLACK_BOT_TOKEN", "xoxb-secret")
 		a := loadOne(t, "actions:\n  - name: a\n    services: [API]\n    role: diagnose\n    command: [/usr/bin/env]\n    env: {REGION: tokyo, B: two}\n")
-		got := executor().Run(context.Background(), a, Incident{ID: "P1"})
+		got := executor().Run(context.Background(), a, Incident{ID: "P1"}, "")
 		if got.Status != StatusOK || string(got.Output) != "B=two\nREGION=tokyo\n" {
 			t.Errorf("got %s %q, want only the declared variables", got.Status, got.Output)
 		}
 	})
 	t.Run("ExitStatus", func(t *testing.T) {
 		a := loadOne(t, "actions:\n  - name: a\n    services: [API]\n    role: recover\n    command: [/bin/sh, -c, \"echo restarting; exit 3\"]\n")
-		got := executor().Run(context.Background(), a, Incident{ID: "P1"})
+		got := executor().Run(context.Background(), a, Incident{ID: "P1"}, "")
 		if got.Status != StatusFailed || got.Summary != "exit status 3" || string(got.Output) != "restarting\n" {
 			t.Errorf("got %s %q %q", got.Status, got.Summary, got.Output)
 		}
@@ -193,7 +193,7 @@ func TestRunCommand(t *testing.T) {
 		// lets the run end at the timeout.
 		a := loadOne(t, "actions:\n  - name: a\n    services: [API]\n    role: recover\n    timeout: 300ms\n    command: [/bin/sh, -c, \"sleep 30 & sleep 30\"]\n")
 		done := make(chan Result, 1)
-		go func() { done <- executor().Run(context.Background(), a, Incident{ID: "P1"}) }()
+		go func() { done <- executor().Run(context.Background(), a, Incident{ID: "P1"}, "") }()
 		select {
 		case got := <-done:
 			if got.Status != StatusTimeout || got.Summary != "timed out after 300ms" {
@@ -205,14 +205,14 @@ func TestRunCommand(t *testing.T) {
 	})
 	t.Run("OutputCapped", func(t *testing.T) {
 		a := loadOne(t, "actions:\n  - name: a\n    services: [API]\n    role: diagnose\n    command: [/usr/bin/head, -c, \"3000000\", /dev/zero]\n")
-		got := executor().Run(context.Background(), a, Incident{ID: "P1"})
+		got := executor().Run(context.Background(), a, Incident{ID: "P1"}, "")
 		if got.Status != StatusOK || len(got.Output) != MaxOutput || !got.Truncated {
 			t.Errorf("got %s, %d bytes, truncated %v; want ok, %d bytes, truncated", got.Status, len(got.Output), got.Truncated, MaxOutput)
 		}
 	})
 	t.Run("MissingProgram", func(t *testing.T) {
 		a := loadOne(t, "actions:\n  - name: a\n    services: [API]\n    role: recover\n    command: [/nonexistent/restart]\n")
-		got := executor().Run(context.Background(), a, Incident{ID: "P1"})
+		got := executor().Run(context.Background(), a, Incident{ID: "P1"}, "")
 		if got.Status != StatusError || !strings.Contains(got.Summary, "could not start /nonexistent/restart") {
 			t.Errorf("got %s %q", got.Status, got.Summary)
 		}

@@ -30,6 +30,7 @@ Usage:
   toban shifts import FILE [--dry-run] load on-call shifts into PagerDuty schedules as overrides
   toban report [--period P | --since D [--until D]] [--service NAME]... [--format table|csv|json] [--incidents] [--chart FILE]
                                        incident counts, escalations, MTTA and MTTR per service
+  toban actions check FILE             check a runbook actions file; one line per problem
   toban version                        print the version
   toban --help                         this text
 
@@ -50,6 +51,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return shiftsCLI(args[1:], getenv, stdout, stderr)
 	case "report":
 		return reportCLI(args[1:], getenv, stdout, stderr)
+	case "actions":
+		return actionsCLI(args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 1 {
 		fmt.Fprintf(stderr, "toban %s takes no arguments\n", command)
