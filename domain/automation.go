@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // AutomationInvocation is one run of a PagerDuty Automation Action
 // (Runbook Automation) and the state PagerDuty reports for it: created,
@@ -50,3 +53,7 @@ func (r RunbookRun) Validate() error {
 	}
 	return nil
 }
+
+// ErrRunInProgress means the same runbook action is already running for
+// the incident: one run per incident and action at a time.
+var ErrRunInProgress = errors.New("already running for this incident")

@@ -11,12 +11,8 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-// ErrRunInProgress means the same action is already running for the
-// incident: one run per incident and action at a time.
-var ErrRunInProgress = errors.New("already running for this incident")
-
 // StartRunbookRun records a run as running and returns its id, or
-// ErrRunInProgress when the action is already running for the incident
+// domain.ErrRunInProgress when the action is already running for the incident
 // (on any replica: the partial unique index decides).
 func (db *DB) StartRunbookRun(ctx context.Context, r domain.RunbookRun) (int64, error) {
 	r.Status = "running"
@@ -29,7 +25,7 @@ func (db *DB) StartRunbookRun(ctx context.Context, r domain.RunbookRun) (int64, 
 		 VALUES ($1, $2, $3, 'running', $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
 		r.IncidentID, r.Action, r.RunBy, r.ChannelID, r.ThreadTS, r.StartedAt.UnixMilli(), r.Deadline.UnixMilli()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("start run of %s on %s: %w", r.Action, r.IncidentID, ErrRunInProgress)
+		return 0, fmt.Errorf("start run of %s on %s: %w", r.Action, r.IncidentID, domain.ErrRunInProgress)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("start run of %s on %s: %w", r.Action, r.IncidentID, err)

@@ -23,7 +23,7 @@ func TestRunbookRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("OneRunningPerIncidentAndAction", func(t *testing.T) {
-		if _, err := start("P1", "API health"); !errors.Is(err, ErrRunInProgress) {
+		if _, err := start("P1", "API health"); !errors.Is(err, domain.ErrRunInProgress) {
 			t.Errorf("second start: err = %v, want ErrRunInProgress", err)
 		}
 		if _, err := start("P2", "API health"); err != nil {
@@ -113,7 +113,7 @@ func TestRunbookRunRace(t *testing.T) {
 			switch {
 			case err == nil:
 				wins++
-			case errors.Is(err, ErrRunInProgress):
+			case errors.Is(err, domain.ErrRunInProgress):
 				busy++
 			default:
 				t.Error(err)
