@@ -245,3 +245,45 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Caller is what toban knows about the person asking to run an action.
+type Caller struct {
+	Admin bool
+	// Linked: their Slack account is linked to a PagerDuty user.
+	Linked bool
+	// Groups are the handles ("@sre") of the Slack user groups they are in.
+	Groups []string
+}
+
+// Permits says whether c may run a.
+func (a *Action) Permits(c Caller) bool {
+	for _, who := range a.Allowed {
+		switch {
+		case who == AllowAdmins && c.Admin, who == AllowLinked && c.Linked:
+			return true
+		case strings.HasPrefix(who, "@"):
+			for _, g := range c.Groups {
+				if strings.EqualFold(g, who) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// WhoMayRun names who may run a, for the message to someone refused.
+func (a *Action) WhoMayRun() string {
+	names := make([]string, 0, len(a.Allowed))
+	for _, who := range a.Allowed {
+		switch who {
+		case AllowAdmins:
+			names = append(names, "toban admins")
+		case AllowLinked:
+			names = append(names, "anyone linked to PagerDuty")
+		default:
+			names = append(names, "members of "+who)
+		}
+	}
+	return strings.Join(names, ", ")
+}

@@ -121,3 +121,28 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestPermits(t *testing.T) {
+	tests := []struct {
+		allowed []string
+		caller  Caller
+		want    bool
+	}{
+		{[]string{AllowAdmins}, Caller{Admin: true}, true},
+		{[]string{AllowAdmins}, Caller{Linked: true, Groups: []string{"@sre"}}, false},
+		{[]string{"@sre"}, Caller{Groups: []string{"@dev", "@SRE"}}, true},
+		{[]string{"@sre"}, Caller{Admin: true}, false},
+		{[]string{AllowLinked}, Caller{Linked: true}, true},
+		{[]string{AllowLinked, "@sre"}, Caller{}, false},
+	}
+	for _, tt := range tests {
+		a := &Action{Allowed: tt.allowed}
+		if got := a.Permits(tt.caller); got != tt.want {
+			t.Errorf("%v permits %+v = %v, want %v", tt.allowed, tt.caller, got, tt.want)
+		}
+	}
+	a := &Action{Allowed: []string{AllowAdmins, "@sre", AllowLinked}}
+	if got, want := a.WhoMayRun(), "toban admins, members of @sre, anyone linked to PagerDuty"; got != want {
+		t.Errorf("WhoMayRun = %q, want %q", got, want)
+	}
+}
