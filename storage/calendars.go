@@ -251,6 +251,9 @@ func (db *DB) SetCalendarError(ctx context.Context, id, msg string) (previous st
 		return "", fmt.Errorf("set error of calendar %s: %w", id, err)
 	}
 	defer tx.Rollback()
+	if err := db.serialize(ctx, tx, "calendar/"+id); err != nil {
+		return "", fmt.Errorf("set error of calendar %s: %w", id, err)
+	}
 	err = tx.QueryRowContext(ctx, `SELECT last_error FROM calendars WHERE id = $1`, id).Scan(&previous)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound

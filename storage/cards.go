@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
@@ -143,13 +144,14 @@ func (db *DB) CardsForIncident(ctx context.Context, incidentID string) ([]Card, 
 // DirtyCards returns up to limit stale cards (Version > Rendered), the one
 // stale longest first; limit <= 0 means all. Ties are broken by UpdatedAt.
 func (db *DB) DirtyCards(ctx context.Context, limit int) ([]Card, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+	n := int64(limit)
+	if n <= 0 {
+		n = math.MaxInt64 // no limit, in words both engines accept
 	}
 	cards, err := db.queryCards(ctx,
 		`SELECT `+cardColumns+` FROM incident_cards WHERE version > rendered
 		 ORDER BY dirty_since, updated_at, incident_id, channel_id LIMIT $1`,
-		limit)
+		n)
 	if err != nil {
 		return nil, fmt.Errorf("dirty cards: %w", err)
 	}

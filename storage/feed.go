@@ -14,17 +14,26 @@ import (
 // in the channel. It returns the time of an earlier claim when there was
 // one (a post that may have reached Slack before a crash), else zero.
 func (db *DB) ClaimFeedCard(ctx context.Context, incidentID, channelID string) (time.Time, error) {
-	now := db.now().UnixMilli()
-	var claimed int64
-	err := db.sql.QueryRowContext(ctx, `
+	// The insert decides: of replicas claiming at once, exactly one gets
+	// its row back (comparing times instead would let two claims in one
+	// millisecond both win).
+	res, err := db.sql.ExecContext(ctx, `
 		INSERT INTO feed_claims (incident_id, channel_id, claimed_at) VALUES ($1, $2, $3)
-		ON CONFLICT (incident_id, channel_id) DO UPDATE SET claimed_at = claimed_at
-		RETURNING claimed_at`, incidentID, channelID, now).Scan(&claimed)
+		ON CONFLICT (incident_id, channel_id) DO NOTHING`, incidentID, channelID, db.now().UnixMilli())
 	if err != nil {
 		return time.Time{}, fmt.Errorf("claim card of %s in %s: %w", incidentID, channelID, err)
 	}
-	if claimed == now {
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		if err != nil {
+			return time.Time{}, fmt.Errorf("claim card of %s in %s: %w", incidentID, channelID, err)
+		}
 		return time.Time{}, nil
+	}
+	var claimed int64
+	err = db.sql.QueryRowContext(ctx, `SELECT claimed_at FROM feed_claims WHERE incident_id = $1 AND channel_id = $2`,
+		incidentID, channelID).Scan(&claimed)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("claim card of %s in %s: %w", incidentID, channelID, err)
 	}
 	return time.UnixMilli(claimed), nil
 }
@@ -72,6 +81,9 @@ func (db *DB) AddToDigest(ctx context.Context, channelID, serviceID, serviceName
 		return 0, fmt.Errorf("add to digest: %w", err)
 	}
 	defer tx.Rollback()
+	if err := db.serialize(ctx, tx, "digest/"+channelID+"/"+serviceID); err != nil {
+		return 0, fmt.Errorf("add to digest: %w", err)
+	}
 	now := db.now()
 	var id int64
 	err = tx.QueryRowContext(ctx, `SELECT id FROM digests WHERE channel_id = $1 AND service_id = $2 AND started_at >= $3

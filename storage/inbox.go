@@ -57,6 +57,13 @@ func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.I
 		return 0, fmt.Errorf("accept events: %w", err)
 	}
 	defer tx.Rollback()
+	if len(evs) > 1 {
+		// Two replicas inserting overlapping batches in different orders
+		// would deadlock on PostgreSQL; one event at a time cannot.
+		if err := db.serialize(ctx, tx, "inbox-batch"); err != nil {
+			return 0, fmt.Errorf("accept events: %w", err)
+		}
+	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO incident_events
 		(event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING`)

@@ -148,3 +148,19 @@ func boolInt(b bool) int64 {
 	}
 	return 0
 }
+
+// serialize makes read-then-write transactions on one key run one after
+// the other across replicas. SQLite needs nothing: its transactions start
+// with BEGIN IMMEDIATE, so there is one writer at a time already. On
+// PostgreSQL, where READ COMMITTED transactions interleave, it takes a
+// transaction-scoped advisory lock on the key's hash, released at commit
+// or rollback.
+func (db *DB) serialize(ctx context.Context, tx *sql.Tx, key string) error {
+	if !db.pg {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key); err != nil {
+		return fmt.Errorf("lock %s: %w", key, err)
+	}
+	return nil
+}

@@ -245,6 +245,9 @@ func (db *DB) saveTask(ctx context.Context, tx *sql.Tx, t Task) (Task, error) {
 		t.ID = NewTaskID()
 	}
 	if t.ExternalID != "" {
+		if err := db.serialize(ctx, tx, "task-external/"+t.Source+"/"+t.ExternalID); err != nil {
+			return Task{}, err
+		}
 		var other string
 		err := tx.QueryRowContext(ctx, `SELECT id FROM tasks WHERE source = $1 AND external_id = $2 AND external_id <> '' AND id <> $3`,
 			t.Source, t.ExternalID, t.ID).Scan(&other)
