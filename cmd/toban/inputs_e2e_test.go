@@ -131,11 +131,11 @@ func TestMalformedInputsChangeNothing(t *testing.T) {
 			open        func(t *testing.T) string // returns the view ID
 			values      map[string]map[string]any
 		}{
-			{"NoteOver25000", "note", func(t *testing.T) string {
+			{"NoteOver3000", "note", func(t *testing.T) string {
 				card.ClickAs(t, alice, "Add note")
 				id, _ := view(t, w.slack, "U1", callback("incident.note"))
 				return id
-			}, map[string]map[string]any{"note": {"text": strings.Repeat("é", 25001)}}},
+			}, map[string]map[string]any{"note": {"text": strings.Repeat("é", 3001)}}},
 			{"IncidentTitleOver1024", "title", func(t *testing.T) string {
 				alice.Slash(t, "trigger")
 				id, _ := view(t, w.slack, "U1", callback("incident.trigger"))
