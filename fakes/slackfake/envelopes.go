@@ -50,6 +50,7 @@ type envelopeState struct {
 	ackFirst   map[string]int // envelope_id → index of its first ack
 	ackCount   map[string]int
 	badFrames  int
+	refusals   []Refusal
 }
 
 // envelope is the live state of one envelope.
@@ -330,7 +331,9 @@ func (s *Server) applyAckLocked(e *envelope, payload json.RawMessage) {
 	case e.typ == "slash_commands":
 		var m msgBody
 		if json.Unmarshal(payload, &m) == nil && m.hasContent() {
-			s.postResponseLocked(responseCtx{user: e.user, channel: e.channel}, m)
+			if _, refused := s.refuseLocked("ack.slash_commands", m.check()); !refused {
+				s.postResponseLocked(responseCtx{user: e.user, channel: e.channel}, m)
+			}
 		}
 	case e.itype == string(slack.InteractionTypeViewSubmission):
 		s.applyViewResponseLocked(e.user, e.viewID, payload)
