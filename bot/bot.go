@@ -28,9 +28,16 @@ type Handler interface {
 	Event(ctx context.Context, ev slackevents.EventsAPIEvent) handlers.Response
 }
 
-// Deliveries remembers which Events API events were already handled.
+// Deliveries remembers which Events API events and which slash command and
+// interactive envelopes were already handled, so that Slack's at-least-once
+// delivery does not make toban act twice.
 type Deliveries interface {
 	FirstDelivery(ctx context.Context, eventID string) (bool, error)
+	// FirstEnvelope reports whether envelopeID is new; for a redelivery it
+	// returns the ack payload recorded for the first delivery, if any.
+	FirstEnvelope(ctx context.Context, envelopeID string) (first bool, ack []byte, err error)
+	// RecordEnvelopeAck keeps the JSON ack payload of envelopeID.
+	RecordEnvelopeAck(ctx context.Context, envelopeID string, payload []byte) error
 }
 
 // Config tunes the loop. Zero values take the defaults.
@@ -254,10 +261,10 @@ func (b *Bot) dispatch(workCtx context.Context, ev socketmode.Event) {
 		answer = b.eventAnswer(a, data)
 	case slack.SlashCommand:
 		who = replyTo{responseURL: data.ResponseURL, channel: data.ChannelID, user: data.UserID}
-		answer = func(ctx context.Context) handlers.Response { return b.handler.Slash(ctx, data) }
+		answer = b.once(a, func(ctx context.Context) handlers.Response { return b.handler.Slash(ctx, data) })
 	case slack.InteractionCallback:
 		who = replyTo{responseURL: data.ResponseURL, channel: data.Channel.ID, user: data.User.ID}
-		answer = func(ctx context.Context) handlers.Response { return b.handler.Interaction(ctx, data) }
+		answer = b.once(a, func(ctx context.Context) handlers.Response { return b.handler.Interaction(ctx, data) })
 	default:
 		go a.ack(nil)
 		b.log.Debug().Str("envelope_type", a.kind).Msg("envelope of unknown shape acked and ignored")
@@ -314,6 +321,9 @@ func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func
 		return
 	}
 	timer.Stop()
+	if a.dedupe && res.Ack != nil && !a.done.Load() {
+		b.recordAck(workCtx, a, res.Ack)
+	}
 	if !a.ack(res.Ack) && res.Ack != nil {
 		b.deliverLate(workCtx, a, who, res.Ack)
 	}

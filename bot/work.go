@@ -27,6 +27,9 @@ type acker struct {
 	kind       string
 	received   time.Time
 	done       atomic.Bool
+	// dedupe is set for envelopes whose ack payload is recorded for
+	// redeliveries (slash commands and interactions).
+	dedupe bool
 }
 
 // ack sends the ack with payload (nil for none) and reports whether this
