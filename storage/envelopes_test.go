@@ -7,38 +7,43 @@ import (
 	"time"
 )
 
-func TestFirstEnvelope(t *testing.T) {
+func TestRecordEnvelope(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTemp(t)
 
-	first, ack, err := db.FirstEnvelope(ctx, "env-1")
-	if err != nil || !first || ack != nil {
-		t.Fatalf("first = %v, %s, %v; want true, nil, nil", first, ack, err)
-	}
-	// Redelivered before the first answer is decided: no payload yet.
-	again, ack, err := db.FirstEnvelope(ctx, "env-1")
-	if err != nil || again || ack != nil {
-		t.Fatalf("early redelivery = %v, %s, %v; want false, nil, nil", again, ack, err)
+	found, _, err := db.EnvelopeAnswer(ctx, "env-1")
+	if err != nil || found {
+		t.Fatalf("unknown envelope = %v, %v; want false, nil", found, err)
 	}
 	want := `{"text":"Acknowledged"}`
-	if err := db.RecordEnvelopeAck(ctx, "env-1", []byte(want)); err != nil {
+	if err := db.RecordEnvelope(ctx, "env-1", []byte(want)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordEnvelope(ctx, "env-2", nil); err != nil {
 		t.Fatal(err)
 	}
 
-	// A restart must not forget the envelope or its answer.
+	// A restart must not forget the envelopes or their answers.
 	db.Close()
 	db2, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	again, ack, err = db2.FirstEnvelope(ctx, "env-1")
-	if err != nil || again || string(ack) != want {
-		t.Fatalf("redelivery after restart = %v, %s, %v; want false, %s, nil", again, ack, err, want)
+	tests := []struct {
+		id        string
+		wantFound bool
+		wantAck   string
+	}{
+		{"env-1", true, want},
+		{"env-2", true, ""},
+		{"env-3", false, ""},
 	}
-	other, _, err := db2.FirstEnvelope(ctx, "env-2")
-	if err != nil || !other {
-		t.Fatalf("another envelope = %v, %v; want true, nil", other, err)
+	for _, tt := range tests {
+		found, ack, err := db2.EnvelopeAnswer(ctx, tt.id)
+		if err != nil || found != tt.wantFound || string(ack) != tt.wantAck {
+			t.Errorf("%s = %v, %q, %v; want %v, %q, nil", tt.id, found, ack, err, tt.wantFound, tt.wantAck)
+		}
 	}
 }
 
@@ -50,9 +55,13 @@ func TestForgetDeliveriesBeforePrunesEnvelopes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.FirstEnvelope(ctx, "old")
+	if err := db.RecordEnvelope(ctx, "old", nil); err != nil {
+		t.Fatal(err)
+	}
 	now = now.Add(48 * time.Hour)
-	db.FirstEnvelope(ctx, "new")
+	if err := db.RecordEnvelope(ctx, "new", nil); err != nil {
+		t.Fatal(err)
+	}
 	n, err := db.ForgetDeliveriesBefore(ctx, now.Add(-24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +69,7 @@ func TestForgetDeliveriesBeforePrunesEnvelopes(t *testing.T) {
 	if n != 1 {
 		t.Errorf("forgotten = %d, want 1", n)
 	}
-	if first, _, _ := db.FirstEnvelope(ctx, "new"); first {
+	if found, _, _ := db.EnvelopeAnswer(ctx, "new"); !found {
 		t.Error("the recent envelope was forgotten")
 	}
 }

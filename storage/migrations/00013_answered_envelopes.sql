@@ -7,7 +7,7 @@
 CREATE TABLE answered_envelopes (
     envelope_id TEXT PRIMARY KEY,
     received_at INTEGER NOT NULL, -- unix seconds
-    ack_payload TEXT              -- JSON of the ack's payload; NULL while answering or when it had none
+    ack_payload TEXT              -- JSON of the ack's payload; NULL when it had none
 ) WITHOUT ROWID;
 CREATE INDEX answered_envelopes_received_at ON answered_envelopes (received_at);
 
