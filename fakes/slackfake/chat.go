@@ -237,7 +237,7 @@ func (s *Server) chatPostMessage(req *apiReq) reply {
 	if m.Text == "" && !nonEmptyJSON(m.Blocks) && !nonEmptyJSON(m.Attachments) {
 		return fail("no_text")
 	}
-	if rep, refused := s.refuseLocked("chat.postMessage", checkMessageArgs(m)); refused {
+	if rep, refused := s.refuseLocked("chat.postMessage", req.blockKit); refused {
 		return rep
 	}
 	r := s.addMessageLocked(c, m)
@@ -260,7 +260,7 @@ func (s *Server) chatUpdate(req *apiReq) reply {
 	if code != "" {
 		return fail(code)
 	}
-	if rep, refused := s.refuseLocked("chat.update", checkMessageArgs(m)); refused {
+	if rep, refused := s.refuseLocked("chat.update", req.blockKit); refused {
 		return rep
 	}
 	if _, has := req.form["text"]; has || req.json["text"] != nil {
@@ -308,7 +308,7 @@ func (s *Server) chatPostEphemeral(req *apiReq) reply {
 	if m.Text == "" && !nonEmptyJSON(m.Blocks) && !nonEmptyJSON(m.Attachments) {
 		return fail("no_text")
 	}
-	if rep, refused := s.refuseLocked("chat.postEphemeral", checkMessageArgs(m)); refused {
+	if rep, refused := s.refuseLocked("chat.postEphemeral", req.blockKit); refused {
 		return rep
 	}
 	r := s.addEphemeralLocked(c.id, user, m)

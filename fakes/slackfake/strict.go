@@ -57,7 +57,18 @@ func (s *Server) Refusals() []Refusal {
 	return slices.Clone(s.refusals)
 }
 
-// checkMessageArgs checks a chat.* message the way Slack does.
-func checkMessageArgs(m Message) error {
-	return blockkit.CheckMessage(m.Text, m.Blocks, m.Attachments)
+// checkBlockKit holds a request's message or view to Block Kit's limits.
+// It runs before the server lock is taken: a load harness posting
+// thousands of cards must not queue every call behind a validation.
+func checkBlockKit(method string, req *apiReq) error {
+	switch method {
+	case "chat.postMessage", "chat.update", "chat.postEphemeral":
+		blocks, _ := req.rawJSON("blocks")
+		attachments, _ := req.rawJSON("attachments")
+		return blockkit.CheckMessage(req.str("text"), blocks, attachments)
+	case "views.open", "views.push", "views.update", "views.publish":
+		raw, _ := req.rawJSON("view")
+		return blockkit.CheckView(raw)
+	}
+	return nil
 }

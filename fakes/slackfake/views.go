@@ -166,12 +166,6 @@ func (s *Server) logViewLocked(lv *liveView, method, triggerID string) reply {
 	return ok(map[string]any{"view": json.RawMessage(raw)})
 }
 
-// checkViewArg holds the "view" argument to Block Kit's limits.
-func checkViewArg(req *apiReq) error {
-	raw, _ := req.rawJSON("view")
-	return blockkit.CheckView(raw)
-}
-
 // viewArg decodes the "view" argument.
 func viewArg(req *apiReq) (map[string]any, bool) {
 	raw, has := req.rawJSON("view")
@@ -187,7 +181,7 @@ func (s *Server) viewsOpen(req *apiReq) reply {
 	if trig == "" || !valid {
 		return fail("invalid_arguments")
 	}
-	if rep, refused := s.refuseLocked("views.open", checkViewArg(req)); refused {
+	if rep, refused := s.refuseLocked("views.open", req.blockKit); refused {
 		return rep
 	}
 	user, code := s.useTriggerLocked(trig)
@@ -205,7 +199,7 @@ func (s *Server) viewsPush(req *apiReq) reply {
 	if trig == "" || !valid {
 		return fail("invalid_arguments")
 	}
-	if rep, refused := s.refuseLocked("views.push", checkViewArg(req)); refused {
+	if rep, refused := s.refuseLocked("views.push", req.blockKit); refused {
 		return rep
 	}
 	user, code := s.useTriggerLocked(trig)
@@ -232,7 +226,7 @@ func (s *Server) viewsUpdate(req *apiReq) reply {
 	if !valid || (id == "" && ext == "") {
 		return fail("invalid_arguments")
 	}
-	if rep, refused := s.refuseLocked("views.update", checkViewArg(req)); refused {
+	if rep, refused := s.refuseLocked("views.update", req.blockKit); refused {
 		return rep
 	}
 	lv := s.views[id]
@@ -263,7 +257,7 @@ func (s *Server) viewsPublish(req *apiReq) reply {
 	if t, _ := obj["type"].(string); t != "home" {
 		return fail("invalid_arguments")
 	}
-	if rep, refused := s.refuseLocked("views.publish", checkViewArg(req)); refused {
+	if rep, refused := s.refuseLocked("views.publish", req.blockKit); refused {
 		return rep
 	}
 	lv := s.views[s.homeViews[user]]
