@@ -162,3 +162,40 @@ func TestEndToEndRedeliveredEnvelopeAnsweredOnce(t *testing.T) {
 		}
 	})
 }
+
+// A redelivery that comes after toban restarted is recognised from
+// SQLite: the handler does not run again.
+func TestEndToEndRedeliveryAfterRestartAnsweredOnce(t *testing.T) {
+	w := incidentWorld(t)
+	first := w.start(t)
+	alice := w.slack.User("U1").In("C1")
+	ack := alice.Slash(t, "oncall")
+	waitAnswers(t, alice, "Level 1", 1)
+	reads := oncallReads(w)
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	w.start(t)
+	if !w.slack.Redeliver(ack.EnvelopeID) {
+		t.Fatalf("the fake does not know envelope %s", ack.EnvelopeID)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for w.slack.AckCount(ack.EnvelopeID) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the redelivery was not acked")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := envelopesWithID(w.slack, ack.EnvelopeID)
+	if len(got) != 2 || got[1].RetryAttempt != 1 {
+		t.Fatalf("deliveries = %+v, want the original and retry_attempt 1", got)
+	}
+	time.Sleep(200 * time.Millisecond) // a rerun would be right behind
+	if got := oncallReads(w) - reads; got != 0 {
+		t.Errorf("GET /oncalls after the redelivery = %d, want 0 (the handler ran before the restart)", got)
+	}
+	if got := countAnswers(alice, "Level 1"); got != 1 {
+		t.Errorf("oncall answers = %d, want 1", got)
+	}
+}

@@ -118,6 +118,23 @@ func (s *Server) LoseNextAck(envelopeType string) {
 	s.loseAcks[envelopeType]++
 }
 
+// Redeliver sends the newest envelope with that envelope_id again under
+// the same id, with retry_attempt one higher and retry_reason "timeout",
+// as Socket Mode does for an envelope whose ack it did not see (for
+// example because the app restarted before acking). An ack already
+// recorded for it stays in Acks; the redelivery needs its own. It reports
+// false for an unknown id.
+func (s *Server) Redeliver(envelopeID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.envs[envelopeID]
+	if e == nil {
+		return false
+	}
+	s.redeliverSameLocked(e)
+	return true
+}
+
 // LostAcks is how many acks LoseNextAck made disappear.
 func (s *Server) LostAcks() int {
 	s.mu.Lock()
