@@ -17,7 +17,7 @@ func (db *DB) RecordEnvelope(ctx context.Context, envelopeID string, ack []byte)
 		payload = string(ack)
 	}
 	_, err := db.sql.ExecContext(ctx,
-		`INSERT INTO answered_envelopes (envelope_id, received_at, ack_payload) VALUES (?, ?, ?)
+		`INSERT INTO answered_envelopes (envelope_id, received_at, ack_payload) VALUES ($1, $2, $3)
 		 ON CONFLICT (envelope_id) DO UPDATE SET ack_payload = excluded.ack_payload`,
 		envelopeID, db.now().Unix(), payload)
 	if err != nil {
@@ -31,7 +31,7 @@ func (db *DB) RecordEnvelope(ctx context.Context, envelopeID string, ack []byte)
 func (db *DB) EnvelopeAnswer(ctx context.Context, envelopeID string) (found bool, ack []byte, err error) {
 	var payload sql.NullString
 	err = db.sql.QueryRowContext(ctx,
-		`SELECT ack_payload FROM answered_envelopes WHERE envelope_id = ?`, envelopeID).Scan(&payload)
+		`SELECT ack_payload FROM answered_envelopes WHERE envelope_id = $1`, envelopeID).Scan(&payload)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil, nil

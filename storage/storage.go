@@ -141,7 +141,7 @@ func (db *DB) ForgetDeliveriesBefore(ctx context.Context, t time.Time) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("prune events: %w", err)
 	}
-	res, err = db.sql.ExecContext(ctx, `DELETE FROM answered_envelopes WHERE received_at < ?`, t.Unix())
+	res, err = db.sql.ExecContext(ctx, `DELETE FROM answered_envelopes WHERE received_at < $1`, t.Unix())
 	if err != nil {
 		return events, fmt.Errorf("prune envelopes: %w", err)
 	}
