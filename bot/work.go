@@ -27,6 +27,10 @@ type acker struct {
 	kind       string
 	received   time.Time
 	done       atomic.Bool
+	retry      int // the envelope's retry_attempt
+	// memo is set for a slash or interactive envelope whose answer is
+	// kept for redeliveries; nil otherwise.
+	memo *answering
 }
 
 // ack sends the ack with payload (nil for none) and reports whether this

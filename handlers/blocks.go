@@ -33,8 +33,11 @@ func plain(text string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, text, true, false)
 }
 
+// runButton runs a subcommand as if typed. Its action_id carries the
+// subcommand because Slack refuses a block whose buttons share an
+// action_id (invalid_blocks); the value stays the command to run.
 func runButton(label, subcommand string) *slack.ButtonBlockElement {
-	return slack.NewButtonBlockElement(actionRunSubcommand, subcommand, plain(label))
+	return slack.NewButtonBlockElement(actionRunSubcommand+":"+subcommand, subcommand, plain(label))
 }
 
 // helpSections is shared by the ephemeral help and the App Home tab.

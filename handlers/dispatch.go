@@ -121,7 +121,11 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Res
 	case "calendar":
 		return a.calendarClick(cb, act)
 	}
-	switch act.ActionID {
+	actionID := act.ActionID
+	if strings.HasPrefix(actionID, actionRunSubcommand+":") {
+		actionID = actionRunSubcommand // the suffix only keeps ids unique in a block
+	}
+	switch actionID {
 	case actionAcknowledge, actionResolve, actionEscalate, actionAddNote, actionOpenInPD:
 		return a.incidentClick(cb, act)
 	case actionAckAllMine, actionResolveAllMine:

@@ -21,8 +21,11 @@ const (
 	viewTrigger  = "incident.trigger"
 )
 
-// maxNoteLength is PagerDuty's limit on a note's content.
-const maxNoteLength = 25000
+// maxNoteLength is the longest note the modal takes. PagerDuty stores up
+// to 25000 characters, but Slack refuses a whole views.open whose
+// plain_text_input max_length is outside 1–3000 (invalid_arguments), so
+// the tighter of the two limits wins.
+const maxNoteLength = 3000
 
 // modalState travels in a modal's private_metadata.
 type modalState struct {

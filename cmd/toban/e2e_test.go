@@ -37,6 +37,13 @@ func newWorldAt(t *testing.T, now func() time.Time) *world {
 	// into failed.
 	s := slackfake.New(slackfake.Options{Now: now, HelperTimeout: 15 * time.Second})
 	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		// Slack would have refused these: on a real workspace the person
+		// would have seen an error or nothing at all.
+		for _, r := range s.Refusals() {
+			t.Errorf("Slack refuses toban's %s: %s %v", r.Where, r.Code, r.Problems)
+		}
+	})
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", RealName: "Alice", Email: "alice@example.com"})
 	s.AddChannel("C1", "ops")
 	p := pdfake.New(pdfake.Options{})
