@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tobanbot/toban/handlers/chat"
 	"log"
 	"sync"
 	"sync/atomic"
@@ -17,15 +18,14 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
-	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/metrics"
 )
 
 // Handler is what the loop dispatches decoded envelopes to.
 type Handler interface {
-	Slash(ctx context.Context, cmd slack.SlashCommand) handlers.Response
-	Interaction(ctx context.Context, cb slack.InteractionCallback) handlers.Response
-	Event(ctx context.Context, ev slackevents.EventsAPIEvent) handlers.Response
+	Slash(ctx context.Context, cmd slack.SlashCommand) chat.Response
+	Interaction(ctx context.Context, cb slack.InteractionCallback) chat.Response
+	Event(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Response
 }
 
 // Deliveries remembers which Events API events were already handled.
@@ -248,16 +248,16 @@ func (b *Bot) dispatch(workCtx context.Context, ev socketmode.Event) {
 	b.m.EnvelopesReceived.WithLabelValues(a.kind).Inc()
 
 	var who replyTo
-	var answer func(ctx context.Context) handlers.Response
+	var answer func(ctx context.Context) chat.Response
 	switch data := ev.Data.(type) {
 	case slackevents.EventsAPIEvent:
 		answer = b.eventAnswer(a, data)
 	case slack.SlashCommand:
 		who = replyTo{responseURL: data.ResponseURL, channel: data.ChannelID, user: data.UserID}
-		answer = func(ctx context.Context) handlers.Response { return b.handler.Slash(ctx, data) }
+		answer = func(ctx context.Context) chat.Response { return b.handler.Slash(ctx, data) }
 	case slack.InteractionCallback:
 		who = replyTo{responseURL: data.ResponseURL, channel: data.Channel.ID, user: data.User.ID}
-		answer = func(ctx context.Context) handlers.Response { return b.handler.Interaction(ctx, data) }
+		answer = func(ctx context.Context) chat.Response { return b.handler.Interaction(ctx, data) }
 	default:
 		go a.ack(nil)
 		b.log.Debug().Str("envelope_type", a.kind).Msg("envelope of unknown shape acked and ignored")
@@ -279,8 +279,8 @@ func (b *Bot) dispatch(workCtx context.Context, ev socketmode.Event) {
 
 // eventAnswer acks an Events API envelope at once (it cannot carry a
 // payload) and drops redeliveries of an event already handled.
-func (b *Bot) eventAnswer(a *acker, ev slackevents.EventsAPIEvent) func(context.Context) handlers.Response {
-	return func(ctx context.Context) handlers.Response {
+func (b *Bot) eventAnswer(a *acker, ev slackevents.EventsAPIEvent) func(context.Context) chat.Response {
+	return func(ctx context.Context) chat.Response {
 		a.ack(nil)
 		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" && b.deliveries != nil {
 			first, err := b.deliveries.FirstDelivery(ctx, cb.EventID)
@@ -289,14 +289,14 @@ func (b *Bot) eventAnswer(a *acker, ev slackevents.EventsAPIEvent) func(context.
 			} else if !first {
 				b.m.EventsDeduplicated.Inc()
 				b.log.Debug().Str("event_id", cb.EventID).Msg("redelivered event dropped")
-				return handlers.Response{}
+				return chat.Response{}
 			}
 		}
 		return b.handler.Event(ctx, ev)
 	}
 }
 
-func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func(context.Context) handlers.Response) {
+func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func(context.Context) chat.Response) {
 	defer b.answering.Done()
 	defer func() { <-b.inFlight }()
 
@@ -309,7 +309,7 @@ func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func
 	})
 	defer timer.Stop()
 
-	var res handlers.Response
+	var res chat.Response
 	if !b.safely(workCtx, a, who, func() { res = answer(workCtx) }) {
 		return
 	}
@@ -340,7 +340,7 @@ func busyAck(kind string) any {
 	if kind != socketmode.RequestTypeSlashCommands {
 		return nil
 	}
-	return handlers.AckMessage(handlers.Message{Text: ":hourglass: toban is very busy right now and could not take this. Please try again in a few seconds."})
+	return chat.AckMessage(chat.Message{Text: ":hourglass: toban is very busy right now and could not take this. Please try again in a few seconds."})
 }
 
 // errPanic marks a recovered handler panic.

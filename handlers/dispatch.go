@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"sync"
 
@@ -19,10 +20,10 @@ const (
 
 // Slash answers a /toban command. The ack is always immediate; anything
 // that calls PagerDuty happens in Then and answers through response_url.
-func (a *App) Slash(ctx context.Context, cmd slack.SlashCommand) Response {
+func (a *App) Slash(ctx context.Context, cmd slack.SlashCommand) chat.Response {
 	parsed, err := ParseCommand(cmd.Text)
 	if err != nil {
-		return Response{Ack: usageMessage(UserMessage(err))}
+		return chat.Response{Ack: usageMessage(chat.UserMessage(err))}
 	}
 	return a.run(parsed, invocation{UserID: cmd.UserID, ChannelID: cmd.ChannelID, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
 }
@@ -33,10 +34,10 @@ type invocation struct {
 }
 
 // run executes a parsed subcommand.
-func (a *App) run(c Command, in invocation) Response {
+func (a *App) run(c Command, in invocation) chat.Response {
 	switch c.Name {
 	case "help":
-		return Response{Ack: helpAck()}
+		return chat.Response{Ack: helpAck()}
 	case "oncall":
 		return a.onCallCommand(c, in)
 	case "shifts":
@@ -68,14 +69,14 @@ func (a *App) run(c Command, in invocation) Response {
 }
 
 // notYet answers a subcommand this version of toban does not have yet.
-func notYet(name string) Response {
-	return Response{Ack: ephemeral(Message{
+func notYet(name string) chat.Response {
+	return chat.Response{Ack: chat.Ephemeral(chat.Message{
 		Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", name),
 	})}
 }
 
 // Interaction answers a button click, menu choice or modal submission.
-func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Response {
+func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		switch id := cb.View.CallbackID; {
@@ -100,14 +101,14 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Res
 		case actionScheduleTyped:
 			return a.suggestSchedules(ctx, cb.Value)
 		}
-		return Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+		return chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
 	case slack.InteractionTypeBlockActions:
 	default:
 		a.Log.Debug().Str("interaction", string(cb.Type)).Msg("interaction ignored")
-		return Response{}
+		return chat.Response{}
 	}
 	if len(cb.ActionCallback.BlockActions) == 0 {
-		return Response{}
+		return chat.Response{}
 	}
 	act := cb.ActionCallback.BlockActions[0]
 	// Feature areas own an action ID prefix each.
@@ -137,81 +138,65 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) Res
 	case actionRunSubcommand:
 		parsed, err := ParseCommand(act.Value)
 		if err != nil {
-			return a.respondLater(cb.ResponseURL, usageMessageBody(UserMessage(err)))
+			return a.respondLater(cb.ResponseURL, usageMessageBody(chat.UserMessage(err)))
 		}
 		if parsed.Name == "help" {
 			return a.respondLater(cb.ResponseURL, HelpMessage())
 		}
-		res := a.run(parsed, invocation{UserID: cb.User.ID, ChannelID: placeOf(cb).ChannelID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID})
+		res := a.run(parsed, invocation{UserID: cb.User.ID, ChannelID: chat.PlaceOf(cb).ChannelID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID})
 		// A click cannot carry a message in its ack; send it by response_url.
-		if msg, ok := res.Ack.(slackMessage); ok {
+		if msg, ok := res.Ack.(chat.Reply); ok {
 			res = a.respondLater(cb.ResponseURL, msg.Message)
 		}
 		return res
 	default:
 		a.Log.Debug().Str("action_id", act.ActionID).Msg("unknown action ignored")
-		return a.respondLater(cb.ResponseURL, Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
+		return a.respondLater(cb.ResponseURL, chat.Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
 	}
 }
 
-func (a *App) respondLater(responseURL string, msg Message) Response {
+func (a *App) respondLater(responseURL string, msg chat.Message) chat.Response {
 	if responseURL == "" {
-		return Response{}
+		return chat.Response{}
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		return a.Slack.Respond(ctx, responseURL, msg)
 	}}
 }
 
 // Event handles an Events API event. Only app_home_opened matters today.
-func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) Response {
+func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Response {
 	switch inner := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppHomeOpenedEvent:
 		if inner.Tab != "" && inner.Tab != "home" {
-			return Response{}
+			return chat.Response{}
 		}
 		user := inner.User
-		return Response{Then: func(ctx context.Context) error {
+		return chat.Response{Then: func(ctx context.Context) error {
 			return a.Slack.PublishHome(ctx, user, HomeView())
 		}}
 	default:
 		a.Log.Debug().Str("event", ev.InnerEvent.Type).Msg("event ignored")
-		return Response{}
+		return chat.Response{}
 	}
 }
 
-// slackMessage is the JSON shape of a message in an ack or response_url body.
-type slackMessage struct {
-	Message
-}
-
-// MarshalJSON renders the message as Slack expects it in an ack payload.
-func (m slackMessage) MarshalJSON() ([]byte, error) {
-	return marshalMessage(m.Message)
-}
-
-func ephemeral(m Message) slackMessage { return slackMessage{m} }
-
-func usageMessageBody(problem string) Message {
+func usageMessageBody(problem string) chat.Message {
 	var b strings.Builder
 	b.WriteString(problem)
 	b.WriteString("\n\nTry one of these:\n")
 	for _, s := range subcommands {
 		fmt.Fprintf(&b, "• `%s` — %s\n", s.Usage, s.Summary)
 	}
-	return Message{Text: b.String()}
+	return chat.Message{Text: b.String()}
 }
 
-func usageMessage(problem string) slackMessage { return ephemeral(usageMessageBody(problem)) }
-
-// AckMessage wraps m so that it can be sent as a slash command's ack
-// payload (shown only to the person who typed the command).
-func AckMessage(m Message) any { return ephemeral(m) }
+func usageMessage(problem string) chat.Reply { return chat.Ephemeral(usageMessageBody(problem)) }
 
 // helpAck is the help answer, rendered once: it never changes, and it is
 // the most frequent ack payload.
 var helpAck = sync.OnceValue(func() json.RawMessage {
-	b, err := marshalMessage(HelpMessage())
+	b, err := chat.MarshalMessage(HelpMessage())
 	if err != nil {
 		panic(err) // static content: a failure is a programming error
 	}

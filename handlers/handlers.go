@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"context"
+	"github.com/tobanbot/toban/handlers/chat"
 	"sync/atomic"
 	"time"
 
@@ -14,32 +15,10 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-// Message is something toban says in Slack.
-type Message struct {
-	Text   string
-	Blocks []slack.Block
-	// ThreadTS makes the message a reply in that thread.
-	ThreadTS string
-	// InChannel makes a response_url answer visible to everyone instead of
-	// only to the person who asked.
-	InChannel bool
-	// ReplaceOriginal makes a response_url answer replace the message that
-	// carried the clicked button.
-	ReplaceOriginal bool
-	// Metadata tags a posted message so that it can be found again.
-	Metadata *Metadata
-}
-
-// Metadata is Slack message metadata: an event type and one key.
-type Metadata struct {
-	EventType string
-	Key       string
-}
-
 // Slack is the part of Slack's Web API that handlers use.
 type Slack interface {
 	// Respond answers through a response_url (valid for 30 minutes).
-	Respond(ctx context.Context, responseURL string, msg Message) error
+	Respond(ctx context.Context, responseURL string, msg chat.Message) error
 	// PublishHome shows view on the App Home tab of userID.
 	PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error
 	slackWriter
@@ -51,18 +30,6 @@ type OnCalls interface {
 	// escalation policies or schedules whose name contains filter (all
 	// when filter is empty). Entries always on call have zero Start/End.
 	OnCalls(ctx context.Context, filter string) ([]domain.OnCall, error)
-}
-
-// Response is a handler's answer to one envelope. Ack is sent to Slack at
-// once; Then runs afterwards on a worker, so slow calls never delay the ack.
-type Response struct {
-	// Ack is the acknowledgement payload (nil for an empty ack): a message
-	// for slash commands, a response_action for view submissions, options
-	// for block suggestions.
-	Ack any
-	// Then does the slow part. Its error is logged once by the caller and
-	// told to the person with UserMessage.
-	Then func(ctx context.Context) error
 }
 
 // App holds the dependencies of every handler.
@@ -84,7 +51,7 @@ type App struct {
 	Now    func() time.Time
 	Log    zerolog.Logger
 
-	incidentLocks keyedMutex
+	incidentLocks chat.Locks
 	services      serviceCache
 	taskWake      taskWake
 	calendarWaker taskWake

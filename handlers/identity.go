@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"time"
 
@@ -66,7 +67,7 @@ func (a *App) saveLink(ctx context.Context, slackUserID string, p domain.Person,
 // actorFor is the PagerDuty user the clicker acts as. When there is none,
 // it tells them why and how to fix it, and returns ok false with the
 // error of that message (nil when it was delivered).
-func (a *App) actorFor(ctx context.Context, place clickPlace) (domain.Person, bool, error) {
+func (a *App) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
 	actor, err := a.actingAs(ctx, place.UserID)
 	var notLinked *errNotLinked
 	switch {
@@ -79,23 +80,23 @@ func (a *App) actorFor(ctx context.Context, place clickPlace) (domain.Person, bo
 }
 
 // notLinkedMessage explains why nothing happened, with a way out.
-func notLinkedMessage(err *errNotLinked) Message {
+func notLinkedMessage(err *errNotLinked) chat.Message {
 	why := "Your Slack profile shows no email, so I can't find your PagerDuty user."
 	if err.email != "" {
 		why = fmt.Sprintf("No PagerDuty user has the email on your Slack profile (%s).", err.email)
 	}
 	text := ":bust_in_silhouette: " + why + " I act in PagerDuty only as the person who clicks, so nothing was changed.\n" +
 		"If your PagerDuty email is the same as Slack's, click *Link account*; otherwise ask an admin to run `/toban link @you your-pagerduty-email`."
-	return Message{Text: text, Blocks: []slack.Block{
-		slack.NewSectionBlock(mrkdwn(text), nil, nil),
+	return chat.Message{Text: text, Blocks: []slack.Block{
+		slack.NewSectionBlock(chat.Mrkdwn(text), nil, nil),
 		slack.NewActionBlock("toban.link", runButton("Link account", "link")),
 	}}
 }
 
 // link answers /toban link [email] and, for admins, /toban link @user email.
-func (a *App) link(args []string, userID, responseURL string) Response {
+func (a *App) link(args []string, userID, responseURL string) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	target, email := userID, ""
 	switch len(args) {
@@ -105,22 +106,22 @@ func (a *App) link(args []string, userID, responseURL string) Response {
 	case 2:
 		target, email = parseMention(args[0]), args[1]
 		if target == "" {
-			return Response{Ack: usageMessage(":warning: The first word should be a person, like `/toban link @alice alice@example.com`.")}
+			return chat.Response{Ack: usageMessage(":warning: The first word should be a person, like `/toban link @alice alice@example.com`.")}
 		}
 	default:
-		return Response{Ack: usageMessage(":warning: `/toban link` takes an email, or (admins) a person and an email.")}
+		return chat.Response{Ack: usageMessage(":warning: `/toban link` takes an email, or (admins) a person and an email.")}
 	}
 	email = strings.Trim(email, "<>")
 	if i := strings.Index(email, "|"); strings.HasPrefix(email, "mailto:") && i > 0 {
 		email = email[i+1:] // Slack turns typed emails into <mailto:a@b|a@b>
 	}
 	if email != "" && !strings.Contains(email, "@") {
-		return Response{Ack: usageMessage(fmt.Sprintf(":warning: %q is not an email address.", truncate(email, 60)))}
+		return chat.Response{Ack: usageMessage(fmt.Sprintf(":warning: %q is not an email address.", chat.Truncate(email, 60)))}
 	}
 	if target != userID && !a.Admins[userID] {
-		return Response{Ack: ephemeral(Message{Text: ":no_entry: Only toban admins can link someone else's account."})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: ":no_entry: Only toban admins can link someone else's account."})}
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		msg, err := a.doLink(ctx, userID, target, email)
 		if err != nil {
 			return err
@@ -129,33 +130,33 @@ func (a *App) link(args []string, userID, responseURL string) Response {
 	}}
 }
 
-func (a *App) doLink(ctx context.Context, actor, target, email string) (Message, error) {
+func (a *App) doLink(ctx context.Context, actor, target, email string) (chat.Message, error) {
 	profileEmail, err := a.Slack.UserEmail(ctx, target)
 	if err != nil {
-		return Message{}, fmt.Errorf("email of %s: %w", target, err)
+		return chat.Message{}, fmt.Errorf("email of %s: %w", target, err)
 	}
 	if email == "" {
 		if profileEmail == "" {
-			return Message{Text: ":warning: Your Slack profile shows no email. Run `/toban link your-pagerduty-email`."}, nil
+			return chat.Message{Text: ":warning: Your Slack profile shows no email. Run `/toban link your-pagerduty-email`."}, nil
 		}
 		email = profileEmail
 	}
 	// Linking to an email that is not your own would let you act in
 	// PagerDuty as someone else; only admins may vouch for a different one.
 	if !strings.EqualFold(email, profileEmail) && !a.Admins[actor] {
-		return Message{Text: fmt.Sprintf(":no_entry: %s is not the email on your Slack profile. Ask a toban admin to run `/toban link <@%s> %s`.", email, target, email)}, nil
+		return chat.Message{Text: fmt.Sprintf(":no_entry: %s is not the email on your Slack profile. Ask a toban admin to run `/toban link <@%s> %s`.", email, target, email)}, nil
 	}
 	person, err := a.PagerDuty.UserByEmail(ctx, email)
 	if errors.Is(err, domain.ErrNotFound) {
-		return Message{Text: fmt.Sprintf(":mag: No PagerDuty user has the email %s. Check the address in PagerDuty (My Profile).", email)}, nil
+		return chat.Message{Text: fmt.Sprintf(":mag: No PagerDuty user has the email %s. Check the address in PagerDuty (My Profile).", email)}, nil
 	}
 	if err != nil {
-		return Message{}, fmt.Errorf("link %s: %w", email, err)
+		return chat.Message{}, fmt.Errorf("link %s: %w", email, err)
 	}
 	if err := a.saveLink(ctx, target, person, true); err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
-	return Message{Text: fmt.Sprintf(":link: <@%s> is linked to PagerDuty user *%s* (%s). toban acts in PagerDuty as them for their clicks.", target, escape(person.Name), person.Email)}, nil
+	return chat.Message{Text: fmt.Sprintf(":link: <@%s> is linked to PagerDuty user *%s* (%s). toban acts in PagerDuty as them for their clicks.", target, chat.Escape(person.Name), person.Email)}, nil
 }
 
 // parseMention reads a user ID out of "<@U123|alice>" or "<@U123>".

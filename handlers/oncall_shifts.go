@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 
 	"github.com/tobanbot/toban/domain"
@@ -16,25 +17,25 @@ import (
 // shiftsCommand answers /toban shifts import [dry-run]: the newest CSV
 // file the person shared in the channel becomes schedule overrides, all
 // or nothing.
-func (a *App) shiftsCommand(c Command, in invocation) Response {
+func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
 	usage := "`/toban shifts import` reads the newest CSV file you shared in this channel (columns schedule, email, start, end, timezone) and creates the shifts as PagerDuty overrides; `/toban shifts import dry-run` only checks it."
 	if len(c.Args) == 0 || !strings.EqualFold(c.Args[0], "import") || len(c.Args) > 2 {
-		return Response{Ack: ephemeral(Message{Text: usage})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: usage})}
 	}
 	dryRun := len(c.Args) == 2
 	if dryRun && !strings.Contains(strings.ToLower(c.Args[1]), "dry") {
-		return Response{Ack: ephemeral(Message{Text: usage})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: usage})}
 	}
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	deps, ok := a.onCallOpsDeps()
 	files, ok2 := a.Slack.(FileReader)
 	if !ok || !ok2 {
 		return notYet("shifts")
 	}
-	return Response{Then: func(ctx context.Context) error {
-		place := clickPlace{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}
+	return chat.Response{Then: func(ctx context.Context) error {
+		place := chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}
 		if _, err := a.actingAs(ctx, in.UserID); err != nil {
 			var notLinked *errNotLinked
 			if errors.As(err, &notLinked) {
@@ -44,7 +45,7 @@ func (a *App) shiftsCommand(c Command, in invocation) Response {
 		}
 		f, err := files.NewestFile(ctx, in.ChannelID, in.UserID, ".csv", shiftfile.MaxBytes)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, Message{Text: ":mag: I found no CSV file that you shared in this channel. Drag the rota's CSV into the channel, then run `/toban shifts import` again."})
+			return a.tellClicker(ctx, place, chat.Message{Text: ":mag: I found no CSV file that you shared in this channel. Drag the rota's CSV into the channel, then run `/toban shifts import` again."})
 		}
 		if err != nil {
 			return err
@@ -55,33 +56,33 @@ func (a *App) shiftsCommand(c Command, in invocation) Response {
 
 // importShifts checks every row of f, then creates all its overrides or
 // none, and says what happened.
-func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID string, f SharedFile, dryRun bool) Message {
-	name := escape(f.Name)
+func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID string, f chat.SharedFile, dryRun bool) chat.Message {
+	name := chat.Escape(f.Name)
 	rows, problems := shiftfile.Parse(bytes.NewReader(f.Content), a.location())
 	var shifts []shiftfile.Shift
 	if len(problems) == 0 {
 		var err error
 		if shifts, problems, err = shiftfile.Resolve(ctx, rows, a.PagerDuty, a.now()); err != nil {
-			return Message{Text: fmt.Sprintf(":x: *%s*: nothing was created, because I could not check it: %s", name, UserMessage(err))}
+			return chat.Message{Text: fmt.Sprintf(":x: *%s*: nothing was created, because I could not check it: %s", name, chat.UserMessage(err))}
 		}
 	}
 	if len(problems) > 0 {
 		lines := make([]string, 0, len(problems))
 		for _, p := range problems {
-			lines = append(lines, "• "+escape(p.Error()))
+			lines = append(lines, "• "+chat.Escape(p.Error()))
 		}
-		return Message{Text: limitLines(fmt.Sprintf(":x: *%s*: nothing was created. Fix these rows and share the file again:", name), lines)}
+		return chat.Message{Text: limitLines(fmt.Sprintf(":x: *%s*: nothing was created. Fix these rows and share the file again:", name), lines)}
 	}
 	lines := make([]string, 0, len(shifts))
 	for _, s := range shifts {
-		lines = append(lines, "• "+escape(shiftfile.Describe(s, a.location())))
+		lines = append(lines, "• "+chat.Escape(shiftfile.Describe(s, a.location())))
 	}
 	if dryRun {
-		return Message{Text: limitLines(fmt.Sprintf(":mag: *%s* is valid. Dry run, nothing was created; these %d overrides would be (times in %s):", name, len(shifts), a.location()), lines)}
+		return chat.Message{Text: limitLines(fmt.Sprintf(":mag: *%s* is valid. Dry run, nothing was created; these %d overrides would be (times in %s):", name, len(shifts), a.location()), lines)}
 	}
 	created, err := shiftfile.Apply(ctx, shifts, ops)
 	if err != nil {
-		return Message{Text: fmt.Sprintf(":x: *%s*: PagerDuty refused a shift, so none was kept: %s", name, escape(err.Error()))}
+		return chat.Message{Text: fmt.Sprintf(":x: *%s*: PagerDuty refused a shift, so none was kept: %s", name, chat.Escape(err.Error()))}
 	}
 	a.wakeOnCallOps()
 	seen := map[string]bool{}
@@ -89,14 +90,14 @@ func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID
 	for _, s := range shifts {
 		if !seen[s.Schedule.ID] {
 			seen[s.Schedule.ID] = true
-			schedules = append(schedules, "*"+escape(s.Schedule.Name)+"*")
+			schedules = append(schedules, "*"+chat.Escape(s.Schedule.Name)+"*")
 		}
 	}
-	if _, err := a.Slack.PostMessage(ctx, channelID, Message{Text: fmt.Sprintf(":calendar: <@%s> imported %d on-call shifts from %s into %s.",
+	if _, err := a.Slack.PostMessage(ctx, channelID, chat.Message{Text: fmt.Sprintf(":calendar: <@%s> imported %d on-call shifts from %s into %s.",
 		userID, len(created), name, strings.Join(schedules, ", "))}); err != nil {
 		a.Log.Warn().Err(err).Msg("shift import not announced")
 	}
-	return Message{Text: limitLines(fmt.Sprintf(":white_check_mark: *%s*: created %d overrides in PagerDuty (times in %s):", name, len(created), a.location()), lines)}
+	return chat.Message{Text: limitLines(fmt.Sprintf(":white_check_mark: *%s*: created %d overrides in PagerDuty (times in %s):", name, len(created), a.location()), lines)}
 }
 
 // limitLines joins a heading and lines, keeping the text well under

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"unicode/utf8"
 
@@ -58,7 +59,7 @@ func ParseCommand(text string) (Command, error) {
 			return Command{Name: name, Args: words[1:]}, nil
 		}
 	}
-	return Command{}, domain.Invalid("I don't know `/toban %s`.", truncate(words[0], 40))
+	return Command{}, domain.Invalid("I don't know `/toban %s`.", chat.Truncate(words[0], 40))
 }
 
 func splitWords(text string) ([]string, error) {
@@ -91,18 +92,10 @@ func splitWords(text string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, domain.Invalid("A quote is not closed: %s", truncate(text, 60))
+		return nil, domain.Invalid("A quote is not closed: %s", chat.Truncate(text, 60))
 	}
 	if inWord {
 		words = append(words, cur.String())
 	}
 	return words, nil
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"sync"
 	"time"
@@ -120,7 +121,7 @@ func (a *App) RecoverTasks(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) taskCard(ctx context.Context, task storage.Task, o storage.Occurrence) Message {
+func (a *App) taskCard(ctx context.Context, task storage.Task, o storage.Occurrence) chat.Message {
 	v := taskCardView{Task: task, Occurrence: o, Location: taskLocation(task, a.location()), Now: a.now()}
 	if o.IncidentID != "" && a.PagerDuty != nil {
 		if inc, err := a.PagerDuty.Incident(ctx, o.IncidentID); err == nil {
@@ -212,14 +213,14 @@ func (a *App) escalateTask(ctx context.Context, o storage.Occurrence) {
 		}
 	}
 	if first, err := a.Store.FirstClick(ctx, "task-reminder:"+o.ID+":"+o.EscalateAt.Format(time.RFC3339)); err == nil && first && o.TS != "" {
-		text := fmt.Sprintf(":alarm_clock: *%s* was due at %s and nobody has started it.", escape(task.Title), formatTime(a.now().In(taskLocation(task, a.location())), o.Due.In(taskLocation(task, a.location()))))
+		text := fmt.Sprintf(":alarm_clock: *%s* was due at %s and nobody has started it.", chat.Escape(task.Title), chat.FormatTime(a.now().In(taskLocation(task, a.location())), o.Due.In(taskLocation(task, a.location()))))
 		if who != "" {
 			text += " " + who + ", can you take it?"
 		}
 		if incidentID != "" {
 			text += " I opened a PagerDuty incident so the person on duty gets paged."
 		}
-		if _, err := a.Slack.PostMessage(ctx, o.ChannelID, Message{Text: text, ThreadTS: o.TS}); err != nil {
+		if _, err := a.Slack.PostMessage(ctx, o.ChannelID, chat.Message{Text: text, ThreadTS: o.TS}); err != nil {
 			a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("reminder not posted")
 		}
 	}
@@ -253,7 +254,7 @@ func (a *App) onCallMention(ctx context.Context, schedule string) string {
 			if id, err := a.Store.SlackUserFor(ctx, e.User.ID); err == nil && id != "" {
 				names = append(names, "<@"+id+">")
 			} else {
-				names = append(names, escape(e.User.Name))
+				names = append(names, chat.Escape(e.User.Name))
 			}
 		}
 	}
