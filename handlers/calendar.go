@@ -27,8 +27,8 @@ const (
 // refresh moves it on.
 const CalendarHorizon = 35 * 24 * time.Hour
 
-// CalendarStore is the database of calendar feeds (*storage.DB). The App
-// finds it behind Tasks, which the same database implements.
+// CalendarStore is the database of calendar feeds (*storage.DB, given as
+// App.Calendars).
 type CalendarStore interface {
 	AddCalendar(ctx context.Context, c storage.Calendar) (storage.Calendar, error)
 	Calendar(ctx context.Context, id string) (storage.Calendar, error)
@@ -54,8 +54,7 @@ var (
 )
 
 func (a *App) calendars() CalendarStore {
-	c, _ := a.Tasks.(CalendarStore)
-	return c
+	return a.Calendars
 }
 
 // calendarWake tells the refresh loop a calendar was attached.

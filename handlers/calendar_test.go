@@ -55,7 +55,7 @@ func calendarApp(t *testing.T, now time.Time) (*App, *calendarSlack, *storage.DB
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &calendarSlack{}
-	return &App{Slack: s, Tasks: db, Engine: nullEngine{}, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}, s, db
+	return &App{Slack: s, Tasks: db, Calendars: db, Engine: nullEngine{}, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}, s, db
 }
 
 // calendarValues is the attach modal filled in.

@@ -44,6 +44,16 @@ type App struct {
 	// Tasks and Engine run scheduled operations tasks.
 	Tasks  TaskStore
 	Engine TaskEngine
+	// The ports below are nil when their feature is not configured (no
+	// PagerDuty token, or a Slack or database adapter without them); the
+	// feature then says so instead of failing.
+	OnCallOps   OnCallOps
+	OnCallStore OnCallStore
+	Reports     ReportSource
+	ReportStore ReportStore
+	Calendars   CalendarStore
+	Files       FileReader
+	Uploader    FileUploader
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.

@@ -30,7 +30,7 @@ func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	deps, ok := a.onCallOpsDeps()
-	files, ok2 := a.Slack.(FileReader)
+	files, ok2 := a.Files, a.Files != nil
 	if !ok || !ok2 {
 		return notYet("shifts")
 	}

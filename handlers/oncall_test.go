@@ -138,7 +138,7 @@ func TestAnnounceShifts(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &postSlack{}
-	a := &App{Slack: s, PagerDuty: opsPD{}, Store: db, Location: tokyo, Now: func() time.Time { return now }}
+	a := &App{Slack: s, PagerDuty: opsPD{}, OnCallOps: opsPD{}, Store: db, OnCallStore: db, Location: tokyo, Now: func() time.Time { return now }}
 	ctx := context.Background()
 	if err := db.Follow(ctx, storage.Follow{ChannelID: "C1", ScheduleID: "PS1", ScheduleName: "Primary", CreatedBy: "U1"}); err != nil {
 		t.Fatal(err)

@@ -23,8 +23,9 @@ const (
 )
 
 // OnCallOps is the part of PagerDuty that on-call operations and
-// maintenance windows use; *pagerduty.Client implements it. Handlers
-// find it by asserting App.PagerDuty, so that PagerDuty stays small.
+// maintenance windows use; cmd/toban gives *pagerduty.Client as
+// App.OnCallOps, separately from PagerDuty, so that each port says all a
+// feature calls.
 type OnCallOps interface {
 	CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error)
 	DeleteOverride(ctx context.Context, scheduleID, overrideID string) error
@@ -38,7 +39,7 @@ type OnCallOps interface {
 }
 
 // OnCallStore is the part of the database on-call operations use;
-// *storage.DB implements it. Handlers find it by asserting App.Store.
+// cmd/toban gives *storage.DB as App.OnCallStore.
 type OnCallStore interface {
 	Follow(ctx context.Context, f storage.Follow) error
 	Unfollow(ctx context.Context, channelID, scheduleID string) error
@@ -54,7 +55,7 @@ type OnCallStore interface {
 }
 
 // FileReader reads files people shared in Slack; *bot.WebAPI implements
-// it. Handlers find it by asserting App.Slack.
+// it, given as App.Files.
 type FileReader interface {
 	// NewestFile returns the newest file with extension ext that userID
 	// shared in channelID: domain.ErrNotFound when none, domain.ErrInvalid
@@ -69,9 +70,7 @@ type onCallDeps struct {
 
 // onCallOpsDeps finds PagerDuty's and the database's on-call operations.
 func (a *App) onCallOpsDeps() (onCallDeps, bool) {
-	ops, ok1 := a.PagerDuty.(OnCallOps)
-	store, ok2 := a.Store.(OnCallStore)
-	return onCallDeps{ops, store}, ok1 && ok2
+	return onCallDeps{a.OnCallOps, a.OnCallStore}, a.OnCallOps != nil && a.OnCallStore != nil
 }
 
 // opsWake wakes the on-call runner when follows or windows change.

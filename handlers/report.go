@@ -71,8 +71,7 @@ func (a *App) reportEngine() TaskEngine {
 type engineRef struct{ TaskEngine }
 
 func (a *App) reportSource() (ReportSource, bool) {
-	src, ok := a.PagerDuty.(ReportSource)
-	return src, ok && a.PagerDuty != nil
+	return a.Reports, a.Reports != nil && a.PagerDuty != nil
 }
 
 // reportCommand answers /toban report.
@@ -297,8 +296,8 @@ func reportCount(n int, noun string) string {
 // uploadReport shares the CSV (always), the per-incident CSV (on request)
 // and the chart (when there were incidents) in the channel.
 func (a *App) uploadReport(ctx context.Context, channel string, r report.Report, withIncidents bool) error {
-	up, ok := a.Slack.(FileUploader)
-	if !ok {
+	up := a.Uploader
+	if up == nil {
 		a.Log.Warn().Msg("this Slack client cannot upload files; the report's CSV and chart were not shared")
 		return nil
 	}
@@ -342,8 +341,8 @@ func (a *App) uploadReport(ctx context.Context, channel string, r report.Report,
 // the first of its weekday in each month only. The period is computed at
 // the due time, so a late run still reports the right week.
 func (a *App) FireReport(ctx context.Context, occ scheduler.Occurrence) error {
-	store, ok := a.Store.(ReportStore)
-	if !ok {
+	store := a.ReportStore
+	if store == nil {
 		return nil
 	}
 	s, err := store.ReportSchedule(ctx, occ.TaskID)

@@ -30,8 +30,7 @@ var reportWeekdays = []struct {
 var clockTime = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 func (a *App) reportStore() (ReportStore, bool) {
-	s, ok := a.Store.(ReportStore)
-	return s, ok
+	return a.ReportStore, a.ReportStore != nil
 }
 
 // openReportSchedule opens the schedule modal.

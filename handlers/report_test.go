@@ -129,7 +129,7 @@ func reportApp(t *testing.T) (*App, *reportSlack, *reportPD, *storage.DB) {
 	t.Cleanup(func() { db.Close() })
 	s, pd := &reportSlack{}, &reportPD{}
 	now := time.Date(2026, 3, 11, 9, 0, 0, 0, reportTokyo) // a Wednesday
-	a := &App{Slack: s, PagerDuty: pd, Store: db, Location: reportTokyo, Admins: map[string]bool{"UADMIN": true},
+	a := &App{Slack: s, PagerDuty: pd, Reports: pd, Uploader: s, Store: db, ReportStore: db, Location: reportTokyo, Admins: map[string]bool{"UADMIN": true},
 		Now: func() time.Time { return now }, Log: zerolog.Nop()}
 	return a, s, pd, db
 }

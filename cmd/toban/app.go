@@ -101,15 +101,22 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	app := &handlers.App{
-		Slack:    m.web,
-		Store:    db,
-		Tasks:    db,
-		Feed:     db,
-		Storm:    handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
-		Now:      m.Clock.Now,
-		Location: cfg.Location,
-		Admins:   map[string]bool{},
-		Log:      m.Log.With().Str("component", "handlers").Logger(),
+		Slack: m.web,
+		Store: db,
+		Tasks: db,
+		Feed:  db,
+		// The database and the Web API are whole adapters: each feature's
+		// port is given them explicitly, never found by assertion.
+		OnCallStore: db,
+		ReportStore: db,
+		Calendars:   db,
+		Files:       m.web,
+		Uploader:    m.web,
+		Storm:       handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
+		Now:         m.Clock.Now,
+		Location:    cfg.Location,
+		Admins:      map[string]bool{},
+		Log:         m.Log.With().Str("component", "handlers").Logger(),
 	}
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
@@ -121,6 +128,8 @@ func (m *Main) Open(ctx context.Context) error {
 			Now: m.Clock.Now,
 		}, m.metrics)
 		app.PagerDuty = m.pd
+		app.OnCallOps = m.pd
+		app.Reports = m.pd
 	} else {
 		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
 	}
