@@ -158,32 +158,19 @@ func (a *App) RunTaskEscalations(ctx context.Context, clock scheduler.Clock) {
 		if err != nil && ctx.Err() == nil {
 			a.Log.Warn().Err(err).Msg("next escalation unreadable; retrying in a minute")
 		}
-		var timer scheduler.Timer
-		var fire <-chan time.Time
+		var next time.Time
 		switch {
 		case err != nil:
-			timer = clock.NewTimer(time.Minute)
-			fire = timer.C()
+			next = clock.Now().Add(time.Minute)
 		case ok:
-			if wait := o.EscalateAt.Sub(clock.Now()); wait > 0 {
-				timer = clock.NewTimer(wait)
-				fire = timer.C()
-			} else {
+			if !o.EscalateAt.After(clock.Now()) {
 				a.escalateTask(ctx, o)
 				continue
 			}
+			next = o.EscalateAt
 		}
-		select {
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
+		if scheduler.SleepUntil(ctx, clock, next, a.taskWake.c()) != nil {
 			return
-		case <-a.taskWake.c():
-		case <-fire:
-		}
-		if timer != nil {
-			timer.Stop()
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/tobanbot/toban/scheduler"
 	"time"
 )
 
@@ -48,14 +49,8 @@ func (m *Main) refreshCalendarsEvery(ctx context.Context, every time.Duration) {
 		now := m.Clock.Now()
 		if tick = tick.Add(every); !tick.After(now) {
 			tick = tick.Add(now.Sub(tick).Truncate(every)) // the latest tick passed
-		} else {
-			timer := m.Clock.NewTimer(tick.Sub(now))
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return
-			case <-timer.C():
-			}
+		} else if scheduler.SleepUntil(ctx, m.Clock, tick, nil) != nil {
+			return
 		}
 		m.app.RefreshCalendars(ctx)
 		if has, err := m.app.HasCalendars(ctx); ctx.Err() != nil || (err == nil && !has) {

@@ -32,24 +32,19 @@ func (m *Main) runOnCallOps(ctx context.Context) {
 			}
 			pruned = now
 		}
-		var timer scheduler.Timer
-		var fire <-chan time.Time
 		if !next.IsZero() {
 			// At least a second: a moment that is due now was just handled.
-			timer = m.Clock.NewTimer(max(next.Sub(m.Clock.Now()), time.Second))
-			fire = timer.C()
+			next = maxTime(next, m.Clock.Now().Add(time.Second))
 		}
-		select {
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
+		if scheduler.SleepUntil(ctx, m.Clock, next, wake) != nil {
 			return
-		case <-wake:
-		case <-fire:
-		}
-		if timer != nil {
-			timer.Stop()
 		}
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
