@@ -15,7 +15,7 @@ func runButton(label, subcommand string) *slack.ButtonBlockElement {
 // helpSections is shared by the ephemeral help and the App Home tab.
 func helpSections() []slack.Block {
 	var list strings.Builder
-	for _, s := range subcommands {
+	for _, s := range commandList() {
 		fmt.Fprintf(&list, "• `%s` — %s\n", s.Usage, s.Summary)
 	}
 	return []slack.Block{

@@ -33,39 +33,12 @@ type invocation struct {
 	UserID, ChannelID, ResponseURL, TriggerID string
 }
 
-// run executes a parsed subcommand.
+// run executes a parsed subcommand through the feature that registered it.
 func (a *App) run(c Command, in invocation) chat.Response {
-	switch c.Name {
-	case "help":
-		return chat.Response{Ack: helpAck()}
-	case "oncall":
-		return a.onCallCommand(c, in)
-	case "shifts":
-		return a.shiftsCommand(c, in)
-	case "maintenance":
-		return a.maintenanceCommand(c, in)
-	case "report":
-		return a.reportCommand(c, in)
-	case "incidents":
-		return a.incidentsCommand(c.Args, in.UserID, in.ResponseURL)
-	case "trigger":
-		return a.triggerCommand(in.ChannelID, in.TriggerID)
-	case "link":
-		return a.link(c.Args, in.UserID, in.ResponseURL)
-	case "subscribe":
-		return a.subscribeCommand(in)
-	case "subscriptions":
-		return a.subscriptionsCommand(in)
-	case "remind":
-		return a.remindCommand(in)
-	case "reminders":
-		if len(c.Args) > 0 && strings.EqualFold(c.Args[0], "calendar") {
-			return a.calendarCommand(c, in)
-		}
-		return a.remindersCommand(in)
-	default:
-		return notYet(c.Name)
+	if sub, ok := a.router().byName[c.Name]; ok {
+		return sub.Run(c, in)
 	}
+	return notYet(c.Name)
 }
 
 // notYet answers a subcommand this version of toban does not have yet.
@@ -77,29 +50,16 @@ func notYet(name string) chat.Response {
 
 // Interaction answers a button click, menu choice or modal submission.
 func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) chat.Response {
+	r := a.router()
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
-		switch id := cb.View.CallbackID; {
-		case id == viewTask:
-			return a.taskSubmission(ctx, cb)
-		case strings.HasPrefix(id, "oncall."):
-			return a.onCallOpsSubmission(ctx, cb)
-		case strings.HasPrefix(id, "maint."):
-			return a.maintenanceSubmission(ctx, cb)
-		case strings.HasPrefix(id, "report."):
-			return a.reportSubmission(ctx, cb)
-		case strings.HasPrefix(id, "calendar."):
-			return a.calendarSubmission(ctx, cb)
+		if submit, ok := r.submissions.find(cb.View.CallbackID); ok {
+			return submit(ctx, cb)
 		}
 		return a.submission(cb)
 	case slack.InteractionTypeBlockSuggestion:
-		switch cb.ActionID {
-		case actionServiceSuggest:
-			return a.suggestServices(ctx, cb.Value)
-		case actionZoneSuggest:
-			return a.suggestZones(cb.Value)
-		case actionScheduleTyped:
-			return a.suggestSchedules(ctx, cb.Value)
+		if suggest, ok := r.suggestions.find(cb.ActionID); ok {
+			return suggest(ctx, cb.Value)
 		}
 		return chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
 	case slack.InteractionTypeBlockActions:
@@ -111,48 +71,28 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) cha
 		return chat.Response{}
 	}
 	act := cb.ActionCallback.BlockActions[0]
-	// Feature areas own an action ID prefix each.
-	switch prefix, _, _ := strings.Cut(act.ActionID, "."); prefix {
-	case "oncall":
-		return a.onCallOpsClick(cb, act)
-	case "maint":
-		return a.maintenanceClick(cb, act)
-	case "report":
-		return a.reportClick(cb, act)
-	case "calendar":
-		return a.calendarClick(cb, act)
+	if click, ok := r.clicks.find(act.ActionID); ok {
+		return click(cb, act)
 	}
-	switch act.ActionID {
-	case actionAcknowledge, actionResolve, actionEscalate, actionAddNote, actionOpenInPD:
-		return a.incidentClick(cb, act)
-	case actionAckAllMine, actionResolveAllMine:
-		return a.bulkClick(cb, act)
-	case actionRemoveSubscription:
-		return a.removeSubscription(cb, act)
-	case actionDigestAckAll, actionDigestResolve, actionDigestList:
-		return a.digestClick(cb, act)
-	case actionTaskStart, actionTaskDone, actionTaskSnooze, actionTaskSkip:
-		return a.taskClick(cb, act)
-	case actionTaskPause, actionTaskResume, actionTaskEdit, actionTaskDelete:
-		return a.taskListClick(cb, act)
-	case actionRunSubcommand:
-		parsed, err := ParseCommand(act.Value)
-		if err != nil {
-			return a.respondLater(cb.ResponseURL, usageMessageBody(chat.UserMessage(err)))
-		}
-		if parsed.Name == "help" {
-			return a.respondLater(cb.ResponseURL, HelpMessage())
-		}
-		res := a.run(parsed, invocation{UserID: cb.User.ID, ChannelID: chat.PlaceOf(cb).ChannelID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID})
-		// A click cannot carry a message in its ack; send it by response_url.
-		if msg, ok := res.Ack.(chat.Reply); ok {
-			res = a.respondLater(cb.ResponseURL, msg.Message)
-		}
-		return res
-	default:
-		a.Log.Debug().Str("action_id", act.ActionID).Msg("unknown action ignored")
-		return a.respondLater(cb.ResponseURL, chat.Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
+	a.Log.Debug().Str("action_id", act.ActionID).Msg("unknown action ignored")
+	return a.respondLater(cb.ResponseURL, chat.Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
+}
+
+// runClick runs the subcommand a help or hint button carries.
+func (a *App) runClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	parsed, err := ParseCommand(act.Value)
+	if err != nil {
+		return a.respondLater(cb.ResponseURL, usageMessageBody(chat.UserMessage(err)))
 	}
+	if parsed.Name == "help" {
+		return a.respondLater(cb.ResponseURL, HelpMessage())
+	}
+	res := a.run(parsed, invocation{UserID: cb.User.ID, ChannelID: chat.PlaceOf(cb).ChannelID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID})
+	// A click cannot carry a message in its ack; send it by response_url.
+	if msg, ok := res.Ack.(chat.Reply); ok {
+		res = a.respondLater(cb.ResponseURL, msg.Message)
+	}
+	return res
 }
 
 func (a *App) respondLater(responseURL string, msg chat.Message) chat.Response {
@@ -185,7 +125,7 @@ func usageMessageBody(problem string) chat.Message {
 	var b strings.Builder
 	b.WriteString(problem)
 	b.WriteString("\n\nTry one of these:\n")
-	for _, s := range subcommands {
+	for _, s := range commandList() {
 		fmt.Fprintf(&b, "• `%s` — %s\n", s.Usage, s.Summary)
 	}
 	return chat.Message{Text: b.String()}
@@ -195,10 +135,21 @@ func usageMessage(problem string) chat.Reply { return chat.Ephemeral(usageMessag
 
 // helpAck is the help answer, rendered once: it never changes, and it is
 // the most frequent ack payload.
-var helpAck = sync.OnceValue(func() json.RawMessage {
-	b, err := chat.MarshalMessage(HelpMessage())
-	if err != nil {
-		panic(err) // static content: a failure is a programming error
-	}
-	return b
-})
+// The help command is registered with the router that help is generated
+// from, so the cache is filled on first use rather than by an initializer,
+// which would be an initialisation cycle.
+func helpAck() json.RawMessage {
+	helpOnce.Do(func() {
+		b, err := chat.MarshalMessage(HelpMessage())
+		if err != nil {
+			panic(err) // static content: a failure is a programming error
+		}
+		helpBody = b
+	})
+	return helpBody
+}
+
+var (
+	helpOnce sync.Once
+	helpBody json.RawMessage
+)

@@ -61,6 +61,7 @@ type App struct {
 	Now    func() time.Time
 	Log    zerolog.Logger
 
+	routes        appRouter
 	incidentLocks chat.Locks
 	services      serviceCache
 	taskWake      taskWake

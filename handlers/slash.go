@@ -20,23 +20,6 @@ type Command struct {
 	Args []string
 }
 
-// subcommands lists every /toban subcommand with a one-line description,
-// in the order help shows them.
-var subcommands = []struct{ Name, Usage, Summary string }{
-	{"help", "/toban help", "this help"},
-	{"incidents", "/toban incidents [mine|all|<service>]", "open incidents, with buttons to acknowledge and resolve"},
-	{"oncall", "/toban oncall [<schedule or policy>|follow <schedule>|unfollow]", "who is on call now, until when, and who is next; take the pager"},
-	{"trigger", "/toban trigger", "open a PagerDuty incident from a form"},
-	{"remind", "/toban remind", "schedule an operations task (daily check, monthly report…)"},
-	{"reminders", "/toban reminders [calendar [list]]", "this channel's scheduled tasks; attach an ICS calendar"},
-	{"maintenance", "/toban maintenance [list]", "put services into a maintenance window"},
-	{"shifts", "/toban shifts import [dry-run]", "load on-call shifts from a CSV file shared in the channel"},
-	{"report", "/toban report [week|month|…]", "incident counts, MTTA and MTTR per service"},
-	{"subscribe", "/toban subscribe", "feed PagerDuty services' incidents into this channel as live cards (admins)"},
-	{"subscriptions", "/toban subscriptions", "what this channel is subscribed to, with Remove buttons"},
-	{"link", "/toban link <email>", "link your Slack account to your PagerDuty user"},
-}
-
 // ParseCommand splits the text after /toban into a subcommand and its
 // arguments. Double or single quotes group words; a backslash is literal.
 func ParseCommand(text string) (Command, error) {
@@ -54,7 +37,7 @@ func ParseCommand(text string) (Command, error) {
 		return Command{Name: "help"}, nil
 	}
 	name := strings.ToLower(words[0])
-	for _, s := range subcommands {
+	for _, s := range commandList() {
 		if s.Name == name {
 			return Command{Name: name, Args: words[1:]}, nil
 		}

@@ -84,7 +84,7 @@ func FuzzParseCommand(f *testing.F) {
 			return
 		}
 		known := false
-		for _, s := range subcommands {
+		for _, s := range commandList() {
 			known = known || s.Name == cmd.Name
 		}
 		if !known {

@@ -135,6 +135,9 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
 	}
 
+	if err := app.CheckRoutes(); err != nil {
+		return &StartupError{fmt.Errorf("features: %w", err)}
+	}
 	m.app = app
 	missed := scheduler.PostLate
 	if cfg.SkipMissedTasks {
