@@ -7,7 +7,6 @@ package handlers
 import (
 	"context"
 	"github.com/tobanbot/toban/handlers/chat"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -41,9 +40,12 @@ type App struct {
 	// Feed and Storm run the incident feed into subscribed channels.
 	Feed  FeedStore
 	Storm StormPolicy
-	// Tasks and Engine run scheduled operations tasks.
-	Tasks  TaskStore
-	Engine TaskEngine
+	// Tasks and Engine run scheduled operations tasks; ReportEngine fires
+	// scheduled reports. NewEngines sets both engines; without them,
+	// schedules made in Slack start at the next restart.
+	Tasks        TaskStore
+	Engine       TaskEngine
+	ReportEngine TaskEngine
 	// The ports below are nil when their feature is not configured (no
 	// PagerDuty token, or a Slack or database adapter without them); the
 	// feature then says so instead of failing.
@@ -67,8 +69,6 @@ type App struct {
 	taskWake      taskWake
 	calendarWaker taskWake
 	opsWaker      taskWake
-	// reports is the engine of scheduled reports (SetReportEngine).
-	reports atomic.Pointer[engineRef]
 }
 
 // now is toban's clock. An App without one is a wiring mistake: falling

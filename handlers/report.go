@@ -54,22 +54,6 @@ type ReportStore interface {
 	SetReportRunPosted(ctx context.Context, id, ts string) error
 }
 
-// SetReportEngine gives the App the scheduler engine that fires scheduled
-// reports (calling FireReport), so that schedules made in Slack start at
-// once. Without one they start at the next restart.
-func (a *App) SetReportEngine(e TaskEngine) { a.reports.Store(&engineRef{e}) }
-
-func (a *App) reportEngine() TaskEngine {
-	if r := a.reports.Load(); r != nil {
-		return r.TaskEngine
-	}
-	return nil
-}
-
-// engineRef lets an engine, set by a runner while handlers read it, sit
-// behind an atomic pointer.
-type engineRef struct{ TaskEngine }
-
 func (a *App) reportSource() (ReportSource, bool) {
 	return a.Reports, a.Reports != nil && a.PagerDuty != nil
 }

@@ -139,7 +139,7 @@ func (a *App) scheduleReport(ctx context.Context, s storage.ReportSchedule, rule
 		return err
 	}
 	when := rule.String()
-	if e := a.reportEngine(); e != nil {
+	if e := a.ReportEngine; e != nil {
 		e.Upsert(scheduler.Task{ID: saved.ID, Rule: rule})
 		if next, ok := e.NextDue(saved.ID); ok {
 			when += ", first on " + chat.FormatTime(a.now().In(a.location()), next.In(a.location()))
@@ -225,7 +225,7 @@ func (a *App) deleteReportSchedule(cb slack.InteractionCallback, act *slack.Bloc
 		if err := store.DeleteReportSchedule(ctx, s.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return err
 		}
-		if e := a.reportEngine(); e != nil {
+		if e := a.ReportEngine; e != nil {
 			e.Remove(s.ID)
 		}
 		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":wastebasket: Deleted: the report of %s will no longer be posted here.", periodName(s.Period))})

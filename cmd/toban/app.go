@@ -143,8 +143,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if cfg.SkipMissedTasks {
 		missed = scheduler.Skip
 	}
-	m.engine = scheduler.New(m.Clock, db, app.FireTask, scheduler.Options{MissedPolicy: missed, Logger: m.Log.With().Str("component", "scheduler").Logger()})
-	app.Engine = m.engine
+	m.engine, m.reports = handlers.NewEngines(app, handlers.Engines{
+		Clock: m.Clock, TaskRuns: db, ReportRuns: reportRuns{db}, Missed: missed,
+		TaskLog:   m.Log.With().Str("component", "scheduler").Logger(),
+		ReportLog: m.Log.With().Str("component", "reports").Logger(),
+	})
 	tasks, err := db.AllTasks(ctx)
 	if err != nil {
 		return &StartupError{fmt.Errorf("TOBAN_DB: read tasks: %w", err)}
