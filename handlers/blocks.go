@@ -8,10 +8,6 @@ import (
 	"github.com/slack-go/slack"
 )
 
-func runButton(label, subcommand string) *slack.ButtonBlockElement {
-	return slack.NewButtonBlockElement(actionRunSubcommand, subcommand, chat.Plain(label))
-}
-
 // helpSections is shared by the ephemeral help and the App Home tab.
 func helpSections() []slack.Block {
 	var list strings.Builder
@@ -29,9 +25,9 @@ func helpSections() []slack.Block {
 func HelpMessage() chat.Message {
 	blocks := helpSections()
 	blocks = append(blocks, slack.NewActionBlock("toban.help.actions",
-		runButton("Open incidents", "incidents"),
-		runButton("Who is on call", "oncall"),
-		runButton("Schedule a task", "remind"),
+		chat.RunButton("Open incidents", "incidents"),
+		chat.RunButton("Who is on call", "oncall"),
+		chat.RunButton("Schedule a task", "remind"),
 	))
 	return chat.Message{Text: "toban help: /toban incidents, oncall, trigger, remind, reminders, maintenance, report, subscribe, link", Blocks: blocks}
 }

@@ -12,12 +12,6 @@ import (
 	"github.com/slack-go/slack/slackevents"
 )
 
-// Action IDs of the buttons toban renders. A button's value carries its
-// argument; the prefix routes the click.
-const (
-	actionRunSubcommand = "toban.run" // value: the subcommand to run
-)
-
 // Slash answers a /toban command. The ack is always immediate; anything
 // that calls PagerDuty happens in Then and answers through response_url.
 func (a *App) Slash(ctx context.Context, cmd slack.SlashCommand) chat.Response {

@@ -26,7 +26,7 @@ func (a *App) features() []Feature {
 	return []Feature{
 		{Name: "help",
 			Commands: []Subcommand{{"help", "/toban help", "this help", func(Command, invocation) chat.Response { return chat.Response{Ack: helpAck()} }}},
-			Clicks:   map[string]clickFunc{actionRunSubcommand: a.runClick},
+			Clicks:   map[string]clickFunc{chat.ActionRun: a.runClick},
 		},
 		{Name: "incident",
 			Commands: []Subcommand{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 	"sort"
 	"strings"
 
@@ -42,7 +43,7 @@ func (a *App) listIncidents(ctx context.Context, userID, scope string) (chat.Mes
 	var filter domain.IncidentFilter
 	heading := "Open incidents"
 	actor, actorErr := a.actingAs(ctx, userID)
-	var notLinked *errNotLinked
+	var notLinked *identity.NotLinkedError
 	if actorErr != nil && !errors.As(actorErr, &notLinked) {
 		return chat.Message{}, actorErr
 	}
@@ -50,7 +51,7 @@ func (a *App) listIncidents(ctx context.Context, userID, scope string) (chat.Mes
 	case "", "all":
 	case "mine":
 		if notLinked != nil {
-			return notLinkedMessage(notLinked), nil
+			return identity.NotLinkedMessage(notLinked), nil
 		}
 		filter.UserIDs = []string{actor.ID}
 		heading = "Open incidents assigned to you"

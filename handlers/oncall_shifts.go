@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 	"strings"
 
 	"github.com/tobanbot/toban/domain"
@@ -37,9 +38,9 @@ func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
 	return chat.Response{Then: func(ctx context.Context) error {
 		place := chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}
 		if _, err := a.actingAs(ctx, in.UserID); err != nil {
-			var notLinked *errNotLinked
+			var notLinked *identity.NotLinkedError
 			if errors.As(err, &notLinked) {
-				return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+				return a.tellClicker(ctx, place, identity.NotLinkedMessage(notLinked))
 			}
 			return err
 		}

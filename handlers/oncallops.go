@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 	"strings"
 	"time"
 
@@ -408,9 +409,9 @@ func (a *App) confirmTakeView(ctx context.Context, viewID string, place chat.Pla
 		return a.Slack.UpdateView(ctx, viewID, v)
 	}
 	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
+	var notLinked *identity.NotLinkedError
 	if errors.As(err, &notLinked) {
-		return show("", notLinkedMessage(notLinked).Text, req)
+		return show("", identity.NotLinkedMessage(notLinked).Text, req)
 	}
 	if err != nil {
 		return err

@@ -93,3 +93,12 @@ func Mrkdwn(text string) *slack.TextBlockObject {
 func Plain(text string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, text, true, false)
 }
+
+// ActionRun is the action ID of a button that runs a subcommand, carried
+// in its value; help and "not linked" answers offer such buttons.
+const ActionRun = "toban.run"
+
+// RunButton is a button that runs /toban subcommand when clicked.
+func RunButton(label, subcommand string) *slack.ButtonBlockElement {
+	return slack.NewButtonBlockElement(ActionRun, subcommand, Plain(label))
+}

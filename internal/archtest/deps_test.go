@@ -12,7 +12,7 @@ const module = "github.com/tobanbot/toban"
 // handlers/, the chat toolkit beside them, and the adapters.
 var tobanLayers = Layers{
 	Router:   "handlers",
-	Toolkit:  []string{"handlers/chat"},
+	Toolkit:  []string{"handlers/chat", "handlers/identity"},
 	Adapters: []string{"bot", "storage", "pagerduty", "webhook", "poller"},
 }
 
