@@ -10,8 +10,11 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 build: ## static binary, no cgo
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/toban
 
-test: ## vet, then every test with the race detector
+test: ## vet, then every test with the race detector (storage's on SQLite and PostgreSQL)
 	$(GO) vet ./...
+	@if [ -n "$$TOBAN_TEST_POSTGRES_URL" ]; then echo "PostgreSQL suites: on the cluster at TOBAN_TEST_POSTGRES_URL"; \
+	elif ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then echo "PostgreSQL suites: on a private cluster from /usr/lib/postgresql"; \
+	else echo "PostgreSQL suites SKIPPED: no TOBAN_TEST_POSTGRES_URL and no server binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql)"; fi
 	$(GO) test -race -count=1 ./...
 
 lint: ## gofmt, vet and staticcheck; any finding fails

@@ -50,7 +50,7 @@ func (db *DB) RecordActivity(ctx context.Context, a Activity) error {
 		at = db.now()
 	}
 	_, err := db.sql.ExecContext(ctx,
-		`INSERT INTO incident_activity (incident_id, kind, slack_user_id, pd_user_id, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO incident_activity (incident_id, kind, slack_user_id, pd_user_id, detail, at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		a.IncidentID, a.Kind, a.SlackUserID, a.PDUserID, a.Detail, at.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("record activity on %s: %w", a.IncidentID, err)
@@ -63,7 +63,7 @@ func (db *DB) RecordActivity(ctx context.Context, a Activity) error {
 func (db *DB) Activities(ctx context.Context, incidentID string) ([]Activity, error) {
 	rows, err := db.sql.QueryContext(ctx,
 		`SELECT incident_id, kind, slack_user_id, pd_user_id, detail, at
-		 FROM incident_activity WHERE incident_id = ? ORDER BY at, id`, incidentID)
+		 FROM incident_activity WHERE incident_id = $1 ORDER BY at, id`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("activities of %s: %w", incidentID, err)
 	}

@@ -48,6 +48,7 @@ func holdWriteLock(t *testing.T, path string) (release func()) {
 // toban makes waits (busy_timeout) and then succeeds, in order after the
 // lock is released; reads go on meanwhile (WAL).
 func TestWritesWaitForAnotherWriter(t *testing.T) {
+	sqliteOnly(t)
 	db, path, clock := openClock(t)
 	ctx := context.Background()
 	task, err := db.SaveTask(ctx, Task{Title: "Check backups", ChannelID: "C1",

@@ -124,7 +124,7 @@ func (db *DB) AddCalendar(ctx context.Context, c Calendar) (Calendar, error) {
 	saved, err := scanCalendar(db.sql.QueryRowContext(ctx, `
 		INSERT INTO calendars (id, channel_id, url, all_day_at, grace_minutes, escalation, escalation_target_id,
 			escalation_target_name, created_by, creator_pd_email, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (channel_id, url) DO NOTHING
 		RETURNING `+calendarColumns,
 		c.ID, c.ChannelID, c.URL, c.AllDayAt, c.GraceMinutes, c.Escalation, c.EscalationTargetID,
@@ -140,7 +140,7 @@ func (db *DB) AddCalendar(ctx context.Context, c Calendar) (Calendar, error) {
 
 // Calendar returns the calendar with the ID.
 func (db *DB) Calendar(ctx context.Context, id string) (Calendar, error) {
-	c, err := scanCalendar(db.sql.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = ?`, id))
+	c, err := scanCalendar(db.sql.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -153,7 +153,7 @@ func (db *DB) Calendar(ctx context.Context, id string) (Calendar, error) {
 // CalendarsInChannel returns the channel's calendars, oldest first; none
 // is not an error.
 func (db *DB) CalendarsInChannel(ctx context.Context, channelID string) ([]Calendar, error) {
-	cals, err := db.queryCalendars(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE channel_id = ?
+	cals, err := db.queryCalendars(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE channel_id = $1
 		ORDER BY created_at, rowid`, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("calendars in %s: %w", channelID, err)
@@ -190,7 +190,7 @@ func (db *DB) queryCalendars(ctx context.Context, query string, args ...any) ([]
 // DeleteCalendar forgets the calendar. Its tasks are the caller's to
 // delete first (CalendarTasks), so that the scheduler is told.
 func (db *DB) DeleteCalendar(ctx context.Context, id string) error {
-	n, err := rowsChanged(db.sql.ExecContext(ctx, `DELETE FROM calendars WHERE id = ?`, id))
+	n, err := rowsChanged(db.sql.ExecContext(ctx, `DELETE FROM calendars WHERE id = $1`, id))
 	if err == nil && n == 0 {
 		err = domain.ErrNotFound
 	}
@@ -207,16 +207,16 @@ func (db *DB) RecordCalendarFetch(ctx context.Context, id string, f CalendarFetc
 	var res sql.Result
 	var err error
 	if f.Body == nil {
-		res, err = db.sql.ExecContext(ctx, `UPDATE calendars SET last_fetched = ?, etag = ?, last_modified = ? WHERE id = ?`,
+		res, err = db.sql.ExecContext(ctx, `UPDATE calendars SET last_fetched = $1, etag = $2, last_modified = $3 WHERE id = $4`,
 			f.At.UnixMilli(), f.ETag, f.LastModified, id)
 	} else {
 		sum := sha256.Sum256(f.Body)
 		hash := hex.EncodeToString(sum[:])
 		// The body is rewritten only when it changed: most refreshes of a
 		// server without validators return the same bytes.
-		res, err = db.sql.ExecContext(ctx, `UPDATE calendars SET last_fetched = ?, etag = ?, last_modified = ?,
-				body = CASE WHEN body_sha256 = ? THEN body ELSE ? END, body_sha256 = ?
-			WHERE id = ?`, f.At.UnixMilli(), f.ETag, f.LastModified, hash, f.Body, hash, id)
+		res, err = db.sql.ExecContext(ctx, `UPDATE calendars SET last_fetched = $1, etag = $2, last_modified = $3,
+				body = CASE WHEN body_sha256 = $4 THEN body ELSE $5 END, body_sha256 = $6
+			WHERE id = $7`, f.At.UnixMilli(), f.ETag, f.LastModified, hash, f.Body, hash, id)
 	}
 	n, err := rowsChanged(res, err)
 	if err == nil && n == 0 {
@@ -231,7 +231,7 @@ func (db *DB) RecordCalendarFetch(ctx context.Context, id string, f CalendarFetc
 // CalendarBody returns the last calendar fetched, nil if none was.
 func (db *DB) CalendarBody(ctx context.Context, id string) ([]byte, error) {
 	var body []byte
-	err := db.sql.QueryRowContext(ctx, `SELECT body FROM calendars WHERE id = ?`, id).Scan(&body)
+	err := db.sql.QueryRowContext(ctx, `SELECT body FROM calendars WHERE id = $1`, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -251,7 +251,10 @@ func (db *DB) SetCalendarError(ctx context.Context, id, msg string) (previous st
 		return "", fmt.Errorf("set error of calendar %s: %w", id, err)
 	}
 	defer tx.Rollback()
-	err = tx.QueryRowContext(ctx, `SELECT last_error FROM calendars WHERE id = ?`, id).Scan(&previous)
+	if err := db.serialize(ctx, tx, "calendar/"+id); err != nil {
+		return "", fmt.Errorf("set error of calendar %s: %w", id, err)
+	}
+	err = tx.QueryRowContext(ctx, `SELECT last_error FROM calendars WHERE id = $1`, id).Scan(&previous)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -259,9 +262,9 @@ func (db *DB) SetCalendarError(ctx context.Context, id, msg string) (previous st
 		return "", fmt.Errorf("set error of calendar %s: %w", id, err)
 	}
 	// failing_since is kept while the calendar keeps failing.
-	if _, err := tx.ExecContext(ctx, `UPDATE calendars SET last_error = ?,
-			failing_since = CASE WHEN ? = '' THEN NULL ELSE COALESCE(failing_since, ?) END
-		WHERE id = ?`, msg, msg, db.now().UnixMilli(), id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE calendars SET last_error = $1,
+			failing_since = CASE WHEN $2 = '' THEN NULL ELSE COALESCE(failing_since, $3) END
+		WHERE id = $4`, msg, msg, db.now().UnixMilli(), id); err != nil {
 		return "", fmt.Errorf("set error of calendar %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -273,7 +276,7 @@ func (db *DB) SetCalendarError(ctx context.Context, id, msg string) (previous st
 // CalendarTasks returns the tasks made from the calendar's events, past
 // ones included, by title.
 func (db *DB) CalendarTasks(ctx context.Context, calendarID string) ([]Task, error) {
-	tasks, err := db.queryTasks(ctx, `SELECT `+taskColumns+` FROM tasks WHERE source = ?
+	tasks, err := db.queryTasks(ctx, `SELECT `+taskColumns+` FROM tasks WHERE source = $1
 		ORDER BY title COLLATE NOCASE, id`, SourceICSPrefix+calendarID)
 	if err != nil {
 		return nil, fmt.Errorf("tasks of calendar %s: %w", calendarID, err)

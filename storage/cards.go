@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
@@ -83,7 +84,7 @@ func (db *DB) SaveCard(ctx context.Context, c Card) error {
 		dirty = sql.NullInt64{Int64: now, Valid: true}
 	}
 	res, err := db.sql.ExecContext(ctx,
-		`INSERT INTO incident_cards (`+cardColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO incident_cards (`+cardColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		 ON CONFLICT (incident_id, channel_id) DO NOTHING`,
 		c.IncidentID, c.ChannelID, c.TS, c.ThreadTS, c.Version, c.Rendered, dirty, now, now)
 	if err != nil {
@@ -102,7 +103,7 @@ func (db *DB) SaveCard(ctx context.Context, c Card) error {
 // CardIn returns the incident's card in the channel.
 func (db *DB) CardIn(ctx context.Context, incidentID, channelID string) (Card, error) {
 	c, err := scanCard(db.sql.QueryRowContext(ctx,
-		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = ? AND channel_id = ?`,
+		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = $1 AND channel_id = $2`,
 		incidentID, channelID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
@@ -117,7 +118,7 @@ func (db *DB) CardIn(ctx context.Context, incidentID, channelID string) (Card, e
 // for example the one whose button was clicked.
 func (db *DB) CardByMessage(ctx context.Context, channelID, ts string) (Card, error) {
 	c, err := scanCard(db.sql.QueryRowContext(ctx,
-		`SELECT `+cardColumns+` FROM incident_cards WHERE channel_id = ? AND ts = ?`,
+		`SELECT `+cardColumns+` FROM incident_cards WHERE channel_id = $1 AND ts = $2`,
 		channelID, ts))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
@@ -132,7 +133,7 @@ func (db *DB) CardByMessage(ctx context.Context, channelID, ts string) (Card, er
 // an error.
 func (db *DB) CardsForIncident(ctx context.Context, incidentID string) ([]Card, error) {
 	cards, err := db.queryCards(ctx,
-		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = ? ORDER BY created_at, channel_id`,
+		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = $1 ORDER BY created_at, channel_id`,
 		incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("cards for incident %s: %w", incidentID, err)
@@ -143,13 +144,14 @@ func (db *DB) CardsForIncident(ctx context.Context, incidentID string) ([]Card, 
 // DirtyCards returns up to limit stale cards (Version > Rendered), the one
 // stale longest first; limit <= 0 means all. Ties are broken by UpdatedAt.
 func (db *DB) DirtyCards(ctx context.Context, limit int) ([]Card, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+	n := int64(limit)
+	if n <= 0 {
+		n = math.MaxInt64 // no limit, in words both engines accept
 	}
 	cards, err := db.queryCards(ctx,
 		`SELECT `+cardColumns+` FROM incident_cards WHERE version > rendered
-		 ORDER BY dirty_since, updated_at, incident_id, channel_id LIMIT ?`,
-		limit)
+		 ORDER BY dirty_since, updated_at, incident_id, channel_id LIMIT $1`,
+		n)
 	if err != nil {
 		return nil, fmt.Errorf("dirty cards: %w", err)
 	}
@@ -184,9 +186,9 @@ func (db *DB) MarkCardDirty(ctx context.Context, incidentID string) error {
 	_, err := db.sql.ExecContext(ctx,
 		`UPDATE incident_cards SET
 		   version = version + 1,
-		   updated_at = ?,
-		   dirty_since = CASE WHEN version > rendered AND dirty_since IS NOT NULL THEN dirty_since ELSE ? END
-		 WHERE incident_id = ?`,
+		   updated_at = $1,
+		   dirty_since = CASE WHEN version > rendered AND dirty_since IS NOT NULL THEN dirty_since ELSE $2 END
+		 WHERE incident_id = $3`,
 		now, now, incidentID)
 	if err != nil {
 		return fmt.Errorf("mark cards of %s dirty: %w", incidentID, err)
@@ -208,11 +210,11 @@ func (db *DB) MarkCardRendered(ctx context.Context, incidentID, channelID string
 	now := db.now().UnixMilli()
 	res, err := db.sql.ExecContext(ctx,
 		`UPDATE incident_cards SET
-		   updated_at = CASE WHEN ? > rendered THEN ? ELSE updated_at END,
-		   dirty_since = CASE WHEN MAX(rendered, ?) >= version THEN NULL ELSE dirty_since END,
-		   rendered = MAX(rendered, ?)
-		 WHERE incident_id = ? AND channel_id = ? AND version >= ?`,
-		version, now, version, version, incidentID, channelID, version)
+		   updated_at = CASE WHEN $1 > rendered THEN $2 ELSE updated_at END,
+		   dirty_since = CASE WHEN $1 >= version OR rendered >= version THEN NULL ELSE dirty_since END,
+		   rendered = CASE WHEN $1 > rendered THEN $1 ELSE rendered END
+		 WHERE incident_id = $3 AND channel_id = $4 AND version >= $1`,
+		version, now, incidentID, channelID)
 	if err != nil {
 		return fmt.Errorf("mark card %s rendered: %w", id, err)
 	}
@@ -226,7 +228,7 @@ func (db *DB) MarkCardRendered(ctx context.Context, incidentID, channelID string
 	// Nothing changed: say why.
 	var current int64
 	err = db.sql.QueryRowContext(ctx,
-		`SELECT version FROM incident_cards WHERE incident_id = ? AND channel_id = ?`,
+		`SELECT version FROM incident_cards WHERE incident_id = $1 AND channel_id = $2`,
 		incidentID, channelID).Scan(&current)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -242,7 +244,7 @@ func (db *DB) MarkCardRendered(ctx context.Context, incidentID, channelID string
 // channel_not_found, not_in_channel), so that the retry loop stops trying.
 func (db *DB) DeleteCard(ctx context.Context, incidentID, channelID string) error {
 	res, err := db.sql.ExecContext(ctx,
-		`DELETE FROM incident_cards WHERE incident_id = ? AND channel_id = ?`, incidentID, channelID)
+		`DELETE FROM incident_cards WHERE incident_id = $1 AND channel_id = $2`, incidentID, channelID)
 	if err != nil {
 		return fmt.Errorf("delete card %s in %s: %w", incidentID, channelID, err)
 	}

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -33,7 +32,7 @@ func (c *testClock) Advance(d time.Duration) {
 func openClock(t *testing.T) (*DB, string, *testClock) {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	path := filepath.Join(t.TempDir(), "toban.db")
+	path := tempTarget(t)
 	db, err := Open(context.Background(), path, WithClock(clock.Now))
 	if err != nil {
 		t.Fatalf("Open: %v", err)

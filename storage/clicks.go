@@ -22,7 +22,7 @@ func (db *DB) FirstClick(ctx context.Context, key string) (bool, error) {
 		return false, fmt.Errorf("record click: %w", domain.Invalid("empty click key"))
 	}
 	res, err := db.sql.ExecContext(ctx,
-		`INSERT INTO processed_clicks (click_key, clicked_at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+		`INSERT INTO processed_clicks (click_key, clicked_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		key, db.now().Unix())
 	if err != nil {
 		return false, fmt.Errorf("record click %s: %w", key, err)
@@ -37,7 +37,7 @@ func (db *DB) FirstClick(ctx context.Context, key string) (bool, error) {
 // ForgetClicksBefore deletes click records older than t and returns how many
 // it deleted. A day of history is plenty.
 func (db *DB) ForgetClicksBefore(ctx context.Context, t time.Time) (int64, error) {
-	res, err := db.sql.ExecContext(ctx, `DELETE FROM processed_clicks WHERE clicked_at < ?`, t.Unix())
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM processed_clicks WHERE clicked_at < $1`, t.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("prune clicks: %w", err)
 	}

@@ -14,17 +14,26 @@ import (
 // in the channel. It returns the time of an earlier claim when there was
 // one (a post that may have reached Slack before a crash), else zero.
 func (db *DB) ClaimFeedCard(ctx context.Context, incidentID, channelID string) (time.Time, error) {
-	now := db.now().UnixMilli()
-	var claimed int64
-	err := db.sql.QueryRowContext(ctx, `
-		INSERT INTO feed_claims (incident_id, channel_id, claimed_at) VALUES (?, ?, ?)
-		ON CONFLICT (incident_id, channel_id) DO UPDATE SET claimed_at = claimed_at
-		RETURNING claimed_at`, incidentID, channelID, now).Scan(&claimed)
+	// The insert decides: of replicas claiming at once, exactly one gets
+	// its row back (comparing times instead would let two claims in one
+	// millisecond both win).
+	res, err := db.sql.ExecContext(ctx, `
+		INSERT INTO feed_claims (incident_id, channel_id, claimed_at) VALUES ($1, $2, $3)
+		ON CONFLICT (incident_id, channel_id) DO NOTHING`, incidentID, channelID, db.now().UnixMilli())
 	if err != nil {
 		return time.Time{}, fmt.Errorf("claim card of %s in %s: %w", incidentID, channelID, err)
 	}
-	if claimed == now {
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		if err != nil {
+			return time.Time{}, fmt.Errorf("claim card of %s in %s: %w", incidentID, channelID, err)
+		}
 		return time.Time{}, nil
+	}
+	var claimed int64
+	err = db.sql.QueryRowContext(ctx, `SELECT claimed_at FROM feed_claims WHERE incident_id = $1 AND channel_id = $2`,
+		incidentID, channelID).Scan(&claimed)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("claim card of %s in %s: %w", incidentID, channelID, err)
 	}
 	return time.UnixMilli(claimed), nil
 }
@@ -33,7 +42,7 @@ func (db *DB) ClaimFeedCard(ctx context.Context, incidentID, channelID string) (
 // the measure of an alert storm.
 func (db *DB) CardsCreatedSince(ctx context.Context, channelID string, t time.Time) (int, error) {
 	var n int
-	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_cards WHERE channel_id = ? AND created_at >= ?`,
+	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_cards WHERE channel_id = $1 AND created_at >= $2`,
 		channelID, t.UnixMilli()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count cards in %s: %w", channelID, err)
@@ -72,24 +81,27 @@ func (db *DB) AddToDigest(ctx context.Context, channelID, serviceID, serviceName
 		return 0, fmt.Errorf("add to digest: %w", err)
 	}
 	defer tx.Rollback()
+	if err := db.serialize(ctx, tx, "digest/"+channelID+"/"+serviceID); err != nil {
+		return 0, fmt.Errorf("add to digest: %w", err)
+	}
 	now := db.now()
 	var id int64
-	err = tx.QueryRowContext(ctx, `SELECT id FROM digests WHERE channel_id = ? AND service_id = ? AND started_at >= ?
+	err = tx.QueryRowContext(ctx, `SELECT id FROM digests WHERE channel_id = $1 AND service_id = $2 AND started_at >= $3
 		ORDER BY started_at DESC LIMIT 1`, channelID, serviceID, now.Add(-window).UnixMilli()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, `INSERT INTO digests (channel_id, service_id, service_name, started_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		err = tx.QueryRowContext(ctx, `INSERT INTO digests (channel_id, service_id, service_name, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 			channelID, serviceID, serviceName, now.UnixMilli()).Scan(&id)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("add to digest: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO digest_members (digest_id, incident_id, number, title, status, added_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, id, m.IncidentID, m.Number, m.Title, string(m.Status), now.UnixMilli())
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, id, m.IncidentID, m.Number, m.Title, string(m.Status), now.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("add %s to digest %d: %w", m.IncidentID, id, err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE digests SET version = version + 1 WHERE id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE digests SET version = version + 1 WHERE id = $1`, id); err != nil {
 			return 0, fmt.Errorf("add to digest %d: %w", id, err)
 		}
 	}
@@ -99,7 +111,7 @@ func (db *DB) AddToDigest(ctx context.Context, channelID, serviceID, serviceName
 // InDigest reports whether an incident is shown in some digest.
 func (db *DB) InDigest(ctx context.Context, incidentID string) (bool, error) {
 	var n int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM digest_members WHERE incident_id = ?`, incidentID).Scan(&n); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM digest_members WHERE incident_id = $1`, incidentID).Scan(&n); err != nil {
 		return false, fmt.Errorf("digest of %s: %w", incidentID, err)
 	}
 	return n > 0, nil
@@ -114,10 +126,10 @@ func (db *DB) SetDigestMemberStatus(ctx context.Context, incidentID string, stat
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `UPDATE digests SET version = version + 1 WHERE id IN
-		(SELECT digest_id FROM digest_members WHERE incident_id = ? AND status <> ?)`, incidentID, string(status)); err != nil {
+		(SELECT digest_id FROM digest_members WHERE incident_id = $1 AND status <> $2)`, incidentID, string(status)); err != nil {
 		return fmt.Errorf("digest status of %s: %w", incidentID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE digest_members SET status = ? WHERE incident_id = ?`, string(status), incidentID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE digest_members SET status = $1 WHERE incident_id = $2`, string(status), incidentID); err != nil {
 		return fmt.Errorf("digest status of %s: %w", incidentID, err)
 	}
 	return tx.Commit()
@@ -158,7 +170,7 @@ func (db *DB) Digest(ctx context.Context, id int64) (Digest, error) {
 	var d Digest
 	var started int64
 	err := db.sql.QueryRowContext(ctx, `SELECT id, channel_id, service_id, service_name, started_at, ts, version, rendered
-		FROM digests WHERE id = ?`, id).Scan(&d.ID, &d.ChannelID, &d.ServiceID, &d.ServiceName, &started, &d.TS, &d.Version, &d.Rendered)
+		FROM digests WHERE id = $1`, id).Scan(&d.ID, &d.ChannelID, &d.ServiceID, &d.ServiceName, &started, &d.TS, &d.Version, &d.Rendered)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Digest{}, fmt.Errorf("digest %d: %w", id, domain.ErrNotFound)
 	}
@@ -172,7 +184,7 @@ func (db *DB) Digest(ctx context.Context, id int64) (Digest, error) {
 
 func (db *DB) digestMembers(ctx context.Context, id int64) ([]DigestMember, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT incident_id, number, title, status, added_at FROM digest_members
-		WHERE digest_id = ? ORDER BY added_at, incident_id`, id)
+		WHERE digest_id = $1 ORDER BY added_at, incident_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("members of digest %d: %w", id, err)
 	}
@@ -193,7 +205,7 @@ func (db *DB) digestMembers(ctx context.Context, id int64) ([]DigestMember, erro
 
 // MarkDigestRendered records that version of the digest is shown at ts.
 func (db *DB) MarkDigestRendered(ctx context.Context, id int64, ts string, version int64) error {
-	_, err := db.sql.ExecContext(ctx, `UPDATE digests SET ts = ?, rendered = MAX(rendered, ?) WHERE id = ?`, ts, version, id)
+	_, err := db.sql.ExecContext(ctx, `UPDATE digests SET ts = $1, rendered = CASE WHEN $2 > rendered THEN $2 ELSE rendered END WHERE id = $3`, ts, version, id)
 	if err != nil {
 		return fmt.Errorf("digest %d rendered: %w", id, err)
 	}

@@ -57,9 +57,16 @@ func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.I
 		return 0, fmt.Errorf("accept events: %w", err)
 	}
 	defer tx.Rollback()
+	if len(evs) > 1 {
+		// Two replicas inserting overlapping batches in different orders
+		// would deadlock on PostgreSQL; one event at a time cannot.
+		if err := db.serialize(ctx, tx, "inbox-batch"); err != nil {
+			return 0, fmt.Errorf("accept events: %w", err)
+		}
+	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO incident_events
 		(event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING`)
 	if err != nil {
 		return 0, fmt.Errorf("accept events: %w", err)
 	}
@@ -111,11 +118,11 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]InboxEvent, error
 	rows, err := db.sql.QueryContext(ctx, `
 		SELECT e.seq, e.event_id, e.incident_id, e.type, e.source, e.payload, e.occurred_at, e.received_at, e.attempts
 		FROM incident_events e
-		WHERE e.processed_at IS NULL AND (e.retry_at IS NULL OR e.retry_at <= ?1)
+		WHERE e.processed_at IS NULL AND (e.retry_at IS NULL OR e.retry_at <= $1)
 		  AND NOT EXISTS (SELECT 1 FROM incident_events w
 		      WHERE w.incident_id = e.incident_id AND w.processed_at IS NULL
-		        AND w.seq < e.seq AND w.retry_at > ?1)
-		ORDER BY e.seq LIMIT ?2`, db.now().UnixMilli(), limit)
+		        AND w.seq < e.seq AND w.retry_at > $1)
+		ORDER BY e.seq LIMIT $2`, db.now().UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending events: %w", err)
 	}
@@ -153,7 +160,7 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]InboxEvent, error
 // seq gives an error wrapping domain.ErrNotFound.
 func (db *DB) MarkEventDone(ctx context.Context, seq int64) error {
 	res, err := db.sql.ExecContext(ctx,
-		`UPDATE incident_events SET processed_at = COALESCE(processed_at, ?) WHERE seq = ?`,
+		`UPDATE incident_events SET processed_at = COALESCE(processed_at, $1) WHERE seq = $2`,
 		db.now().UnixMilli(), seq)
 	return checkOneRow(res, err, fmt.Sprintf("mark event %d done", seq))
 }
@@ -164,7 +171,7 @@ func (db *DB) MarkEventDone(ctx context.Context, seq int64) error {
 // error wrapping domain.ErrNotFound.
 func (db *DB) MarkEventFailed(ctx context.Context, seq int64, retryAt time.Time) error {
 	res, err := db.sql.ExecContext(ctx,
-		`UPDATE incident_events SET attempts = attempts + 1, retry_at = ? WHERE seq = ?`,
+		`UPDATE incident_events SET attempts = attempts + 1, retry_at = $1 WHERE seq = $2`,
 		retryAt.UnixMilli(), seq)
 	return checkOneRow(res, err, fmt.Sprintf("mark event %d failed", seq))
 }
@@ -192,7 +199,7 @@ func checkOneRow(res sql.Result, err error, what string) error {
 func (db *DB) LatestOccurred(ctx context.Context, incidentID string) (time.Time, error) {
 	var ms sql.NullInt64
 	err := db.sql.QueryRowContext(ctx,
-		`SELECT MAX(occurred_at) FROM incident_events WHERE incident_id = ? AND processed_at IS NOT NULL`,
+		`SELECT MAX(occurred_at) FROM incident_events WHERE incident_id = $1 AND processed_at IS NOT NULL`,
 		incidentID).Scan(&ms)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("latest event of %s: %w", incidentID, err)
@@ -210,7 +217,7 @@ func (db *DB) LatestOccurred(ctx context.Context, incidentID string) (time.Time,
 // plenty.
 func (db *DB) ForgetEventsBefore(ctx context.Context, t time.Time) (int64, error) {
 	res, err := db.sql.ExecContext(ctx,
-		`DELETE FROM incident_events WHERE processed_at IS NOT NULL AND processed_at < ?`, t.UnixMilli())
+		`DELETE FROM incident_events WHERE processed_at IS NOT NULL AND processed_at < $1`, t.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("prune incident events: %w", err)
 	}
@@ -224,7 +231,7 @@ func (db *DB) ForgetEventsBefore(ctx context.Context, t time.Time) (int64, error
 // Cursor returns the value saved under name, or "" when none is.
 func (db *DB) Cursor(ctx context.Context, name string) (string, error) {
 	var v string
-	err := db.sql.QueryRowContext(ctx, `SELECT value FROM cursors WHERE name = ?`, name).Scan(&v)
+	err := db.sql.QueryRowContext(ctx, `SELECT value FROM cursors WHERE name = $1`, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -241,7 +248,7 @@ func (db *DB) SetCursor(ctx context.Context, name, value string) error {
 		return fmt.Errorf("save cursor: %w", domain.Invalid("empty cursor name"))
 	}
 	_, err := db.sql.ExecContext(ctx,
-		`INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?)
+		`INSERT INTO cursors (name, value, updated_at) VALUES ($1, $2, $3)
 		 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		name, value, db.now().UnixMilli())
 	if err != nil {

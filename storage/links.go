@@ -38,12 +38,12 @@ func (db *DB) SaveUserLink(ctx context.Context, l UserLink) error {
 	}
 	_, err := db.sql.ExecContext(ctx,
 		`INSERT INTO user_links (slack_user_id, pd_user_id, pd_name, email, manual, checked_at)
-		 VALUES (?, ?, ?, ?, ?, ?)
+		 VALUES ($1, $2, $3, $4, $5, $6)
 		 ON CONFLICT (slack_user_id) DO UPDATE SET
 		   pd_user_id = excluded.pd_user_id, pd_name = excluded.pd_name, email = excluded.email,
 		   manual = excluded.manual, checked_at = excluded.checked_at
-		 WHERE excluded.manual OR NOT user_links.manual`,
-		l.SlackUserID, l.PDUserID, l.PDName, l.Email, l.Manual, checked.Unix())
+		 WHERE excluded.manual = 1 OR user_links.manual = 0`,
+		l.SlackUserID, l.PDUserID, l.PDName, l.Email, boolInt(l.Manual), checked.Unix())
 	if err != nil {
 		return fmt.Errorf("save user link %s: %w", l.SlackUserID, err)
 	}
@@ -57,7 +57,7 @@ func (db *DB) SaveUserLink(ctx context.Context, l UserLink) error {
 // PagerDuty is unavailable.
 func (db *DB) UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (UserLink, error) {
 	l, err := scanUserLink(db.sql.QueryRowContext(ctx,
-		`SELECT slack_user_id, pd_user_id, pd_name, email, manual, checked_at FROM user_links WHERE slack_user_id = ?`,
+		`SELECT slack_user_id, pd_user_id, pd_name, email, manual, checked_at FROM user_links WHERE slack_user_id = $1`,
 		slackUserID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return UserLink{}, fmt.Errorf("user link %s: %w", slackUserID, domain.ErrNotFound)
@@ -89,7 +89,7 @@ func scanUserLink(r rowScanner) (UserLink, error) {
 func (db *DB) SlackUserFor(ctx context.Context, pdUserID string) (string, error) {
 	var slackUserID string
 	err := db.sql.QueryRowContext(ctx,
-		`SELECT slack_user_id FROM user_links WHERE pd_user_id = ?
+		`SELECT slack_user_id FROM user_links WHERE pd_user_id = $1
 		 ORDER BY manual DESC, checked_at DESC, slack_user_id LIMIT 1`,
 		pdUserID).Scan(&slackUserID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -104,7 +104,7 @@ func (db *DB) SlackUserFor(ctx context.Context, pdUserID string) (string, error)
 // DeleteUserLink forgets the Slack user's link, manual or not; it returns an
 // error wrapping domain.ErrNotFound if there was none.
 func (db *DB) DeleteUserLink(ctx context.Context, slackUserID string) error {
-	res, err := db.sql.ExecContext(ctx, `DELETE FROM user_links WHERE slack_user_id = ?`, slackUserID)
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM user_links WHERE slack_user_id = $1`, slackUserID)
 	if err != nil {
 		return fmt.Errorf("delete user link %s: %w", slackUserID, err)
 	}

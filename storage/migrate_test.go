@@ -31,6 +31,7 @@ func provider(t *testing.T, path string) (*goose.Provider, *sql.DB) {
 }
 
 func TestMigration00002(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	t.Run("OnExisting00001Database", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "toban.db")

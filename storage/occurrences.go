@@ -117,10 +117,10 @@ func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time,
 	}
 	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `
 		INSERT INTO task_occurrences (id, task_id, due, late, channel_id, state, claimed_at, escalate_at)
-		VALUES (?, ?, ?, ?, ?, '`+OccClaimed+`', ?, ?)
+		VALUES ($1, $2, $3, $4, $5, '`+OccClaimed+`', $6, $7)
 		ON CONFLICT DO NOTHING
 		RETURNING `+occColumns,
-		id, taskID, due.Unix(), late, channelID, db.now().UnixMilli(), millisOrNull(escalateAt)))
+		id, taskID, due.Unix(), boolInt(late), channelID, db.now().UnixMilli(), millisOrNull(escalateAt)))
 	if err == nil {
 		return o, true, nil
 	}
@@ -142,9 +142,9 @@ func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) error {
 		return fmt.Errorf("occurrence %s posted: %w", id, domain.Invalid("empty message ts"))
 	}
 	n, err := rowsChanged(db.sql.ExecContext(ctx,
-		`UPDATE task_occurrences SET ts = ?,
+		`UPDATE task_occurrences SET ts = $1,
 			state = CASE WHEN state = '`+OccClaimed+`' THEN '`+OccPosted+`' ELSE state END
-		WHERE id = ? AND ts = ''`, ts, id))
+		WHERE id = $2 AND ts = ''`, ts, id))
 	switch {
 	case err != nil:
 		return fmt.Errorf("occurrence %s posted: %w", id, err)
@@ -163,7 +163,7 @@ func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) error {
 
 // Occurrence returns the occurrence with the ID.
 func (db *DB) Occurrence(ctx context.Context, id string) (Occurrence, error) {
-	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `SELECT `+occColumns+` FROM task_occurrences WHERE id = ?`, id))
+	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `SELECT `+occColumns+` FROM task_occurrences WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -180,7 +180,7 @@ func (db *DB) OccurrenceByMessage(ctx context.Context, channelID, ts string) (Oc
 		return Occurrence{}, fmt.Errorf("occurrence for an empty message ts: %w", domain.ErrNotFound)
 	}
 	o, err := scanOccurrence(db.sql.QueryRowContext(ctx,
-		`SELECT `+occColumns+` FROM task_occurrences WHERE channel_id = ? AND ts = ? AND ts <> ''`, channelID, ts))
+		`SELECT `+occColumns+` FROM task_occurrences WHERE channel_id = $1 AND ts = $2 AND ts <> ''`, channelID, ts))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -241,8 +241,8 @@ func (db *DB) StartOccurrence(ctx context.Context, id, user string, at time.Time
 		return Occurrence{}, false, err
 	}
 	return db.transition(ctx, "start", id, `UPDATE task_occurrences
-		SET state = '`+OccStarted+`', started_by = ?, started_at = ?, escalate_at = NULL
-		WHERE id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`')`, user, at.UnixMilli(), id)
+		SET state = '`+OccStarted+`', started_by = $1, started_at = $2, escalate_at = NULL
+		WHERE id = $3 AND state IN ('`+OccClaimed+`', '`+OccPosted+`')`, user, at.UnixMilli(), id)
 }
 
 // CompleteOccurrence records that user finished the posted or started
@@ -254,8 +254,8 @@ func (db *DB) CompleteOccurrence(ctx context.Context, id, user string, at time.T
 		return Occurrence{}, false, err
 	}
 	return db.transition(ctx, "complete", id, `UPDATE task_occurrences
-		SET state = '`+OccDone+`', done_by = ?, done_at = ?, escalate_at = NULL
-		WHERE id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, user, at.UnixMilli(), id)
+		SET state = '`+OccDone+`', done_by = $1, done_at = $2, escalate_at = NULL
+		WHERE id = $3 AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, user, at.UnixMilli(), id)
 }
 
 // SkipOccurrence records that user skipped the posted or started occurrence
@@ -271,8 +271,8 @@ func (db *DB) SkipOccurrence(ctx context.Context, id, user, reason string, at ti
 		return Occurrence{}, false, fmt.Errorf("skip occurrence %s: %w", id, domain.Invalid("The reason is %d characters long; keep it to %d.", n, MaxTaskDescription))
 	}
 	return db.transition(ctx, "skip", id, `UPDATE task_occurrences
-		SET state = '`+OccSkipped+`', skipped_by = ?, skip_reason = ?, skipped_at = ?, escalate_at = NULL
-		WHERE id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, user, reason, at.UnixMilli(), id)
+		SET state = '`+OccSkipped+`', skipped_by = $1, skip_reason = $2, skipped_at = $3, escalate_at = NULL
+		WHERE id = $4 AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, user, reason, at.UnixMilli(), id)
 }
 
 // SnoozeOccurrence records that user snoozed the posted, not started,
@@ -284,8 +284,8 @@ func (db *DB) SnoozeOccurrence(ctx context.Context, id, user string, until, esca
 		return Occurrence{}, false, fmt.Errorf("snooze occurrence %s: %w", id, domain.Invalid("a snooze needs who and until when"))
 	}
 	return db.transition(ctx, "snooze", id, `UPDATE task_occurrences
-		SET snoozed_by = ?, snoozed_until = ?, escalate_at = ?
-		WHERE id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`')`, user, until.UnixMilli(), millisOrNull(escalateAt), id)
+		SET snoozed_by = $1, snoozed_until = $2, escalate_at = $3
+		WHERE id = $4 AND state IN ('`+OccClaimed+`', '`+OccPosted+`')`, user, until.UnixMilli(), millisOrNull(escalateAt), id)
 }
 
 // NextEscalation returns the posted occurrence with the earliest pending
@@ -312,8 +312,8 @@ func (db *DB) MarkEscalated(ctx context.Context, id string, at time.Time, incide
 		at = db.now()
 	}
 	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE task_occurrences
-		SET escalated_at = ?, escalate_at = NULL, incident_id = CASE WHEN ? <> '' THEN ? ELSE incident_id END
-		WHERE id = ?`, at.UnixMilli(), incidentID, incidentID, id))
+		SET escalated_at = $1, escalate_at = NULL, incident_id = CASE WHEN $2 <> '' THEN $3 ELSE incident_id END
+		WHERE id = $4`, at.UnixMilli(), incidentID, incidentID, id))
 	if err == nil && n == 0 {
 		err = domain.ErrNotFound
 	}
@@ -332,8 +332,8 @@ func (db *DB) PostponeEscalation(ctx context.Context, id string, at time.Time) e
 	if at.IsZero() {
 		return fmt.Errorf("postpone escalation of %s: %w", id, domain.Invalid("no new deadline"))
 	}
-	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE task_occurrences SET escalate_at = ?
-		WHERE id = ? AND state = '`+OccPosted+`' AND escalate_at IS NOT NULL`, at.UnixMilli(), id))
+	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE task_occurrences SET escalate_at = $1
+		WHERE id = $2 AND state = '`+OccPosted+`' AND escalate_at IS NOT NULL`, at.UnixMilli(), id))
 	switch {
 	case err != nil:
 		return fmt.Errorf("postpone escalation of %s: %w", id, err)
@@ -352,7 +352,7 @@ func (db *DB) OccurrencesForIncident(ctx context.Context, incidentID string) ([]
 		return nil, fmt.Errorf("occurrences for incident: %w", domain.Invalid("empty incident ID"))
 	}
 	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
-		WHERE incident_id = ? AND incident_id <> '' ORDER BY due, id`, incidentID)
+		WHERE incident_id = $1 AND incident_id <> '' ORDER BY due, id`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("occurrences for incident %s: %w", incidentID, err)
 	}
@@ -363,7 +363,7 @@ func (db *DB) OccurrencesForIncident(ctx context.Context, incidentID string) ([]
 // or the zero time if there is none. It implements scheduler.Store.
 func (db *DB) LastFired(ctx context.Context, taskID string) (time.Time, error) {
 	var due sql.NullInt64
-	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(due) FROM task_occurrences WHERE task_id = ?`, taskID).Scan(&due); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(due) FROM task_occurrences WHERE task_id = $1`, taskID).Scan(&due); err != nil {
 		return time.Time{}, fmt.Errorf("last fired %s: %w", taskID, err)
 	}
 	if !due.Valid {
@@ -399,7 +399,7 @@ func (db *DB) LastFiredAll(ctx context.Context) (map[string]time.Time, error) {
 // state, by due time then task, for reports.
 func (db *DB) OccurrencesBetween(ctx context.Context, from, to time.Time) ([]Occurrence, error) {
 	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
-		WHERE due >= ? AND due < ? ORDER BY due, task_id`, ceilUnix(from), ceilUnix(to))
+		WHERE due >= $1 AND due < $2 ORDER BY due, task_id`, ceilUnix(from), ceilUnix(to))
 	if err != nil {
 		return nil, fmt.Errorf("occurrences between %s and %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}

@@ -29,7 +29,7 @@ func (db *DB) Follow(ctx context.Context, f Follow) error {
 		return fmt.Errorf("follow: %w", domain.Invalid("following needs a channel and a schedule"))
 	}
 	_, err := db.sql.ExecContext(ctx, `
-		INSERT INTO oncall_follows (channel_id, schedule_id, schedule_name, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+		INSERT INTO oncall_follows (channel_id, schedule_id, schedule_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (channel_id, schedule_id) DO UPDATE SET
 			schedule_name = excluded.schedule_name, created_by = excluded.created_by, created_at = excluded.created_at`,
 		f.ChannelID, f.ScheduleID, f.ScheduleName, f.CreatedBy, db.now().UnixMilli())
@@ -42,9 +42,9 @@ func (db *DB) Follow(ctx context.Context, f Follow) error {
 // Unfollow stops a channel following a schedule; every schedule when
 // scheduleID is "". Nothing to stop is domain.ErrNotFound.
 func (db *DB) Unfollow(ctx context.Context, channelID, scheduleID string) error {
-	q, args := `DELETE FROM oncall_follows WHERE channel_id = ?`, []any{channelID}
+	q, args := `DELETE FROM oncall_follows WHERE channel_id = $1`, []any{channelID}
 	if scheduleID != "" {
-		q, args = q+` AND schedule_id = ?`, append(args, scheduleID)
+		q, args = q+` AND schedule_id = $2`, append(args, scheduleID)
 	}
 	res, err := db.sql.ExecContext(ctx, q, args...)
 	if err != nil {
@@ -62,7 +62,7 @@ func (db *DB) Follows(ctx context.Context, channelID string) ([]Follow, error) {
 	q := `SELECT channel_id, schedule_id, schedule_name, created_by, created_at FROM oncall_follows`
 	var args []any
 	if channelID != "" {
-		q, args = q+` WHERE channel_id = ?`, append(args, channelID)
+		q, args = q+` WHERE channel_id = $1`, append(args, channelID)
 	}
 	rows, err := db.sql.QueryContext(ctx, q+` ORDER BY channel_id, schedule_name, schedule_id`, args...)
 	if err != nil {
@@ -86,7 +86,7 @@ func (db *DB) Follows(ctx context.Context, channelID string) ([]Follow, error) {
 // reports whether this is the first claim; a second claim returns false.
 func (db *DB) ClaimAnnouncement(ctx context.Context, key string) (bool, error) {
 	res, err := db.sql.ExecContext(ctx,
-		`INSERT INTO oncall_announcements (key, claimed_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, key, db.now().UnixMilli())
+		`INSERT INTO oncall_announcements (key, claimed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, key, db.now().UnixMilli())
 	if err != nil {
 		return false, fmt.Errorf("claim announcement %s: %w", key, err)
 	}
@@ -100,7 +100,7 @@ func (db *DB) ClaimAnnouncement(ctx context.Context, key string) (bool, error) {
 // ReleaseAnnouncement forgets a claim whose post failed, so that it is
 // tried again.
 func (db *DB) ReleaseAnnouncement(ctx context.Context, key string) error {
-	if _, err := db.sql.ExecContext(ctx, `DELETE FROM oncall_announcements WHERE key = ?`, key); err != nil {
+	if _, err := db.sql.ExecContext(ctx, `DELETE FROM oncall_announcements WHERE key = $1`, key); err != nil {
 		return fmt.Errorf("release announcement %s: %w", key, err)
 	}
 	return nil
@@ -109,7 +109,7 @@ func (db *DB) ReleaseAnnouncement(ctx context.Context, key string) error {
 // ForgetAnnouncementsBefore deletes claims older than t; announcements are
 // only made about the present, so old claims never matter again.
 func (db *DB) ForgetAnnouncementsBefore(ctx context.Context, t time.Time) (int64, error) {
-	res, err := db.sql.ExecContext(ctx, `DELETE FROM oncall_announcements WHERE claimed_at < ?`, t.UnixMilli())
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM oncall_announcements WHERE claimed_at < $1`, t.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("prune announcements: %w", err)
 	}
@@ -156,7 +156,7 @@ func (db *DB) SaveMaintenanceCard(ctx context.Context, c MaintenanceCard) error 
 	services, _ := json.Marshal(list)
 	_, err := db.sql.ExecContext(ctx, `
 		INSERT INTO maintenance_cards (window_id, channel_id, ts, services, description, created_by, start_at, end_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		c.WindowID, c.ChannelID, c.TS, string(services), c.Description, c.CreatedBy, c.Start.UnixMilli(), c.End.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("save maintenance card %s: %w", c.WindowID, err)
@@ -166,7 +166,7 @@ func (db *DB) SaveMaintenanceCard(ctx context.Context, c MaintenanceCard) error 
 
 // SetMaintenanceCardTS records the message that shows the card.
 func (db *DB) SetMaintenanceCardTS(ctx context.Context, windowID, ts string) error {
-	res, err := db.sql.ExecContext(ctx, `UPDATE maintenance_cards SET ts = ? WHERE window_id = ?`, ts, windowID)
+	res, err := db.sql.ExecContext(ctx, `UPDATE maintenance_cards SET ts = $1 WHERE window_id = $2`, ts, windowID)
 	if err != nil {
 		return fmt.Errorf("set maintenance card ts %s: %w", windowID, err)
 	}
@@ -206,7 +206,7 @@ func scanMaintenanceCard(r rowScanner) (MaintenanceCard, error) {
 // MaintenanceCard reads the card of a window; none is domain.ErrNotFound.
 func (db *DB) MaintenanceCard(ctx context.Context, windowID string) (MaintenanceCard, error) {
 	c, err := scanMaintenanceCard(db.sql.QueryRowContext(ctx,
-		`SELECT `+maintenanceColumns+` FROM maintenance_cards WHERE window_id = ?`, windowID))
+		`SELECT `+maintenanceColumns+` FROM maintenance_cards WHERE window_id = $1`, windowID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -220,7 +220,7 @@ func (db *DB) MaintenanceCard(ctx context.Context, windowID string) (Maintenance
 // end first.
 func (db *DB) OpenMaintenanceCards(ctx context.Context) ([]MaintenanceCard, error) {
 	rows, err := db.sql.QueryContext(ctx,
-		`SELECT `+maintenanceColumns+` FROM maintenance_cards WHERE state = ? ORDER BY end_at, window_id`, MaintenanceOpen)
+		`SELECT `+maintenanceColumns+` FROM maintenance_cards WHERE state = $1 ORDER BY end_at, window_id`, MaintenanceOpen)
 	if err != nil {
 		return nil, fmt.Errorf("open maintenance cards: %w", err)
 	}
@@ -240,8 +240,8 @@ func (db *DB) OpenMaintenanceCards(ctx context.Context) ([]MaintenanceCard, erro
 // ("" when PagerDuty did, e.g. an edit in its web app).
 func (db *DB) ExtendMaintenanceCard(ctx context.Context, windowID string, end time.Time, by string) error {
 	res, err := db.sql.ExecContext(ctx,
-		`UPDATE maintenance_cards SET end_at = ?, extended_by = CASE WHEN ? = '' THEN extended_by ELSE ? END
-		 WHERE window_id = ? AND state = ?`, end.UnixMilli(), by, by, windowID, MaintenanceOpen)
+		`UPDATE maintenance_cards SET end_at = $1, extended_by = CASE WHEN $2 = '' THEN extended_by ELSE $3 END
+		 WHERE window_id = $4 AND state = $5`, end.UnixMilli(), by, by, windowID, MaintenanceOpen)
 	if err != nil {
 		return fmt.Errorf("extend maintenance card %s: %w", windowID, err)
 	}
@@ -259,8 +259,8 @@ func (db *DB) EndMaintenanceCard(ctx context.Context, windowID, state, by string
 		return false, fmt.Errorf("end maintenance card %s: %w", windowID, domain.Invalid("unknown state %q", state))
 	}
 	res, err := db.sql.ExecContext(ctx,
-		`UPDATE maintenance_cards SET state = ?, ended_by = ?, ended_at = ?, end_at = MIN(end_at, ?)
-		 WHERE window_id = ? AND state = ?`, state, by, at.UnixMilli(), at.UnixMilli(), windowID, MaintenanceOpen)
+		`UPDATE maintenance_cards SET state = $1, ended_by = $2, ended_at = $3, end_at = CASE WHEN $3 < end_at THEN $3 ELSE end_at END
+		 WHERE window_id = $4 AND state = $5`, state, by, at.UnixMilli(), windowID, MaintenanceOpen)
 	if err != nil {
 		return false, fmt.Errorf("end maintenance card %s: %w", windowID, err)
 	}

@@ -98,12 +98,12 @@ func (db *DB) SaveReportSchedule(ctx context.Context, s ReportSchedule) (ReportS
 	}
 	now := db.now().UnixMilli()
 	saved, err := scanReportSchedule(db.sql.QueryRowContext(ctx, `
-		INSERT INTO report_schedules (`+reportColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO report_schedules (`+reportColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET channel_id = excluded.channel_id, period = excluded.period,
 			services = excluded.services, rule = excluded.rule, with_incidents = excluded.with_incidents,
 			updated_at = excluded.updated_at
 		RETURNING `+reportColumns,
-		s.ID, s.ChannelID, s.Period, string(services), s.Rule, s.WithIncidents, s.CreatedBy, now, now))
+		s.ID, s.ChannelID, s.Period, string(services), s.Rule, boolInt(s.WithIncidents), s.CreatedBy, now, now))
 	if err != nil {
 		return ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
 	}
@@ -112,7 +112,7 @@ func (db *DB) SaveReportSchedule(ctx context.Context, s ReportSchedule) (ReportS
 
 // ReportSchedule returns the schedule with the ID.
 func (db *DB) ReportSchedule(ctx context.Context, id string) (ReportSchedule, error) {
-	s, err := scanReportSchedule(db.sql.QueryRowContext(ctx, `SELECT `+reportColumns+` FROM report_schedules WHERE id = ?`, id))
+	s, err := scanReportSchedule(db.sql.QueryRowContext(ctx, `SELECT `+reportColumns+` FROM report_schedules WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -130,7 +130,7 @@ func (db *DB) ReportSchedules(ctx context.Context) ([]ReportSchedule, error) {
 // ReportSchedulesInChannel returns the channel's schedules, oldest first.
 func (db *DB) ReportSchedulesInChannel(ctx context.Context, channelID string) ([]ReportSchedule, error) {
 	return db.queryReportSchedules(ctx, `SELECT `+reportColumns+` FROM report_schedules
-		WHERE channel_id = ? ORDER BY created_at, id`, channelID)
+		WHERE channel_id = $1 ORDER BY created_at, id`, channelID)
 }
 
 func (db *DB) queryReportSchedules(ctx context.Context, query string, args ...any) ([]ReportSchedule, error) {
@@ -160,12 +160,12 @@ func (db *DB) DeleteReportSchedule(ctx context.Context, id string) error {
 		return fmt.Errorf("delete report schedule %s: %w", id, err)
 	}
 	defer tx.Rollback()
-	n, err := rowsChanged(tx.ExecContext(ctx, `DELETE FROM report_schedules WHERE id = ?`, id))
+	n, err := rowsChanged(tx.ExecContext(ctx, `DELETE FROM report_schedules WHERE id = $1`, id))
 	if err == nil && n == 0 {
 		err = domain.ErrNotFound
 	}
 	if err == nil {
-		_, err = tx.ExecContext(ctx, `DELETE FROM report_runs WHERE schedule_id = ?`, id)
+		_, err = tx.ExecContext(ctx, `DELETE FROM report_runs WHERE schedule_id = $1`, id)
 	}
 	if err == nil {
 		err = tx.Commit()
@@ -199,7 +199,7 @@ func (db *DB) ClaimReportRun(ctx context.Context, scheduleID string, due time.Ti
 		return ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, domain.Invalid("a report run needs a schedule, a due time and a channel"))
 	}
 	run, err := scanReportRun(db.sql.QueryRowContext(ctx, `
-		INSERT INTO report_runs (id, schedule_id, due, channel_id, claimed_at) VALUES (?, ?, ?, ?, ?)
+		INSERT INTO report_runs (id, schedule_id, due, channel_id, claimed_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT DO NOTHING RETURNING `+runColumns,
 		id, scheduleID, due.Unix(), channelID, db.now().UnixMilli()))
 	if err == nil {
@@ -208,7 +208,7 @@ func (db *DB) ClaimReportRun(ctx context.Context, scheduleID string, due time.Ti
 	if !errors.Is(err, sql.ErrNoRows) {
 		return ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, err)
 	}
-	run, err = scanReportRun(db.sql.QueryRowContext(ctx, `SELECT `+runColumns+` FROM report_runs WHERE id = ?`, id))
+	run, err = scanReportRun(db.sql.QueryRowContext(ctx, `SELECT `+runColumns+` FROM report_runs WHERE id = $1`, id))
 	if err != nil {
 		return ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, err)
 	}
@@ -221,7 +221,7 @@ func (db *DB) SetReportRunPosted(ctx context.Context, id, ts string) error {
 	if ts == "" {
 		return fmt.Errorf("report run %s posted: %w", id, domain.Invalid("empty message ts"))
 	}
-	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE report_runs SET ts = ?, posted_at = ? WHERE id = ? AND ts = ''`,
+	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE report_runs SET ts = $1, posted_at = $2 WHERE id = $3 AND ts = ''`,
 		ts, db.now().UnixMilli(), id))
 	if err != nil {
 		return fmt.Errorf("report run %s posted: %w", id, err)
@@ -230,7 +230,7 @@ func (db *DB) SetReportRunPosted(ctx context.Context, id, ts string) error {
 		return nil
 	}
 	var cur string
-	err = db.sql.QueryRowContext(ctx, `SELECT ts FROM report_runs WHERE id = ?`, id).Scan(&cur)
+	err = db.sql.QueryRowContext(ctx, `SELECT ts FROM report_runs WHERE id = $1`, id).Scan(&cur)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("report run %s posted: %w", id, domain.ErrNotFound)
@@ -246,7 +246,7 @@ func (db *DB) SetReportRunPosted(ctx context.Context, id, ts string) error {
 // zero time if there is none: scheduler.Store's LastFired for reports.
 func (db *DB) LastReportRun(ctx context.Context, scheduleID string) (time.Time, error) {
 	var due sql.NullInt64
-	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(due) FROM report_runs WHERE schedule_id = ?`, scheduleID).Scan(&due); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(due) FROM report_runs WHERE schedule_id = $1`, scheduleID).Scan(&due); err != nil {
 		return time.Time{}, fmt.Errorf("last report run of %s: %w", scheduleID, err)
 	}
 	if !due.Valid {

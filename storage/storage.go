@@ -1,6 +1,7 @@
 // Package storage keeps toban's state in one SQLite file (modernc.org/sqlite,
-// no cgo). The schema lives in embedded, versioned migrations applied at
-// start, each in its own transaction.
+// no cgo) or, for several replicas, in a PostgreSQL database (pgx). The
+// schema lives in embedded, versioned migrations applied at start, each in
+// its own transaction; one set serves both engines (see dialect.go).
 package storage
 
 import (
@@ -9,13 +10,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"sync"
 	"time"
 
-	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
 //go:embed migrations/*.sql
@@ -29,6 +29,11 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 type DB struct {
 	sql *sql.DB
 	now func() time.Time
+	// pg is set on PostgreSQL, where a few statements need row locks that
+	// SQLite's single writer makes unnecessary.
+	pg bool
+	// target names the database in errors and logs, password removed.
+	target string
 	// inboxMu queues webhook inserts in the process: SQLite takes one
 	// writer at a time, and writers colliding in its busy handler sleep
 	// far longer than they wait here.
@@ -55,44 +60,32 @@ func dsn(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) the SQLite file at path and brings its
-// schema up to date.
-func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
-	sqlDB, err := sql.Open("sqlite", dsn(path))
+// Open opens the database named by target and brings its schema up to date:
+// a postgres:// or postgresql:// URL opens PostgreSQL, anything else is the
+// path of a SQLite file, created if needed. Replicas may call Open on one
+// new database at the same moment: migrations are serialised (see lock.go).
+func Open(ctx context.Context, target string, opts ...Option) (*DB, error) {
+	t, err := ParseTarget(target)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	db := &DB{sql: sqlDB, now: time.Now}
+	db := &DB{now: time.Now, pg: t.Postgres, target: t.String()}
 	for _, o := range opts {
 		o(db)
 	}
-	if err := db.migrate(ctx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	if t.Postgres {
+		db.sql, err = sql.Open("pgx", t.url.String())
+	} else {
+		db.sql, err = sql.Open("sqlite", dsn(t.Path))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", db.target, err)
+	}
+	if err := db.migrate(ctx, t); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("open %s: %w", db.target, err)
 	}
 	return db, nil
-}
-
-func (db *DB) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.sql, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("load migrations: %w", err)
-	}
-	current, known, err := p.GetVersions(ctx)
-	if err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if current > known {
-		return fmt.Errorf("%w: schema version %d, this binary knows up to %d; run a newer toban", ErrSchemaTooNew, current, known)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
 }
 
 // SchemaVersion returns the version of the newest migration applied.
@@ -105,10 +98,13 @@ func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
 
+// String names the database without its password, for logs and messages.
+func (db *DB) String() string { return db.target }
+
 // CheckWritable proves the database accepts writes, for readiness probes.
 func (db *DB) CheckWritable(ctx context.Context) error {
 	_, err := db.sql.ExecContext(ctx,
-		`INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
+		`INSERT INTO heartbeat (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
 		db.now().Unix())
 	if err != nil {
 		return fmt.Errorf("write heartbeat: %w", err)
@@ -117,10 +113,12 @@ func (db *DB) CheckWritable(ctx context.Context) error {
 }
 
 // FirstDelivery records that the Slack event eventID is being handled and
-// reports whether this is the first time; a redelivery returns false.
+// reports whether this is the first time; a redelivery returns false. The
+// insert is one statement on a primary key, so on PostgreSQL replicas
+// racing for one event get one true between them.
 func (db *DB) FirstDelivery(ctx context.Context, eventID string) (bool, error) {
 	res, err := db.sql.ExecContext(ctx,
-		`INSERT INTO processed_events (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+		`INSERT INTO processed_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		eventID, db.now().Unix())
 	if err != nil {
 		return false, fmt.Errorf("record event %s: %w", eventID, err)
@@ -135,9 +133,34 @@ func (db *DB) FirstDelivery(ctx context.Context, eventID string) (bool, error) {
 // ForgetDeliveriesBefore deletes event records older than t. Slack retries
 // for minutes, not days, so a day of history is plenty.
 func (db *DB) ForgetDeliveriesBefore(ctx context.Context, t time.Time) (int64, error) {
-	res, err := db.sql.ExecContext(ctx, `DELETE FROM processed_events WHERE received_at < ?`, t.Unix())
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM processed_events WHERE received_at < $1`, t.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("prune events: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// boolInt stores a flag as 0 or 1: the columns are integers on both
+// engines, and pgx does not encode a Go bool into one.
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// serialize makes read-then-write transactions on one key run one after
+// the other across replicas. SQLite needs nothing: its transactions start
+// with BEGIN IMMEDIATE, so there is one writer at a time already. On
+// PostgreSQL, where READ COMMITTED transactions interleave, it takes a
+// transaction-scoped advisory lock on the key's hash, released at commit
+// or rollback.
+func (db *DB) serialize(ctx context.Context, tx *sql.Tx, key string) error {
+	if !db.pg {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key); err != nil {
+		return fmt.Errorf("lock %s: %w", key, err)
+	}
+	return nil
 }

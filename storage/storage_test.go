@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 func openTemp(t *testing.T) (*DB, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "toban.db")
+	path := tempTarget(t)
 	db, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -33,6 +34,9 @@ func TestOpen(t *testing.T) {
 		}
 		if err := db.CheckWritable(ctx); err != nil {
 			t.Errorf("CheckWritable: %v", err)
+		}
+		if backend != "sqlite" {
+			return
 		}
 		var mode string
 		if err := db.sql.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
@@ -59,7 +63,7 @@ func TestOpen(t *testing.T) {
 	t.Run("ErrSchemaTooNew", func(t *testing.T) {
 		db, path := openTemp(t)
 		// A newer binary ran migration 999 on this file.
-		if _, err := db.sql.ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, 1)`); err != nil {
+		if _, err := db.sql.ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, TRUE)`); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()
@@ -69,7 +73,11 @@ func TestOpen(t *testing.T) {
 		}
 	})
 	t.Run("ErrNotADatabase", func(t *testing.T) {
-		_, err := Open(ctx, filepath.Join(t.TempDir(), "missing-dir", "toban.db"))
+		target := filepath.Join(t.TempDir(), "missing-dir", "toban.db")
+		if backend == "postgres" {
+			target = strings.Replace(tempTarget(t), "?", "_missing?", 1)
+		}
+		_, err := Open(ctx, target)
 		if err == nil {
 			t.Fatal("Open in a missing directory succeeded")
 		}
@@ -133,7 +141,7 @@ func TestFirstDeliveryConcurrent(t *testing.T) {
 func TestForgetDeliveriesBefore(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	path := filepath.Join(t.TempDir(), "toban.db")
+	path := tempTarget(t)
 	db, err := Open(ctx, path, WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)

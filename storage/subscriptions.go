@@ -48,7 +48,7 @@ func (db *DB) Subscribe(ctx context.Context, s Subscription) error {
 	}
 	_, err := db.sql.ExecContext(ctx, `
 		INSERT INTO subscriptions (channel_id, service_id, service_name, urgencies, events, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (channel_id, service_id) DO UPDATE SET
 			service_name = excluded.service_name, urgencies = excluded.urgencies,
 			events = excluded.events, created_by = excluded.created_by, created_at = excluded.created_at`,
@@ -89,7 +89,7 @@ func splitList(s string) []string {
 
 // Subscriptions lists a channel's subscriptions by service name.
 func (db *DB) Subscriptions(ctx context.Context, channelID string) ([]Subscription, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE channel_id = ? ORDER BY service_name, id`, channelID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE channel_id = $1 ORDER BY service_name, id`, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions of %s: %w", channelID, err)
 	}
@@ -98,7 +98,7 @@ func (db *DB) Subscriptions(ctx context.Context, channelID string) ([]Subscripti
 
 // SubscriptionsFor lists the subscriptions to a service.
 func (db *DB) SubscriptionsFor(ctx context.Context, serviceID string) ([]Subscription, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE service_id = ? ORDER BY id`, serviceID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE service_id = $1 ORDER BY id`, serviceID)
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions to %s: %w", serviceID, err)
 	}
@@ -107,7 +107,7 @@ func (db *DB) SubscriptionsFor(ctx context.Context, serviceID string) ([]Subscri
 
 // Subscription reads one subscription.
 func (db *DB) Subscription(ctx context.Context, id int64) (Subscription, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = ?`, id)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1`, id)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("subscription %d: %w", id, err)
 	}
@@ -123,7 +123,7 @@ func (db *DB) Subscription(ctx context.Context, id int64) (Subscription, error) 
 
 // Unsubscribe deletes a subscription.
 func (db *DB) Unsubscribe(ctx context.Context, id int64) error {
-	res, err := db.sql.ExecContext(ctx, `DELETE FROM subscriptions WHERE id = ?`, id)
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("unsubscribe %d: %w", id, err)
 	}

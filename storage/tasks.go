@@ -245,8 +245,11 @@ func (db *DB) saveTask(ctx context.Context, tx *sql.Tx, t Task) (Task, error) {
 		t.ID = NewTaskID()
 	}
 	if t.ExternalID != "" {
+		if err := db.serialize(ctx, tx, "task-external/"+t.Source+"/"+t.ExternalID); err != nil {
+			return Task{}, err
+		}
 		var other string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM tasks WHERE source = ? AND external_id = ? AND external_id <> '' AND id <> ?`,
+		err := tx.QueryRowContext(ctx, `SELECT id FROM tasks WHERE source = $1 AND external_id = $2 AND external_id <> '' AND id <> $3`,
 			t.Source, t.ExternalID, t.ID).Scan(&other)
 		switch {
 		case err == nil:
@@ -257,7 +260,7 @@ func (db *DB) saveTask(ctx context.Context, tx *sql.Tx, t Task) (Task, error) {
 	}
 	now := db.now().UnixMilli()
 	return scanTask(tx.QueryRowContext(ctx, `
-		INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO tasks (`+taskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (id) DO UPDATE SET
 			title = excluded.title, description = excluded.description, channel_id = excluded.channel_id,
 			rule = excluded.rule, grace_minutes = excluded.grace_minutes, escalation = excluded.escalation,
@@ -267,7 +270,7 @@ func (db *DB) saveTask(ctx context.Context, tx *sql.Tx, t Task) (Task, error) {
 			source = excluded.source, external_id = excluded.external_id, updated_at = excluded.updated_at
 		RETURNING `+taskColumns,
 		t.ID, t.Title, t.Description, t.ChannelID, t.Rule, t.GraceMinutes, t.Escalation, t.EscalationTargetID,
-		t.EscalationTargetName, t.CreatedBy, t.CreatorPDEmail, t.Paused, t.Source, t.ExternalID, now, now))
+		t.EscalationTargetName, t.CreatedBy, t.CreatorPDEmail, boolInt(t.Paused), t.Source, t.ExternalID, now, now))
 }
 
 // ImportTasks saves every task as SaveTask would, in one transaction: if one
@@ -302,7 +305,7 @@ func (db *DB) ImportTasks(ctx context.Context, tasks []Task) error {
 
 // Task returns the task with the ID.
 func (db *DB) Task(ctx context.Context, id string) (Task, error) {
-	t, err := scanTask(db.sql.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ?`, id))
+	t, err := scanTask(db.sql.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -318,7 +321,7 @@ func (db *DB) TaskByExternalID(ctx context.Context, source, externalID string) (
 		return Task{}, fmt.Errorf("task by external ID: %w", domain.Invalid("empty external ID"))
 	}
 	t, err := scanTask(db.sql.QueryRowContext(ctx,
-		`SELECT `+taskColumns+` FROM tasks WHERE source = ? AND external_id = ? AND external_id <> ''`, source, externalID))
+		`SELECT `+taskColumns+` FROM tasks WHERE source = $1 AND external_id = $2 AND external_id <> ''`, source, externalID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
@@ -331,7 +334,7 @@ func (db *DB) TaskByExternalID(ctx context.Context, source, externalID string) (
 // TasksInChannel returns the channel's tasks by title (case-insensitive),
 // paused ones included; none is not an error.
 func (db *DB) TasksInChannel(ctx context.Context, channelID string) ([]Task, error) {
-	tasks, err := db.queryTasks(ctx, `SELECT `+taskColumns+` FROM tasks WHERE channel_id = ?
+	tasks, err := db.queryTasks(ctx, `SELECT `+taskColumns+` FROM tasks WHERE channel_id = $1
 		ORDER BY title COLLATE NOCASE, id`, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("tasks in %s: %w", channelID, err)
@@ -369,8 +372,8 @@ func (db *DB) queryTasks(ctx context.Context, query string, args ...any) ([]Task
 
 // SetTaskPaused pauses or resumes the task.
 func (db *DB) SetTaskPaused(ctx context.Context, id string, paused bool) error {
-	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE tasks SET paused = ?, updated_at = ? WHERE id = ?`,
-		paused, db.now().UnixMilli(), id))
+	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE tasks SET paused = $1, updated_at = $2 WHERE id = $3`,
+		boolInt(paused), db.now().UnixMilli(), id))
 	if err == nil && n == 0 {
 		err = domain.ErrNotFound
 	}
@@ -397,7 +400,7 @@ func (db *DB) DeleteTask(ctx context.Context, id string) error {
 		return fmt.Errorf("delete task %s: %w", id, err)
 	}
 	defer tx.Rollback()
-	n, err := rowsChanged(tx.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, id))
+	n, err := rowsChanged(tx.ExecContext(ctx, `DELETE FROM tasks WHERE id = $1`, id))
 	if err == nil && n == 0 {
 		err = domain.ErrNotFound
 	}
@@ -405,7 +408,7 @@ func (db *DB) DeleteTask(ctx context.Context, id string) error {
 		return fmt.Errorf("delete task %s: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM task_occurrences
-		WHERE task_id = ? AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, id); err != nil {
+		WHERE task_id = $1 AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, id); err != nil {
 		return fmt.Errorf("delete task %s: occurrences: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

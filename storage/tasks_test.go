@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -33,7 +32,7 @@ var taskEpoch = time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
 func openTaskDB(t *testing.T) (*DB, *taskClock, string) {
 	t.Helper()
 	clock := &taskClock{t: taskEpoch}
-	path := filepath.Join(t.TempDir(), "toban.db")
+	path := tempTarget(t)
 	db, err := Open(context.Background(), path, WithClock(clock.now))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -309,23 +308,24 @@ func TestImportTasks(t *testing.T) {
 
 // TestTaskQueryPlans checks that every lookup is served by an index.
 func TestTaskQueryPlans(t *testing.T) {
+	sqliteOnly(t)
 	db, _, _ := openTaskDB(t)
 	queries := []struct {
 		name, query string
 		args        []any
 	}{
-		{"TasksInChannel", `SELECT ` + taskColumns + ` FROM tasks WHERE channel_id = ? ORDER BY title COLLATE NOCASE, id`, []any{"C1"}},
+		{"TasksInChannel", `SELECT ` + taskColumns + ` FROM tasks WHERE channel_id = $1 ORDER BY title COLLATE NOCASE, id`, []any{"C1"}},
 		{"AllTasks", `SELECT ` + taskColumns + ` FROM tasks ORDER BY channel_id, title COLLATE NOCASE, id`, nil},
-		{"TaskByExternalID", `SELECT ` + taskColumns + ` FROM tasks WHERE source = ? AND external_id = ? AND external_id <> ''`, []any{"s", "x"}},
+		{"TaskByExternalID", `SELECT ` + taskColumns + ` FROM tasks WHERE source = $1 AND external_id = $2 AND external_id <> ''`, []any{"s", "x"}},
 		{"NextEscalation", `SELECT ` + occColumns + ` FROM task_occurrences WHERE state = 'posted' AND escalate_at IS NOT NULL ORDER BY escalate_at, id LIMIT 1`, nil},
 		{"Unposted", `SELECT ` + occColumns + ` FROM task_occurrences WHERE ts = '' ORDER BY claimed_at, id`, nil},
-		{"ByMessage", `SELECT ` + occColumns + ` FROM task_occurrences WHERE channel_id = ? AND ts = ? AND ts <> ''`, []any{"C1", "1.2"}},
-		{"ForIncident", `SELECT ` + occColumns + ` FROM task_occurrences WHERE incident_id = ? AND incident_id <> '' ORDER BY due, id`, []any{"P1"}},
-		{"LastFired", `SELECT MAX(due) FROM task_occurrences WHERE task_id = ?`, []any{"t"}},
+		{"ByMessage", `SELECT ` + occColumns + ` FROM task_occurrences WHERE channel_id = $1 AND ts = $2 AND ts <> ''`, []any{"C1", "1.2"}},
+		{"ForIncident", `SELECT ` + occColumns + ` FROM task_occurrences WHERE incident_id = $1 AND incident_id <> '' ORDER BY due, id`, []any{"P1"}},
+		{"LastFired", `SELECT MAX(due) FROM task_occurrences WHERE task_id = $1`, []any{"t"}},
 		{"LastFiredAll", `SELECT task_id, MAX(due) FROM task_occurrences GROUP BY task_id`, nil},
-		{"ExternalIDTaken", `SELECT id FROM tasks WHERE source = ? AND external_id = ? AND external_id <> '' AND id <> ?`, []any{"s", "x", "t"}},
-		{"Between", `SELECT ` + occColumns + ` FROM task_occurrences WHERE due >= ? AND due < ? ORDER BY due, task_id`, []any{1, 2}},
-		{"DeleteOccurrences", `DELETE FROM task_occurrences WHERE task_id = ? AND state IN ('claimed', 'posted', 'started')`, []any{"t"}},
+		{"ExternalIDTaken", `SELECT id FROM tasks WHERE source = $1 AND external_id = $2 AND external_id <> '' AND id <> $3`, []any{"s", "x", "t"}},
+		{"Between", `SELECT ` + occColumns + ` FROM task_occurrences WHERE due >= $1 AND due < $2 ORDER BY due, task_id`, []any{1, 2}},
+		{"DeleteOccurrences", `DELETE FROM task_occurrences WHERE task_id = $1 AND state IN ('claimed', 'posted', 'started')`, []any{"t"}},
 	}
 	for _, q := range queries {
 		rows, err := db.sql.Query(`EXPLAIN QUERY PLAN `+q.query, q.args...)

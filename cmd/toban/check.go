@@ -57,18 +57,27 @@ func check(ctx context.Context, cfg Config, out io.Writer) int {
 		fmt.Fprintln(out, "- PAGERDUTY_TOKEN        not set: incident features are off")
 	}
 
-	if _, err := os.Stat(cfg.DBPath); err != nil && !os.IsNotExist(err) {
-		report("TOBAN_DB", err, "")
+	if t, _ := storage.ParseTarget(cfg.DBPath); !t.Postgres && statErr(cfg.DBPath) != nil {
+		report("TOBAN_DB", statErr(cfg.DBPath), "")
 	} else if db, err := storage.Open(ctx, cfg.DBPath); err != nil {
 		report("TOBAN_DB", err, "")
 	} else {
 		v, _ := db.SchemaVersion(ctx)
 		werr := db.CheckWritable(ctx)
 		db.Close()
-		report("TOBAN_DB", werr, fmt.Sprintf("%s writable, schema version %d", cfg.DBPath, v))
+		report("TOBAN_DB", werr, fmt.Sprintf("%s writable, schema version %d", db, v))
 	}
 	if failed {
 		return 1
 	}
 	return 0
+}
+
+// statErr is why the SQLite file cannot be looked at; a missing file is
+// fine, Open creates it.
+func statErr(path string) error {
+	if _, err := os.Stat(path); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
 }

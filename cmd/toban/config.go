@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/tobanbot/toban/storage"
 	"net"
 	"net/url"
 	"regexp"
@@ -59,7 +60,7 @@ var envVars = []envVar{
 	{"PAGERDUTY_API_URL", "https://api.pagerduty.com", "PagerDuty REST base (EU: https://api.eu.pagerduty.com)", false},
 	{"PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com", "PagerDuty Events API v2 base", false},
 	{"PAGERDUTY_WEBHOOK_SECRET", "", "secret of the v3 webhook subscription", true},
-	{"TOBAN_DB", "./toban.db", "SQLite file", false},
+	{"TOBAN_DB", "./toban.db", "SQLite file, or postgres://user:password@host/db for several replicas", false},
 	{"TOBAN_HTTP_ADDR", ":8080", "address for /healthz, /readyz, /metrics and webhooks", false},
 	{"TOBAN_TIMEZONE", "UTC", "default time zone for schedules and times shown", false},
 	{"TOBAN_ADMINS", "", "Slack user IDs allowed admin commands, comma-separated", false},
@@ -131,8 +132,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.PagerDutyAPIURL = checkURL("PAGERDUTY_API_URL", strings.TrimRight(get("PAGERDUTY_API_URL"), "/"))
 	checkURL("PAGERDUTY_EVENTS_URL", c.PagerDutyEvents)
 
-	if c.DBPath == "" {
-		bad("TOBAN_DB", "must name a file")
+	if _, err := storage.ParseTarget(c.DBPath); err != nil {
+		bad("TOBAN_DB", "%v", err) // ParseTarget's errors never hold a password
 	}
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("TOBAN_HTTP_ADDR", "must be host:port or :port, got %q", c.HTTPAddr)
