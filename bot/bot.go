@@ -2,6 +2,10 @@
 // envelope at once, decodes it, and hands it to the handlers on a bounded
 // pool of goroutines, so that slow PagerDuty or Slack calls never delay an
 // ack past Slack's 3 seconds.
+//
+// It is an adapter: it may import domain, metrics and handlers/chat (the
+// Message and Response it speaks), never a feature, the router, storage or
+// another adapter; the handler it calls is an interface declared here.
 package bot
 
 import (

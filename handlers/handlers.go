@@ -1,7 +1,14 @@
 // Package handlers turns what people do in Slack — slash commands, button
-// clicks, modal submissions, events — into answers and actions. It is pure
-// logic: Slack and PagerDuty are reached through the small interfaces
-// declared here, implemented by the bot and pagerduty packages.
+// clicks, modal submissions, events — into answers and actions. It owns the
+// router (features register their subcommands and IDs in features.go) and,
+// for now, the features themselves as methods of App. It is pure logic:
+// Slack, PagerDuty and the database are reached through the ports declared
+// here, each given a concrete value in cmd/toban.
+//
+// It may import domain, scheduler, report, icsfeed, shiftfile and its
+// toolkit (handlers/chat, handlers/identity); never bot, pagerduty,
+// webhook or poller. It still imports storage for the entities that live
+// there (internal/archtest lists that exception).
 package handlers
 
 import (
