@@ -53,6 +53,8 @@ type OnCallStore interface {
 	OpenMaintenanceCards(ctx context.Context) ([]storage.MaintenanceCard, error)
 	ExtendMaintenanceCard(ctx context.Context, windowID string, end time.Time, by string) error
 	EndMaintenanceCard(ctx context.Context, windowID, state, by string, at time.Time) (bool, error)
+	// ForgetAnnouncementsBefore prunes announcement claims older than t.
+	ForgetAnnouncementsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
 // FileReader reads files people shared in Slack; *bot.WebAPI implements

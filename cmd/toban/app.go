@@ -252,9 +252,9 @@ func (m *Main) backgroundLoops() []loop {
 			loop{"poller", p.Run})
 	}
 	return append(loops,
-		loop{"on-call operations", plain(m.runOnCallOps)},
+		loop{"on-call operations", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }},
 		loop{"report scheduler", plain(m.runReports)},
-		loop{"calendars", plain(m.runCalendars)})
+		loop{"calendars", func(ctx context.Context) error { return m.app.RunCalendars(ctx, m.Clock, m.calendarRefresh()) }})
 }
 
 // wakeFeed tells the feed processor that the inbox has new events.
