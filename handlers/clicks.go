@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tobanbot/toban/handlers/chat"
+	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
@@ -21,14 +22,7 @@ func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction
 		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	incidentID := act.Value
-	// action_ts is unique per click: a redelivered envelope repeats it, a
-	// second click does not.
-	clickKey := fmt.Sprintf("click:%s:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID, incidentID)
-	return chat.Response{Then: func(ctx context.Context) error {
-		first, err := a.Store.FirstClick(ctx, clickKey)
-		if err != nil || !first {
-			return err
-		}
+	return chat.Response{Then: a.once(clickKey(cb, act, incidentID), func(ctx context.Context) error {
 		switch act.ActionID {
 		case actionAcknowledge:
 			return a.changeStatus(ctx, place, incidentID, domain.StatusAcknowledged)
@@ -40,7 +34,7 @@ func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction
 			return a.openNote(ctx, cb.TriggerID, place, incidentID)
 		}
 		return nil
-	}}
+	})}
 }
 
 // changeStatus acknowledges or resolves an incident as the clicker. The
@@ -51,13 +45,11 @@ func (a *App) changeStatus(ctx context.Context, place chat.Place, incidentID str
 	if !ok {
 		return err
 	}
-	unlock := a.incidentLocks.Lock(incidentID)
-	defer unlock()
-
-	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	inc, unlock, err := a.lockIncident(ctx, incidentID)
 	if err != nil {
-		return fmt.Errorf("read incident %s: %w", incidentID, err)
+		return err
 	}
+	defer unlock()
 	if msg := a.alreadyDone(ctx, inc, to); msg != "" {
 		a.showOnCards(ctx, inc, place)
 		return a.tellClicker(ctx, place, chat.Message{Text: msg})
@@ -127,4 +119,40 @@ func (a *App) tellClicker(ctx context.Context, place chat.Place, msg chat.Messag
 	}
 	_, err := a.Slack.PostMessage(ctx, place.UserID, msg)
 	return err
+}
+
+// The click preamble, written once: once (a redelivered envelope acts
+// once), actorFor (who the clicker acts as in PagerDuty, or why nobody),
+// lockIncident (the incident's lock, then a fresh read).
+
+// clickKey keys one click: action_ts is unique per click, so a redelivered
+// envelope repeats the key and a second click does not. on names what was
+// clicked when the button's action ID alone does not.
+func clickKey(cb slack.InteractionCallback, act *slack.BlockAction, on ...string) string {
+	return strings.Join(append([]string{"click", cb.User.ID, act.ActionTs, act.ActionID}, on...), ":")
+}
+
+// once runs then only the first time key is seen (a click's clickKey, or
+// "view:"+ID for a modal), recorded in the database so that a restart
+// does not forget.
+func (a *App) once(key string, then func(ctx context.Context) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		if first, err := a.Store.FirstClick(ctx, key); err != nil || !first {
+			return err
+		}
+		return then(ctx)
+	}
+}
+
+// lockIncident takes the incident's lock and re-reads it, so that a stale
+// or simultaneous click sees the change already made and makes no second
+// write. The caller defers unlock.
+func (a *App) lockIncident(ctx context.Context, id string) (domain.Incident, func(), error) {
+	unlock := a.incidentLocks.Lock(id)
+	inc, err := a.PagerDuty.Incident(ctx, id)
+	if err != nil {
+		unlock()
+		return domain.Incident{}, nil, fmt.Errorf("read incident %s: %w", id, err)
+	}
+	return inc, unlock, nil
 }

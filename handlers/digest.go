@@ -114,7 +114,7 @@ func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) 
 			}
 			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("*%d incidents on %s in this storm:*\n%s", len(d.Members), chat.Escape(d.ServiceName), strings.Join(lines, "\n"))})
 		}
-		if first, err := a.Store.FirstClick(ctx, fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)); err != nil || !first {
+		if first, err := a.Store.FirstClick(ctx, clickKey(cb, act)); err != nil || !first {
 			return err
 		}
 		actor, ok, err := a.actorFor(ctx, place)
@@ -140,12 +140,11 @@ func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) 
 }
 
 func (a *App) digestOne(ctx context.Context, action, incidentID string, actor domain.Person) (bool, error) {
-	unlock := a.incidentLocks.Lock(incidentID)
-	defer unlock()
-	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	inc, unlock, err := a.lockIncident(ctx, incidentID)
 	if err != nil {
 		return false, err
 	}
+	defer unlock()
 	switch {
 	case action == actionDigestAckAll && inc.Status == domain.StatusTriggered:
 		inc, err = a.PagerDuty.Acknowledge(ctx, incidentID, actor)

@@ -159,11 +159,7 @@ func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	ids := strings.Split(act.Value, ",")
-	clickKey := fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)
-	return chat.Response{Then: func(ctx context.Context) error {
-		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
-			return err
-		}
+	return chat.Response{Then: a.once(clickKey(cb, act), func(ctx context.Context) error {
 		actor, ok, err := a.actorFor(ctx, place)
 		if !ok {
 			return err
@@ -190,16 +186,15 @@ func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 			fmt.Fprintf(&b, "\nSkipped %d, changed since the list was made: %s", len(skipped), strings.Join(skipped, "; "))
 		}
 		return a.tellClicker(ctx, chat.Place{UserID: place.UserID, ChannelID: place.ChannelID, ResponseURL: place.ResponseURL}, chat.Message{Text: b.String()})
-	}}
+	})}
 }
 
 func (a *App) bulkOne(ctx context.Context, action, id string, actor domain.Person, place chat.Place) (string, bool, error) {
-	unlock := a.incidentLocks.Lock(id)
-	defer unlock()
-	inc, err := a.PagerDuty.Incident(ctx, id)
+	inc, unlock, err := a.lockIncident(ctx, id)
 	if err != nil {
 		return "", false, err
 	}
+	defer unlock()
 	label := fmt.Sprintf("#%d", inc.Number)
 	switch {
 	case action == actionAckAllMine && inc.Status == domain.StatusTriggered && assignedTo(inc, actor.ID):

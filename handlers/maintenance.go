@@ -123,12 +123,9 @@ func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCal
 	case viewMaintConfirm:
 		key := "view:" + cb.View.ID + ":" + cb.View.CallbackID
 		place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
-		return chat.Response{Then: func(ctx context.Context) error {
-			if first, err := a.Store.FirstClick(ctx, key); err != nil || !first {
-				return err
-			}
+		return chat.Response{Then: a.once(key, func(ctx context.Context) error {
 			return a.createMaintenance(ctx, place, req)
-		}}
+		})}
 	}
 	return chat.Response{}
 }

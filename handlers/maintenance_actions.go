@@ -24,11 +24,7 @@ func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAct
 	if !ok || act.Value == "" {
 		return a.respondLater(place.ResponseURL, notYet("maintenance").Ack.(chat.Reply).Message)
 	}
-	clickKey := fmt.Sprintf("click:%s:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID, act.Value)
-	return chat.Response{Then: func(ctx context.Context) error {
-		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
-			return err
-		}
+	return chat.Response{Then: a.once(clickKey(cb, act, act.Value), func(ctx context.Context) error {
 		actor, ok, err := a.actorFor(ctx, place)
 		if !ok {
 			return err
@@ -41,7 +37,7 @@ func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAct
 			return a.endMaintenance(ctx, deps, place, act.Value)
 		}
 		return nil
-	}}
+	})}
 }
 
 func (a *App) extendMaintenance(ctx context.Context, deps onCallDeps, place chat.Place, id string) error {

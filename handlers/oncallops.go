@@ -105,11 +105,7 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 	if _, ok := a.onCallOpsDeps(); !ok {
 		return a.respondLater(place.ResponseURL, notYet("oncall").Ack.(chat.Reply).Message)
 	}
-	clickKey := fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)
-	return chat.Response{Then: func(ctx context.Context) error {
-		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
-			return err
-		}
+	return chat.Response{Then: a.once(clickKey(cb, act), func(ctx context.Context) error {
 		switch act.ActionID {
 		case actionTake1h, actionTake4h, actionTakeShift:
 			return a.offerTake(ctx, place, act.Value, act.ActionID)
@@ -126,7 +122,7 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 			return a.Slack.Respond(ctx, cb.ResponseURL, chat.Message{Text: "Cancelled: nothing changed in PagerDuty.", ReplaceOriginal: true})
 		}
 		return nil
-	}}
+	})}
 }
 
 // offerTake works out the override a Take button asks for and shows it
@@ -337,12 +333,7 @@ func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallb
 	}
 	place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
 	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
-			if first, err := a.Store.FirstClick(ctx, "view:"+cb.View.ID+":"+cb.View.CallbackID); err != nil || !first {
-				return err
-			}
-			return then(ctx)
-		}
+		return a.once("view:"+cb.View.ID+":"+cb.View.CallbackID, then)
 	}
 	switch cb.View.CallbackID {
 	case viewFollow:

@@ -120,13 +120,10 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 		return chat.Response{Ack: viewErrors(errs)}
 	}
 	s.Rule = rule.Encode()
-	return chat.Response{Then: func(ctx context.Context) error {
-		// One modal is saved once, even if the envelope comes twice.
-		if first, err := a.Store.FirstClick(ctx, "view:"+cb.View.ID); err != nil || !first {
-			return err
-		}
+	// One modal is saved once, even if the envelope comes twice.
+	return chat.Response{Then: a.once("view:"+cb.View.ID, func(ctx context.Context) error {
 		return a.scheduleReport(ctx, s, rule)
-	}}
+	})}
 }
 
 func (a *App) scheduleReport(ctx context.Context, s storage.ReportSchedule, rule scheduler.Rule) error {
