@@ -71,16 +71,7 @@ func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		if err != nil {
 			return err
 		}
-		if o.TS == "" && place.MessageTS != "" {
-			// Clicked the instant it appeared, before toban recorded its ts:
-			// the click says where the card is.
-			o.ChannelID, o.TS = place.ChannelID, place.MessageTS
-		}
-		a.updateTaskCard(ctx, task, o)
-		if !changed {
-			return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
-		}
-		return nil
+		return a.showTaskChange(ctx, place, task, o, changed)
 	}}
 }
 
@@ -157,15 +148,22 @@ func (a *App) skipSubmission(cb slack.InteractionCallback, state modalState) cha
 		if err != nil {
 			return err
 		}
-		if o.TS == "" && place.MessageTS != "" {
-			// Clicked the instant it appeared, before toban recorded its ts:
-			// the click says where the card is.
-			o.ChannelID, o.TS = place.ChannelID, place.MessageTS
-		}
-		a.updateTaskCard(ctx, task, o)
-		if !changed {
-			return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
-		}
-		return nil
+		return a.showTaskChange(ctx, place, task, o, changed)
 	}}
+}
+
+// showTaskChange puts an occurrence's new state on its card and, when the
+// click changed nothing (someone got there first), tells the clicker what
+// the state already is.
+func (a *App) showTaskChange(ctx context.Context, place chat.Place, task storage.Task, o storage.Occurrence, changed bool) error {
+	if o.TS == "" && place.MessageTS != "" {
+		// Clicked the instant it appeared, before toban recorded its ts:
+		// the click says where the card is.
+		o.ChannelID, o.TS = place.ChannelID, place.MessageTS
+	}
+	a.updateTaskCard(ctx, task, o)
+	if !changed {
+		return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
+	}
+	return nil
 }
