@@ -3,6 +3,7 @@ package pagerduty
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	pd "github.com/PagerDuty/go-pagerduty"
@@ -171,21 +172,34 @@ func (c *Client) CreateIncident(ctx context.Context, in domain.NewIncident, as d
 	if err := checkRequester(as); err != nil {
 		return domain.Incident{}, fmt.Errorf("create incident: %w", err)
 	}
-	opts := &pd.CreateIncidentOptions{
-		Title:       in.Title,
-		Service:     &pd.APIReference{ID: in.ServiceID, Type: "service_reference"},
-		Urgency:     in.Urgency,
-		IncidentKey: in.IncidentKey,
-	}
+	// Sent by hand: go-pagerduty v1.8.0 sends "priority": null, which
+	// PagerDuty's schema does not allow (priority is a reference or absent).
+	body := newIncidentBody{Type: "incident", Title: in.Title, Urgency: in.Urgency, IncidentKey: in.IncidentKey,
+		Service: pd.APIReference{ID: in.ServiceID, Type: "service_reference"}}
 	if in.Details != "" {
-		opts.Body = &pd.APIDetails{Type: "incident_body", Details: in.Details}
+		body.Body = &pd.APIDetails{Type: "incident_body", Details: in.Details}
 	}
 	ctx, rl := trackRateLimit(ctx)
-	inc, err := c.api.CreateIncidentWithContext(ctx, as.Email, opts)
+	var out struct {
+		Incident pd.Incident `json:"incident"`
+	}
+	err := c.sendJSON(ctx, http.MethodPost, "/incidents", as.Email, map[string]newIncidentBody{"incident": body}, &out)
 	if err != nil {
 		return domain.Incident{}, fmt.Errorf("create incident on %s: %w", in.ServiceID, rl.mapError(err))
 	}
+	inc := &out.Incident
 	return toIncident(*inc), nil
+}
+
+// newIncidentBody is PagerDuty's IncidentsCreate "incident": only the
+// fields toban sets, each omitted when empty.
+type newIncidentBody struct {
+	Type        string          `json:"type"`
+	Title       string          `json:"title"`
+	Service     pd.APIReference `json:"service"`
+	Urgency     string          `json:"urgency,omitempty"`
+	IncidentKey string          `json:"incident_key,omitempty"`
+	Body        *pd.APIDetails  `json:"body,omitempty"`
 }
 
 // toIncident maps go-pagerduty's incident to domain's.
