@@ -140,14 +140,17 @@ func (c *Client) AddNote(ctx context.Context, id string, as domain.Person, conte
 		return domain.Note{}, fmt.Errorf("add note to %s: %w", id, domain.Invalid("The note is empty."))
 	}
 	ctx, rl := trackRateLimit(ctx)
-	// go-pagerduty takes the From header from note.User.Summary.
-	n, err := c.api.CreateIncidentNoteWithContext(ctx, id, pd.IncidentNote{
-		Content: content,
-		User:    pd.APIObject{Summary: as.Email},
-	})
+	// Sent by hand: go-pagerduty also sends the note's "user", a field
+	// PagerDuty's schema does not have (the author is the From header).
+	var out struct {
+		Note pd.IncidentNote `json:"note"`
+	}
+	err := c.sendJSON(ctx, http.MethodPost, "/incidents/"+id+"/notes", as.Email,
+		map[string]map[string]string{"note": {"content": content}}, &out)
 	if err != nil {
 		return domain.Note{}, fmt.Errorf("add note to %s: %w", id, rl.mapError(err))
 	}
+	n := out.Note
 	by := domain.Person{ID: n.User.ID, Name: n.User.Summary, Email: as.Email}
 	if by.ID == "" {
 		by = as

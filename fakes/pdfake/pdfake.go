@@ -73,6 +73,10 @@ type Server struct {
 
 	rmu  sync.Mutex // guards reqs
 	reqs []*Request
+
+	cmu        sync.Mutex // guards contract and violations
+	contract   Contract
+	violations []string
 }
 
 type scheduleState struct {

@@ -132,7 +132,7 @@ type layerJSON struct {
 type scheduleLayerJSON struct {
 	layerJSON
 	Start                     string          `json:"start"`
-	End                       *string         `json:"end"`
+	End                       *string         `json:"end,omitempty"`
 	Users                     []layerUserJSON `json:"users"`
 	RotationVirtualStart      string          `json:"rotation_virtual_start"`
 	RotationTurnLengthSeconds int             `json:"rotation_turn_length_seconds"`
