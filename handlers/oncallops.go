@@ -26,6 +26,7 @@ const (
 // find it by asserting App.PagerDuty, so that PagerDuty stays small.
 type OnCallOps interface {
 	CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error)
+	CreateOverrides(ctx context.Context, scheduleID string, items []domain.NewOverride) ([]domain.OverrideResult, error)
 	DeleteOverride(ctx context.Context, scheduleID, overrideID string) error
 	Overrides(ctx context.Context, scheduleID string, since, until time.Time) ([]domain.Override, error)
 	ScheduleShifts(ctx context.Context, scheduleID string, since, until time.Time) (domain.Schedule, []domain.Shift, error)
@@ -126,6 +127,9 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 			}
 			req.Channel = place.ChannelID
 			return a.take(ctx, place, req)
+		case actionShiftsUndo:
+			deps, _ := a.onCallOpsDeps()
+			return a.undoImport(ctx, deps.ops, place, act.Value)
 		case actionTakeCancel:
 			return a.Slack.Respond(ctx, cb.ResponseURL, Message{Text: "Cancelled: nothing changed in PagerDuty.", ReplaceOriginal: true})
 		}
