@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"log"
 	"sync"
 	"sync/atomic"
@@ -22,6 +21,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/metrics"
 )
 
@@ -32,9 +32,16 @@ type Handler interface {
 	Event(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Response
 }
 
-// Deliveries remembers which Events API events were already handled.
+// Deliveries remembers which Events API events and which slash command and
+// interactive envelopes were already handled, so that Slack's at-least-once
+// delivery does not make toban act twice.
 type Deliveries interface {
 	FirstDelivery(ctx context.Context, eventID string) (bool, error)
+	// RecordEnvelope remembers that envelopeID was answered with that JSON
+	// ack payload (nil for none).
+	RecordEnvelope(ctx context.Context, envelopeID string, ack []byte) error
+	// EnvelopeAnswer returns what RecordEnvelope recorded for envelopeID.
+	EnvelopeAnswer(ctx context.Context, envelopeID string) (found bool, ack []byte, err error)
 }
 
 // Config tunes the loop. Zero values take the defaults.
@@ -84,6 +91,7 @@ type Bot struct {
 	inFlight  chan struct{}
 	jobs      chan job
 	answering sync.WaitGroup // envelopes between receipt and hand-off to a worker
+	memo      envelopeMemo   // slash and interactive envelopes being answered
 }
 
 // New prepares a bot; Run connects it.
@@ -104,6 +112,7 @@ func New(cfg Config, web *WebAPI, h Handler, d Deliveries, m *metrics.Registry, 
 		m:          m,
 		log:        logger,
 		inFlight:   make(chan struct{}, cfg.MaxInFlight),
+		memo:       envelopeMemo{m: map[string]*answering{}},
 		jobs:       make(chan job, cfg.Workers*4),
 	}
 }
@@ -248,7 +257,7 @@ func (b *Bot) dispatch(workCtx context.Context, ev socketmode.Event) {
 		b.log.Warn().Str("envelope_type", ev.Request.Type).Msg("envelope without envelope_id ignored")
 		return
 	}
-	a := &acker{b: b, envelopeID: ev.Request.EnvelopeID, kind: ev.Request.Type, received: time.Now()}
+	a := &acker{b: b, envelopeID: ev.Request.EnvelopeID, kind: ev.Request.Type, retry: ev.Request.RetryAttempt, received: time.Now()}
 	b.m.EnvelopesReceived.WithLabelValues(a.kind).Inc()
 
 	var who replyTo
@@ -258,10 +267,10 @@ func (b *Bot) dispatch(workCtx context.Context, ev socketmode.Event) {
 		answer = b.eventAnswer(a, data)
 	case slack.SlashCommand:
 		who = replyTo{responseURL: data.ResponseURL, channel: data.ChannelID, user: data.UserID}
-		answer = func(ctx context.Context) chat.Response { return b.handler.Slash(ctx, data) }
+		answer = b.once(a, func(ctx context.Context) chat.Response { return b.handler.Slash(ctx, data) })
 	case slack.InteractionCallback:
 		who = replyTo{responseURL: data.ResponseURL, channel: data.Channel.ID, user: data.User.ID}
-		answer = func(ctx context.Context) chat.Response { return b.handler.Interaction(ctx, data) }
+		answer = b.once(a, func(ctx context.Context) chat.Response { return b.handler.Interaction(ctx, data) })
 	default:
 		go a.ack(nil)
 		b.log.Debug().Str("envelope_type", a.kind).Msg("envelope of unknown shape acked and ignored")
@@ -303,6 +312,7 @@ func (b *Bot) eventAnswer(a *acker, ev slackevents.EventsAPIEvent) func(context.
 func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func(context.Context) chat.Response) {
 	defer b.answering.Done()
 	defer func() { <-b.inFlight }()
+	defer b.storeAnswer(workCtx, a)
 
 	// Slack gives 3 s; if the handler is slow to decide its ack payload,
 	// ack empty and let the answer follow by response_url.
@@ -318,6 +328,7 @@ func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func
 		return
 	}
 	timer.Stop()
+	b.settleAnswer(a, res.Ack)
 	if !a.ack(res.Ack) && res.Ack != nil {
 		b.deliverLate(workCtx, a, who, res.Ack)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"io"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/fakes/slackfake"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/storage"
 )

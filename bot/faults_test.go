@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/tobanbot/toban/fakes/slackfake"
 	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // Fault injection on the Socket Mode loop: the websocket breaks in every

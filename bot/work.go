@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"net/http"
 	"runtime/debug"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack/socketmode"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // ackTimeout bounds one ack write. While the socket is down slack-go's
@@ -27,6 +27,10 @@ type acker struct {
 	kind       string
 	received   time.Time
 	done       atomic.Bool
+	retry      int // the envelope's retry_attempt
+	// memo is set for a slash or interactive envelope whose answer is
+	// kept for redeliveries; nil otherwise.
+	memo *answering
 }
 
 // ack sends the ack with payload (nil for none) and reports whether this

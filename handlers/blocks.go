@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // helpSections is shared by the ephemeral help and the App Home tab.

@@ -2,12 +2,12 @@ package handlers
 
 import (
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"github.com/tobanbot/toban/handlers/chat"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 

@@ -3,10 +3,10 @@ package handlers
 import (
 	"context"
 	"errors"
-	"github.com/tobanbot/toban/handlers/chat"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 

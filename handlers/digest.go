@@ -3,12 +3,12 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"sync"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // Slash answers a /toban command. The ack is always immediate; anything
@@ -65,7 +65,11 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) cha
 		return chat.Response{}
 	}
 	act := cb.ActionCallback.BlockActions[0]
-	if click, ok := r.clicks.find(act.ActionID); ok {
+	actionID := act.ActionID
+	if strings.HasPrefix(actionID, chat.ActionRun+":") {
+		actionID = chat.ActionRun // the suffix only keeps ids unique in a block
+	}
+	if click, ok := r.clicks.find(actionID); ok {
 		return click(cb, act)
 	}
 	a.Log.Debug().Str("action_id", act.ActionID).Msg("unknown action ignored")

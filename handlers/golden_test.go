@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"github.com/tobanbot/toban/handlers/chat"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

@@ -13,12 +13,12 @@ package handlers
 
 import (
 	"context"
-	"github.com/tobanbot/toban/handlers/chat"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // Slack is the part of Slack's Web API that handlers use.

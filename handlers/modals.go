@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -22,8 +22,11 @@ const (
 	viewTrigger  = "incident.trigger"
 )
 
-// maxNoteLength is PagerDuty's limit on a note's content.
-const maxNoteLength = 25000
+// maxNoteLength is the longest note the modal takes. PagerDuty stores up
+// to 25000 characters, but Slack refuses a whole views.open whose
+// plain_text_input max_length is outside 1–3000 (invalid_arguments), so
+// the tighter of the two limits wins.
+const maxNoteLength = 3000
 
 // modalState travels in a modal's private_metadata.
 type modalState struct {

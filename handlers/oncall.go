@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 

@@ -6,10 +6,10 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 

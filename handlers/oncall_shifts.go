@@ -7,11 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/handlers/identity"
 	"strings"
 
+	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 	"github.com/tobanbot/toban/shiftfile"
 )
 
@@ -81,11 +82,14 @@ func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID
 	if dryRun {
 		return chat.Message{Text: limitLines(fmt.Sprintf(":mag: *%s* is valid. Dry run, nothing was created; these %d overrides would be (times in %s):", name, len(shifts), a.location()), lines)}
 	}
-	created, err := shiftfile.Apply(ctx, shifts, ops)
-	if err != nil {
-		return chat.Message{Text: fmt.Sprintf(":x: *%s*: PagerDuty refused a shift, so none was kept: %s", name, chat.Escape(err.Error()))}
+	out := shiftfile.Apply(ctx, shifts, ops)
+	if len(out.Created) > 0 {
+		a.wakeOnCallOps()
 	}
-	a.wakeOnCallOps()
+	if !out.Complete() {
+		return a.partialImport(name, len(shifts), out)
+	}
+	created := out.Created
 	seen := map[string]bool{}
 	var schedules []string
 	for _, s := range shifts {
@@ -99,6 +103,104 @@ func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID
 		a.Log.Warn().Err(err).Msg("shift import not announced")
 	}
 	return chat.Message{Text: limitLines(fmt.Sprintf(":white_check_mark: *%s*: created %d overrides in PagerDuty (times in %s):", name, len(created), a.location()), lines)}
+}
+
+// actionShiftsUndo removes the overrides a half-refused import created;
+// its value is undoValue's encoding.
+const actionShiftsUndo = "oncall.shifts.undo"
+
+// partialImport says row by row what a half-refused import created and
+// what not, with a button that removes the created overrides so that the
+// import stays all or nothing.
+func (a *App) partialImport(name string, total int, out shiftfile.Outcome) chat.Message {
+	heading := fmt.Sprintf(":warning: *%s*: PagerDuty refused some shifts; %d of %d were created (times in %s):", name, len(out.Created), total, a.location())
+	var lines []string
+	for _, l := range shiftfile.Report(out, a.location()) {
+		lines = append(lines, "• "+chat.Escape(l))
+	}
+	text := limitLines(heading, lines)
+	msg := chat.Message{Text: text}
+	for len(text) > 0 && len(msg.Blocks) < 40 {
+		chunk := text
+		if len(chunk) > 2900 {
+			cut := strings.LastIndex(chunk[:2900], "\n")
+			if cut <= 0 {
+				cut = 2900
+			}
+			chunk = chunk[:cut]
+		}
+		msg.Blocks = append(msg.Blocks, slack.NewSectionBlock(chat.Mrkdwn(chunk), nil, nil))
+		text = strings.TrimPrefix(text[len(chunk):], "\n")
+	}
+	if len(out.Created) == 0 {
+		return msg
+	}
+	value := undoValue(out.Overrides())
+	if len(value) > 2000 {
+		msg.Blocks = append(msg.Blocks, slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf(
+			"Too many to remove with a button: run `toban shifts remove` with the %d created overrides (the CLI prints them with `toban shifts import`), or delete them in PagerDuty.", len(out.Created))), nil, nil))
+		return msg
+	}
+	btn := slack.NewButtonBlockElement(actionShiftsUndo, value, chat.Plain(fmt.Sprintf("Remove the %d created overrides", len(out.Created))))
+	btn.Style = slack.StyleDanger
+	msg.Blocks = append(msg.Blocks, slack.NewActionBlock("oncall.shifts.undo", btn))
+	return msg
+}
+
+// undoValue encodes overrides as "SCHEDULE:ID,ID;SCHEDULE:ID".
+func undoValue(ovs []domain.Override) string {
+	var b strings.Builder
+	last := ""
+	for _, o := range ovs {
+		switch {
+		case o.ScheduleID != last:
+			if b.Len() > 0 {
+				b.WriteString(";")
+			}
+			b.WriteString(o.ScheduleID + ":" + o.ID)
+			last = o.ScheduleID
+		default:
+			b.WriteString("," + o.ID)
+		}
+	}
+	return b.String()
+}
+
+// parseUndoValue reads undoValue's encoding.
+func parseUndoValue(v string) ([]domain.Override, bool) {
+	var out []domain.Override
+	for _, group := range strings.Split(v, ";") {
+		sched, ids, ok := strings.Cut(group, ":")
+		if !ok || sched == "" {
+			return nil, false
+		}
+		for _, id := range strings.Split(ids, ",") {
+			if id == "" {
+				return nil, false
+			}
+			out = append(out, domain.Override{ScheduleID: sched, ID: id})
+		}
+	}
+	return out, len(out) > 0
+}
+
+// undoImport removes the overrides of a half-refused import.
+func (a *App) undoImport(ctx context.Context, ops OnCallOps, place chat.Place, value string) error {
+	ovs, ok := parseUndoValue(value)
+	if !ok {
+		return a.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; remove the overrides in PagerDuty."})
+	}
+	if _, ok, err := a.actorFor(ctx, place); !ok {
+		return err
+	}
+	left := shiftfile.Remove(ctx, ops, ovs)
+	a.wakeOnCallOps()
+	if len(left) > 0 {
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":warning: Removed %d of %d overrides; these could not be removed (remove them in PagerDuty): %s",
+			len(ovs)-len(left), len(ovs), strings.Join(left, ", "))})
+	}
+	return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(
+		":leftwards_arrow_with_hook: Removed the %d overrides the import had created: the schedules are as before.", len(ovs)), ReplaceOriginal: true})
 }
 
 // limitLines joins a heading and lines, keeping the text well under

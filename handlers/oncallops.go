@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/handlers/identity"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -29,6 +29,7 @@ const (
 // feature calls.
 type OnCallOps interface {
 	CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error)
+	CreateOverrides(ctx context.Context, scheduleID string, items []domain.NewOverride) ([]domain.OverrideResult, error)
 	DeleteOverride(ctx context.Context, scheduleID, overrideID string) error
 	Overrides(ctx context.Context, scheduleID string, since, until time.Time) ([]domain.Override, error)
 	ScheduleShifts(ctx context.Context, scheduleID string, since, until time.Time) (domain.Schedule, []domain.Shift, error)
@@ -118,6 +119,9 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 			}
 			req.Channel = place.ChannelID
 			return a.take(ctx, place, req)
+		case actionShiftsUndo:
+			deps, _ := a.onCallOpsDeps()
+			return a.undoImport(ctx, deps.ops, place, act.Value)
 		case actionTakeCancel:
 			return a.Slack.Respond(ctx, cb.ResponseURL, chat.Message{Text: "Cancelled: nothing changed in PagerDuty.", ReplaceOriginal: true})
 		}

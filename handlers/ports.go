@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"context"
-	"github.com/tobanbot/toban/handlers/chat"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 

@@ -1,11 +1,11 @@
 package handlers
 
 import (
-	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // maxSlashText bounds what the parser accepts; Slack itself caps slash

@@ -2,13 +2,13 @@ package handlers
 
 import (
 	"errors"
-	"github.com/tobanbot/toban/handlers/chat"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 func TestParseCommand(t *testing.T) {

@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"fmt"
-	"github.com/tobanbot/toban/handlers/chat"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )

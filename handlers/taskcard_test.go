@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"github.com/tobanbot/toban/handlers/chat"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 

@@ -22,6 +22,10 @@ type Registry struct {
 	AckLatency *prometheus.HistogramVec
 	// EventsDeduplicated counts events_api redeliveries that were dropped.
 	EventsDeduplicated prometheus.Counter
+	// EnvelopesRedelivered counts slash and interactive envelopes that came
+	// again with the same envelope_id and were answered without rerunning
+	// their handler.
+	EnvelopesRedelivered prometheus.Counter
 	// HandlerErrors counts handler failures by envelope type.
 	HandlerErrors *prometheus.CounterVec
 	// HandlerPanics counts recovered handler panics by envelope type.
@@ -57,6 +61,9 @@ func New() *Registry {
 		EventsDeduplicated: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "toban_events_deduplicated_total", Help: "Redelivered events_api envelopes dropped as duplicates.",
 		}),
+		EnvelopesRedelivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "toban_envelopes_redelivered_total", Help: "Redelivered slash and interactive envelopes answered without rerunning their handler.",
+		}),
 		HandlerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "toban_handler_errors_total", Help: "Handler errors, by envelope type.",
 		}, []string{"type"}),
@@ -82,7 +89,7 @@ func New() *Registry {
 	r.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		r.EnvelopesReceived, r.EnvelopesAcked, r.AckLatency, r.EventsDeduplicated,
+		r.EnvelopesReceived, r.EnvelopesAcked, r.AckLatency, r.EventsDeduplicated, r.EnvelopesRedelivered,
 		r.HandlerErrors, r.HandlerPanics, r.Reconnects, r.Connected, r.WorkQueued,
 		r.SlackCalls, r.PagerDutyCalls,
 	)

@@ -130,14 +130,26 @@ func (db *DB) FirstDelivery(ctx context.Context, eventID string) (bool, error) {
 	return n == 1, nil
 }
 
-// ForgetDeliveriesBefore deletes event records older than t. Slack retries
-// for minutes, not days, so a day of history is plenty.
+// ForgetDeliveriesBefore deletes event and envelope records older than t.
+// Slack retries for minutes, not days, so a day of history is plenty.
 func (db *DB) ForgetDeliveriesBefore(ctx context.Context, t time.Time) (int64, error) {
 	res, err := db.sql.ExecContext(ctx, `DELETE FROM processed_events WHERE received_at < $1`, t.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("prune events: %w", err)
 	}
-	return res.RowsAffected()
+	events, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune events: %w", err)
+	}
+	res, err = db.sql.ExecContext(ctx, `DELETE FROM answered_envelopes WHERE received_at < $1`, t.Unix())
+	if err != nil {
+		return events, fmt.Errorf("prune envelopes: %w", err)
+	}
+	envelopes, err := res.RowsAffected()
+	if err != nil {
+		return events, fmt.Errorf("prune envelopes: %w", err)
+	}
+	return events + envelopes, nil
 }
 
 // boolInt stores a flag as 0 or 1: the columns are integers on both

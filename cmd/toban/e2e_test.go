@@ -13,6 +13,7 @@ import (
 
 	"github.com/tobanbot/toban/fakes/pdfake"
 	"github.com/tobanbot/toban/fakes/slackfake"
+	"github.com/tobanbot/toban/internal/pdcontract"
 )
 
 // world is a Slack workspace and a PagerDuty account, both fakes on
@@ -37,10 +38,20 @@ func newWorldAt(t *testing.T, now func() time.Time) *world {
 	// into failed.
 	s := slackfake.New(slackfake.Options{Now: now, HelperTimeout: 15 * time.Second})
 	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		// Slack would have refused these: on a real workspace the person
+		// would have seen an error or nothing at all.
+		for _, r := range s.Refusals() {
+			t.Errorf("Slack refuses toban's %s: %s %v", r.Where, r.Code, r.Problems)
+		}
+	})
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", RealName: "Alice", Email: "alice@example.com"})
 	s.AddChannel("C1", "ops")
 	p := pdfake.New(pdfake.Options{})
 	t.Cleanup(p.Close)
+	// Every request toban sends and every answer the fake gives must fit
+	// PagerDuty's published spec.
+	p.CheckContract(t, pdcontract.MustLoad(t))
 	shiftBase := time.Now()
 	p.AddUser(pdfake.User{ID: "PU1", Name: "Alice Ops", Email: "alice@example.com"})
 	p.AddUser(pdfake.User{ID: "PU2", Name: "Bob Ops", Email: "bob@example.com"})

@@ -160,7 +160,22 @@ func TestEndToEndIncidentCardLifecycle(t *testing.T) {
 
 	t.Run("AddNote", func(t *testing.T) {
 		card.ClickAs(t, bob, "Add note")
-		id, _ := view(t, w.slack, "U2", callback("incident.note"))
+		id, modal := view(t, w.slack, "U2", callback("incident.note"))
+		t.Run("OpensOnStrictSlack", func(t *testing.T) {
+			// The fake refuses a max_length outside 1–3000 as Slack does;
+			// with 25000 this modal never opened on a real workspace.
+			for _, c := range w.slack.Calls("views.open") {
+				if c.Error != "" {
+					t.Errorf("views.open refused: %s", c.Error)
+				}
+			}
+			blocks, _ := modal["blocks"].([]any)
+			input, _ := blocks[0].(map[string]any)
+			element, _ := input["element"].(map[string]any)
+			if got, want := element["max_length"], 3000.0; got != want {
+				t.Errorf("note max_length = %v, want %v", got, want)
+			}
+		})
 		t.Run("ErrEmpty", func(t *testing.T) {
 			ack := w.slack.Submit(t, "U2", id, map[string]map[string]any{"note": {"text": "   "}})
 			if !strings.Contains(string(ack.Payload), `"response_action":"errors"`) || !strings.Contains(string(ack.Payload), `"note"`) {

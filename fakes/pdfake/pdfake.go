@@ -62,6 +62,8 @@ type Server struct {
 	mws       map[string]*MaintenanceWindow
 	mwOrder   []string
 	events    []Event
+	// refuseOverrides: user ID → why override items for them are refused.
+	refuseOverrides map[string]string
 
 	fmu       sync.Mutex // guards faults
 	delay     time.Duration
@@ -71,6 +73,10 @@ type Server struct {
 
 	rmu  sync.Mutex // guards reqs
 	reqs []*Request
+
+	cmu        sync.Mutex // guards contract and violations
+	contract   Contract
+	violations []string
 }
 
 type scheduleState struct {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tobanbot/toban/internal/blockkit"
 )
 
 // Message is a message as Slack holds it, with its current content.
@@ -60,6 +62,15 @@ type msgBody struct {
 	ReplaceOriginal bool            `json:"replace_original"`
 	DeleteOriginal  bool            `json:"delete_original"`
 	ThreadTS        string          `json:"thread_ts"`
+}
+
+// check holds a response_url post or slash command ack to Block Kit's
+// limits; a delete_original carries no message to check.
+func (m msgBody) check() error {
+	if m.DeleteOriginal {
+		return nil
+	}
+	return blockkit.CheckMessage(m.Text, m.Blocks, m.Attachments)
 }
 
 func (m msgBody) hasContent() bool {
@@ -226,6 +237,9 @@ func (s *Server) chatPostMessage(req *apiReq) reply {
 	if m.Text == "" && !nonEmptyJSON(m.Blocks) && !nonEmptyJSON(m.Attachments) {
 		return fail("no_text")
 	}
+	if rep, refused := s.refuseLocked("chat.postMessage", req.blockKit); refused {
+		return rep
+	}
 	r := s.addMessageLocked(c, m)
 	return ok(map[string]any{"channel": c.id, "ts": r.TS, "message": r.wire()})
 }
@@ -245,6 +259,9 @@ func (s *Server) chatUpdate(req *apiReq) reply {
 	m, code := messageArgs(req)
 	if code != "" {
 		return fail(code)
+	}
+	if rep, refused := s.refuseLocked("chat.update", req.blockKit); refused {
+		return rep
 	}
 	if _, has := req.form["text"]; has || req.json["text"] != nil {
 		r.Text = m.Text
@@ -290,6 +307,9 @@ func (s *Server) chatPostEphemeral(req *apiReq) reply {
 	}
 	if m.Text == "" && !nonEmptyJSON(m.Blocks) && !nonEmptyJSON(m.Attachments) {
 		return fail("no_text")
+	}
+	if rep, refused := s.refuseLocked("chat.postEphemeral", req.blockKit); refused {
+		return rep
 	}
 	r := s.addEphemeralLocked(c.id, user, m)
 	return ok(map[string]any{"message_ts": r.TS})
@@ -342,10 +362,13 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	rc := s.responses[id]
+	var refused reply
 	if rc != nil {
 		s.responsePosts = append(s.responsePosts, ResponsePost{ID: id, Body: body})
 		if jsonErr == nil {
-			s.postResponseLocked(*rc, m)
+			if refused, _ = s.refuseLocked("response_url", m.check()); refused.err == "" {
+				s.postResponseLocked(*rc, m)
+			}
 		}
 		s.notifyLocked()
 	}
@@ -359,6 +382,9 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	case jsonErr != nil:
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, "invalid_payload")
+	case refused.err != "":
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, refused.err)
 	default:
 		_, _ = io.WriteString(w, "ok")
 	}

@@ -50,6 +50,9 @@ type envelopeState struct {
 	ackFirst   map[string]int // envelope_id → index of its first ack
 	ackCount   map[string]int
 	badFrames  int
+	loseAcks   map[string]int // envelope type → acks still to lose
+	lostAcks   int
+	refusals   []Refusal
 }
 
 // envelope is the live state of one envelope.
@@ -73,6 +76,7 @@ func (s *Server) initEnvelopes() {
 	s.deliveries = map[string]int{}
 	s.ackFirst = map[string]int{}
 	s.ackCount = map[string]int{}
+	s.loseAcks = map[string]int{}
 }
 
 // newEnvelopeLocked creates and queues an envelope.
@@ -82,19 +86,82 @@ func (s *Server) newEnvelopeLocked(typ string, payload []byte, accepts bool, ret
 		seq: n, id: fmt.Sprintf("%08x-fa4e-4000-8000-%012x", n, n),
 		typ: typ, payload: payload, accepts: accepts, retry: retry, reason: reason, eventID: eventID,
 	}
-	e.frame, _ = json.Marshal(struct {
+	e.frame = frameOf(e)
+	s.envs[e.id] = e
+	s.envOrder = append(s.envOrder, e)
+	s.enqueueLocked(outItem{env: e})
+	s.notifyLocked()
+	return e
+}
+
+// frameOf encodes e as Slack writes it on the socket.
+func frameOf(e *envelope) json.RawMessage {
+	frame, _ := json.Marshal(struct {
 		EnvelopeID string          `json:"envelope_id"`
 		Type       string          `json:"type"`
 		Accepts    bool            `json:"accepts_response_payload"`
 		Retry      int             `json:"retry_attempt"`
 		Reason     string          `json:"retry_reason"`
 		Payload    json.RawMessage `json:"payload"`
-	}{e.id, typ, accepts, retry, reason, payload})
-	s.envs[e.id] = e
-	s.envOrder = append(s.envOrder, e)
-	s.enqueueLocked(outItem{env: e})
+	}{e.id, e.typ, e.accepts, e.retry, e.reason, e.payload})
+	return frame
+}
+
+// LoseNextAck makes the next ack of an envelope of that type
+// ("slash_commands", "interactive", "events_api") get lost on its way to
+// Slack: its payload is not applied, and the envelope is redelivered at
+// once with the same envelope_id, retry_attempt one higher and
+// retry_reason "timeout", as Socket Mode does when it sees no ack in time.
+func (s *Server) LoseNextAck(envelopeType string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseAcks[envelopeType]++
+}
+
+// Redeliver sends the newest envelope with that envelope_id again under
+// the same id, with retry_attempt one higher and retry_reason "timeout",
+// as Socket Mode does for an envelope whose ack it did not see (for
+// example because the app restarted before acking). An ack already
+// recorded for it stays in Acks; the redelivery needs its own. It reports
+// false for an unknown id.
+func (s *Server) Redeliver(envelopeID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.envs[envelopeID]
+	if e == nil {
+		return false
+	}
+	s.redeliverSameLocked(e)
+	return true
+}
+
+// LostAcks is how many acks LoseNextAck made disappear.
+func (s *Server) LostAcks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lostAcks
+}
+
+// redeliverSameLocked sends e again under the same envelope_id, as Slack
+// does for an envelope it did not see acked.
+func (s *Server) redeliverSameLocked(e *envelope) {
+	e.superseded = true
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	if e.conn != nil {
+		delete(e.conn.inflight, e.id)
+	}
+	r := &envelope{
+		seq: s.nextLocked(), id: e.id, typ: e.typ, eventID: e.eventID, itype: e.itype,
+		payload: e.payload, accepts: e.accepts, retry: e.retry + 1, reason: "timeout",
+		user: e.user, channel: e.channel, viewID: e.viewID,
+	}
+	r.frame = frameOf(r)
+	s.envs[r.id] = r
+	s.envOrder = append(s.envOrder, r)
+	s.enqueueLocked(outItem{env: r})
 	s.notifyLocked()
-	return e
 }
 
 // SendSlashCommand sends a slash_commands envelope and returns its
@@ -298,6 +365,12 @@ func (s *Server) recordAck(id string, payload json.RawMessage, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := Ack{EnvelopeID: id, Payload: payload, Received: now}
+	if e := s.envs[id]; e != nil && !e.acked && s.loseAcks[e.typ] > 0 {
+		s.loseAcks[e.typ]--
+		s.lostAcks++
+		s.redeliverSameLocked(e)
+		return
+	}
 	if e := s.envs[id]; e != nil {
 		if !e.sentAt.IsZero() {
 			a.Latency = now.Sub(e.sentAt)
@@ -330,7 +403,9 @@ func (s *Server) applyAckLocked(e *envelope, payload json.RawMessage) {
 	case e.typ == "slash_commands":
 		var m msgBody
 		if json.Unmarshal(payload, &m) == nil && m.hasContent() {
-			s.postResponseLocked(responseCtx{user: e.user, channel: e.channel}, m)
+			if _, refused := s.refuseLocked("ack.slash_commands", m.check()); !refused {
+				s.postResponseLocked(responseCtx{user: e.user, channel: e.channel}, m)
+			}
 		}
 	case e.itype == string(slack.InteractionTypeViewSubmission):
 		s.applyViewResponseLocked(e.user, e.viewID, payload)

@@ -25,7 +25,8 @@ func cardBot(seen chan<- slack.InteractionCallback) func(*testBot, socketmode.Ev
 			case data.Text == "new":
 				_, _ = b.api.OpenView(data.TriggerID, slack.ModalViewRequest{
 					Type: slack.VTModal, CallbackID: "new_incident", PrivateMetadata: data.ChannelID,
-					Title: slack.NewTextBlockObject("plain_text", "New incident", false, false),
+					Title:  slack.NewTextBlockObject("plain_text", "New incident", false, false),
+					Blocks: textBlocks("What happened?"),
 				})
 			}
 		case slack.InteractionCallback:

@@ -46,10 +46,12 @@ func TestViewSubmissionUpdateApplied(t *testing.T) {
 	startBot(t, f, f.AppToken(), time.Second, func(b *testBot, ev socketmode.Event) {
 		b.sm.Ack(*ev.Request, slack.NewUpdateViewSubmissionResponse(&slack.ModalViewRequest{
 			Type: slack.VTModal, CallbackID: "confirm",
-			Title: slack.NewTextBlockObject("plain_text", "Done", false, false),
+			Title:  slack.NewTextBlockObject("plain_text", "Done", false, false),
+			Blocks: textBlocks("Saved."),
 		}))
 	})
-	v, err := apiFor(f).OpenView("test-1", slack.ModalViewRequest{Type: slack.VTModal, CallbackID: "first"})
+	v, err := apiFor(f).OpenView("test-1", slack.ModalViewRequest{Type: slack.VTModal, CallbackID: "first",
+		Title: slack.NewTextBlockObject("plain_text", "First", false, false), Blocks: textBlocks("first")})
 	if err != nil {
 		t.Fatal(err)
 	}

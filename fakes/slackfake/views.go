@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tobanbot/toban/internal/blockkit"
 )
 
 // View is one recorded change of a view (a modal or a Home tab).
@@ -179,6 +181,9 @@ func (s *Server) viewsOpen(req *apiReq) reply {
 	if trig == "" || !valid {
 		return fail("invalid_arguments")
 	}
+	if rep, refused := s.refuseLocked("views.open", req.blockKit); refused {
+		return rep
+	}
 	user, code := s.useTriggerLocked(trig)
 	if code != "" {
 		return fail(code)
@@ -193,6 +198,9 @@ func (s *Server) viewsPush(req *apiReq) reply {
 	obj, valid := viewArg(req)
 	if trig == "" || !valid {
 		return fail("invalid_arguments")
+	}
+	if rep, refused := s.refuseLocked("views.push", req.blockKit); refused {
+		return rep
 	}
 	user, code := s.useTriggerLocked(trig)
 	if code != "" {
@@ -217,6 +225,9 @@ func (s *Server) viewsUpdate(req *apiReq) reply {
 	id, ext := req.str("view_id"), req.str("external_id")
 	if !valid || (id == "" && ext == "") {
 		return fail("invalid_arguments")
+	}
+	if rep, refused := s.refuseLocked("views.update", req.blockKit); refused {
+		return rep
 	}
 	lv := s.views[id]
 	if id == "" {
@@ -246,6 +257,9 @@ func (s *Server) viewsPublish(req *apiReq) reply {
 	if t, _ := obj["type"].(string); t != "home" {
 		return fail("invalid_arguments")
 	}
+	if rep, refused := s.refuseLocked("views.publish", req.blockKit); refused {
+		return rep
+	}
 	lv := s.views[s.homeViews[user]]
 	if lv == nil {
 		lv = s.newViewLocked(user, obj, "", "")
@@ -269,6 +283,11 @@ func (s *Server) applyViewResponseLocked(user, viewID string, payload json.RawMe
 		return
 	}
 	obj, valid := decodeView(resp.View)
+	if resp.ResponseAction == "update" || resp.ResponseAction == "push" {
+		if _, refused := s.refuseLocked("ack.view_submission", blockkit.CheckView(resp.View)); refused {
+			return // Slack shows the person an error in the modal instead
+		}
+	}
 	switch {
 	case !valid:
 	case resp.ResponseAction == "update" && s.views[viewID] != nil:

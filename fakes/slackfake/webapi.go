@@ -50,6 +50,9 @@ type apiReq struct {
 	json   map[string]json.RawMessage
 	raw    []byte
 	bearer string
+	// blockKit is the Block Kit refusal of the message or view the
+	// request carries (nil when it passes or carries none).
+	blockKit error
 }
 
 // str returns a string argument from the form or the JSON body.
@@ -151,6 +154,9 @@ func (s *Server) initAPI() {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, err := decodeAPIRequest(r)
+	if err == nil {
+		req.blockKit = checkBlockKit(method, req)
+	}
 	now := time.Now()
 	call := Call{Method: method, Form: req.form, At: now}
 	if len(req.json) > 0 || isJSON(r) {

@@ -235,7 +235,8 @@ func TestTriggerExpires(t *testing.T) {
 	var cmd slack.SlashCommand
 	_ = json.Unmarshal(f.Envelopes()[0].Payload, &cmd)
 	time.Sleep(100 * time.Millisecond)
-	_, err := apiFor(f).OpenView(cmd.TriggerID, slack.ModalViewRequest{Type: slack.VTModal})
+	_, err := apiFor(f).OpenView(cmd.TriggerID, slack.ModalViewRequest{Type: slack.VTModal,
+		Title: slack.NewTextBlockObject("plain_text", "Late", false, false), Blocks: textBlocks("late")})
 	slackErr(t, err, "expired_trigger_id")
 }
 

@@ -98,7 +98,10 @@ func Plain(text string) *slack.TextBlockObject {
 // in its value; help and "not linked" answers offer such buttons.
 const ActionRun = "toban.run"
 
-// RunButton is a button that runs /toban subcommand when clicked.
+// RunButton runs a subcommand as if typed. Its action_id carries the
+// subcommand after ActionRun and a colon because Slack refuses a block
+// whose buttons share an action_id (invalid_blocks); the value stays the
+// command to run.
 func RunButton(label, subcommand string) *slack.ButtonBlockElement {
-	return slack.NewButtonBlockElement(ActionRun, subcommand, Plain(label))
+	return slack.NewButtonBlockElement(ActionRun+":"+subcommand, subcommand, Plain(label))
 }
