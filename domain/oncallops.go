@@ -11,6 +11,22 @@ type Override struct {
 	Start, End time.Time
 }
 
+// NewOverride is one override to create: User on call during [Start, End).
+type NewOverride struct {
+	User       Person
+	Start, End time.Time
+}
+
+// OverrideResult is PagerDuty's answer for one override of a bulk
+// request, which it accepts or refuses item by item: Created with the
+// override and its ID, or Refused saying why (Override then holds what
+// was asked, without ID).
+type OverrideResult struct {
+	Override Override
+	Created  bool
+	Refused  string
+}
+
 // Shift is one stretch of a schedule's final rota (layers and overrides
 // applied): User is on call during [Start, End).
 type Shift struct {

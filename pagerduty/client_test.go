@@ -13,6 +13,7 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/fakes/pdfake"
 	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/internal/pdcontract"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
 )
@@ -49,6 +50,7 @@ func newEnv(t *testing.T, cfg pagerduty.Config, opts pdfake.Options) *env {
 	t.Helper()
 	e := &env{fake: pdfake.New(opts), m: metrics.New()}
 	t.Cleanup(e.fake.Close)
+	e.fake.CheckContract(t, pdcontract.MustLoad(t))
 	cfg.Token, cfg.APIURL, cfg.EventsURL = e.fake.Token(), e.fake.URL(), e.fake.URL()
 	if cfg.Now == nil {
 		cfg.Now = opts.Now

@@ -3,6 +3,7 @@ package pagerduty
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	pd "github.com/PagerDuty/go-pagerduty"
@@ -139,14 +140,17 @@ func (c *Client) AddNote(ctx context.Context, id string, as domain.Person, conte
 		return domain.Note{}, fmt.Errorf("add note to %s: %w", id, domain.Invalid("The note is empty."))
 	}
 	ctx, rl := trackRateLimit(ctx)
-	// go-pagerduty takes the From header from note.User.Summary.
-	n, err := c.api.CreateIncidentNoteWithContext(ctx, id, pd.IncidentNote{
-		Content: content,
-		User:    pd.APIObject{Summary: as.Email},
-	})
+	// Sent by hand: go-pagerduty also sends the note's "user", a field
+	// PagerDuty's schema does not have (the author is the From header).
+	var out struct {
+		Note pd.IncidentNote `json:"note"`
+	}
+	err := c.sendJSON(ctx, http.MethodPost, "/incidents/"+id+"/notes", as.Email,
+		map[string]map[string]string{"note": {"content": content}}, &out)
 	if err != nil {
 		return domain.Note{}, fmt.Errorf("add note to %s: %w", id, rl.mapError(err))
 	}
+	n := out.Note
 	by := domain.Person{ID: n.User.ID, Name: n.User.Summary, Email: as.Email}
 	if by.ID == "" {
 		by = as
@@ -171,21 +175,34 @@ func (c *Client) CreateIncident(ctx context.Context, in domain.NewIncident, as d
 	if err := checkRequester(as); err != nil {
 		return domain.Incident{}, fmt.Errorf("create incident: %w", err)
 	}
-	opts := &pd.CreateIncidentOptions{
-		Title:       in.Title,
-		Service:     &pd.APIReference{ID: in.ServiceID, Type: "service_reference"},
-		Urgency:     in.Urgency,
-		IncidentKey: in.IncidentKey,
-	}
+	// Sent by hand: go-pagerduty v1.8.0 sends "priority": null, which
+	// PagerDuty's schema does not allow (priority is a reference or absent).
+	body := newIncidentBody{Type: "incident", Title: in.Title, Urgency: in.Urgency, IncidentKey: in.IncidentKey,
+		Service: pd.APIReference{ID: in.ServiceID, Type: "service_reference"}}
 	if in.Details != "" {
-		opts.Body = &pd.APIDetails{Type: "incident_body", Details: in.Details}
+		body.Body = &pd.APIDetails{Type: "incident_body", Details: in.Details}
 	}
 	ctx, rl := trackRateLimit(ctx)
-	inc, err := c.api.CreateIncidentWithContext(ctx, as.Email, opts)
+	var out struct {
+		Incident pd.Incident `json:"incident"`
+	}
+	err := c.sendJSON(ctx, http.MethodPost, "/incidents", as.Email, map[string]newIncidentBody{"incident": body}, &out)
 	if err != nil {
 		return domain.Incident{}, fmt.Errorf("create incident on %s: %w", in.ServiceID, rl.mapError(err))
 	}
+	inc := &out.Incident
 	return toIncident(*inc), nil
+}
+
+// newIncidentBody is PagerDuty's IncidentsCreate "incident": only the
+// fields toban sets, each omitted when empty.
+type newIncidentBody struct {
+	Type        string          `json:"type"`
+	Title       string          `json:"title"`
+	Service     pd.APIReference `json:"service"`
+	Urgency     string          `json:"urgency,omitempty"`
+	IncidentKey string          `json:"incident_key,omitempty"`
+	Body        *pd.APIDetails  `json:"body,omitempty"`
 }
 
 // toIncident maps go-pagerduty's incident to domain's.

@@ -12,6 +12,7 @@ import (
 	pd "github.com/PagerDuty/go-pagerduty"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/fakes/pdfake"
+	"github.com/tobanbot/toban/internal/pdcontract"
 	"github.com/tobanbot/toban/metrics"
 )
 
@@ -42,6 +43,7 @@ func logEnv(t *testing.T) (*Client, *pdfake.Server, *logClock) {
 	clock := &logClock{t: logStart}
 	fake := pdfake.New(pdfake.Options{Now: clock.Now})
 	t.Cleanup(fake.Close)
+	fake.CheckContract(t, pdcontract.MustLoad(t))
 	fake.AddUser(pdfake.User{ID: "U1", Name: "Alice", Email: "alice@example.com"})
 	fake.AddUser(pdfake.User{ID: "U2", Name: "Bob", Email: "bob@example.com"})
 	fake.AddEscalationPolicy(pdfake.EscalationPolicy{ID: "EP1", Name: "Ops", Levels: []pdfake.EscalationLevel{

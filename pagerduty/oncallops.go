@@ -1,12 +1,9 @@
 package pagerduty
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -32,25 +29,84 @@ func mapMaintenanceError(rl *rateLimitSeen, err error) error {
 	return rl.mapError(err)
 }
 
-// CreateOverride puts user on call in the schedule during [start, end).
-// Times are sent with their zone, so PagerDuty reads them as meant.
+// CreateOverride puts user on call in the schedule during [start, end):
+// CreateOverrides with one item, its refusal an error.
 func (c *Client) CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error) {
-	if err := checkID("schedule", scheduleID); err != nil {
-		return domain.Override{}, fmt.Errorf("override on %s: %w", scheduleID, err)
+	res, err := c.CreateOverrides(ctx, scheduleID, []domain.NewOverride{{User: user, Start: start, End: end}})
+	if err != nil {
+		return domain.Override{}, err
 	}
-	if err := checkID("user", user.ID); err != nil {
-		return domain.Override{}, fmt.Errorf("override on %s: %w", scheduleID, err)
+	if !res[0].Created {
+		return domain.Override{}, fmt.Errorf("override on %s for %s: %w", scheduleID, user.ID,
+			domain.Invalid("PagerDuty refused the override: %s", res[0].Refused))
+	}
+	return res[0].Override, nil
+}
+
+// overrideIn is one item of POST /schedules/{id}/overrides.
+type overrideIn struct {
+	Start string       `json:"start"`
+	End   string       `json:"end"`
+	User  pd.APIObject `json:"user"`
+}
+
+// overrideOut is one item of its answer: status 201 with the override
+// created, or 400 with errors saying why that one was refused.
+type overrideOut struct {
+	Status   int         `json:"status"`
+	Errors   []string    `json:"errors"`
+	Override pd.Override `json:"override"`
+}
+
+// CreateOverrides creates many overrides on one schedule in one request,
+// PagerDuty's documented {"overrides": [...]} (go-pagerduty only sends the
+// deprecated single form). PagerDuty answers per item, so some may be
+// created and others refused: the results say which, in the order given.
+// err is for the request as a whole (nothing was created).
+// Times are sent with their zone, so PagerDuty reads them as meant.
+func (c *Client) CreateOverrides(ctx context.Context, scheduleID string, items []domain.NewOverride) ([]domain.OverrideResult, error) {
+	if err := checkID("schedule", scheduleID); err != nil {
+		return nil, fmt.Errorf("overrides on %s: %w", scheduleID, err)
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	in := make([]overrideIn, 0, len(items))
+	for _, it := range items {
+		if err := checkID("user", it.User.ID); err != nil {
+			return nil, fmt.Errorf("overrides on %s: %w", scheduleID, err)
+		}
+		in = append(in, overrideIn{Start: it.Start.Format(time.RFC3339), End: it.End.Format(time.RFC3339),
+			User: pd.APIObject{ID: it.User.ID, Type: "user_reference"}})
 	}
 	ctx, rl := trackRateLimit(ctx)
-	o, err := c.api.CreateOverrideWithContext(ctx, scheduleID, pd.Override{
-		Start: start.Format(time.RFC3339),
-		End:   end.Format(time.RFC3339),
-		User:  pd.APIObject{ID: user.ID, Type: "user_reference"},
-	})
-	if err != nil {
-		return domain.Override{}, fmt.Errorf("override on %s for %s: %w", scheduleID, user.ID, rl.mapError(err))
+	var out []overrideOut
+	if err := c.sendJSON(ctx, http.MethodPost, "/schedules/"+scheduleID+"/overrides", "", map[string][]overrideIn{"overrides": in}, &out); err != nil {
+		return nil, fmt.Errorf("overrides on %s: %w", scheduleID, rl.mapError(err))
 	}
-	return toOverride(scheduleID, *o), nil
+	if len(out) != len(items) {
+		// Which item is which cannot be known: say so rather than guess.
+		return nil, fmt.Errorf("overrides on %s: PagerDuty answered %d results for %d overrides", scheduleID, len(out), len(items))
+	}
+	res := make([]domain.OverrideResult, len(items))
+	for i, o := range out {
+		switch {
+		case o.Status == http.StatusCreated && o.Override.ID != "":
+			ov := toOverride(scheduleID, o.Override)
+			if ov.User.ID == "" {
+				ov.User = items[i].User
+			}
+			res[i] = domain.OverrideResult{Override: ov, Created: true}
+		default:
+			why := strings.Join(o.Errors, "; ")
+			if why == "" {
+				why = fmt.Sprintf("status %d", o.Status)
+			}
+			res[i] = domain.OverrideResult{Override: domain.Override{ScheduleID: scheduleID, User: items[i].User,
+				Start: items[i].Start, End: items[i].End}, Refused: why}
+		}
+	}
+	return res, nil
 }
 
 // Overrides lists the schedule's overrides overlapping [since, until),
@@ -227,39 +283,13 @@ func (c *Client) ExtendMaintenanceWindow(ctx context.Context, id string, end tim
 
 // putMaintenanceWindow sends PUT /maintenance_windows/{id} with the body
 // PagerDuty documents, {"maintenance_window": {…}}. go-pagerduty's
-// UpdateMaintenanceWindow sends the window bare; its Do still adds the
-// token and headers, and the transport still retries and counts.
+// UpdateMaintenanceWindow sends the window bare.
 func (c *Client) putMaintenanceWindow(ctx context.Context, mw pd.MaintenanceWindow) (pd.MaintenanceWindow, error) {
-	body, err := json.Marshal(map[string]pd.MaintenanceWindow{"maintenance_window": mw})
-	if err != nil {
-		return pd.MaintenanceWindow{}, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, c.apiURL+"/maintenance_windows/"+mw.ID, bytes.NewReader(body))
-	if err != nil {
-		return pd.MaintenanceWindow{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.api.Do(req, true)
-	if err != nil {
-		return pd.MaintenanceWindow{}, err
-	}
-	defer resp.Body.Close()
 	var out struct {
 		MaintenanceWindow pd.MaintenanceWindow `json:"maintenance_window"`
-		Error             *pd.APIErrorObject   `json:"error"`
 	}
-	decodeErr := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
-	if resp.StatusCode >= 300 {
-		apiErr := pd.APIError{StatusCode: resp.StatusCode}
-		if decodeErr == nil && out.Error != nil {
-			apiErr.APIError = pd.NullAPIErrorObject{Valid: true, ErrorObject: *out.Error}
-		}
-		return pd.MaintenanceWindow{}, apiErr
-	}
-	if decodeErr != nil {
-		return pd.MaintenanceWindow{}, fmt.Errorf("decode maintenance window: %w", decodeErr)
-	}
-	return out.MaintenanceWindow, nil
+	err := c.sendJSON(ctx, http.MethodPut, "/maintenance_windows/"+mw.ID, "", map[string]pd.MaintenanceWindow{"maintenance_window": mw}, &out)
+	return out.MaintenanceWindow, err
 }
 
 // EndMaintenanceWindow ends an ongoing window now, or deletes a future

@@ -22,7 +22,9 @@ type Directory interface {
 
 // Overrides creates and removes schedule overrides; *pagerduty.Client is one.
 type Overrides interface {
-	CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error)
+	// CreateOverrides creates many on one schedule in one request,
+	// answering per item; err means none was created.
+	CreateOverrides(ctx context.Context, scheduleID string, items []domain.NewOverride) ([]domain.OverrideResult, error)
 	DeleteOverride(ctx context.Context, scheduleID, overrideID string) error
 }
 
@@ -137,34 +139,121 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// Apply creates one override per shift, in order. If PagerDuty refuses
-// one, those already created are deleted again, so that the schedule is
-// as before; the error says so (or which ones could not be removed).
-func Apply(ctx context.Context, shifts []Shift, o Overrides) ([]domain.Override, error) {
-	created := make([]domain.Override, 0, len(shifts))
-	for _, s := range shifts {
-		ov, err := o.CreateOverride(ctx, s.Schedule.ID, s.User, s.Start, s.End)
-		if err == nil {
-			created = append(created, ov)
-			continue
-		}
-		var left []string
-		for _, c := range created {
-			// The caller's context may be what failed; undo regardless.
-			undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			if derr := o.DeleteOverride(undoCtx, c.ScheduleID, c.ID); derr != nil {
-				left = append(left, fmt.Sprintf("%s on %s", c.ID, c.ScheduleID))
-			}
-			cancel()
-		}
-		if len(left) > 0 {
-			return nil, fmt.Errorf("line %d (%s): %w; %d overrides created before could not be removed: %s",
-				s.Line, s.Schedule.Name, err, len(left), strings.Join(left, ", "))
-		}
-		return nil, fmt.Errorf("line %d (%s): %w; the %d overrides created before it were removed again, so nothing changed",
-			s.Line, s.Schedule.Name, err, len(created))
+// Outcome is what Apply did, row by row.
+type Outcome struct {
+	// Created are the shifts PagerDuty created, each with its override.
+	Created []Created
+	// Refused are the shifts PagerDuty refused, each with its reason.
+	Refused []Refused
+	// NotSent are the shifts of schedules not sent because an earlier
+	// schedule's were refused.
+	NotSent []Shift
+}
+
+// Created is a shift PagerDuty accepted.
+type Created struct {
+	Shift    Shift
+	Override domain.Override
+}
+
+// Refused is a shift PagerDuty did not create, and why.
+type Refused struct {
+	Shift  Shift
+	Reason string
+}
+
+// Complete reports whether every shift was created.
+func (o Outcome) Complete() bool { return len(o.Refused) == 0 && len(o.NotSent) == 0 }
+
+// Overrides returns the overrides created, to remove them again.
+func (o Outcome) Overrides() []domain.Override {
+	out := make([]domain.Override, 0, len(o.Created))
+	for _, c := range o.Created {
+		out = append(out, c.Override)
 	}
-	return created, nil
+	return out
+}
+
+// Apply creates the shifts' overrides with one request per schedule, in
+// the order schedules first appear. PagerDuty accepts or refuses each
+// item of a request on its own, so a request can half succeed: Apply then
+// stops (later schedules are not sent) and the Outcome says, row by row,
+// what was created and what was not, so that the caller can offer to
+// remove what was created and keep the import all or nothing. A request
+// that fails as a whole counts as refusing all its shifts.
+func Apply(ctx context.Context, shifts []Shift, o Overrides) Outcome {
+	var order []string
+	bySchedule := map[string][]Shift{}
+	for _, s := range shifts {
+		if _, ok := bySchedule[s.Schedule.ID]; !ok {
+			order = append(order, s.Schedule.ID)
+		}
+		bySchedule[s.Schedule.ID] = append(bySchedule[s.Schedule.ID], s)
+	}
+	var out Outcome
+	for i, id := range order {
+		group := bySchedule[id]
+		items := make([]domain.NewOverride, 0, len(group))
+		for _, s := range group {
+			items = append(items, domain.NewOverride{User: s.User, Start: s.Start, End: s.End})
+		}
+		res, err := o.CreateOverrides(ctx, id, items)
+		for j, s := range group {
+			switch {
+			case err != nil:
+				// A timeout may hide overrides that were created: say so.
+				out.Refused = append(out.Refused, Refused{s, "the request failed (check the schedule in PagerDuty): " + err.Error()})
+			case res[j].Created:
+				out.Created = append(out.Created, Created{s, res[j].Override})
+			default:
+				out.Refused = append(out.Refused, Refused{s, res[j].Refused})
+			}
+		}
+		if len(out.Refused) > 0 {
+			for _, rest := range order[i+1:] {
+				out.NotSent = append(out.NotSent, bySchedule[rest]...)
+			}
+			break
+		}
+	}
+	return out
+}
+
+// Report says row by row, in file order, what Apply did when it did not
+// create everything: "line 3: created (PO1A2B3C) — …", "line 7: NOT
+// created: User not found — …", "line 9: not sent — …".
+func Report(o Outcome, loc *time.Location) []string {
+	type row struct {
+		line int
+		text string
+	}
+	var rows []row
+	for _, c := range o.Created {
+		rows = append(rows, row{c.Shift.Line, fmt.Sprintf("created (%s) — %s", c.Override.ID, Describe(c.Shift, loc))})
+	}
+	for _, r := range o.Refused {
+		rows = append(rows, row{r.Shift.Line, fmt.Sprintf("NOT created, PagerDuty said: %s — %s", r.Reason, Describe(r.Shift, loc))})
+	}
+	for _, s := range o.NotSent {
+		rows = append(rows, row{s.Line, "not sent (stopped at the refusal) — " + Describe(s, loc)})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].line < rows[j].line })
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.text)
+	}
+	return out
+}
+
+// Remove deletes overrides (those an incomplete import created),
+// returning the ones that could not be deleted, as "SCHEDULE/OVERRIDE".
+func Remove(ctx context.Context, o Overrides, created []domain.Override) (left []string) {
+	for _, c := range created {
+		if err := o.DeleteOverride(ctx, c.ScheduleID, c.ID); err != nil {
+			left = append(left, c.ScheduleID+"/"+c.ID)
+		}
+	}
+	return left
 }
 
 // Describe says what a shift does, with times in loc: "line 2: Primary —

@@ -2,13 +2,16 @@ package shiftfile
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/fakes/pdfake"
+	"github.com/tobanbot/toban/internal/pdcontract"
+	"github.com/tobanbot/toban/metrics"
+	"github.com/tobanbot/toban/pagerduty"
 )
 
 var tokyo, _ = time.LoadLocation("Asia/Tokyo")
@@ -174,49 +177,94 @@ func TestResolve(t *testing.T) {
 	})
 }
 
-// overrides records creations and fails the nth one.
-type overrides struct {
-	failAt  int
-	created []domain.Override
-	deleted []string
+// applyEnv is a PagerDuty fake with two schedules and two users, held
+// to PagerDuty's spec, and the real adapter to it.
+func applyEnv(t *testing.T) (*pagerduty.Client, *pdfake.Server) {
+	t.Helper()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	fake := pdfake.New(pdfake.Options{Now: func() time.Time { return now }})
+	t.Cleanup(fake.Close)
+	fake.CheckContract(t, pdcontract.MustLoad(t))
+	fake.AddUser(pdfake.User{ID: "PU2", Name: "Bob", Email: "bob@example.com"})
+	fake.AddUser(pdfake.User{ID: "PU3", Name: "Carol", Email: "carol@example.com"})
+	fake.AddSchedule(pdfake.Schedule{ID: "PS1", Name: "Primary"})
+	fake.AddSchedule(pdfake.Schedule{ID: "PS2", Name: "Secondary"})
+	c := pagerduty.New(pagerduty.Config{Token: fake.Token(), APIURL: fake.URL(), EventsURL: fake.URL(),
+		Timeout: 5 * time.Second, MaxAttempts: 1, Now: func() time.Time { return now }}, metrics.New())
+	return c, fake
 }
 
-func (o *overrides) CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error) {
-	if len(o.created)+1 == o.failAt {
-		return domain.Override{}, domain.ErrUnavailable
+// fiftyShifts alternates two schedules and two people, one hour each.
+func fiftyShifts() []Shift {
+	start := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	var out []Shift
+	for i := range 50 {
+		sc := domain.Schedule{ID: "PS1", Name: "Primary"}
+		if i%2 == 1 {
+			sc = domain.Schedule{ID: "PS2", Name: "Secondary"}
+		}
+		who := domain.Person{ID: "PU2", Name: "Bob", Email: "bob@example.com"}
+		if i%4 >= 2 {
+			who = domain.Person{ID: "PU3", Name: "Carol", Email: "carol@example.com"}
+		}
+		s := start.Add(time.Duration(i/2) * time.Hour)
+		out = append(out, Shift{Line: i + 2, Schedule: sc, User: who, Start: s, End: s.Add(time.Hour)})
 	}
-	ov := domain.Override{ID: fmt.Sprintf("PO%d", len(o.created)+1), ScheduleID: scheduleID, User: user, Start: start, End: end}
-	o.created = append(o.created, ov)
-	return ov, nil
-}
-
-func (o *overrides) DeleteOverride(ctx context.Context, scheduleID, id string) error {
-	o.deleted = append(o.deleted, id)
-	return nil
+	return out
 }
 
 func TestApply(t *testing.T) {
-	shifts := []Shift{
-		{Line: 2, Schedule: domain.Schedule{ID: "PS1", Name: "Primary"}, User: domain.Person{ID: "PU2"}},
-		{Line: 3, Schedule: domain.Schedule{ID: "PS1", Name: "Primary"}, User: domain.Person{ID: "PU3"}},
-		{Line: 4, Schedule: domain.Schedule{ID: "PS2", Name: "Secondary"}, User: domain.Person{ID: "PU3"}},
-	}
-	t.Run("All", func(t *testing.T) {
-		o := &overrides{}
-		got, err := Apply(context.Background(), shifts, o)
-		if err != nil || len(got) != 3 {
-			t.Errorf("created = %+v, %v", got, err)
+	ctx := context.Background()
+	t.Run("FiftyRowsTwoSchedulesTwoRequests", func(t *testing.T) {
+		c, fake := applyEnv(t)
+		got := Apply(ctx, fiftyShifts(), c)
+		if !got.Complete() || len(got.Created) != 50 {
+			t.Fatalf("Apply: %d created, refused %+v, not sent %d; want 50", len(got.Created), got.Refused, len(got.NotSent))
+		}
+		if n := len(fake.RequestsTo("POST", "/schedules/")); n != 2 {
+			t.Errorf("override requests = %d, want 2 (one per schedule)", n)
+		}
+		if got, want := len(fake.Overrides("PS1"))+len(fake.Overrides("PS2")), 50; got != want {
+			t.Errorf("overrides in PagerDuty = %d, want %d", got, want)
 		}
 	})
-	t.Run("ErrUndoneOnFailure", func(t *testing.T) {
-		o := &overrides{failAt: 3}
-		got, err := Apply(context.Background(), shifts, o)
-		if got != nil || !errors.Is(err, domain.ErrUnavailable) || !strings.Contains(err.Error(), "line 4 (Secondary)") ||
-			!strings.Contains(err.Error(), "removed again") {
-			t.Errorf("Apply = %+v, %v", got, err)
+	t.Run("OneRefusedReportedByRow", func(t *testing.T) {
+		c, fake := applyEnv(t)
+		shifts := []Shift{
+			{Line: 2, Schedule: domain.Schedule{ID: "PS1", Name: "Primary"}, User: domain.Person{ID: "PU2", Name: "Bob"},
+				Start: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 2, 18, 0, 0, 0, time.UTC)},
+			{Line: 3, Schedule: domain.Schedule{ID: "PS1", Name: "Primary"}, User: domain.Person{ID: "PU3", Name: "Carol"},
+				Start: time.Date(2026, 12, 2, 18, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)},
+			{Line: 4, Schedule: domain.Schedule{ID: "PS2", Name: "Secondary"}, User: domain.Person{ID: "PU2", Name: "Bob"},
+				Start: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 2, 18, 0, 0, 0, time.UTC)},
 		}
-		if strings.Join(o.deleted, ",") != "PO1,PO2" {
-			t.Errorf("deleted = %v, want the two created", o.deleted)
+		fake.RefuseOverridesFor("PU3", "User cannot be added to this schedule")
+		got := Apply(ctx, shifts, c)
+		if got.Complete() || len(got.Created) != 1 || len(got.Refused) != 1 || len(got.NotSent) != 1 {
+			t.Fatalf("Apply = %+v", got)
+		}
+		lines := Report(got, time.UTC)
+		want := []string{
+			"created (" + got.Created[0].Override.ID + ") — line 2: Primary",
+			"NOT created, PagerDuty said: User cannot be added to this schedule — line 3: Primary",
+			"not sent (stopped at the refusal) — line 4: Secondary",
+		}
+		if len(lines) != len(want) {
+			t.Fatalf("Report = %q", lines)
+		}
+		for i := range want {
+			if !strings.HasPrefix(lines[i], want[i]) {
+				t.Errorf("Report[%d] = %q, want prefix %q", i, lines[i], want[i])
+			}
+		}
+		if n := len(fake.RequestsTo("POST", "/schedules/")); n != 1 {
+			t.Errorf("override requests = %d, want 1: Secondary is not sent after a refusal", n)
+		}
+		if left := Remove(ctx, c, got.Overrides()); len(left) != 0 {
+			t.Errorf("Remove left %v", left)
+		}
+		if n := len(fake.Overrides("PS1")); n != 0 {
+			t.Errorf("overrides left on Primary = %d, want 0 after Remove", n)
 		}
 	})
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
 	"github.com/tobanbot/toban/shiftfile"
@@ -13,16 +15,23 @@ import (
 
 const shiftsUsage = `usage:
   toban shifts import FILE [--dry-run]     (FILE: .csv; - for stdin)
+  toban shifts remove SCHEDULE/OVERRIDE…   (undo an import PagerDuty half refused)
 
 FILE has a header and one shift per row, e.g.
   schedule,email,start,end,timezone
   Primary,bob@example.com,2026-12-01 09:00,2026-12-01 18:00,Asia/Tokyo
 schedule is a name or ID; start and end are RFC 3339, or "2026-12-01 09:00"
 in the row's timezone (IANA name or offset), else in TOBAN_TIMEZONE.
-Every row is checked first; if any is wrong, nothing is created.`
+Every row is checked first; if any is wrong, nothing is created. Shifts
+are sent in one request per schedule; if PagerDuty refuses some, the
+output says row by row what was created and prints the remove command
+that takes the created ones out again.`
 
 // shiftsCLI runs `toban shifts import FILE [--dry-run]`.
 func shiftsCLI(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "remove" {
+		return shiftsRemoveCLI(args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "import" {
 		fmt.Fprintln(stderr, shiftsUsage)
 		return 2
@@ -93,11 +102,65 @@ func shiftsCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "dry run: %d shifts valid (times in %s), nothing created\n", len(shifts), cfg.Location)
 		return 0
 	}
-	created, err := shiftfile.Apply(ctx, shifts, pd)
+	out := shiftfile.Apply(ctx, shifts, pd)
+	if !out.Complete() {
+		fmt.Fprintf(stderr, "toban: %s: PagerDuty refused some shifts; %d of %d were created:\n", name, len(out.Created), len(shifts))
+		for _, l := range shiftfile.Report(out, cfg.Location) {
+			fmt.Fprintln(stderr, " ", l)
+		}
+		if len(out.Created) > 0 {
+			fmt.Fprintf(stderr, "to remove the %d created overrides (all or nothing), run:\n", len(out.Created))
+			fmt.Fprintln(stdout, removeCommand(out.Overrides()))
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "created %d overrides in PagerDuty\n", len(out.Created))
+	return 0
+}
+
+// removeCommand is the command line that removes overrides, printed on
+// stdout alone so that it can be copied or piped to sh.
+func removeCommand(ovs []domain.Override) string {
+	var b strings.Builder
+	b.WriteString("toban shifts remove")
+	for _, o := range ovs {
+		b.WriteString(" " + o.ScheduleID + "/" + o.ID)
+	}
+	return b.String()
+}
+
+// shiftsRemoveCLI runs `toban shifts remove SCHEDULE/OVERRIDE…`.
+func shiftsRemoveCLI(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	var ovs []domain.Override
+	for _, a := range args {
+		sched, id, ok := strings.Cut(a, "/")
+		if !ok || sched == "" || id == "" {
+			fmt.Fprintf(stderr, "toban: %q is not SCHEDULE/OVERRIDE\n%s\n", a, shiftsUsage)
+			return 2
+		}
+		ovs = append(ovs, domain.Override{ScheduleID: sched, ID: id})
+	}
+	if len(ovs) == 0 {
+		fmt.Fprintln(stderr, shiftsUsage)
+		return 2
+	}
+	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "toban:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "created %d overrides in PagerDuty\n", len(created))
+	if !cfg.PagerDutyConfigured() {
+		fmt.Fprintln(stderr, "toban: shifts remove needs PagerDuty: set PAGERDUTY_TOKEN")
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	pd := pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents,
+		Timeout: cfg.PagerDutyTimeout, Now: time.Now}, metrics.New())
+	if left := shiftfile.Remove(ctx, pd, ovs); len(left) > 0 {
+		fmt.Fprintf(stderr, "toban: removed %d of %d overrides; these could not be removed: %s\n", len(ovs)-len(left), len(ovs), strings.Join(left, " "))
+		return 1
+	}
+	fmt.Fprintf(stdout, "removed %d overrides from PagerDuty\n", len(ovs))
 	return 0
 }

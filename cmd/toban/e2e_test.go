@@ -13,6 +13,7 @@ import (
 
 	"github.com/tobanbot/toban/fakes/pdfake"
 	"github.com/tobanbot/toban/fakes/slackfake"
+	"github.com/tobanbot/toban/internal/pdcontract"
 )
 
 // world is a Slack workspace and a PagerDuty account, both fakes on
@@ -48,6 +49,9 @@ func newWorldAt(t *testing.T, now func() time.Time) *world {
 	s.AddChannel("C1", "ops")
 	p := pdfake.New(pdfake.Options{})
 	t.Cleanup(p.Close)
+	// Every request toban sends and every answer the fake gives must fit
+	// PagerDuty's published spec.
+	p.CheckContract(t, pdcontract.MustLoad(t))
 	shiftBase := time.Now()
 	p.AddUser(pdfake.User{ID: "PU1", Name: "Alice Ops", Email: "alice@example.com"})
 	p.AddUser(pdfake.User{ID: "PU2", Name: "Bob Ops", Email: "bob@example.com"})

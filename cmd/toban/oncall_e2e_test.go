@@ -9,6 +9,7 @@ import (
 
 	"github.com/tobanbot/toban/fakes/pdfake"
 	"github.com/tobanbot/toban/fakes/slackfake"
+	"github.com/tobanbot/toban/internal/pdcontract"
 	"github.com/tobanbot/toban/scheduler"
 )
 
@@ -39,6 +40,9 @@ func onCallWorld(t *testing.T, clock *scheduler.FakeClock) *world {
 	s.AddChannel("C1", "ops")
 	p := pdfake.New(pdfake.Options{Now: clock.Now})
 	t.Cleanup(p.Close)
+	// Every request toban sends and every answer the fake gives must fit
+	// PagerDuty's published spec.
+	p.CheckContract(t, pdcontract.MustLoad(t))
 	for _, u := range []pdfake.User{
 		{ID: "PU1", Name: "Alice Ops", Email: "alice@example.com"},
 		{ID: "PU2", Name: "Bob Ops", Email: "bob@example.com"},

@@ -67,6 +67,7 @@ func (s *Server) routes() *http.ServeMux {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	body   *bytes.Buffer // a copy of what was written, when checking the contract
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -79,6 +80,9 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if w.body != nil {
+		w.body.Write(b)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -100,6 +104,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeFault(sw, status, events)
 		return
 	}
+	s.checkRequest(r, body)
+	s.capture(sw)
+	defer s.checkResponse(r, body, sw)
 	if !events {
 		token, ok := parseAuth(r.Header.Get("Authorization"))
 		if !ok || token != s.opts.Token {

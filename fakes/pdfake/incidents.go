@@ -373,7 +373,8 @@ func (s *Server) createNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := s.addNoteLocked(st, user.ID, body.Note.Content)
-	writeJSON(w, http.StatusCreated, map[string]any{"note": s.noteJSON(n)})
+	// PagerDuty documents 200 here, not 201.
+	writeJSON(w, http.StatusOK, map[string]any{"note": s.noteJSON(n)})
 }
 
 // GET /log_entries: since, until, is_overview, include[]=incidents,

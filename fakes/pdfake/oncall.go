@@ -85,53 +85,6 @@ func (s *Server) listOnCalls(w http.ResponseWriter, r *http.Request) {
 	writePage(w, "oncalls", out, p)
 }
 
-type overrideIn struct {
-	Start string `json:"start"`
-	End   string `json:"end"`
-	User  struct {
-		ID   string `json:"id"`
-		Type string `json:"type"`
-	} `json:"user"`
-}
-
-// POST /schedules/{id}/overrides: {"override":{start,end,user}} -> 201.
-func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Override *overrideIn `json:"override"`
-	}
-	if !decodeBody(w, r, &body) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc := s.schedules[r.PathValue("id")]
-	if sc == nil {
-		notFound(w)
-		return
-	}
-	in := body.Override
-	if in == nil {
-		invalid(w, "Override cannot be empty")
-		return
-	}
-	start, err1 := parseTime(in.Start)
-	end, err2 := parseTime(in.End)
-	switch {
-	case err1 != nil || err2 != nil:
-		invalid(w, "Override start and end must be valid ISO 8601 times")
-		return
-	case !end.After(start):
-		invalid(w, "Override end must be after start")
-		return
-	case s.users[in.User.ID] == nil:
-		invalid(w, "User not found")
-		return
-	}
-	o := Override{ID: s.newID("PO"), UserID: in.User.ID, Start: start, End: end}
-	sc.overrides = append(sc.overrides, o)
-	writeJSON(w, http.StatusCreated, map[string]any{"override": s.overrideJSON(o)})
-}
-
 // GET /schedules/{id}/overrides: since and until are required; overrides
 // overlapping them, truncated to them unless overflow=true; editable=true
 // keeps only those not yet ended.

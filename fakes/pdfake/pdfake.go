@@ -64,6 +64,8 @@ type Server struct {
 	events    []Event
 	// automation holds Automation Actions and their invocations.
 	automation automationState
+	// refuseOverrides: user ID → why override items for them are refused.
+	refuseOverrides map[string]string
 
 	fmu       sync.Mutex // guards faults
 	delay     time.Duration
@@ -73,6 +75,10 @@ type Server struct {
 
 	rmu  sync.Mutex // guards reqs
 	reqs []*Request
+
+	cmu        sync.Mutex // guards contract and violations
+	contract   Contract
+	violations []string
 }
 
 type scheduleState struct {

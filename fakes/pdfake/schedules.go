@@ -125,17 +125,34 @@ type layerJSON struct {
 	RenderedCoverage        float64     `json:"rendered_coverage_percentage"`
 }
 
+// scheduleLayerJSON is a layer as PagerDuty's ScheduleLayer requires it:
+// start, users, rotation_virtual_start and rotation_turn_length_seconds.
+// The fake's flat list of shifts is one layer that starts with the first
+// shift and turns every first-shift length.
+type scheduleLayerJSON struct {
+	layerJSON
+	Start                     string          `json:"start"`
+	End                       *string         `json:"end,omitempty"`
+	Users                     []layerUserJSON `json:"users"`
+	RotationVirtualStart      string          `json:"rotation_virtual_start"`
+	RotationTurnLengthSeconds int             `json:"rotation_turn_length_seconds"`
+}
+
+type layerUserJSON struct {
+	User ref `json:"user"`
+}
+
 type scheduleJSON struct {
 	ref
-	Name                 string      `json:"name"`
-	TimeZone             string      `json:"time_zone"`
-	Description          *string     `json:"description"`
-	EscalationPolicies   []ref       `json:"escalation_policies"`
-	Users                []ref       `json:"users"`
-	Teams                []ref       `json:"teams"`
-	ScheduleLayers       []layerJSON `json:"schedule_layers,omitempty"`
-	OverridesSubschedule *layerJSON  `json:"overrides_subschedule,omitempty"`
-	FinalSchedule        *layerJSON  `json:"final_schedule,omitempty"`
+	Name                 string              `json:"name"`
+	TimeZone             string              `json:"time_zone"`
+	Description          *string             `json:"description,omitempty"`
+	EscalationPolicies   []ref               `json:"escalation_policies"`
+	Users                []ref               `json:"users"`
+	Teams                []ref               `json:"teams"`
+	ScheduleLayers       []scheduleLayerJSON `json:"schedule_layers,omitempty"`
+	OverridesSubschedule *layerJSON          `json:"overrides_subschedule,omitempty"`
+	FinalSchedule        *layerJSON          `json:"final_schedule,omitempty"`
 }
 
 func (s *Server) layer(name string, segs []segment, since, until time.Time) layerJSON {
@@ -179,7 +196,17 @@ func (s *Server) scheduleJSON(sc *scheduleState, render bool, since, until time.
 	base := timeline(&scheduleState{Schedule: sc.Schedule})
 	l := s.layer("Layer 1", base, since, until)
 	l.ID = sc.ID + "-L1"
-	out.ScheduleLayers = []layerJSON{l}
+	sl := scheduleLayerJSON{layerJSON: l, Start: fmtTime(since), RotationVirtualStart: fmtTime(since),
+		RotationTurnLengthSeconds: 86400, Users: []layerUserJSON{}}
+	if len(sc.Shifts) > 0 {
+		first := slices.MinFunc(sc.Shifts, func(a, b Shift) int { return a.Start.Compare(b.Start) })
+		sl.Start, sl.RotationVirtualStart = fmtTime(first.Start), fmtTime(first.Start)
+		sl.RotationTurnLengthSeconds = int(first.End.Sub(first.Start) / time.Second)
+	}
+	for _, u := range out.Users {
+		sl.Users = append(sl.Users, layerUserJSON{u})
+	}
+	out.ScheduleLayers = []scheduleLayerJSON{sl}
 	var ovs []segment
 	for _, o := range sc.overrides {
 		ovs = append(ovs, segment{o.UserID, o.Start, o.End})
