@@ -17,11 +17,11 @@ import (
 // Action ids of the runbook's buttons; each carries the incident id (and
 // the action's name) in its value.
 const (
-	ActionRun      = "runbook_run"
-	ActionPick     = "runbook_pick"
-	ActionRecover  = "runbook_recover"
-	ActionEscalate = "runbook_escalate"
-	ActionStop     = "runbook_stop"
+	ActionRun      = "runbook.run"
+	ActionPick     = "runbook.pick"
+	ActionRecover  = "runbook.recover"
+	ActionEscalate = "runbook.escalate"
+	ActionStop     = "runbook.stop"
 )
 
 // maxButtons is how many actions show as buttons before they fold into a
@@ -45,7 +45,11 @@ func CardBlock(actions []*rb.Action, inc domain.Incident, running bool) slack.Bl
 	var elems []slack.BlockElement
 	if len(actions) <= maxButtons {
 		for _, a := range actions {
-			elems = append(elems, slack.NewButtonBlockElement(ActionRun+":"+a.Name, RunValue(inc.ID, a.Name), plain("▶ "+a.Name)))
+			b := slack.NewButtonBlockElement(ActionRun+":"+a.Name, RunValue(inc.ID, a.Name), plain("▶ "+a.Name))
+			if a.Confirm {
+				b.Confirm = confirmRun(a, inc)
+			}
+			elems = append(elems, b)
 		}
 	} else {
 		var opts []*slack.OptionBlockObject
@@ -60,6 +64,12 @@ func CardBlock(actions []*rb.Action, inc domain.Incident, running bool) slack.Bl
 		elems = append(elems, stop)
 	}
 	return slack.NewActionBlock("runbook:"+inc.ID, elems...)
+}
+
+func confirmRun(a *rb.Action, inc domain.Incident) *slack.ConfirmationBlockObject {
+	return slack.NewConfirmationBlockObject(plain(clip("Run "+a.Name+"?", 100)),
+		mrkdwn(fmt.Sprintf("This runs *%s* (%s) for incident #%d as you.", escape(a.Name), a.Role, inc.Number)),
+		plain("Run it"), plain("Cancel"))
 }
 
 // RunValue is a run button's value: the incident and the action's name.
