@@ -42,6 +42,9 @@ type Teller interface {
 	// Offer asks whether to run recovery or escalate (the phone menu's 1
 	// and 2) after check failed.
 	Offer(ctx context.Context, incidentID string, check *Action, res Result, recovery *Action) error
+	// Changed says toban changed the incident in PagerDuty (resolved or
+	// escalated it), so its cards show the change now.
+	Changed(ctx context.Context, incidentID string)
 }
 
 // Actor is who a run is for: a Slack user and their linked PagerDuty user,
@@ -243,6 +246,7 @@ func (r *Responder) recover(ctx context.Context, resp *response, inc domain.Inci
 	if _, err := r.Incidents.Resolve(ctx, inc.ID, by.Person); err != nil {
 		return fmt.Errorf("resolve %s after recovery: %w", inc.ID, err)
 	}
+	r.Teller.Changed(ctx, inc.ID)
 	r.tell(ctx, inc.ID, fmt.Sprintf(":white_check_mark: Recovered: %s. Incident resolved by %s.", what, by.mention()))
 	return nil
 }
@@ -262,6 +266,7 @@ func (r *Responder) escalate(ctx context.Context, inc domain.Incident, by Actor,
 	if _, err := r.Incidents.Escalate(ctx, inc.ID, level+1, by.Person); err != nil {
 		return fmt.Errorf("escalate %s to level %d: %w", inc.ID, level+1, err)
 	}
+	r.Teller.Changed(ctx, inc.ID)
 	r.tell(ctx, inc.ID, fmt.Sprintf(":arrow_double_up: Escalated to level %d by %s: %s", level+1, by.mention(), reason))
 	return nil
 }

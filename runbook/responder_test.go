@@ -96,6 +96,8 @@ func (th *thread) Offer(_ context.Context, incidentID string, check *runbook.Act
 	return nil
 }
 
+func (th *thread) Changed(_ context.Context, incidentID string) { th.add(incidentID + " changed") }
+
 func (th *thread) text() string {
 	th.mu.Lock()
 	defer th.mu.Unlock()

@@ -27,9 +27,11 @@ type Slack interface {
 	GroupHandles(ctx context.Context, userID string) ([]string, error)
 }
 
-// Threads finds the threads of an incident's cards.
+// Threads finds the threads of an incident's cards, and brings the cards
+// up to date after toban changed the incident.
 type Threads interface {
 	IncidentThreads(ctx context.Context, incidentID string) ([]Thread, error)
+	RefreshCards(ctx context.Context, incidentID string)
 }
 
 // Runs reads the record of runs.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/internal/blockkit"
 	rb "github.com/tobanbot/toban/runbook"
 )
 
@@ -129,3 +130,25 @@ func TestRunValue(t *testing.T) {
 }
 
 var _ slack.Block = CardBlock(nil, incident, false)
+
+// TestGoldenFilesPassBlockKit holds every runbook message to the limits
+// Slack enforces, as the strict Slack fake does.
+func TestGoldenFilesPassBlockKit(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.golden.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files (%v)", err)
+	}
+	for _, path := range files {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := bytes.TrimSpace(raw)
+		if blocks[0] == '{' { // one block
+			blocks = append(append([]byte("["), blocks...), ']')
+		}
+		if err := blockkit.CheckMessage("runbook", blocks, nil); err != nil {
+			t.Errorf("%s: Slack would refuse it: %v", path, err)
+		}
+	}
+}

@@ -59,6 +59,12 @@ func (f *Feature) Offer(ctx context.Context, incidentID string, check *rb.Action
 	return f.post(ctx, incidentID, chat.Message{Text: check.Name + " failed: recover or escalate?", Blocks: OfferBlocks(inc, check, res, recovery)})
 }
 
+// Changed re-renders the incident's cards after toban resolved or
+// escalated it, without waiting for PagerDuty's webhook.
+func (f *Feature) Changed(ctx context.Context, incidentID string) {
+	f.Threads.RefreshCards(ctx, incidentID)
+}
+
 func (f *Feature) post(ctx context.Context, incidentID string, msg chat.Message) error {
 	threads, err := f.Threads.IncidentThreads(ctx, incidentID)
 	if err != nil {
