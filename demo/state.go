@@ -41,17 +41,17 @@ type memberInfo struct {
 
 // state is everything the page shows to one person.
 type state struct {
-	Now        time.Time             `json:"now"`
-	Started    time.Time             `json:"started"`
-	Me         string                `json:"me"`
-	Bot        string                `json:"bot"`
-	Team       []memberInfo          `json:"team"`
-	Channels   []map[string]string   `json:"channels"`
-	Messages   map[string][]message  `json:"messages"`
-	Ephemerals []message             `json:"ephemerals"`
-	Modals     []json.RawMessage     `json:"modals"`
-	Home       json.RawMessage       `json:"home"`
-	PagerDuty  pagerDutySide         `json:"pagerduty"`
+	Now        time.Time            `json:"now"`
+	Started    time.Time            `json:"started"`
+	Me         string               `json:"me"`
+	Bot        string               `json:"bot"`
+	Team       []memberInfo         `json:"team"`
+	Channels   []map[string]string  `json:"channels"`
+	Messages   map[string][]message `json:"messages"`
+	Ephemerals []message            `json:"ephemerals"`
+	Modals     []json.RawMessage    `json:"modals"`
+	Home       json.RawMessage      `json:"home"`
+	PagerDuty  pagerDutySide        `json:"pagerduty"`
 }
 
 type pagerDutySide struct {
