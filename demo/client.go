@@ -277,7 +277,7 @@ func (c *client) views() map[string]json.RawMessage {
 // modals returns the user's open modals, bottom first.
 func (c *client) modals(user string) []json.RawMessage {
 	all := c.views()
-	var out []json.RawMessage
+	out := []json.RawMessage{}
 	for _, id := range c.modalIDs(user) {
 		out = append(out, all[id])
 	}

@@ -162,7 +162,7 @@
     const ch = d.channels.find((c) => c.id === S.channel) || d.channels[0];
     $("channel-header").replaceChildren("# " + ch.name, h("small", {}, ch.id === "C0ALERTS" ? "incident cards from PagerDuty" : "the team's channel"));
     const msgs = d.messages[ch.id] || [];
-    const eph = d.ephemerals.filter((m) => m.channel === ch.id && !S.dismissed.has(m.ts));
+    const eph = (d.ephemerals || []).filter((m) => m.channel === ch.id && !S.dismissed.has(m.ts));
     if (!changed("main", [msgs, eph, S.me, ch.id, Math.floor(new Date(d.now) / 60000)])) return;
     const replies = {};
     for (const m of msgs) if (m.thread_ts && m.thread_ts !== m.ts) (replies[m.thread_ts] ||= []).push(m);
@@ -211,8 +211,9 @@
   }
 
   function drawModal(d) {
-    const top = d.modals.length ? d.modals[d.modals.length - 1] : null;
-    if (!changed("modal", [top && top.id, top && top.hash, top && S.modalErrors[top.id], d.modals.length])) return;
+    const modals = d.modals || [];
+    const top = modals.length ? modals[modals.length - 1] : null;
+    if (!changed("modal", [top && top.id, top && top.hash, top && S.modalErrors[top.id], modals.length])) return;
     const root = $("modal-root");
     root.querySelectorAll(".backdrop.modal-backdrop").forEach((n) => n.remove());
     if (!top) return;
