@@ -108,12 +108,14 @@ func seedHistory(pd *pdfake.Server, now time.Time) {
 		"PSEARCH":   {"Search index 20 min behind", "Autocomplete returning empty", "Search cluster yellow"},
 	}
 	acker := map[string]string{"PCHECKOUT": "PBOB", "PPAYMENTS": "PDAN", "PSEARCH": "PCAROL"}
-	weekAgo := now.Add(-7 * 24 * time.Hour)
+	// Spread over last week (Monday to Sunday), which the report shows.
+	day := now.UTC().Truncate(24 * time.Hour)
+	lastMonday := day.AddDate(0, 0, -int(day.Weekday()+6)%7-7)
 	n := 0
 	for _, sv := range Services {
 		for i, title := range titles[sv.ID] {
 			n++
-			created := weekAgo.Add(time.Duration(n*13) * time.Hour).Add(-time.Duration(i*37) * time.Minute)
+			created := lastMonday.Add(time.Duration(n*17+3) * time.Hour).Add(time.Duration(i*37) * time.Minute)
 			ack := created.Add(time.Duration(2+n*3) * time.Minute)
 			res := ack.Add(time.Duration(20+n*11) * time.Minute)
 			pd.AddIncident(pdfake.Incident{

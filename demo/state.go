@@ -246,9 +246,15 @@ func (d *Demo) handlePDStorm(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "no such demo service")
 		return
 	}
+	name := req.Service
+	for _, sv := range Services {
+		if sv.ID == req.Service {
+			name = sv.Name
+		}
+	}
 	for i := 1; i <= stormSize; i++ {
 		d.PD.AddIncident(pdfake.Incident{
-			Title: fmt.Sprintf("pod checkout-%02d: readiness probe failing", i), ServiceID: req.Service, Urgency: "high",
+			Title: fmt.Sprintf("%s: health check %02d of %d failing", name, i, stormSize), ServiceID: req.Service, Urgency: "high",
 		})
 	}
 	d.news.notify()

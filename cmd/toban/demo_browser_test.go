@@ -125,6 +125,16 @@ func TestDemoInBrowser(t *testing.T) {
 	}
 	shot := func(name, sel string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			// Messages scroll inside the channel pane, which the page
+			// itself does not: bring the element into that pane's view.
+			scroll := fmt.Sprintf(`(() => { const el = document.evaluate(%q, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+				if (el) el.scrollIntoView({block: "center"}); return !!el; })()`, sel)
+			if found, err := chromedp.Evaluate[bool](scroll)(ctx, tg); err != nil || !found {
+				return fmt.Errorf("screenshot %s: no element %s (%v)", name, sel, err)
+			}
+			if _, err := chromedp.Sleep(200*time.Millisecond)(ctx, tg); err != nil {
+				return err
+			}
 			png, err := chromedp.Screenshot(chromedp.Search(sel))(ctx, tg)
 			if err != nil {
 				return err
@@ -176,7 +186,8 @@ func TestDemoInBrowser(t *testing.T) {
 			say("/toban report last-week"),
 			chromedp.WaitVisible(chromedp.Search(channelMsg()+`//img[contains(@src, '.png')]`)),
 			chromedp.Sleep(300*time.Millisecond), // the chart image decodes
-			shot("demo-report.png", `//main`),
+			shot("demo-report.png", channelMsg("Incident report — last week", "MTTA")),
+			shot("demo-report-chart.png", channelMsg("(chart)")),
 		)
 	})
 

@@ -146,7 +146,7 @@
     if (m.ephemeral) {
       body.append(h("div", { class: "eph-note" }, "👁 Only visible to you · ", h("a", { onclick: () => { S.dismissed.add(m.ts); S.drawn.main = null; draw(); } }, "Dismiss")));
     }
-    return h("div", { class: "msg" + (m.ephemeral ? " ephemeral" : ""), "data-ts": m.ts }, h("div", { class: "avatar" }, bot ? "当" : name[0]), body);
+    return h("div", { class: "msg" + (m.ephemeral ? " ephemeral" : ""), "data-ts": m.ts }, h("div", { class: "avatar" }, bot ? "t" : name[0]), body);
   }
 
   function drawMain(d) {
@@ -227,7 +227,7 @@
     };
     const close = () => post("/api/close", { user: S.me, view_id: top.id });
     const modal = h("div", { class: "modal", role: "dialog", "aria-label": (top.title && top.title.text) || "modal", "data-callback-id": top.callback_id },
-      h("div", { class: "modal-head" }, h("span", { class: "app-icon" }, "当"), h("span", { class: "title" }, (top.title && top.title.text) || ""),
+      h("div", { class: "modal-head" }, h("span", { class: "app-icon" }, "t"), h("span", { class: "title" }, (top.title && top.title.text) || ""),
         h("button", { type: "button", class: "link", "aria-label": "close", onclick: close }, "✕")),
       h("div", { class: "modal-body" }, BlockKit.render(top.blocks, ctx)),
       h("div", { class: "modal-foot" },
