@@ -227,6 +227,53 @@ func TestDemoInBrowser(t *testing.T) {
 		)
 	})
 
+	actAs := func(user string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const s = document.getElementById("act-as");
+				s.value = %q; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, user))(ctx, tg)
+			return err
+		})
+	}
+	t.Run("TriggerModalAsBob", func(t *testing.T) {
+		const title = "Card payments declined for Visa"
+		modal := `//div[@data-callback-id='incident.trigger']`
+		do(t, "act as Bob, open /toban trigger, submit it empty: field errors",
+			actAs("U0BOB"),
+			chromedp.WaitVisible(chromedp.Search(`//li[contains(@class, 'me') and contains(., 'Bob Martin')]`)),
+			say("/toban trigger"),
+			chromedp.WaitVisible(chromedp.Search(modal)),
+			chromedp.Click(chromedp.ID("modal-submit")),
+			chromedp.WaitVisible(chromedp.Search(modal+`//div[@data-block-id='service']//div[contains(@class, 'field-error')]`)),
+		)
+		do(t, "choose the service by type-ahead (block_suggestion), fill the title, submit",
+			chromedp.SendKeys(chromedp.Search(modal+`//input[@aria-label='service']`), "pay"),
+			chromedp.Click(chromedp.Search(modal+`//div[contains(@class, 'ta-menu')]//button[contains(., 'Payments')]`)),
+			chromedp.WaitVisible(chromedp.Search(modal+`//span[contains(@class, 'chip') and contains(., 'Payments')]`)),
+			chromedp.SendKeys(chromedp.Search(modal+`//input[@data-action-id='title']`), title),
+			chromedp.Click(chromedp.ID("modal-submit")),
+			chromedp.WaitNotPresent(chromedp.Search(modal)),
+			chromedp.WaitVisible(chromedp.Search(channelMsg(title))),
+		)
+		var from []string
+		for _, r := range d.PD.Writes() {
+			if r.Method == "POST" && r.Path == "/incidents" && strings.Contains(string(r.Body), title) {
+				from = append(from, r.From)
+			}
+		}
+		if len(from) != 1 || from[0] != "bob@acme.example" {
+			t.Errorf("POST /incidents From headers = %q, want one as bob@acme.example (the person the page acted as)", from)
+		}
+		do(t, "back to Alice", actAs("U0ALICE"),
+			chromedp.WaitVisible(chromedp.Search(`//li[contains(@class, 'me') and contains(., 'Alice Chen')]`)))
+	})
+
+	t.Run("AppHome", func(t *testing.T) {
+		do(t, "open toban's App Home",
+			chromedp.Click(chromedp.ID("open-home")),
+			chromedp.WaitVisible(chromedp.Search(`//div[@id='home']//div[contains(@class, 'b-header') and contains(., 'the one on duty')]`)),
+		)
+	})
+
 	t.Run("TriggerFromPagerDutyPanel", func(t *testing.T) {
 		const title = "Disk 95% full on db-3"
 		do(t, "trigger in the PagerDuty panel; the card appears in #alerts",

@@ -101,7 +101,7 @@
       for (const el of document.querySelectorAll(".me-name")) el.textContent = people(d, S.me);
     }
     const ahead = Math.round((new Date(d.now) - new Date(d.started)) / 60000);
-    $("clock-now").textContent = `Demo time: ${now().toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })}` +
+    $("clock-now").textContent = `Demo time: ${now().toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false })}` +
       (ahead >= 1 ? `  (+${fmtDuration(ahead)})` : "");
   }
 
@@ -243,7 +243,7 @@
       $("pd-service").replaceChildren(...opts());
     }
     if (!changed("pd", [pd.incidents, pd.overrides, pd.maintenance, S.me])) return;
-    const when = (t) => new Date(t).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+    const when = (t) => new Date(t).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false });
     const incs = pd.incidents.slice(0, 60);
     $("pd-incidents").replaceChildren(...(incs.length ? incs.map((i) => h("li", { "data-incident": i.id },
       h("div", {}, h("span", { class: "status " + i.status }, i.status), ` #${i.number} ${i.title}`),
