@@ -21,9 +21,12 @@ import (
 // Demo is a seeded fake Slack workspace and PagerDuty account on loopback
 // and the page that shows them.
 type Demo struct {
+	// Clock is the time of the bot and of both fakes.
 	Clock *Clock
+	// Slack is the fake workspace the bot connects to over Socket Mode.
 	Slack *slackfake.Server
-	PD    *pdfake.Server
+	// PD is the fake PagerDuty account; tests read what the bot wrote.
+	PD *pdfake.Server
 
 	client *client
 	log    zerolog.Logger

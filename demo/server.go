@@ -100,11 +100,12 @@ func knownUser(w http.ResponseWriter, id string) bool {
 
 // answer writes the outcome of an envelope: its ack payload, or why there
 // was none.
-func answer(w http.ResponseWriter, payload json.RawMessage, err error) {
+func (d *Demo) answer(w http.ResponseWriter, payload json.RawMessage, err error) {
 	switch {
 	case errors.Is(err, errBadRequest):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case err != nil:
+		d.log.Warn().Err(err).Msg("the bot did not ack an envelope from the page")
 		writeError(w, http.StatusGatewayTimeout, err.Error())
 	default:
 		if len(payload) == 0 {
@@ -125,7 +126,7 @@ func (d *Demo) handleSlash(w http.ResponseWriter, r *http.Request) {
 	}
 	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(req.Text), "/toban"))
 	ack, err := d.client.slash(r.Context(), req.User, req.Channel, text)
-	answer(w, ack.Payload, err)
+	d.answer(w, ack.Payload, err)
 }
 
 func (d *Demo) handleAction(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +135,7 @@ func (d *Demo) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ack, err := d.client.act(r.Context(), req)
-	answer(w, ack.Payload, err)
+	d.answer(w, ack.Payload, err)
 }
 
 func (d *Demo) handleSuggest(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +150,7 @@ func (d *Demo) handleSuggest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ack, err := d.client.suggest(r.Context(), req.User, req.ViewID, req.BlockID, req.Action, req.Value)
-	answer(w, ack.Payload, err)
+	d.answer(w, ack.Payload, err)
 }
 
 func (d *Demo) handleSubmit(w http.ResponseWriter, r *http.Request) {
@@ -162,7 +163,7 @@ func (d *Demo) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ack, err := d.client.submit(r.Context(), req.User, req.ViewID, req.Values)
-	answer(w, ack.Payload, err)
+	d.answer(w, ack.Payload, err)
 }
 
 func (d *Demo) handleClose(w http.ResponseWriter, r *http.Request) {
@@ -173,7 +174,7 @@ func (d *Demo) handleClose(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) || !knownUser(w, req.User) {
 		return
 	}
-	answer(w, nil, d.client.closeView(r.Context(), req.User, req.ViewID))
+	d.answer(w, nil, d.client.closeView(r.Context(), req.User, req.ViewID))
 }
 
 func (d *Demo) handleHome(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +183,7 @@ func (d *Demo) handleHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ack, err := d.client.openHome(r.Context(), req.User)
-	answer(w, ack.Payload, err)
+	d.answer(w, ack.Payload, err)
 }
 
 func (d *Demo) handleClock(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/tobanbot/toban/demo"
 )
 
@@ -66,7 +67,8 @@ func (r *demoRun) Wait() error {
 // with the demo's environment and clock), seeds the team's state through
 // Slack, and serves the page on addr.
 func startDemo(ctx context.Context, addr string, logOut io.Writer) (*demoRun, error) {
-	d := demo.New(time.Now, newLogger(Config{}, io.Discard))
+	d := demo.New(time.Now, zerolog.New(logOut).Level(zerolog.WarnLevel).With().Timestamp().
+		Str("service", "toban").Str("component", "demo").Logger())
 	dir, err := os.MkdirTemp("", "toban-demo-")
 	if err != nil {
 		d.Close()
