@@ -49,7 +49,7 @@ func logEnv(t *testing.T) (*Client, *pdfake.Server, *logClock) {
 		{Targets: []pdfake.Target{{Type: pdfake.TargetUser, ID: "U2"}}},
 	}})
 	fake.AddService(pdfake.Service{ID: "SVC1", Name: "API", EscalationPolicyID: "EP1"})
-	c := New(Config{Token: fake.Token(), APIURL: fake.URL(), EventsURL: fake.URL(), Timeout: 5 * time.Second, MaxAttempts: 1}, metrics.New())
+	c := New(Config{Token: fake.Token(), APIURL: fake.URL(), EventsURL: fake.URL(), Timeout: 5 * time.Second, MaxAttempts: 1, Now: clock.Now}, metrics.New())
 	c.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	return c, fake, clock
 }
