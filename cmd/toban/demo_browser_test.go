@@ -292,6 +292,21 @@ func TestDemoInBrowser(t *testing.T) {
 			}))
 		}
 	})
+
+	t.Run("ResolveInPhoneAppThenStorm", func(t *testing.T) {
+		payments := seededIncident(t, d.PD, "Payments webhook backlog growing")
+		do(t, "resolve in the PagerDuty app: the card follows from PagerDuty's log",
+			chromedp.Click(chromedp.Search(`//li[@data-incident='`+payments.ID+`']//button[normalize-space()='Resolve in app']`)),
+			chromedp.WaitVisible(chromedp.Search(channelMsg(payments.Title, "Resolved"))),
+		)
+		if got, _ := d.PD.Incident(payments.ID); got.ResolvedBy != "PALICE" {
+			t.Errorf("resolved by %q, want PALICE", got.ResolvedBy)
+		}
+		do(t, "a storm of 50 incidents rolls into a digest card",
+			chromedp.Click(chromedp.ID("pd-storm")),
+			chromedp.WaitVisible(chromedp.Search(channelMsg("Alert storm on Checkout API"))),
+		)
+	})
 }
 
 func seededIncident(t *testing.T, pd *pdfake.Server, title string) pdfake.Incident {
