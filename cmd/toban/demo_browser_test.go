@@ -271,6 +271,7 @@ func TestDemoInBrowser(t *testing.T) {
 		do(t, "open toban's App Home",
 			chromedp.Click(chromedp.ID("open-home")),
 			chromedp.WaitVisible(chromedp.Search(`//div[@id='home']//div[contains(@class, 'b-header') and contains(., 'the one on duty')]`)),
+			shot("demo-home.png", `//main`),
 		)
 	})
 
