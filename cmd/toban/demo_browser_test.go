@@ -160,6 +160,19 @@ func TestDemoInBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.Search(channelMsg(checkout.Title, "Acknowledged by @Alice Chen"))),
 			shot("demo-incident-card.png", channelMsg(checkout.Title)),
 		)
+		// The click reached the bot as Slack would send it: an interactive
+		// envelope with Alice's block_actions, acked.
+		clicks := 0
+		for _, e := range d.Slack.Envelopes() {
+			p := string(e.Payload)
+			if e.Type == "interactive" && e.Acked && strings.Contains(p, `"type":"block_actions"`) &&
+				strings.Contains(p, `"action_id":"incident.acknowledge"`) && strings.Contains(p, `"id":"U0ALICE"`) {
+				clicks++
+			}
+		}
+		if clicks != 1 {
+			t.Errorf("acked block_actions envelopes for Acknowledge by U0ALICE = %d, want 1", clicks)
+		}
 		got, _ := d.PD.Incident(checkout.ID)
 		if got.Status != pdfake.StatusAcknowledged || len(got.Acknowledgers) != 1 || got.Acknowledgers[0].UserID != "PALICE" {
 			t.Errorf("PagerDuty has status %q acknowledged by %v; want acknowledged by PALICE (Alice, the person the page acts as)", got.Status, got.Acknowledgers)
