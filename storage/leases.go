@@ -24,6 +24,10 @@ type Lease struct {
 	Epoch      int64
 	AcquiredAt time.Time
 	ExpiresAt  time.Time
+	// TakenOver is set when this tenure began by taking the lease from
+	// another holder whose lease expired unreleased: it crashed, stalled
+	// or lost the database. Metrics count these.
+	TakenOver bool
 }
 
 // AcquireLease takes the lease name for holder for ttl, when it is free,
@@ -37,11 +41,12 @@ func (db *DB) AcquireLease(ctx context.Context, name, holder string, ttl time.Du
 	}
 	now := db.now()
 	l, err := scanLease(db.sql.QueryRowContext(ctx,
-		`INSERT INTO leases (name, holder, epoch, acquired_at, expires_at) VALUES ($1, $2, 1, $3, $4)
+		`INSERT INTO leases (name, holder, epoch, acquired_at, expires_at, taken_over) VALUES ($1, $2, 1, $3, $4, 0)
 		 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, epoch = leases.epoch + 1,
-		   acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+		   acquired_at = excluded.acquired_at, expires_at = excluded.expires_at,
+		   taken_over = CASE WHEN leases.expires_at > 0 AND leases.holder <> excluded.holder THEN 1 ELSE 0 END
 		 WHERE leases.expires_at <= $3 OR leases.holder = excluded.holder
-		 RETURNING name, holder, epoch, acquired_at, expires_at`,
+		 RETURNING name, holder, epoch, acquired_at, expires_at, taken_over`,
 		name, holder, now.UnixMilli(), now.Add(ttl).UnixMilli()))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -65,7 +70,7 @@ func (db *DB) RenewLease(ctx context.Context, l Lease, ttl time.Duration) (Lease
 	renewed, err := scanLease(db.sql.QueryRowContext(ctx,
 		`UPDATE leases SET expires_at = $1
 		 WHERE name = $2 AND holder = $3 AND epoch = $4 AND expires_at > $5
-		 RETURNING name, holder, epoch, acquired_at, expires_at`,
+		 RETURNING name, holder, epoch, acquired_at, expires_at, taken_over`,
 		now.Add(ttl).UnixMilli(), l.Name, l.Holder, l.Epoch, now.UnixMilli()))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -93,7 +98,7 @@ func (db *DB) ReleaseLease(ctx context.Context, l Lease) error {
 // pages.
 func (db *DB) Leases(ctx context.Context) ([]Lease, error) {
 	rows, err := db.sql.QueryContext(ctx,
-		`SELECT name, holder, epoch, acquired_at, expires_at FROM leases WHERE expires_at > $1 ORDER BY name`,
+		`SELECT name, holder, epoch, acquired_at, expires_at, taken_over FROM leases WHERE expires_at > $1 ORDER BY name`,
 		db.now().UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("list leases: %w", err)
@@ -116,7 +121,7 @@ func (db *DB) Leases(ctx context.Context) ([]Lease, error) {
 // lease reads name's row, zero when there is none.
 func (db *DB) lease(ctx context.Context, name string) (Lease, error) {
 	l, err := scanLease(db.sql.QueryRowContext(ctx,
-		`SELECT name, holder, epoch, acquired_at, expires_at FROM leases WHERE name = $1`, name))
+		`SELECT name, holder, epoch, acquired_at, expires_at, taken_over FROM leases WHERE name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Lease{}, nil
 	}
@@ -125,10 +130,11 @@ func (db *DB) lease(ctx context.Context, name string) (Lease, error) {
 
 func scanLease(row interface{ Scan(...any) error }) (Lease, error) {
 	var l Lease
-	var acquired, expires int64
-	if err := row.Scan(&l.Name, &l.Holder, &l.Epoch, &acquired, &expires); err != nil {
+	var acquired, expires, takenOver int64
+	if err := row.Scan(&l.Name, &l.Holder, &l.Epoch, &acquired, &expires, &takenOver); err != nil {
 		return Lease{}, err
 	}
+	l.TakenOver = takenOver == 1
 	l.AcquiredAt, l.ExpiresAt = time.UnixMilli(acquired).UTC(), time.UnixMilli(expires).UTC()
 	return l, nil
 }

@@ -112,6 +112,9 @@ func TestLeaseTakeoverOnlyAfterExpiry(t *testing.T) {
 	if got, want := lb.Epoch, la.Epoch+1; got != want {
 		t.Errorf("epoch after takeover = %d, want %d", got, want)
 	}
+	if !lb.TakenOver || la.TakenOver {
+		t.Errorf("TakenOver: A %v, B %v; want false, true", la.TakenOver, lb.TakenOver)
+	}
 
 	// The stale holder finds out when it renews, and cannot take it back.
 	if _, err := a.RenewLease(ctx, la, ttl); !errors.Is(err, ErrLeaseLost) {
@@ -181,6 +184,9 @@ func TestRenewAndReleaseLease(t *testing.T) {
 	}
 	if got, want := lb.Epoch, l.Epoch+1; got != want {
 		t.Errorf("epoch = %d, want %d", got, want)
+	}
+	if lb.TakenOver {
+		t.Error("acquiring a released lease counted as a takeover")
 	}
 }
 

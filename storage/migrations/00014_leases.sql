@@ -10,7 +10,8 @@ CREATE TABLE leases (
     holder      TEXT NOT NULL,
     epoch       INTEGER NOT NULL,
     acquired_at INTEGER NOT NULL, -- unix milliseconds
-    expires_at  INTEGER NOT NULL  -- unix milliseconds; 0 once released
+    expires_at  INTEGER NOT NULL, -- unix milliseconds; 0 once released
+    taken_over  INTEGER NOT NULL  -- 1 when this tenure began by taking an expired, unreleased lease from another holder
 ) WITHOUT ROWID;
 
 -- A change counter per topic ("tasks", …): a replica that changes what the
