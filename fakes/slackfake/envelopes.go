@@ -34,7 +34,10 @@ type Envelope struct {
 	AcceptsResponsePayload bool
 	Payload                json.RawMessage
 	Sent                   time.Time // zero while queued
-	Acked                  bool
+	// Conn numbers the websocket it was written on (1 for the first that
+	// got a hello), 0 while queued.
+	Conn  int
+	Acked bool
 	// Lost is set when the envelope was written but its socket closed
 	// before the ack (slash commands and interactions are then gone, as in
 	// Slack), or when an event ran out of retries.
@@ -66,6 +69,7 @@ type envelope struct {
 	sentAt                  time.Time
 	written, acked, lost    bool
 	superseded              bool // a redelivery replaced it
+	avoid                   int  // socket a redelivery should not go to again
 	conn                    *conn
 	timer                   *time.Timer
 	user, channel, viewID   string // who/where, to apply response payloads
@@ -156,6 +160,9 @@ func (s *Server) redeliverSameLocked(e *envelope) {
 		seq: s.nextLocked(), id: e.id, typ: e.typ, eventID: e.eventID, itype: e.itype,
 		payload: e.payload, accepts: e.accepts, retry: e.retry + 1, reason: "timeout",
 		user: e.user, channel: e.channel, viewID: e.viewID,
+	}
+	if e.conn != nil {
+		r.avoid = e.conn.id
 	}
 	r.frame = frameOf(r)
 	s.envs[r.id] = r
@@ -304,7 +311,7 @@ func (s *Server) markWrittenLocked(c *conn, e *envelope, now time.Time) {
 		return
 	}
 	c.inflight[e.id] = e
-	if e.typ == "events_api" && s.opts.RedeliverAfter > 0 && !s.closed {
+	if (e.typ == "events_api" || s.multi()) && s.opts.RedeliverAfter > 0 && !s.closed {
 		e.timer = time.AfterFunc(s.opts.RedeliverAfter, func() { s.redeliverTimeout(e) })
 	}
 }
@@ -318,6 +325,16 @@ func (s *Server) redeliverTimeout(e *envelope) {
 	}
 	if e.conn != nil {
 		delete(e.conn.inflight, e.id)
+	}
+	if s.multi() {
+		// Several sockets: the same envelope again, on another socket.
+		if e.retry >= maxRetries {
+			e.superseded, e.lost = true, true
+			s.notifyLocked()
+			return
+		}
+		s.redeliverSameLocked(e)
+		return
 	}
 	s.redeliverLocked(e)
 }
@@ -473,6 +490,9 @@ func (s *Server) Envelopes() []Envelope {
 			AcceptsResponsePayload: e.accepts, Payload: clone(e.payload), Sent: e.sentAt,
 			Acked: e.acked, Lost: e.lost,
 		})
+		if e.conn != nil {
+			out[len(out)-1].Conn = e.conn.id
+		}
 	}
 	return out
 }
