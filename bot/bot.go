@@ -2,6 +2,10 @@
 // envelope at once, decodes it, and hands it to the handlers on a bounded
 // pool of goroutines, so that slow PagerDuty or Slack calls never delay an
 // ack past Slack's 3 seconds.
+//
+// It is an adapter: it may import domain, metrics and handlers/chat (the
+// Message and Response it speaks), never a feature, the router, storage or
+// another adapter; the handler it calls is an interface declared here.
 package bot
 
 import (
@@ -17,15 +21,15 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/metrics"
 )
 
 // Handler is what the loop dispatches decoded envelopes to.
 type Handler interface {
-	Slash(ctx context.Context, cmd slack.SlashCommand) handlers.Response
-	Interaction(ctx context.Context, cb slack.InteractionCallback) handlers.Response
-	Event(ctx context.Context, ev slackevents.EventsAPIEvent) handlers.Response
+	Slash(ctx context.Context, cmd slack.SlashCommand) chat.Response
+	Interaction(ctx context.Context, cb slack.InteractionCallback) chat.Response
+	Event(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Response
 }
 
 // Deliveries remembers which Events API events and which slash command and
@@ -275,16 +279,16 @@ func (b *Bot) dispatch(workCtx context.Context, ev socketmode.Event) {
 	b.m.EnvelopesReceived.WithLabelValues(a.kind).Inc()
 
 	var who replyTo
-	var answer func(ctx context.Context) handlers.Response
+	var answer func(ctx context.Context) chat.Response
 	switch data := ev.Data.(type) {
 	case slackevents.EventsAPIEvent:
 		answer = b.eventAnswer(a, data)
 	case slack.SlashCommand:
 		who = replyTo{responseURL: data.ResponseURL, channel: data.ChannelID, user: data.UserID}
-		answer = b.once(a, func(ctx context.Context) handlers.Response { return b.handler.Slash(ctx, data) })
+		answer = b.once(a, func(ctx context.Context) chat.Response { return b.handler.Slash(ctx, data) })
 	case slack.InteractionCallback:
 		who = replyTo{responseURL: data.ResponseURL, channel: data.Channel.ID, user: data.User.ID}
-		answer = b.once(a, func(ctx context.Context) handlers.Response { return b.handler.Interaction(ctx, data) })
+		answer = b.once(a, func(ctx context.Context) chat.Response { return b.handler.Interaction(ctx, data) })
 	default:
 		go a.ack(nil)
 		b.log.Debug().Str("envelope_type", a.kind).Msg("envelope of unknown shape acked and ignored")
@@ -306,8 +310,8 @@ func (b *Bot) dispatch(workCtx context.Context, ev socketmode.Event) {
 
 // eventAnswer acks an Events API envelope at once (it cannot carry a
 // payload) and drops redeliveries of an event already handled.
-func (b *Bot) eventAnswer(a *acker, ev slackevents.EventsAPIEvent) func(context.Context) handlers.Response {
-	return func(ctx context.Context) handlers.Response {
+func (b *Bot) eventAnswer(a *acker, ev slackevents.EventsAPIEvent) func(context.Context) chat.Response {
+	return func(ctx context.Context) chat.Response {
 		a.ack(nil)
 		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" && b.deliveries != nil {
 			first, err := b.deliveries.FirstDelivery(ctx, cb.EventID)
@@ -316,14 +320,14 @@ func (b *Bot) eventAnswer(a *acker, ev slackevents.EventsAPIEvent) func(context.
 			} else if !first {
 				b.m.EventsDeduplicated.Inc()
 				b.log.Debug().Str("event_id", cb.EventID).Msg("redelivered event dropped")
-				return handlers.Response{}
+				return chat.Response{}
 			}
 		}
 		return b.handler.Event(ctx, ev)
 	}
 }
 
-func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func(context.Context) handlers.Response) {
+func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func(context.Context) chat.Response) {
 	defer b.answering.Done()
 	defer func() { <-b.inFlight }()
 	defer b.storeAnswer(workCtx, a)
@@ -337,7 +341,7 @@ func (b *Bot) answer(workCtx context.Context, a *acker, who replyTo, answer func
 	})
 	defer timer.Stop()
 
-	var res handlers.Response
+	var res chat.Response
 	if !b.safely(workCtx, a, who, func() { res = answer(workCtx) }) {
 		return
 	}
@@ -369,7 +373,7 @@ func busyAck(kind string) any {
 	if kind != socketmode.RequestTypeSlashCommands {
 		return nil
 	}
-	return handlers.AckMessage(handlers.Message{Text: ":hourglass: toban is very busy right now and could not take this. Please try again in a few seconds."})
+	return chat.AckMessage(chat.Message{Text: ":hourglass: toban is very busy right now and could not take this. Please try again in a few seconds."})
 }
 
 // errPanic marks a recovered handler panic.

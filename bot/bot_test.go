@@ -17,7 +17,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/fakes/slackfake"
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/storage"
 )
@@ -25,28 +25,28 @@ import (
 // stubHandler lets each test decide how the handlers behave; the loop is
 // what is under test here.
 type stubHandler struct {
-	slash       func(context.Context, slack.SlashCommand) handlers.Response
-	interaction func(context.Context, slack.InteractionCallback) handlers.Response
-	event       func(context.Context, slackevents.EventsAPIEvent) handlers.Response
+	slash       func(context.Context, slack.SlashCommand) chat.Response
+	interaction func(context.Context, slack.InteractionCallback) chat.Response
+	event       func(context.Context, slackevents.EventsAPIEvent) chat.Response
 }
 
-func (h *stubHandler) Slash(ctx context.Context, c slack.SlashCommand) handlers.Response {
+func (h *stubHandler) Slash(ctx context.Context, c slack.SlashCommand) chat.Response {
 	if h.slash == nil {
-		return handlers.Response{}
+		return chat.Response{}
 	}
 	return h.slash(ctx, c)
 }
 
-func (h *stubHandler) Interaction(ctx context.Context, cb slack.InteractionCallback) handlers.Response {
+func (h *stubHandler) Interaction(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	if h.interaction == nil {
-		return handlers.Response{}
+		return chat.Response{}
 	}
 	return h.interaction(ctx, cb)
 }
 
-func (h *stubHandler) Event(ctx context.Context, ev slackevents.EventsAPIEvent) handlers.Response {
+func (h *stubHandler) Event(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Response {
 	if h.event == nil {
-		return handlers.Response{}
+		return chat.Response{}
 	}
 	return h.event(ctx, ev)
 }
@@ -146,8 +146,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestAckComesBeforeSlowWork(t *testing.T) {
 	release := make(chan struct{})
 	var finished atomic.Bool
-	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) handlers.Response {
-		return handlers.Response{Then: func(ctx context.Context) error {
+	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) chat.Response {
+		return chat.Response{Then: func(ctx context.Context) error {
 			<-release // PagerDuty taking its time
 			finished.Store(true)
 			return nil
@@ -167,9 +167,9 @@ func TestAckComesBeforeSlowWork(t *testing.T) {
 }
 
 func TestSlowAnswerAckedAtDeadlineThenDeliveredLate(t *testing.T) {
-	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) handlers.Response {
+	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) chat.Response {
 		time.Sleep(300 * time.Millisecond) // a handler that should not block, but does
-		return handlers.Response{Ack: handlers.AckMessage(handlers.Message{Text: "late answer"})}
+		return chat.Response{Ack: chat.AckMessage(chat.Message{Text: "late answer"})}
 	}}, Config{AckDeadline: 50 * time.Millisecond}, slackfake.Options{})
 
 	a := ack(t, h.slack, slash(h.slack, "help"))
@@ -188,13 +188,13 @@ func TestSlowAnswerAckedAtDeadlineThenDeliveredLate(t *testing.T) {
 
 func TestPanicIsRecoveredAndTold(t *testing.T) {
 	var calls atomic.Int32
-	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) handlers.Response {
+	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) chat.Response {
 		if calls.Add(1) == 1 {
 			var m map[string]int
 			//lint:ignore SA5000 the handler must really panic
 			m["boom"]++
 		}
-		return handlers.Response{Ack: handlers.AckMessage(handlers.Message{Text: "fine"})}
+		return chat.Response{Ack: chat.AckMessage(chat.Message{Text: "fine"})}
 	}}, Config{}, slackfake.Options{})
 
 	t.Run("InAnswer", func(t *testing.T) {
@@ -215,8 +215,8 @@ func TestPanicIsRecoveredAndTold(t *testing.T) {
 }
 
 func TestFollowUpFailuresAreTold(t *testing.T) {
-	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) handlers.Response {
-		return handlers.Response{Then: func(ctx context.Context) error {
+	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) chat.Response {
+		return chat.Response{Then: func(ctx context.Context) error {
 			switch c.Text {
 			case "panic":
 				panic("follow-up exploded")
@@ -245,9 +245,9 @@ func TestFollowUpFailuresAreTold(t *testing.T) {
 
 func TestRedeliveredEventHandledOnce(t *testing.T) {
 	var handled atomic.Int32
-	h := start(t, &stubHandler{event: func(ctx context.Context, ev slackevents.EventsAPIEvent) handlers.Response {
+	h := start(t, &stubHandler{event: func(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Response {
 		handled.Add(1)
-		return handlers.Response{}
+		return chat.Response{}
 	}}, Config{}, slackfake.Options{})
 
 	inner := map[string]any{"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
@@ -270,7 +270,7 @@ func TestRedeliveredEventHandledOnce(t *testing.T) {
 
 func TestMalformedAndUnknownEnvelopesAreAckedAndIgnored(t *testing.T) {
 	var called atomic.Int32
-	count := func(context.Context, slack.SlashCommand) handlers.Response { called.Add(1); return handlers.Response{} }
+	count := func(context.Context, slack.SlashCommand) chat.Response { called.Add(1); return chat.Response{} }
 	h := start(t, &stubHandler{slash: count}, Config{}, slackfake.Options{})
 
 	frames := map[string]string{
@@ -292,11 +292,11 @@ func TestMalformedAndUnknownEnvelopesAreAckedAndIgnored(t *testing.T) {
 
 func TestOverloadAnswersBusy(t *testing.T) {
 	release := make(chan struct{})
-	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) handlers.Response {
+	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) chat.Response {
 		if c.Text == "block" {
 			<-release
 		}
-		return handlers.Response{}
+		return chat.Response{}
 	}}, Config{MaxInFlight: 1, AckDeadline: 20 * time.Millisecond}, slackfake.Options{})
 	defer close(release)
 
@@ -310,8 +310,8 @@ func TestOverloadAnswersBusy(t *testing.T) {
 func TestShutdownFinishesInFlightWork(t *testing.T) {
 	release := make(chan struct{})
 	var finished atomic.Bool
-	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) handlers.Response {
-		return handlers.Response{Then: func(ctx context.Context) error {
+	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) chat.Response {
+		return chat.Response{Then: func(ctx context.Context) error {
 			<-release
 			if ctx.Err() != nil {
 				return ctx.Err()

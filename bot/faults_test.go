@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/tobanbot/toban/fakes/slackfake"
 	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // Fault injection on the Socket Mode loop: the websocket breaks in every
@@ -49,11 +50,11 @@ func (c *tally) distinct() int {
 
 // eventCounter is a handler counting Events API events by event_id.
 func eventCounter(c *tally) *stubHandler {
-	return &stubHandler{event: func(ctx context.Context, ev slackevents.EventsAPIEvent) handlers.Response {
+	return &stubHandler{event: func(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Response {
 		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
 			c.add(cb.EventID)
 		}
-		return handlers.Response{}
+		return chat.Response{}
 	}}
 }
 
@@ -207,9 +208,9 @@ func TestFaultServerStopsPingingMidBurst(t *testing.T) {
 func TestFaultRefreshRequestedDuringSlashBurst(t *testing.T) {
 	t.Parallel()
 	var handled tally
-	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) handlers.Response {
+	h := start(t, &stubHandler{slash: func(ctx context.Context, c slack.SlashCommand) chat.Response {
 		handled.add(c.Text)
-		return handlers.Response{Ack: handlers.AckMessage(handlers.Message{Text: "answer to " + c.Text})}
+		return chat.Response{Ack: chat.AckMessage(chat.Message{Text: "answer to " + c.Text})}
 	}}, Config{}, slackfake.Options{})
 
 	const n = 200
@@ -275,7 +276,7 @@ type countingApp struct {
 	calls, followUps atomic.Int32
 }
 
-func (c *countingApp) Slash(ctx context.Context, cmd slack.SlashCommand) handlers.Response {
+func (c *countingApp) Slash(ctx context.Context, cmd slack.SlashCommand) chat.Response {
 	c.calls.Add(1)
 	res := c.app.Slash(ctx, cmd)
 	if res.Then != nil {
@@ -284,12 +285,12 @@ func (c *countingApp) Slash(ctx context.Context, cmd slack.SlashCommand) handler
 	return res
 }
 
-func (c *countingApp) Interaction(ctx context.Context, cb slack.InteractionCallback) handlers.Response {
+func (c *countingApp) Interaction(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	c.calls.Add(1)
-	return handlers.Response{}
+	return chat.Response{}
 }
 
-func (c *countingApp) Event(ctx context.Context, ev slackevents.EventsAPIEvent) handlers.Response {
+func (c *countingApp) Event(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Response {
 	c.calls.Add(1)
 	res := c.app.Event(ctx, ev)
 	if res.Then != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // errTooBig stops a download that outgrew its limit.
@@ -34,12 +34,12 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 // userID shared in channelID, and downloads it (files.list, then its
 // url_private_download; needs the files:read scope). None is
 // domain.ErrNotFound; one over maxBytes is domain.ErrInvalid.
-func (w *WebAPI) NewestFile(ctx context.Context, channelID, userID, ext string, maxBytes int64) (handlers.SharedFile, error) {
+func (w *WebAPI) NewestFile(ctx context.Context, channelID, userID, ext string, maxBytes int64) (chat.SharedFile, error) {
 	params := slack.NewGetFilesParameters()
 	params.User, params.Channel, params.Count = userID, channelID, 50
 	files, _, err := w.api.GetFilesContext(ctx, params)
 	if err != nil {
-		return handlers.SharedFile{}, fmt.Errorf("files.list in %s: %w", channelID, err)
+		return chat.SharedFile{}, fmt.Errorf("files.list in %s: %w", channelID, err)
 	}
 	ext = strings.ToLower(ext)
 	var found []slack.File
@@ -49,11 +49,11 @@ func (w *WebAPI) NewestFile(ctx context.Context, channelID, userID, ext string, 
 		}
 	}
 	if len(found) == 0 {
-		return handlers.SharedFile{}, fmt.Errorf("no %s file from %s in %s: %w", ext, userID, channelID, domain.ErrNotFound)
+		return chat.SharedFile{}, fmt.Errorf("no %s file from %s in %s: %w", ext, userID, channelID, domain.ErrNotFound)
 	}
 	sort.SliceStable(found, func(i, j int) bool { return found[i].Created > found[j].Created })
 	f := found[0]
-	out := handlers.SharedFile{ID: f.ID, Name: f.Name, Created: time.Unix(int64(f.Created), 0)}
+	out := chat.SharedFile{ID: f.ID, Name: f.Name, Created: time.Unix(int64(f.Created), 0)}
 	if int64(f.Size) > maxBytes {
 		return out, fmt.Errorf("file %s: %w", f.ID, domain.Invalid("%s is %d KB; files of at most %d KB are read.", f.Name, f.Size>>10, maxBytes>>10))
 	}

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"sync"
 
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // Socket Mode redelivers a slash command or interactive envelope whose ack
@@ -67,11 +67,11 @@ func (m *envelopeMemo) forget(envelopeID string) {
 
 // once wraps the handler of a slash command or interactive envelope so
 // that a redelivery does not run it twice.
-func (b *Bot) once(a *acker, handle func(context.Context) handlers.Response) func(context.Context) handlers.Response {
+func (b *Bot) once(a *acker, handle func(context.Context) chat.Response) func(context.Context) chat.Response {
 	if b.deliveries == nil {
 		return handle
 	}
-	return func(ctx context.Context) handlers.Response {
+	return func(ctx context.Context) chat.Response {
 		mine, isNew := b.memo.begin(a.envelopeID)
 		if !isNew {
 			select {
@@ -97,14 +97,14 @@ func (b *Bot) once(a *acker, handle func(context.Context) handlers.Response) fun
 }
 
 // repeated is the answer to a redelivery: the first delivery's ack.
-func (b *Bot) repeated(a *acker, payload []byte) handlers.Response {
+func (b *Bot) repeated(a *acker, payload []byte) chat.Response {
 	b.m.EnvelopesRedelivered.Inc()
 	b.log.Info().Str("envelope_id", a.envelopeID).Str("envelope_type", a.kind).Int("retry_attempt", a.retry).
 		Bool("ack_payload", payload != nil).Msg("redelivered envelope answered without rerunning its handler")
 	if payload == nil {
-		return handlers.Response{}
+		return chat.Response{}
 	}
-	return handlers.Response{Ack: json.RawMessage(payload)}
+	return chat.Response{Ack: json.RawMessage(payload)}
 }
 
 // settleAnswer records the ack payload about to be sent, before it is

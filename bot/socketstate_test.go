@@ -13,7 +13,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"github.com/tobanbot/toban/fakes/slackfake"
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/storage"
 )
@@ -75,9 +75,9 @@ func TestRefusedConnectionBacksOffAndRecovers(t *testing.T) {
 	logger := zerolog.New(io.Discard)
 	web := NewWebAPI(NewSlackClient(sc, m, logger), sc, m)
 	handled := make(chan string, 4)
-	h := &stubHandler{slash: func(_ context.Context, c slack.SlashCommand) handlers.Response {
+	h := &stubHandler{slash: func(_ context.Context, c slack.SlashCommand) chat.Response {
 		handled <- c.Text
-		return handlers.Response{}
+		return chat.Response{}
 	}}
 	cfg := Config{RefusedRetry: 150 * time.Millisecond, RefusedRetryMax: 300 * time.Millisecond, Now: now}
 	b := New(cfg, web, h, db, m, logger)

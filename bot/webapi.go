@@ -16,7 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/metrics"
 )
 
@@ -108,7 +108,7 @@ func NewWebAPI(api *slack.Client, cfg SlackConfig, m *metrics.Registry) *WebAPI 
 func (w *WebAPI) Client() *slack.Client { return w.api }
 
 // Respond posts msg to a response_url.
-func (w *WebAPI) Respond(ctx context.Context, responseURL string, msg handlers.Message) error {
+func (w *WebAPI) Respond(ctx context.Context, responseURL string, msg chat.Message) error {
 	hook := &slack.WebhookMessage{
 		Text:            msg.Text,
 		ThreadTimestamp: msg.ThreadTS,
@@ -136,7 +136,7 @@ func (w *WebAPI) PublishHome(ctx context.Context, userID string, view slack.Home
 }
 
 // PostEphemeral shows msg to user only, in channel.
-func (w *WebAPI) PostEphemeral(ctx context.Context, channel, user string, msg handlers.Message) error {
+func (w *WebAPI) PostEphemeral(ctx context.Context, channel, user string, msg chat.Message) error {
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
 	if len(msg.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
@@ -149,7 +149,7 @@ func (w *WebAPI) PostEphemeral(ctx context.Context, channel, user string, msg ha
 
 // PostMessage posts msg in channel (a user ID posts a direct message) and
 // returns its ts.
-func (w *WebAPI) PostMessage(ctx context.Context, channel string, msg handlers.Message) (string, error) {
+func (w *WebAPI) PostMessage(ctx context.Context, channel string, msg chat.Message) (string, error) {
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
 	if len(msg.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
@@ -173,7 +173,7 @@ func (w *WebAPI) PostMessage(ctx context.Context, channel string, msg handlers.M
 }
 
 // UpdateMessage replaces the message at ts in channel with msg.
-func (w *WebAPI) UpdateMessage(ctx context.Context, channel, ts string, msg handlers.Message) error {
+func (w *WebAPI) UpdateMessage(ctx context.Context, channel, ts string, msg chat.Message) error {
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)}
 	err := w.pacer.do(ctx, channel, true, func() error {
 		_, _, _, err := w.api.UpdateMessageContext(ctx, channel, ts, opts...)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/slack-go/slack/socketmode"
 	"github.com/tobanbot/toban/domain"
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // ackTimeout bounds one ack write. While the socket is down slack-go's
@@ -87,7 +87,7 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 		b.m.HandlerErrors.WithLabelValues(j.kind).Inc()
 		b.log.Error().Err(err).Str("envelope_type", j.kind).Str("user", j.who.user).Msg("handler failed")
 	}
-	b.tell(ctx, j.kind, j.who, handlers.UserMessage(err))
+	b.tell(ctx, j.kind, j.who, chat.UserMessage(err))
 }
 
 // safely runs f, turning a panic into a log line, a metric and a message
@@ -105,9 +105,9 @@ func (b *Bot) safely(ctx context.Context, a *acker, who replyTo, f func()) (ok b
 		}
 		b.m.HandlerPanics.WithLabelValues(kind).Inc()
 		b.log.Error().Err(panicError(r)).Str("envelope_type", kind).Bytes("stack", debug.Stack()).Msg("handler panicked")
-		msg := handlers.UserMessage(panicError(r))
+		msg := chat.UserMessage(panicError(r))
 		if a != nil {
-			if a.kind == socketmode.RequestTypeSlashCommands && a.ack(handlers.AckMessage(handlers.Message{Text: msg})) {
+			if a.kind == socketmode.RequestTypeSlashCommands && a.ack(chat.AckMessage(chat.Message{Text: msg})) {
 				return
 			}
 			a.ack(nil)
@@ -126,7 +126,7 @@ func (b *Bot) tell(ctx context.Context, kind string, who replyTo, text string) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	msg := handlers.Message{Text: text}
+	msg := chat.Message{Text: text}
 	var err error
 	switch {
 	case who.responseURL != "":

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/icsfeed"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
@@ -26,8 +27,8 @@ const (
 // refresh moves it on.
 const CalendarHorizon = 35 * 24 * time.Hour
 
-// CalendarStore is the database of calendar feeds (*storage.DB). The App
-// finds it behind Tasks, which the same database implements.
+// CalendarStore is the database of calendar feeds (*storage.DB, given as
+// App.Calendars).
 type CalendarStore interface {
 	AddCalendar(ctx context.Context, c storage.Calendar) (storage.Calendar, error)
 	Calendar(ctx context.Context, id string) (storage.Calendar, error)
@@ -49,12 +50,11 @@ var (
 	calendarAckFetch = 1500 * time.Millisecond
 	// calendarLocks serialises refreshes of one feed (timer, button,
 	// attach), so that two never create the same event's task.
-	calendarLocks keyedMutex
+	calendarLocks chat.Locks
 )
 
 func (a *App) calendars() CalendarStore {
-	c, _ := a.Tasks.(CalendarStore)
-	return c
+	return a.Calendars
 }
 
 // calendarWake tells the refresh loop a calendar was attached.
@@ -75,13 +75,13 @@ func (a *App) HasCalendars(ctx context.Context) (bool, error) {
 }
 
 // calendarCommand answers /toban reminders calendar [list].
-func (a *App) calendarCommand(c Command, in invocation) Response {
+func (a *App) calendarCommand(c Command, in invocation) chat.Response {
 	if a.calendars() == nil || a.Engine == nil {
-		return Response{Ack: ephemeral(Message{Text: "Calendar feeds are not set up in this toban."})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "Calendar feeds are not set up in this toban."})}
 	}
 	switch {
 	case len(c.Args) > 1 && strings.EqualFold(c.Args[1], "list"):
-		return Response{Then: func(ctx context.Context) error {
+		return chat.Response{Then: func(ctx context.Context) error {
 			msg, err := a.calendarList(ctx, in.ChannelID)
 			if err != nil {
 				return err
@@ -89,9 +89,9 @@ func (a *App) calendarCommand(c Command, in invocation) Response {
 			return a.Slack.Respond(ctx, in.ResponseURL, msg)
 		}}
 	case len(c.Args) > 1:
-		return Response{Ack: ephemeral(Message{Text: "`/toban reminders calendar` attaches a calendar to this channel; `/toban reminders calendar list` shows the attached ones."})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "`/toban reminders calendar` attaches a calendar to this channel; `/toban reminders calendar list` shows the attached ones."})}
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		_, err := a.Slack.OpenView(ctx, in.TriggerID, a.calendarModal(in.ChannelID))
 		if err != nil {
 			return fmt.Errorf("open calendar modal: %w", err)
@@ -101,15 +101,15 @@ func (a *App) calendarCommand(c Command, in invocation) Response {
 }
 
 func (a *App) calendarModal(channelID string) slack.ModalViewRequest {
-	url := slack.NewPlainTextInputBlockElement(plain("https://calendar.google.com/calendar/ical/…/basic.ics"), "url")
+	url := slack.NewPlainTextInputBlockElement(chat.Plain("https://calendar.google.com/calendar/ical/…/basic.ics"), "url")
 	allDay := slack.NewTimePickerBlockElement("allday")
 	allDay.InitialTime = "09:00"
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Each event of the calendar becomes a one-off task in <#%s>, due at its start. "+
+		slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Each event of the calendar becomes a one-off task in <#%s>, due at its start. "+
 			"toban reads the calendar again regularly and follows moved and cancelled events.\n"+
 			"For Google Calendar, use the calendar's *Secret address in iCal format* (Settings → the calendar → Integrate calendar).", channelID)), nil, nil),
-		slack.NewInputBlock("url", plain("Calendar address (iCal / .ics)"), plain("Keep it secret: whoever has it can read the calendar. toban shows only its host."), url),
-		slack.NewInputBlock("allday", plain("All-day events are due at"), nil, allDay),
+		slack.NewInputBlock("url", chat.Plain("Calendar address (iCal / .ics)"), chat.Plain("Keep it secret: whoever has it can read the calendar. toban shows only its host."), url),
+		slack.NewInputBlock("allday", chat.Plain("All-day events are due at"), nil, allDay),
 	}
 	// The grace and escalation inputs are the task modal's, so that the
 	// schedule and service type-aheads answer them.
@@ -141,20 +141,20 @@ func (a *App) calendarInput(values map[string]map[string]slack.BlockAction) (sto
 // calendarSubmission validates the calendar by fetching it once within
 // the ack's time; a calendar slower than that is accepted and fetched
 // again afterwards, its problems told by message.
-func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallback) Response {
+func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	state, err := decodeModalState(cb.View.PrivateMetadata)
 	if err != nil || state.ChannelID == "" || a.calendars() == nil {
-		return Response{Ack: viewErrors(map[string]string{"url": "This form is from an older toban; close it and start again."})}
+		return chat.Response{Ack: viewErrors(map[string]string{"url": "This form is from an older toban; close it and start again."})}
 	}
 	c, errs := a.calendarInput(cb.View.State.Values)
 	if len(errs) > 0 {
-		return Response{Ack: viewErrors(errs)}
+		return chat.Response{Ack: viewErrors(errs)}
 	}
 	c.ChannelID, c.CreatedBy = state.ChannelID, cb.User.ID
 	if existing, err := a.calendars().CalendarsInChannel(ctx, c.ChannelID); err == nil {
 		for _, e := range existing {
 			if e.URL == c.URL {
-				return Response{Ack: viewErrors(map[string]string{"url": "This calendar is already attached to this channel."})}
+				return chat.Response{Ack: viewErrors(map[string]string{"url": "This calendar is already attached to this channel."})}
 			}
 		}
 	}
@@ -182,10 +182,10 @@ func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallba
 		errs["escalation"] = "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."
 	}
 	if len(errs) > 0 {
-		return Response{Ack: viewErrors(errs)}
+		return chat.Response{Ack: viewErrors(errs)}
 	}
 	c.CreatorPDEmail = person.Email
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		return a.attachCalendar(ctx, c, got, cal)
 	}}
 }
@@ -201,13 +201,13 @@ func (a *App) attachCalendar(ctx context.Context, c storage.Calendar, got icsfee
 			cal, err = icsfeed.Parse(got.Body)
 		}
 		if err != nil {
-			return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, Message{Text: fmt.Sprintf(
+			return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, chat.Message{Text: fmt.Sprintf(
 				":warning: I did not attach the calendar from %s: %s", host, err.Error())})
 		}
 	}
 	saved, err := a.calendars().AddCalendar(ctx, c)
 	if errors.Is(err, storage.ErrCalendarExists) {
-		return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, Message{Text: "That calendar is already attached to this channel."})
+		return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, chat.Message{Text: "That calendar is already attached to this channel."})
 	}
 	if err != nil {
 		return err
@@ -226,12 +226,12 @@ func (a *App) attachCalendar(ctx context.Context, c storage.Calendar, got icsfee
 	a.Log.Info().Str("calendar", saved.ID).Str("host", host).Int("upcoming", res.Upcoming).Msg("calendar attached")
 	text := fmt.Sprintf(":date: <@%s> attached a calendar (%s): %d upcoming %s in the next %d days will be posted as tasks.",
 		saved.CreatedBy, host, res.Upcoming, plural(res.Upcoming, "event", "events"), int(CalendarHorizon.Hours()/24))
-	if _, err := a.Slack.PostMessage(ctx, saved.ChannelID, Message{Text: text}); err != nil {
+	if _, err := a.Slack.PostMessage(ctx, saved.ChannelID, chat.Message{Text: text}); err != nil {
 		return err
 	}
 	if len(warnings) > 0 {
-		return a.Slack.PostEphemeral(ctx, saved.ChannelID, saved.CreatedBy, Message{Text: ":warning: Some events of that calendar were read approximately or skipped:\n• " +
-			escape(strings.Join(warnings[:min(len(warnings), 5)], "\n• "))})
+		return a.Slack.PostEphemeral(ctx, saved.ChannelID, saved.CreatedBy, chat.Message{Text: ":warning: Some events of that calendar were read approximately or skipped:\n• " +
+			chat.Escape(strings.Join(warnings[:min(len(warnings), 5)], "\n• "))})
 	}
 	return nil
 }
@@ -354,7 +354,7 @@ func (a *App) noteCalendarHealth(ctx context.Context, c storage.Calendar, feedEr
 	default:
 		return
 	}
-	if _, err := a.Slack.PostMessage(ctx, c.ChannelID, Message{Text: text}); err != nil {
+	if _, err := a.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text}); err != nil {
 		a.Log.Warn().Err(err).Str("calendar", c.ID).Msg("calendar health not told")
 	}
 }

@@ -8,29 +8,30 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/icsfeed"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
 
 // calendarList shows the channel's calendars with Refresh now and Detach.
-func (a *App) calendarList(ctx context.Context, channelID string) (Message, error) {
+func (a *App) calendarList(ctx context.Context, channelID string) (chat.Message, error) {
 	cals, err := a.calendars().CalendarsInChannel(ctx, channelID)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	if len(cals) == 0 {
-		return Message{Text: "No calendar is attached to this channel. `/toban reminders calendar` attaches one."}, nil
+		return chat.Message{Text: "No calendar is attached to this channel. `/toban reminders calendar` attaches one."}, nil
 	}
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(fmt.Sprintf("Calendars in this channel: %d", len(cals))))}
+	blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain(fmt.Sprintf("Calendars in this channel: %d", len(cals))))}
 	for _, c := range cals {
 		tasks, err := a.calendars().CalendarTasks(ctx, c.ID)
 		if err != nil {
-			return Message{}, err
+			return chat.Message{}, err
 		}
 		blocks = append(blocks, calendarEntry(c, tasks, a.now().In(a.location()))...)
 	}
-	return Message{Text: fmt.Sprintf("%d calendars attached", len(cals)), Blocks: blocks}, nil
+	return chat.Message{Text: fmt.Sprintf("%d calendars attached", len(cals)), Blocks: blocks}, nil
 }
 
 // upcomingTasks returns the tasks still to come and the next one.
@@ -54,44 +55,44 @@ func calendarEntry(c storage.Calendar, tasks []storage.Task, now time.Time) []sl
 	n, next, nextDue := upcomingTasks(tasks, now)
 	text := fmt.Sprintf("*:date: %s* — %d upcoming %s", c.Host(), n, plural(n, "task", "tasks"))
 	if n > 0 {
-		text += fmt.Sprintf(", next *%s* %s", escape(next.Title), formatTime(now, nextDue.In(now.Location())))
+		text += fmt.Sprintf(", next *%s* %s", chat.Escape(next.Title), chat.FormatTime(now, nextDue.In(now.Location())))
 	}
 	text += fmt.Sprintf("\nAttached by <@%s>. ", c.CreatedBy)
 	switch {
 	case c.LastError != "":
-		text += fmt.Sprintf(":warning: Failing since %s: %s", formatTime(now, c.FailingSince.In(now.Location())), escape(c.LastError))
+		text += fmt.Sprintf(":warning: Failing since %s: %s", chat.FormatTime(now, c.FailingSince.In(now.Location())), chat.Escape(c.LastError))
 	case !c.LastFetched.IsZero():
-		text += "Last read " + formatTime(now, c.LastFetched.In(now.Location())) + "."
+		text += "Last read " + chat.FormatTime(now, c.LastFetched.In(now.Location())) + "."
 	}
 	switch c.Escalation {
 	case storage.EscalateOnCall:
-		text += fmt.Sprintf("\nIf not started within %d min: mention the on-call of %s", c.GraceMinutes, escape(c.EscalationTargetName))
+		text += fmt.Sprintf("\nIf not started within %d min: mention the on-call of %s", c.GraceMinutes, chat.Escape(c.EscalationTargetName))
 	case storage.EscalateIncident:
-		text += fmt.Sprintf("\nIf not started within %d min: open an incident on %s", c.GraceMinutes, escape(c.EscalationTargetName))
+		text += fmt.Sprintf("\nIf not started within %d min: open an incident on %s", c.GraceMinutes, chat.Escape(c.EscalationTargetName))
 	}
-	refresh := slack.NewButtonBlockElement(actionCalendarRefresh, c.ID, plain("Refresh now"))
-	detach := slack.NewButtonBlockElement(actionCalendarDetach, c.ID, plain("Detach"))
+	refresh := slack.NewButtonBlockElement(actionCalendarRefresh, c.ID, chat.Plain("Refresh now"))
+	detach := slack.NewButtonBlockElement(actionCalendarDetach, c.ID, chat.Plain("Detach"))
 	detach.Style = slack.StyleDanger
-	detach.Confirm = slack.NewConfirmationBlockObject(plain("Detach this calendar?"),
-		plain(fmt.Sprintf("Its %d upcoming %s will be deleted. Cards already posted stay.", n, plural(n, "task", "tasks"))),
-		plain("Detach"), plain("Keep"))
+	detach.Confirm = slack.NewConfirmationBlockObject(chat.Plain("Detach this calendar?"),
+		chat.Plain(fmt.Sprintf("Its %d upcoming %s will be deleted. Cards already posted stay.", n, plural(n, "task", "tasks"))),
+		chat.Plain("Detach"), chat.Plain("Keep"))
 	return []slack.Block{
-		slack.NewSectionBlock(mrkdwn(text), nil, nil),
+		slack.NewSectionBlock(chat.Mrkdwn(text), nil, nil),
 		slack.NewActionBlock("calendar/"+c.ID, refresh, detach),
 	}
 }
 
 // calendarClick handles Refresh now (anyone in the channel) and Detach
 // (the person who attached it, or an admin).
-func (a *App) calendarClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	place := placeOf(cb)
+func (a *App) calendarClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
 	if a.calendars() == nil || a.Engine == nil {
-		return a.respondLater(cb.ResponseURL, Message{Text: "Calendar feeds are not set up in this toban."})
+		return a.respondLater(cb.ResponseURL, chat.Message{Text: "Calendar feeds are not set up in this toban."})
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		c, err := a.calendars().Calendar(ctx, act.Value)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, Message{Text: "That calendar was already detached."})
+			return a.tellClicker(ctx, place, chat.Message{Text: "That calendar was already detached."})
 		}
 		if err != nil {
 			return err
@@ -101,19 +102,19 @@ func (a *App) calendarClick(cb slack.InteractionCallback, act *slack.BlockAction
 		case actionCalendarRefresh:
 			res, err := a.refreshCalendar(ctx, c)
 			if err != nil {
-				return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":warning: I can't read the calendar from %s: %s", c.Host(), calendarProblem(err))})
+				return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":warning: I can't read the calendar from %s: %s", c.Host(), calendarProblem(err))})
 			}
 			note = fmt.Sprintf(":arrows_counterclockwise: Refreshed %s: %d new, %d changed, %d removed; %d upcoming.", c.Host(), res.Created, res.Updated, res.Deleted, res.Upcoming)
 		case actionCalendarDetach:
 			if c.CreatedBy != place.UserID && !a.Admins[place.UserID] {
-				return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who attached it, or a toban admin can detach this calendar.", c.CreatedBy)})
+				return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who attached it, or a toban admin can detach this calendar.", c.CreatedBy)})
 			}
 			removed, err := a.detachCalendar(ctx, c)
 			if err != nil {
 				return err
 			}
 			text := fmt.Sprintf(":wastebasket: <@%s> detached the calendar (%s): %d upcoming %s deleted.", place.UserID, c.Host(), removed, plural(removed, "task", "tasks"))
-			if _, err := a.Slack.PostMessage(ctx, c.ChannelID, Message{Text: text}); err != nil {
+			if _, err := a.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text}); err != nil {
 				return err
 			}
 		default:
@@ -124,9 +125,9 @@ func (a *App) calendarClick(cb slack.InteractionCallback, act *slack.BlockAction
 			return err
 		}
 		if note != "" {
-			msg.Blocks = append([]slack.Block{slack.NewContextBlock("", mrkdwn(note))}, msg.Blocks...)
+			msg.Blocks = append([]slack.Block{slack.NewContextBlock("", chat.Mrkdwn(note))}, msg.Blocks...)
 			if len(msg.Blocks) == 1 { // the list had only text
-				msg.Blocks = append(msg.Blocks, slack.NewSectionBlock(mrkdwn(msg.Text), nil, nil))
+				msg.Blocks = append(msg.Blocks, slack.NewSectionBlock(chat.Mrkdwn(msg.Text), nil, nil))
 			}
 		}
 		msg.ReplaceOriginal = true
@@ -141,7 +142,7 @@ func calendarProblem(err error) string {
 	if errors.As(err, &fe) {
 		return fe.Msg
 	}
-	return UserMessage(err)
+	return chat.UserMessage(err)
 }
 
 // detachCalendar deletes the calendar's tasks still to come, then the

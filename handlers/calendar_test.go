@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
@@ -26,14 +27,14 @@ type calendarSlack struct {
 	ephemerals []string
 }
 
-func (s *calendarSlack) PostMessage(ctx context.Context, channel string, msg Message) (string, error) {
+func (s *calendarSlack) PostMessage(ctx context.Context, channel string, msg chat.Message) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.posted = append(s.posted, channel+": "+msg.Text)
 	return "1.1", nil
 }
 
-func (s *calendarSlack) PostEphemeral(ctx context.Context, channel, user string, msg Message) error {
+func (s *calendarSlack) PostEphemeral(ctx context.Context, channel, user string, msg chat.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ephemerals = append(s.ephemerals, channel+"/"+user+": "+msg.Text)
@@ -54,7 +55,7 @@ func calendarApp(t *testing.T, now time.Time) (*App, *calendarSlack, *storage.DB
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &calendarSlack{}
-	return &App{Slack: s, Tasks: db, Engine: nullEngine{}, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}, s, db
+	return &App{Slack: s, Tasks: db, Calendars: db, Engine: nullEngine{}, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}, s, db
 }
 
 // calendarValues is the attach modal filled in.
@@ -77,7 +78,7 @@ func calendarSubmit(values map[string]map[string]slack.BlockAction) slack.Intera
 	return cb
 }
 
-func ackJSON(t *testing.T, res Response) string {
+func ackJSON(t *testing.T, res chat.Response) string {
 	t.Helper()
 	if res.Ack == nil {
 		return ""
@@ -107,8 +108,8 @@ func TestCalendarListEntry(t *testing.T) {
 	failing := storage.Calendar{ID: "cal_b", URL: "https://cal.example.com/x.ics", CreatedBy: "U2",
 		LastError: "The calendar server is failing (HTTP 503).", FailingSince: now.Add(-time.Hour)}
 	blocks := append(calendarEntry(healthy, tasks, now), calendarEntry(failing, nil, now)...)
-	golden(t, "calendar_list", Message{Text: "2 calendars attached", Blocks: blocks})
-	text := messageText(Message{Blocks: blocks})
+	golden(t, "calendar_list", chat.Message{Text: "2 calendars attached", Blocks: blocks})
+	text := messageText(chat.Message{Blocks: blocks})
 	if strings.Contains(text, "private-y") {
 		t.Errorf("the list shows the secret address: %s", text)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -51,7 +52,7 @@ var statusEmoji = map[domain.Status]string{
 // renderCard builds the incident card. Its buttons depend on the state:
 // triggered incidents can be acknowledged, open ones resolved, escalated
 // and annotated, resolved ones nothing.
-func renderCard(v cardView) Message {
+func renderCard(v cardView) chat.Message {
 	inc := v.Incident
 	loc := v.Location
 	if loc == nil {
@@ -61,31 +62,31 @@ func renderCard(v cardView) Message {
 	fallback := fmt.Sprintf("[#%d] %s — %s, %s", inc.Number, inc.Title, inc.ServiceName, inc.Status)
 
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn("*"+escape(title)+"*"), nil, nil),
+		slack.NewSectionBlock(chat.Mrkdwn("*"+chat.Escape(title)+"*"), nil, nil),
 	}
 	if !v.Compact {
 		fields := []*slack.TextBlockObject{
-			mrkdwn("*Service*\n" + escape(inc.ServiceName)),
-			mrkdwn("*Urgency*\n" + titleCase(inc.Urgency)),
-			mrkdwn("*Status*\n" + titleCase(string(inc.Status))),
-			mrkdwn("*Assigned to*\n" + v.assignees()),
-			mrkdwn("*Created*\n" + formatTime(v.Now.In(loc), inc.CreatedAt.In(loc))),
+			chat.Mrkdwn("*Service*\n" + chat.Escape(inc.ServiceName)),
+			chat.Mrkdwn("*Urgency*\n" + titleCase(inc.Urgency)),
+			chat.Mrkdwn("*Status*\n" + titleCase(string(inc.Status))),
+			chat.Mrkdwn("*Assigned to*\n" + v.assignees()),
+			chat.Mrkdwn("*Created*\n" + chat.FormatTime(v.Now.In(loc), inc.CreatedAt.In(loc))),
 		}
 		if inc.EscalationPolicyName != "" {
-			fields = append(fields, mrkdwn("*Escalation policy*\n"+escape(inc.EscalationPolicyName)))
+			fields = append(fields, chat.Mrkdwn("*Escalation policy*\n"+chat.Escape(inc.EscalationPolicyName)))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 	} else {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("%s · %s · %s · assigned to %s",
-			escape(inc.ServiceName), titleCase(inc.Urgency), titleCase(string(inc.Status)), v.assignees()))))
+		blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("%s · %s · %s · assigned to %s",
+			chat.Escape(inc.ServiceName), titleCase(inc.Urgency), titleCase(string(inc.Status)), v.assignees()))))
 	}
 	if lines := v.history(); len(lines) > 0 {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(lines, "\n"))))
+		blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(strings.Join(lines, "\n"))))
 	}
 	if buttons := v.buttons(); len(buttons) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("incident/"+inc.ID, buttons...))
 	}
-	return Message{Text: fallback, Blocks: blocks}
+	return chat.Message{Text: fallback, Blocks: blocks}
 }
 
 func (v cardView) person(p domain.Person) string {
@@ -93,7 +94,7 @@ func (v cardView) person(p domain.Person) string {
 		return "<@" + id + ">"
 	}
 	if p.Name != "" {
-		return escape(p.Name)
+		return chat.Escape(p.Name)
 	}
 	return "someone"
 }
@@ -124,7 +125,7 @@ func (v cardView) history() []string {
 	}
 	var lines []line
 	for _, a := range v.Incident.Acknowledgements {
-		lines = append(lines, line{a.At, fmt.Sprintf("Acknowledged by %s at %s", v.person(a.By), formatTime(now, a.At.In(loc)))})
+		lines = append(lines, line{a.At, fmt.Sprintf("Acknowledged by %s at %s", v.person(a.By), chat.FormatTime(now, a.At.In(loc)))})
 	}
 	for _, a := range v.Activities {
 		if a.Kind != activityEscalated {
@@ -134,11 +135,11 @@ func (v cardView) history() []string {
 		if a.SlackUserID != "" {
 			who = "<@" + a.SlackUserID + ">"
 		}
-		lines = append(lines, line{a.At, fmt.Sprintf("Escalated to %s by %s at %s", escape(a.Detail), who, formatTime(now, a.At.In(loc)))})
+		lines = append(lines, line{a.At, fmt.Sprintf("Escalated to %s by %s at %s", chat.Escape(a.Detail), who, chat.FormatTime(now, a.At.In(loc)))})
 	}
 	if v.Incident.Status == domain.StatusResolved {
 		at := v.Incident.LastStatusChangeAt
-		lines = append(lines, line{at, fmt.Sprintf("Resolved by %s at %s", v.person(v.Incident.LastStatusChangeBy), formatTime(now, at.In(loc)))})
+		lines = append(lines, line{at, fmt.Sprintf("Resolved by %s at %s", v.person(v.Incident.LastStatusChangeBy), chat.FormatTime(now, at.In(loc)))})
 	}
 	for i := 1; i < len(lines); i++ { // insertion sort: a handful of lines
 		for j := i; j > 0 && lines[j].at.Before(lines[j-1].at); j-- {
@@ -156,7 +157,7 @@ func (v cardView) buttons() []slack.BlockElement {
 	inc := v.Incident
 	var b []slack.BlockElement
 	button := func(action, label string, style slack.Style) {
-		e := slack.NewButtonBlockElement(action, inc.ID, plain(label))
+		e := slack.NewButtonBlockElement(action, inc.ID, chat.Plain(label))
 		e.Style = style
 		b = append(b, e)
 	}
@@ -169,26 +170,11 @@ func (v cardView) buttons() []slack.BlockElement {
 		button(actionAddNote, "Add note", slack.StyleDefault)
 	}
 	if inc.URL != "" && !v.Compact {
-		e := slack.NewButtonBlockElement(actionOpenInPD, inc.ID, plain("Open in PagerDuty"))
+		e := slack.NewButtonBlockElement(actionOpenInPD, inc.ID, chat.Plain("Open in PagerDuty"))
 		e.URL = inc.URL
 		b = append(b, e)
 	}
 	return b
-}
-
-// formatTime shows t briefly: the time alone when it is on now's day,
-// else with the date.
-func formatTime(now, t time.Time) string {
-	if t.IsZero() {
-		return "unknown time"
-	}
-	if now.Format("2006-01-02") == t.Format("2006-01-02") {
-		return t.Format("15:04")
-	}
-	if now.Year() == t.Year() {
-		return t.Format("Jan 2 15:04")
-	}
-	return t.Format("Jan 2 2006 15:04")
 }
 
 func titleCase(s string) string {
@@ -196,9 +182,4 @@ func titleCase(s string) string {
 		return "–"
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// escape keeps text from PagerDuty from being read as Slack markup.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }

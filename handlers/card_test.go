@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -34,7 +35,7 @@ func cardFixture(status domain.Status) cardView {
 	return v
 }
 
-func buttonLabels(m Message) []string {
+func buttonLabels(m chat.Message) []string {
 	var out []string
 	for _, b := range m.Blocks {
 		if a, ok := b.(*slack.ActionBlock); ok {
@@ -64,7 +65,7 @@ func TestIncidentCard(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.status), func(t *testing.T) {
 			msg := renderCard(cardFixture(tt.status))
-			golden(t, "card_"+string(tt.status), AckMessage(msg))
+			golden(t, "card_"+string(tt.status), chat.AckMessage(msg))
 			if got := buttonLabels(msg); !slices.Equal(got, tt.wantButtons) {
 				t.Errorf("buttons = %q, want %q", got, tt.wantButtons)
 			}
@@ -79,7 +80,7 @@ func TestIncidentCard(t *testing.T) {
 	t.Run("Compact", func(t *testing.T) {
 		v := cardFixture(domain.StatusTriggered)
 		v.Compact = true
-		golden(t, "card_compact", AckMessage(renderCard(v)))
+		golden(t, "card_compact", chat.AckMessage(renderCard(v)))
 	})
 }
 
@@ -95,14 +96,14 @@ func TestFormatTime(t *testing.T) {
 		{time.Time{}, "unknown time"},
 	}
 	for _, tt := range tests {
-		if got := formatTime(now, tt.t); got != tt.want {
+		if got := chat.FormatTime(now, tt.t); got != tt.want {
 			t.Errorf("formatTime(%v) = %q, want %q", tt.t, got, tt.want)
 		}
 	}
 }
 
 // messageText flattens the text a person reads on a message.
-func messageText(m Message) string {
+func messageText(m chat.Message) string {
 	var b strings.Builder
 	add := func(t *slack.TextBlockObject) {
 		if t != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -47,7 +48,7 @@ func (a *App) cardViewOf(ctx context.Context, inc domain.Incident) cardView {
 // ephemeral list replaces that entry through response_url. Failed updates
 // stay marked dirty in the database and are retried by RunCardSync, so the
 // card ends up true even if Slack was rate limiting.
-func (a *App) showOnCards(ctx context.Context, inc domain.Incident, place clickPlace) {
+func (a *App) showOnCards(ctx context.Context, inc domain.Incident, place chat.Place) {
 	if place.MessageTS != "" && place.ChannelID != "" {
 		err := a.Store.SaveCard(ctx, storage.Card{IncidentID: inc.ID, ChannelID: place.ChannelID, TS: place.MessageTS})
 		if err != nil && !errors.Is(err, storage.ErrCardExists) {
@@ -82,7 +83,7 @@ func (a *App) renderCards(ctx context.Context, inc domain.Incident) {
 }
 
 func (a *App) renderCardsAt(ctx context.Context, inc domain.Incident, cards []storage.Card) {
-	var msg *Message
+	var msg *chat.Message
 	for _, c := range cards {
 		if !c.Dirty() {
 			continue
@@ -112,7 +113,7 @@ func (a *App) renderCardsAt(ctx context.Context, inc domain.Incident, cards []st
 }
 
 // replyOnCards posts msg in the thread of every card of the incident.
-func (a *App) replyOnCards(ctx context.Context, incidentID string, msg Message) {
+func (a *App) replyOnCards(ctx context.Context, incidentID string, msg chat.Message) {
 	cards, err := a.Store.CardsForIncident(ctx, incidentID)
 	if err != nil {
 		a.Log.Warn().Err(err).Str("incident", incidentID).Msg("cards unreadable; no thread reply")

@@ -4,49 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
-// clickPlace says where a click happened, so that answers go back there.
-type clickPlace struct {
-	UserID      string
-	ChannelID   string
-	MessageTS   string // "" when the card was ephemeral
-	ResponseURL string
-}
-
-func placeOf(cb slack.InteractionCallback) clickPlace {
-	p := clickPlace{UserID: cb.User.ID, ChannelID: cb.Channel.ID, ResponseURL: cb.ResponseURL}
-	if p.ChannelID == "" {
-		p.ChannelID = cb.Container.ChannelID
-	}
-	if !cb.Container.IsEphemeral {
-		p.MessageTS = cb.Container.MessageTs
-	}
-	return p
-}
-
 // incidentClick routes a click on an incident card button.
-func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	if act.ActionID == actionOpenInPD {
-		return Response{} // Slack opened the link in the browser
+		return chat.Response{} // Slack opened the link in the browser
 	}
-	place := placeOf(cb)
+	place := chat.PlaceOf(cb)
 	if a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, Message{Text: notConfigured})
+		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	incidentID := act.Value
-	// action_ts is unique per click: a redelivered envelope repeats it, a
-	// second click does not.
-	clickKey := fmt.Sprintf("click:%s:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID, incidentID)
-	return Response{Then: func(ctx context.Context) error {
-		first, err := a.Store.FirstClick(ctx, clickKey)
-		if err != nil || !first {
-			return err
-		}
+	return chat.Response{Then: a.once(clickKey(cb, act, incidentID), func(ctx context.Context) error {
 		switch act.ActionID {
 		case actionAcknowledge:
 			return a.changeStatus(ctx, place, incidentID, domain.StatusAcknowledged)
@@ -58,27 +34,25 @@ func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction
 			return a.openNote(ctx, cb.TriggerID, place, incidentID)
 		}
 		return nil
-	}}
+	})}
 }
 
 // changeStatus acknowledges or resolves an incident as the clicker. The
 // incident is re-read under a per-incident lock first, so stale and
 // simultaneous clicks make no second write.
-func (a *App) changeStatus(ctx context.Context, place clickPlace, incidentID string, to domain.Status) error {
+func (a *App) changeStatus(ctx context.Context, place chat.Place, incidentID string, to domain.Status) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
 	}
-	unlock := a.incidentLocks.Lock(incidentID)
-	defer unlock()
-
-	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	inc, unlock, err := a.lockIncident(ctx, incidentID)
 	if err != nil {
-		return fmt.Errorf("read incident %s: %w", incidentID, err)
+		return err
 	}
+	defer unlock()
 	if msg := a.alreadyDone(ctx, inc, to); msg != "" {
 		a.showOnCards(ctx, inc, place)
-		return a.tellClicker(ctx, place, Message{Text: msg})
+		return a.tellClicker(ctx, place, chat.Message{Text: msg})
 	}
 	if to == domain.StatusAcknowledged {
 		inc, err = a.PagerDuty.Acknowledge(ctx, incidentID, actor)
@@ -91,7 +65,7 @@ func (a *App) changeStatus(ctx context.Context, place clickPlace, incidentID str
 		if fresh, rerr := a.PagerDuty.Incident(ctx, incidentID); rerr == nil {
 			if msg := a.alreadyDone(ctx, fresh, to); msg != "" {
 				a.showOnCards(ctx, fresh, place)
-				return a.tellClicker(ctx, place, Message{Text: msg})
+				return a.tellClicker(ctx, place, chat.Message{Text: msg})
 			}
 		}
 	}
@@ -123,20 +97,20 @@ func (a *App) alreadyDone(ctx context.Context, inc domain.Incident, to domain.St
 	switch {
 	case inc.Status == domain.StatusResolved:
 		return fmt.Sprintf(":information_source: #%d was already resolved by %s at %s. Nothing to do.",
-			inc.Number, view.person(inc.LastStatusChangeBy), formatTime(view.Now, inc.LastStatusChangeAt.In(view.Location)))
+			inc.Number, view.person(inc.LastStatusChangeBy), chat.FormatTime(view.Now, inc.LastStatusChangeAt.In(view.Location)))
 	case to == domain.StatusAcknowledged && inc.Status == domain.StatusAcknowledged:
 		by, at := inc.LastStatusChangeBy, inc.LastStatusChangeAt
 		if n := len(inc.Acknowledgements); n > 0 {
 			by, at = inc.Acknowledgements[n-1].By, inc.Acknowledgements[n-1].At
 		}
 		return fmt.Sprintf(":information_source: #%d was already acknowledged by %s at %s.",
-			inc.Number, view.person(by), formatTime(view.Now, at.In(view.Location)))
+			inc.Number, view.person(by), chat.FormatTime(view.Now, at.In(view.Location)))
 	}
 	return ""
 }
 
 // tellClicker shows msg to the person who clicked, and only to them.
-func (a *App) tellClicker(ctx context.Context, place clickPlace, msg Message) error {
+func (a *App) tellClicker(ctx context.Context, place chat.Place, msg chat.Message) error {
 	if place.ResponseURL != "" {
 		return a.Slack.Respond(ctx, place.ResponseURL, msg)
 	}
@@ -145,4 +119,40 @@ func (a *App) tellClicker(ctx context.Context, place clickPlace, msg Message) er
 	}
 	_, err := a.Slack.PostMessage(ctx, place.UserID, msg)
 	return err
+}
+
+// The click preamble, written once: once (a redelivered envelope acts
+// once), actorFor (who the clicker acts as in PagerDuty, or why nobody),
+// lockIncident (the incident's lock, then a fresh read).
+
+// clickKey keys one click: action_ts is unique per click, so a redelivered
+// envelope repeats the key and a second click does not. on names what was
+// clicked when the button's action ID alone does not.
+func clickKey(cb slack.InteractionCallback, act *slack.BlockAction, on ...string) string {
+	return strings.Join(append([]string{"click", cb.User.ID, act.ActionTs, act.ActionID}, on...), ":")
+}
+
+// once runs then only the first time key is seen (a click's clickKey, or
+// "view:"+ID for a modal), recorded in the database so that a restart
+// does not forget.
+func (a *App) once(key string, then func(ctx context.Context) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		if first, err := a.Store.FirstClick(ctx, key); err != nil || !first {
+			return err
+		}
+		return then(ctx)
+	}
+}
+
+// lockIncident takes the incident's lock and re-reads it, so that a stale
+// or simultaneous click sees the change already made and makes no second
+// write. The caller defers unlock.
+func (a *App) lockIncident(ctx context.Context, id string) (domain.Incident, func(), error) {
+	unlock := a.incidentLocks.Lock(id)
+	inc, err := a.PagerDuty.Incident(ctx, id)
+	if err != nil {
+		unlock()
+		return domain.Incident{}, nil, fmt.Errorf("read incident %s: %w", id, err)
+	}
+	return inc, unlock, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -22,40 +23,40 @@ const (
 
 // renderDigest builds a storm digest card: how many incidents, in which
 // states, the newest titles, and bulk buttons.
-func renderDigest(d storage.Digest) Message {
+func renderDigest(d storage.Digest) chat.Message {
 	counts := map[domain.Status]int{}
 	for _, m := range d.Members {
 		counts[m.Status]++
 	}
 	head := fmt.Sprintf(":thunder_cloud_and_rain: *Alert storm on %s*: %d more incidents — %d triggered, %d acknowledged, %d resolved",
-		escape(d.ServiceName), len(d.Members), counts[domain.StatusTriggered], counts[domain.StatusAcknowledged], counts[domain.StatusResolved])
+		chat.Escape(d.ServiceName), len(d.Members), counts[domain.StatusTriggered], counts[domain.StatusAcknowledged], counts[domain.StatusResolved])
 	var lines []string
 	for i := len(d.Members) - 1; i >= 0 && len(lines) < digestTitlesShown; i-- {
 		m := d.Members[i]
-		lines = append(lines, fmt.Sprintf("%s #%d %s", statusEmoji[m.Status], m.Number, escape(truncate(m.Title, 80))))
+		lines = append(lines, fmt.Sprintf("%s #%d %s", statusEmoji[m.Status], m.Number, chat.Escape(chat.Truncate(m.Title, 80))))
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(head), nil, nil),
-		slack.NewContextBlock("", mrkdwn("Newest: \n"+strings.Join(lines, "\n"))),
+		slack.NewSectionBlock(chat.Mrkdwn(head), nil, nil),
+		slack.NewContextBlock("", chat.Mrkdwn("Newest: \n"+strings.Join(lines, "\n"))),
 	}
 	id := strconv.FormatInt(d.ID, 10)
 	var buttons []slack.BlockElement
 	if counts[domain.StatusTriggered] > 0 {
-		ack := slack.NewButtonBlockElement(actionDigestAckAll, id, plain(fmt.Sprintf("Acknowledge all (%d)", counts[domain.StatusTriggered])))
-		ack.Confirm = slack.NewConfirmationBlockObject(plain("Acknowledge all?"), plain(digestBulkConfirmText+" acknowledge the triggered ones."), plain("Acknowledge"), plain("Cancel"))
+		ack := slack.NewButtonBlockElement(actionDigestAckAll, id, chat.Plain(fmt.Sprintf("Acknowledge all (%d)", counts[domain.StatusTriggered])))
+		ack.Confirm = slack.NewConfirmationBlockObject(chat.Plain("Acknowledge all?"), chat.Plain(digestBulkConfirmText+" acknowledge the triggered ones."), chat.Plain("Acknowledge"), chat.Plain("Cancel"))
 		buttons = append(buttons, ack)
 	}
 	if open := counts[domain.StatusTriggered] + counts[domain.StatusAcknowledged]; open > 0 {
-		res := slack.NewButtonBlockElement(actionDigestResolve, id, plain(fmt.Sprintf("Resolve all (%d)", open)))
-		res.Confirm = slack.NewConfirmationBlockObject(plain("Resolve all?"), plain(digestBulkConfirmText+" resolve every open one."), plain("Resolve"), plain("Cancel"))
+		res := slack.NewButtonBlockElement(actionDigestResolve, id, chat.Plain(fmt.Sprintf("Resolve all (%d)", open)))
+		res.Confirm = slack.NewConfirmationBlockObject(chat.Plain("Resolve all?"), chat.Plain(digestBulkConfirmText+" resolve every open one."), chat.Plain("Resolve"), chat.Plain("Cancel"))
 		buttons = append(buttons, res)
 	}
-	buttons = append(buttons, slack.NewButtonBlockElement(actionDigestList, id, plain("List")))
+	buttons = append(buttons, slack.NewButtonBlockElement(actionDigestList, id, chat.Plain("List")))
 	blocks = append(blocks, slack.NewActionBlock("digest/"+id, buttons...))
-	return Message{
+	return chat.Message{
 		Text:     fmt.Sprintf("Alert storm on %s: %d more incidents", d.ServiceName, len(d.Members)),
 		Blocks:   blocks,
-		Metadata: &Metadata{EventType: metadataDigest, Key: id},
+		Metadata: &chat.Metadata{EventType: metadataDigest, Key: id},
 	}
 }
 
@@ -95,13 +96,13 @@ func (a *App) renderDigests(ctx context.Context) {
 }
 
 // digestClick handles Acknowledge all, Resolve all and List on a digest.
-func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	place := placeOf(cb)
+func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
 	id, err := strconv.ParseInt(act.Value, 10, 64)
 	if err != nil || a.Feed == nil || a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, Message{Text: ":thinking_face: That digest is from an older toban."})
+		return a.respondLater(place.ResponseURL, chat.Message{Text: ":thinking_face: That digest is from an older toban."})
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		d, err := a.Feed.Digest(ctx, id)
 		if err != nil {
 			return err
@@ -109,11 +110,11 @@ func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) 
 		if act.ActionID == actionDigestList {
 			var lines []string
 			for _, m := range d.Members {
-				lines = append(lines, fmt.Sprintf("%s #%d %s", statusEmoji[m.Status], m.Number, escape(m.Title)))
+				lines = append(lines, fmt.Sprintf("%s #%d %s", statusEmoji[m.Status], m.Number, chat.Escape(m.Title)))
 			}
-			return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf("*%d incidents on %s in this storm:*\n%s", len(d.Members), escape(d.ServiceName), strings.Join(lines, "\n"))})
+			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("*%d incidents on %s in this storm:*\n%s", len(d.Members), chat.Escape(d.ServiceName), strings.Join(lines, "\n"))})
 		}
-		if first, err := a.Store.FirstClick(ctx, fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)); err != nil || !first {
+		if first, err := a.Store.FirstClick(ctx, clickKey(cb, act)); err != nil || !first {
 			return err
 		}
 		actor, ok, err := a.actorFor(ctx, place)
@@ -134,17 +135,16 @@ func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) 
 			}
 		}
 		a.renderDigests(ctx)
-		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":white_check_mark: Done for %d incidents; %d skipped (already changed or failed).", done, skipped)})
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":white_check_mark: Done for %d incidents; %d skipped (already changed or failed).", done, skipped)})
 	}}
 }
 
 func (a *App) digestOne(ctx context.Context, action, incidentID string, actor domain.Person) (bool, error) {
-	unlock := a.incidentLocks.Lock(incidentID)
-	defer unlock()
-	inc, err := a.PagerDuty.Incident(ctx, incidentID)
+	inc, unlock, err := a.lockIncident(ctx, incidentID)
 	if err != nil {
 		return false, err
 	}
+	defer unlock()
 	switch {
 	case action == actionDigestAckAll && inc.Status == domain.StatusTriggered:
 		inc, err = a.PagerDuty.Acknowledge(ctx, incidentID, actor)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -234,7 +235,7 @@ func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub storage
 		}
 	}
 	msg := renderCard(a.cardViewOf(ctx, inc))
-	msg.Metadata = &Metadata{EventType: metadataIncidentCard, Key: inc.ID}
+	msg.Metadata = &chat.Metadata{EventType: metadataIncidentCard, Key: inc.ID}
 	ts, err := a.Slack.PostMessage(ctx, sub.ChannelID, msg)
 	if err != nil {
 		return fmt.Errorf("post card of %s in %s: %w", inc.ID, sub.ChannelID, err)
@@ -283,7 +284,7 @@ func (a *App) replyFeedEvent(ctx context.Context, ev domain.IncidentEvent, cards
 		if first, err := a.Store.FirstClick(ctx, key); err != nil || !first {
 			return err
 		}
-		if _, err := a.Slack.PostMessage(ctx, c.ChannelID, Message{Text: text, ThreadTS: c.TS}); err != nil {
+		if _, err := a.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text, ThreadTS: c.TS}); err != nil {
 			return fmt.Errorf("thread reply for %s: %w", ev.IncidentID, err)
 		}
 	}
@@ -300,7 +301,7 @@ func (a *App) replyText(ctx context.Context, ev domain.IncidentEvent) (string, e
 		if ev.Note == "" {
 			return "", nil
 		}
-		return fmt.Sprintf(":memo: Note from %s:\n%s", escape(who), quote(ev.Note)), nil
+		return fmt.Sprintf(":memo: Note from %s:\n%s", chat.Escape(who), quote(ev.Note)), nil
 	default:
 		inc, err := a.eventIncident(ctx, ev, false)
 		if err != nil {
@@ -308,9 +309,9 @@ func (a *App) replyText(ctx context.Context, ev domain.IncidentEvent) (string, e
 		}
 		assigned := cardView{Incident: inc}.assignees()
 		if ev.Type == domain.EventEscalated {
-			return fmt.Sprintf(":arrow_double_up: Escalated by %s; now assigned to %s.", escape(who), assigned), nil
+			return fmt.Sprintf(":arrow_double_up: Escalated by %s; now assigned to %s.", chat.Escape(who), assigned), nil
 		}
-		return fmt.Sprintf(":bust_in_silhouette: Reassigned by %s; now assigned to %s.", escape(who), assigned), nil
+		return fmt.Sprintf(":bust_in_silhouette: Reassigned by %s; now assigned to %s.", chat.Escape(who), assigned), nil
 	}
 }
 

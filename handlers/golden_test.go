@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -41,7 +42,7 @@ func golden(t *testing.T, name string, v any) {
 }
 
 func TestHelpBlocks(t *testing.T) {
-	golden(t, "help", AckMessage(HelpMessage()))
+	golden(t, "help", chat.AckMessage(HelpMessage()))
 }
 
 func TestHomeView(t *testing.T) {
@@ -66,7 +67,7 @@ func TestOnCallMessage(t *testing.T) {
 			Start: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 21, 20, 0, 0, 0, time.UTC)},
 	}
 	t.Run("OK", func(t *testing.T) {
-		golden(t, "oncall", AckMessage(a.onCallMessage("", entries)))
+		golden(t, "oncall", chat.AckMessage(a.onCallMessage("", entries)))
 	})
 	t.Run("Nobody", func(t *testing.T) {
 		got := a.onCallMessage("primary", nil).Text

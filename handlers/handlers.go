@@ -1,45 +1,30 @@
 // Package handlers turns what people do in Slack — slash commands, button
-// clicks, modal submissions, events — into answers and actions. It is pure
-// logic: Slack and PagerDuty are reached through the small interfaces
-// declared here, implemented by the bot and pagerduty packages.
+// clicks, modal submissions, events — into answers and actions. It owns the
+// router (features register their subcommands and IDs in features.go) and,
+// for now, the features themselves as methods of App. It is pure logic:
+// Slack, PagerDuty and the database are reached through the ports declared
+// here, each given a concrete value in cmd/toban.
+//
+// It may import domain, scheduler, report, icsfeed, shiftfile and its
+// toolkit (handlers/chat, handlers/identity); never bot, pagerduty,
+// webhook or poller. It still imports storage for the entities that live
+// there (internal/archtest lists that exception).
 package handlers
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
-
-// Message is something toban says in Slack.
-type Message struct {
-	Text   string
-	Blocks []slack.Block
-	// ThreadTS makes the message a reply in that thread.
-	ThreadTS string
-	// InChannel makes a response_url answer visible to everyone instead of
-	// only to the person who asked.
-	InChannel bool
-	// ReplaceOriginal makes a response_url answer replace the message that
-	// carried the clicked button.
-	ReplaceOriginal bool
-	// Metadata tags a posted message so that it can be found again.
-	Metadata *Metadata
-}
-
-// Metadata is Slack message metadata: an event type and one key.
-type Metadata struct {
-	EventType string
-	Key       string
-}
 
 // Slack is the part of Slack's Web API that handlers use.
 type Slack interface {
 	// Respond answers through a response_url (valid for 30 minutes).
-	Respond(ctx context.Context, responseURL string, msg Message) error
+	Respond(ctx context.Context, responseURL string, msg chat.Message) error
 	// PublishHome shows view on the App Home tab of userID.
 	PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error
 	slackWriter
@@ -53,18 +38,6 @@ type OnCalls interface {
 	OnCalls(ctx context.Context, filter string) ([]domain.OnCall, error)
 }
 
-// Response is a handler's answer to one envelope. Ack is sent to Slack at
-// once; Then runs afterwards on a worker, so slow calls never delay the ack.
-type Response struct {
-	// Ack is the acknowledgement payload (nil for an empty ack): a message
-	// for slash commands, a response_action for view submissions, options
-	// for block suggestions.
-	Ack any
-	// Then does the slow part. Its error is logged once by the caller and
-	// told to the person with UserMessage.
-	Then func(ctx context.Context) error
-}
-
 // App holds the dependencies of every handler.
 type App struct {
 	Slack Slack
@@ -74,9 +47,22 @@ type App struct {
 	// Feed and Storm run the incident feed into subscribed channels.
 	Feed  FeedStore
 	Storm StormPolicy
-	// Tasks and Engine run scheduled operations tasks.
-	Tasks  TaskStore
-	Engine TaskEngine
+	// Tasks and Engine run scheduled operations tasks; ReportEngine fires
+	// scheduled reports. NewEngines sets both engines; without them,
+	// schedules made in Slack start at the next restart.
+	Tasks        TaskStore
+	Engine       TaskEngine
+	ReportEngine TaskEngine
+	// The ports below are nil when their feature is not configured (no
+	// PagerDuty token, or a Slack or database adapter without them); the
+	// feature then says so instead of failing.
+	OnCallOps   OnCallOps
+	OnCallStore OnCallStore
+	Reports     ReportSource
+	ReportStore ReportStore
+	Calendars   CalendarStore
+	Files       FileReader
+	Uploader    FileUploader
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.
@@ -84,13 +70,12 @@ type App struct {
 	Now    func() time.Time
 	Log    zerolog.Logger
 
-	incidentLocks keyedMutex
+	routes        appRouter
+	incidentLocks chat.Locks
 	services      serviceCache
 	taskWake      taskWake
 	calendarWaker taskWake
 	opsWaker      taskWake
-	// reports is the engine of scheduled reports (SetReportEngine).
-	reports atomic.Pointer[engineRef]
 }
 
 // now is toban's clock. An App without one is a wiring mistake: falling

@@ -9,6 +9,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 )
 
 // Bulk actions offered under /toban incidents. Their value is the
@@ -23,12 +25,12 @@ const (
 const maxListed = 10
 
 // incidentsCommand answers /toban incidents [mine|all|<service>].
-func (a *App) incidentsCommand(args []string, userID, responseURL string) Response {
+func (a *App) incidentsCommand(args []string, userID, responseURL string) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	scope := strings.TrimSpace(strings.Join(args, " "))
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		msg, err := a.listIncidents(ctx, userID, scope)
 		if err != nil {
 			return err
@@ -37,48 +39,48 @@ func (a *App) incidentsCommand(args []string, userID, responseURL string) Respon
 	}}
 }
 
-func (a *App) listIncidents(ctx context.Context, userID, scope string) (Message, error) {
+func (a *App) listIncidents(ctx context.Context, userID, scope string) (chat.Message, error) {
 	var filter domain.IncidentFilter
 	heading := "Open incidents"
 	actor, actorErr := a.actingAs(ctx, userID)
-	var notLinked *errNotLinked
+	var notLinked *identity.NotLinkedError
 	if actorErr != nil && !errors.As(actorErr, &notLinked) {
-		return Message{}, actorErr
+		return chat.Message{}, actorErr
 	}
 	switch strings.ToLower(scope) {
 	case "", "all":
 	case "mine":
 		if notLinked != nil {
-			return notLinkedMessage(notLinked), nil
+			return identity.NotLinkedMessage(notLinked), nil
 		}
 		filter.UserIDs = []string{actor.ID}
 		heading = "Open incidents assigned to you"
 	default:
 		all, err := a.allServices(ctx)
 		if err != nil {
-			return Message{}, err
+			return chat.Message{}, err
 		}
 		for _, s := range matchServices(all, scope) {
 			filter.ServiceIDs = append(filter.ServiceIDs, s.ID)
 		}
 		if len(filter.ServiceIDs) == 0 {
-			return Message{Text: fmt.Sprintf(":mag: No PagerDuty service matches %q. Try `/toban incidents all`.", scope)}, nil
+			return chat.Message{Text: fmt.Sprintf(":mag: No PagerDuty service matches %q. Try `/toban incidents all`.", scope)}, nil
 		}
 		heading = fmt.Sprintf("Open incidents on services matching %q", scope)
 	}
 	list, err := a.PagerDuty.OpenIncidents(ctx, filter)
 	if err != nil {
-		return Message{}, fmt.Errorf("list incidents: %w", err)
+		return chat.Message{}, fmt.Errorf("list incidents: %w", err)
 	}
 	if len(list) == 0 {
-		return Message{Text: ":sunny: " + heading + ": none."}, nil
+		return chat.Message{Text: ":sunny: " + heading + ": none."}, nil
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].CreatedAt.After(list[j].CreatedAt) })
 
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(fmt.Sprintf("%s: %d", heading, len(list))))}
+	blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain(fmt.Sprintf("%s: %d", heading, len(list))))}
 	for i, inc := range list {
 		if i == maxListed {
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more. Narrow it down: `/toban incidents <service>`.", len(list)-maxListed))))
+			blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("…and %d more. Narrow it down: `/toban incidents <service>`.", len(list)-maxListed))))
 			break
 		}
 		view := a.cardViewOf(ctx, inc)
@@ -91,7 +93,7 @@ func (a *App) listIncidents(ctx context.Context, userID, scope string) (Message,
 			blocks = append(blocks, bulk)
 		}
 	}
-	return Message{Text: fmt.Sprintf("%s: %d", heading, len(list)), Blocks: blocks}, nil
+	return chat.Message{Text: fmt.Sprintf("%s: %d", heading, len(list)), Blocks: blocks}, nil
 }
 
 // bulkButtons offers the two bulk actions, each behind a confirmation that
@@ -117,10 +119,10 @@ func bulkButtons(list []domain.Incident, me domain.Person) slack.Block {
 			ids[i] = inc.ID
 			lines[i] = fmt.Sprintf("• #%d %s", inc.Number, inc.Title)
 		}
-		b := slack.NewButtonBlockElement(action, strings.Join(ids, ","), plain(fmt.Sprintf("%s (%d)", label, len(incs))))
-		b.Confirm = slack.NewConfirmationBlockObject(plain(label+"?"),
-			plain(truncate(fmt.Sprintf("This will %s, as you:\n%s", verb, strings.Join(lines, "\n")), 300)),
-			plain("Yes, "+verb), plain("Cancel"))
+		b := slack.NewButtonBlockElement(action, strings.Join(ids, ","), chat.Plain(fmt.Sprintf("%s (%d)", label, len(incs))))
+		b.Confirm = slack.NewConfirmationBlockObject(chat.Plain(label+"?"),
+			chat.Plain(chat.Truncate(fmt.Sprintf("This will %s, as you:\n%s", verb, strings.Join(lines, "\n")), 300)),
+			chat.Plain("Yes, "+verb), chat.Plain("Cancel"))
 		buttons = append(buttons, b)
 	}
 	add(actionAckAllMine, "Acknowledge all mine", "acknowledge these", toAck)
@@ -151,17 +153,13 @@ func acknowledgedBy(inc domain.Incident, userID string) bool {
 
 // bulkClick acts on every listed incident still in the state the
 // confirmation promised, and reports what it did and skipped.
-func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	place := placeOf(cb)
+func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
 	if a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, Message{Text: notConfigured})
+		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	ids := strings.Split(act.Value, ",")
-	clickKey := fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)
-	return Response{Then: func(ctx context.Context) error {
-		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
-			return err
-		}
+	return chat.Response{Then: a.once(clickKey(cb, act), func(ctx context.Context) error {
 		actor, ok, err := a.actorFor(ctx, place)
 		if !ok {
 			return err
@@ -170,7 +168,7 @@ func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) Re
 		for _, id := range ids {
 			line, acted, err := a.bulkOne(ctx, act.ActionID, strings.TrimSpace(id), actor, place)
 			if err != nil {
-				skipped = append(skipped, fmt.Sprintf("%s (%s)", id, UserMessage(err)))
+				skipped = append(skipped, fmt.Sprintf("%s (%s)", id, chat.UserMessage(err)))
 				continue
 			}
 			if acted {
@@ -187,17 +185,16 @@ func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) Re
 		if len(skipped) > 0 {
 			fmt.Fprintf(&b, "\nSkipped %d, changed since the list was made: %s", len(skipped), strings.Join(skipped, "; "))
 		}
-		return a.tellClicker(ctx, clickPlace{UserID: place.UserID, ChannelID: place.ChannelID, ResponseURL: place.ResponseURL}, Message{Text: b.String()})
-	}}
+		return a.tellClicker(ctx, chat.Place{UserID: place.UserID, ChannelID: place.ChannelID, ResponseURL: place.ResponseURL}, chat.Message{Text: b.String()})
+	})}
 }
 
-func (a *App) bulkOne(ctx context.Context, action, id string, actor domain.Person, place clickPlace) (string, bool, error) {
-	unlock := a.incidentLocks.Lock(id)
-	defer unlock()
-	inc, err := a.PagerDuty.Incident(ctx, id)
+func (a *App) bulkOne(ctx context.Context, action, id string, actor domain.Person, place chat.Place) (string, bool, error) {
+	inc, unlock, err := a.lockIncident(ctx, id)
 	if err != nil {
 		return "", false, err
 	}
+	defer unlock()
 	label := fmt.Sprintf("#%d", inc.Number)
 	switch {
 	case action == actionAckAllMine && inc.Status == domain.StatusTriggered && assignedTo(inc, actor.ID):
@@ -210,6 +207,6 @@ func (a *App) bulkOne(ctx context.Context, action, id string, actor domain.Perso
 	if err != nil {
 		return "", false, err
 	}
-	a.showOnCards(ctx, inc, clickPlace{UserID: place.UserID})
+	a.showOnCards(ctx, inc, chat.Place{UserID: place.UserID})
 	return label, true, nil
 }

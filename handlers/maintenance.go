@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -48,9 +49,9 @@ type maintService struct {
 }
 
 // maintenanceCommand answers /toban maintenance [list].
-func (a *App) maintenanceCommand(c Command, in invocation) Response {
+func (a *App) maintenanceCommand(c Command, in invocation) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	deps, ok := a.onCallOpsDeps()
 	if !ok {
@@ -58,13 +59,13 @@ func (a *App) maintenanceCommand(c Command, in invocation) Response {
 	}
 	switch {
 	case len(c.Args) == 1 && strings.EqualFold(c.Args[0], "list"):
-		return Response{Then: func(ctx context.Context) error {
+		return chat.Response{Then: func(ctx context.Context) error {
 			return a.Slack.Respond(ctx, in.ResponseURL, a.maintenanceList(ctx, deps.ops))
 		}}
 	case len(c.Args) > 0:
-		return Response{Ack: ephemeral(Message{Text: "`/toban maintenance` opens a form to put services into a maintenance window; `/toban maintenance list` shows the active and upcoming ones."})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "`/toban maintenance` opens a form to put services into a maintenance window; `/toban maintenance list` shows the active and upcoming ones."})}
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		if _, err := a.Slack.OpenView(ctx, in.TriggerID, a.maintenanceForm(in.ChannelID)); err != nil {
 			return fmt.Errorf("open maintenance modal: %w", err)
 		}
@@ -73,63 +74,60 @@ func (a *App) maintenanceCommand(c Command, in invocation) Response {
 }
 
 func (a *App) maintenanceForm(channelID string) slack.ModalViewRequest {
-	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Search services"), actionServiceSuggest)
+	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 	zero := 0
 	services.MinQueryLength = &zero
 	var opts []*slack.OptionBlockObject
 	for _, p := range maintPresets {
-		opts = append(opts, slack.NewOptionBlockObject(p.value, plain(p.label), nil))
+		opts = append(opts, slack.NewOptionBlockObject(p.value, chat.Plain(p.label), nil))
 	}
-	duration := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("How long"), "duration", opts...)
+	duration := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("How long"), "duration", opts...)
 	duration.InitialOption = opts[1]
 	optional := func(id, label string, el slack.BlockElement) *slack.InputBlock {
-		b := slack.NewInputBlock(id, plain(label), nil, el)
+		b := slack.NewInputBlock(id, chat.Plain(label), nil, el)
 		b.Optional = true
 		return b
 	}
-	desc := slack.NewPlainTextInputBlockElement(plain("e.g. Database upgrade, ticket OPS-123"), "description")
+	desc := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. Database upgrade, ticket OPS-123"), "description")
 	desc.MaxLength = 1000
 	v := modal(viewMaintNew, "Maintenance window", "Next", modalState{},
-		slack.NewSectionBlock(mrkdwn("While a maintenance window lasts, PagerDuty opens *no incidents* for its services and pages nobody. You will see the exact services and times before anything is created."), nil, nil),
-		slack.NewInputBlock("services", plain("Services"), nil, services),
-		slack.NewInputBlock("duration", plain("Duration, starting now"), nil, duration),
+		slack.NewSectionBlock(chat.Mrkdwn("While a maintenance window lasts, PagerDuty opens *no incidents* for its services and pages nobody. You will see the exact services and times before anything is created."), nil, nil),
+		slack.NewInputBlock("services", chat.Plain("Services"), nil, services),
+		slack.NewInputBlock("duration", chat.Plain("Duration, starting now"), nil, duration),
 		optional("start_date", "Custom start (date)", slack.NewDatePickerBlockElement("date")),
 		optional("start_time", fmt.Sprintf("Custom start (time, %s)", a.location()), slack.NewTimePickerBlockElement("time")),
 		optional("end_date", "Custom end (date)", slack.NewDatePickerBlockElement("date")),
 		optional("end_time", fmt.Sprintf("Custom end (time, %s)", a.location()), slack.NewTimePickerBlockElement("time")),
 		optional("description", "Description", desc),
 	)
-	v.PrivateMetadata = encodeJSON(maintRequest{Channel: channelID})
+	v.PrivateMetadata = chat.EncodeJSON(maintRequest{Channel: channelID})
 	return v
 }
 
-func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCallback) Response {
+func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var req maintRequest
-	if err := decodeJSON(cb.View.PrivateMetadata, &req); err != nil {
-		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
+	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &req); err != nil {
+		return chat.Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
 	}
 	switch cb.View.CallbackID {
 	case viewMaintNew:
 		req, errs := a.maintenanceInput(cb.View.State.Values, req.Channel)
 		if len(errs) > 0 {
-			return Response{Ack: viewErrors(errs)}
+			return chat.Response{Ack: viewErrors(errs)}
 		}
 		v := a.maintenanceConfirmation(req)
 		if len(v.PrivateMetadata) > 3000 { // Slack's limit
-			return Response{Ack: viewErrors(map[string]string{"services": "That is too many services for one form; choose fewer."})}
+			return chat.Response{Ack: viewErrors(map[string]string{"services": "That is too many services for one form; choose fewer."})}
 		}
-		return Response{Ack: slack.NewUpdateViewSubmissionResponse(&v)}
+		return chat.Response{Ack: slack.NewUpdateViewSubmissionResponse(&v)}
 	case viewMaintConfirm:
 		key := "view:" + cb.View.ID + ":" + cb.View.CallbackID
-		place := clickPlace{UserID: cb.User.ID, ChannelID: req.Channel}
-		return Response{Then: func(ctx context.Context) error {
-			if first, err := a.Store.FirstClick(ctx, key); err != nil || !first {
-				return err
-			}
+		place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
+		return chat.Response{Then: a.once(key, func(ctx context.Context) error {
 			return a.createMaintenance(ctx, place, req)
-		}}
+		})}
 	}
-	return Response{}
+	return chat.Response{}
 }
 
 // maintenanceInput validates the form: services, and a preset duration
@@ -202,7 +200,7 @@ func (a *App) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
 	start, end := time.Unix(req.Start, 0).In(loc), time.Unix(req.End, 0).In(loc)
 	var services []string
 	for _, s := range req.Services {
-		services = append(services, fmt.Sprintf("• *%s* (`%s`)", escape(s.Name), escape(s.ID)))
+		services = append(services, fmt.Sprintf("• *%s* (`%s`)", chat.Escape(s.Name), chat.Escape(s.ID)))
 	}
 	from, submit := "*now* ("+start.Format("Mon Jan 2 15:04")+")", "Start maintenance"
 	if !req.FromNow {
@@ -213,19 +211,19 @@ func (a *App) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
 		what = fmt.Sprintf("these %d services", len(req.Services))
 	}
 	text := fmt.Sprintf("*Put %s into maintenance?*\n%s\n\nFrom %s until *%s* (%s), for *%s*.",
-		what, strings.Join(services, "\n"), from, end.Format("Mon Jan 2 15:04"), loc, duration(end.Sub(start)))
+		what, strings.Join(services, "\n"), from, end.Format("Mon Jan 2 15:04"), loc, chat.Duration(end.Sub(start)))
 	if req.Description != "" {
 		text += "\n\n" + quote(req.Description)
 	}
 	text += "\n\nMeanwhile PagerDuty opens no incidents for them and pages nobody."
-	v := modal(viewMaintConfirm, "Confirm maintenance", submit, modalState{}, slack.NewSectionBlock(mrkdwn(truncate(text, 2990)), nil, nil))
-	v.PrivateMetadata = encodeJSON(req)
+	v := modal(viewMaintConfirm, "Confirm maintenance", submit, modalState{}, slack.NewSectionBlock(chat.Mrkdwn(chat.Truncate(text, 2990)), nil, nil))
+	v.PrivateMetadata = chat.EncodeJSON(req)
 	return v
 }
 
 // createMaintenance creates the window as the person (From: their email)
 // and posts its card in the channel.
-func (a *App) createMaintenance(ctx context.Context, place clickPlace, req maintRequest) error {
+func (a *App) createMaintenance(ctx context.Context, place chat.Place, req maintRequest) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -237,7 +235,7 @@ func (a *App) createMaintenance(ctx context.Context, place clickPlace, req maint
 		start = now // the times shown were "from now"
 	}
 	if !end.After(now) {
-		return a.tellClicker(ctx, place, Message{Text: ":warning: That window would already be over; nothing was created."})
+		return a.tellClicker(ctx, place, chat.Message{Text: ":warning: That window would already be over; nothing was created."})
 	}
 	in := domain.NewMaintenanceWindow{Start: start, End: end, Description: req.Description}
 	for _, s := range req.Services {
@@ -264,7 +262,7 @@ func (a *App) createMaintenance(ctx context.Context, place clickPlace, req maint
 	a.wakeOnCallOps()
 	ts, err := a.Slack.PostMessage(ctx, place.ChannelID, a.maintenanceCard(card))
 	if err != nil {
-		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf("The maintenance window was created in PagerDuty (%s), but I could not post its card here: %s", mw.ID, UserMessage(err))})
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("The maintenance window was created in PagerDuty (%s), but I could not post its card here: %s", mw.ID, chat.UserMessage(err))})
 	}
 	if err := deps.store.SetMaintenanceCardTS(ctx, mw.ID, ts); err != nil {
 		return fmt.Errorf("record maintenance card %s: %w", mw.ID, err)
@@ -279,18 +277,18 @@ func (a *App) createMaintenance(ctx context.Context, place clickPlace, req maint
 func serviceNames(list []domain.Service) string {
 	names := make([]string, 0, len(list))
 	for _, s := range list {
-		names = append(names, "*"+escape(s.Name)+"*")
+		names = append(names, "*"+chat.Escape(s.Name)+"*")
 	}
 	return strings.Join(names, ", ")
 }
 
 // maintenanceCard renders a window's card: what, when, its state, and
 // Extend 30 min / End now while it is open.
-func (a *App) maintenanceCard(c storage.MaintenanceCard) Message {
+func (a *App) maintenanceCard(c storage.MaintenanceCard) chat.Message {
 	loc := a.location()
 	now := a.now().In(loc)
 	text := fmt.Sprintf(":construction: *Maintenance window* — %s\n%s → %s (%s) · by <@%s>", serviceNames(c.Services),
-		formatTime(now, c.Start.In(loc)), formatTime(now, c.End.In(loc)), loc, c.CreatedBy)
+		chat.FormatTime(now, c.Start.In(loc)), chat.FormatTime(now, c.End.In(loc)), loc, c.CreatedBy)
 	if c.Description != "" {
 		text += "\n" + quote(c.Description)
 	}
@@ -299,61 +297,61 @@ func (a *App) maintenanceCard(c storage.MaintenanceCard) Message {
 	case c.State == storage.MaintenanceCancelled:
 		state = fmt.Sprintf(":no_entry_sign: Cancelled by <@%s> before it started.", c.EndedBy)
 	case c.State == storage.MaintenanceEnded && c.EndedBy != "":
-		state = fmt.Sprintf(":white_check_mark: Ended at %s by <@%s>. PagerDuty opens incidents for these services again.", formatTime(now, c.EndedAt.In(loc)), c.EndedBy)
+		state = fmt.Sprintf(":white_check_mark: Ended at %s by <@%s>. PagerDuty opens incidents for these services again.", chat.FormatTime(now, c.EndedAt.In(loc)), c.EndedBy)
 	case c.State == storage.MaintenanceEnded:
-		state = fmt.Sprintf(":white_check_mark: Ended at %s. PagerDuty opens incidents for these services again.", formatTime(now, c.EndedAt.In(loc)))
+		state = fmt.Sprintf(":white_check_mark: Ended at %s. PagerDuty opens incidents for these services again.", chat.FormatTime(now, c.EndedAt.In(loc)))
 	case now.Before(c.Start):
-		state = fmt.Sprintf(":calendar: Starts %s.", dayTime(now, c.Start, loc))
+		state = fmt.Sprintf(":calendar: Starts %s.", chat.DayTime(now, c.Start, loc))
 	default:
-		state = fmt.Sprintf(":mute: Ongoing: no incidents until %s.", dayTime(now, c.End, loc))
+		state = fmt.Sprintf(":mute: Ongoing: no incidents until %s.", chat.DayTime(now, c.End, loc))
 	}
 	if c.ExtendedBy != "" && c.State == storage.MaintenanceOpen {
-		state += fmt.Sprintf(" Extended to %s by <@%s>.", formatTime(now, c.End.In(loc)), c.ExtendedBy)
+		state += fmt.Sprintf(" Extended to %s by <@%s>.", chat.FormatTime(now, c.End.In(loc)), c.ExtendedBy)
 	}
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(truncate(text, 2990)), nil, nil), slack.NewContextBlock("", mrkdwn(state))}
+	blocks := []slack.Block{slack.NewSectionBlock(chat.Mrkdwn(chat.Truncate(text, 2990)), nil, nil), slack.NewContextBlock("", chat.Mrkdwn(state))}
 	if c.State == storage.MaintenanceOpen {
 		blocks = append(blocks, slack.NewActionBlock("maint.actions",
-			slack.NewButtonBlockElement(actionMaintExtend, c.WindowID, plain("Extend 30 min")), endButton(c.WindowID)))
+			slack.NewButtonBlockElement(actionMaintExtend, c.WindowID, chat.Plain("Extend 30 min")), endButton(c.WindowID)))
 	}
-	return Message{Text: fmt.Sprintf("Maintenance window for %s: %s", serviceNames(c.Services), state), Blocks: blocks}
+	return chat.Message{Text: fmt.Sprintf("Maintenance window for %s: %s", serviceNames(c.Services), state), Blocks: blocks}
 }
 
 func endButton(windowID string) *slack.ButtonBlockElement {
-	b := slack.NewButtonBlockElement(actionMaintEnd, windowID, plain("End now"))
+	b := slack.NewButtonBlockElement(actionMaintEnd, windowID, chat.Plain("End now"))
 	b.Style = slack.StyleDanger
-	b.Confirm = slack.NewConfirmationBlockObject(plain("End maintenance now?"),
-		plain("PagerDuty will open incidents for these services again at once."), plain("End now"), plain("Keep"))
+	b.Confirm = slack.NewConfirmationBlockObject(chat.Plain("End maintenance now?"),
+		chat.Plain("PagerDuty will open incidents for these services again at once."), chat.Plain("End now"), chat.Plain("Keep"))
 	return b
 }
 
 // maintenanceList shows the active and upcoming windows with End now.
-func (a *App) maintenanceList(ctx context.Context, ops OnCallOps) Message {
+func (a *App) maintenanceList(ctx context.Context, ops OnCallOps) chat.Message {
 	list, err := ops.MaintenanceWindows(ctx)
 	if err != nil {
-		return Message{Text: UserMessage(err)}
+		return chat.Message{Text: chat.UserMessage(err)}
 	}
 	if len(list) == 0 {
-		return Message{Text: "No maintenance window is active or scheduled. `/toban maintenance` starts one."}
+		return chat.Message{Text: "No maintenance window is active or scheduled. `/toban maintenance` starts one."}
 	}
 	loc := a.location()
 	now := a.now().In(loc)
-	blocks := []slack.Block{slack.NewHeaderBlock(plain("Maintenance windows"))}
+	blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain("Maintenance windows"))}
 	for i, mw := range list {
 		if i == 45 {
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more in PagerDuty.", len(list)-i))))
+			blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("…and %d more in PagerDuty.", len(list)-i))))
 			break
 		}
-		when := fmt.Sprintf("%s → %s", formatTime(now, mw.Start.In(loc)), formatTime(now, mw.End.In(loc)))
+		when := fmt.Sprintf("%s → %s", chat.FormatTime(now, mw.Start.In(loc)), chat.FormatTime(now, mw.End.In(loc)))
 		status := "upcoming"
 		if mw.Ongoing(now) {
 			status = "*ongoing*"
 		}
 		text := fmt.Sprintf("%s — %s, %s", serviceNames(mw.Services), status, when)
 		if mw.Description != "" {
-			text += "\n" + quote(truncate(mw.Description, 300))
+			text += "\n" + quote(chat.Truncate(mw.Description, 300))
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate(text, 2990)), nil, slack.NewAccessory(endButton(mw.ID))))
+		blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(chat.Truncate(text, 2990)), nil, slack.NewAccessory(endButton(mw.ID))))
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Times in %s.", loc))))
-	return Message{Text: fmt.Sprintf("%d maintenance windows", len(list)), Blocks: blocks}
+	blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("Times in %s.", loc))))
+	return chat.Message{Text: fmt.Sprintf("%d maintenance windows", len(list)), Blocks: blocks}
 }

@@ -11,23 +11,20 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
-func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	place := placeOf(cb)
+func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
 	if a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, Message{Text: notConfigured})
+		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	deps, ok := a.onCallOpsDeps()
 	if !ok || act.Value == "" {
-		return a.respondLater(place.ResponseURL, notYet("maintenance").Ack.(slackMessage).Message)
+		return a.respondLater(place.ResponseURL, notYet("maintenance").Ack.(chat.Reply).Message)
 	}
-	clickKey := fmt.Sprintf("click:%s:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID, act.Value)
-	return Response{Then: func(ctx context.Context) error {
-		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
-			return err
-		}
+	return chat.Response{Then: a.once(clickKey(cb, act, act.Value), func(ctx context.Context) error {
 		actor, ok, err := a.actorFor(ctx, place)
 		if !ok {
 			return err
@@ -40,10 +37,10 @@ func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAct
 			return a.endMaintenance(ctx, deps, place, act.Value)
 		}
 		return nil
-	}}
+	})}
 }
 
-func (a *App) extendMaintenance(ctx context.Context, deps onCallDeps, place clickPlace, id string) error {
+func (a *App) extendMaintenance(ctx context.Context, deps onCallDeps, place chat.Place, id string) error {
 	mw, err := deps.ops.MaintenanceWindow(ctx, id)
 	if err != nil {
 		return fmt.Errorf("maintenance window %s: %w", id, err)
@@ -51,12 +48,12 @@ func (a *App) extendMaintenance(ctx context.Context, deps onCallDeps, place clic
 	now := a.now()
 	if !mw.End.After(now) {
 		a.maintenanceOver(ctx, deps, id, "", mw.End)
-		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", dayTime(now, mw.End, a.location()))})
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", chat.DayTime(now, mw.End, a.location()))})
 	}
 	mw, err = deps.ops.ExtendMaintenanceWindow(ctx, id, mw.End.Add(maintExtension))
 	if errors.Is(err, domain.ErrMaintenanceEnded) {
 		a.maintenanceOver(ctx, deps, id, "", now)
-		return a.tellClicker(ctx, place, Message{Text: ":information_source: That maintenance window has already ended."})
+		return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: That maintenance window has already ended."})
 	}
 	if err != nil {
 		return fmt.Errorf("extend maintenance window %s: %w", id, err)
@@ -68,16 +65,16 @@ func (a *App) extendMaintenance(ctx context.Context, deps onCallDeps, place clic
 	}
 	a.wakeOnCallOps()
 	if place.MessageTS == "" {
-		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":timer_clock: Extended: the window now ends at %s.", dayTime(now, mw.End, a.location()))})
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":timer_clock: Extended: the window now ends at %s.", chat.DayTime(now, mw.End, a.location()))})
 	}
 	return nil
 }
 
-func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place clickPlace, id string) error {
+func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place chat.Place, id string) error {
 	mw, err := deps.ops.MaintenanceWindow(ctx, id)
 	if errors.Is(err, domain.ErrNotFound) {
 		a.maintenanceOver(ctx, deps, id, "", a.now())
-		return a.tellClicker(ctx, place, Message{Text: "That maintenance window no longer exists in PagerDuty."})
+		return a.tellClicker(ctx, place, chat.Message{Text: "That maintenance window no longer exists in PagerDuty."})
 	}
 	if err != nil {
 		return fmt.Errorf("maintenance window %s: %w", id, err)
@@ -85,12 +82,12 @@ func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place clickPl
 	now := a.now()
 	if !mw.End.After(now) {
 		a.maintenanceOver(ctx, deps, id, "", mw.End)
-		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", dayTime(now, mw.End, a.location()))})
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", chat.DayTime(now, mw.End, a.location()))})
 	}
 	if err := deps.ops.EndMaintenanceWindow(ctx, id); err != nil {
 		if errors.Is(err, domain.ErrMaintenanceEnded) {
 			a.maintenanceOver(ctx, deps, id, "", now)
-			return a.tellClicker(ctx, place, Message{Text: ":information_source: That maintenance window has already ended."})
+			return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: That maintenance window has already ended."})
 		}
 		return fmt.Errorf("end maintenance window %s: %w", id, err)
 	}
@@ -110,13 +107,13 @@ func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place clickPl
 	if won {
 		a.showMaintenanceCard(ctx, deps, id)
 		if c, err := deps.store.MaintenanceCard(ctx, id); err == nil {
-			if _, err := a.Slack.PostMessage(ctx, c.ChannelID, Message{Text: text, ThreadTS: c.TS}); err != nil {
+			if _, err := a.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text, ThreadTS: c.TS}); err != nil {
 				a.Log.Warn().Err(err).Msg("maintenance end not announced")
 			}
 		}
 	}
 	if place.MessageTS == "" {
-		return a.tellClicker(ctx, place, Message{Text: text})
+		return a.tellClicker(ctx, place, chat.Message{Text: text})
 	}
 	return nil
 }
@@ -131,7 +128,7 @@ func (a *App) maintenanceOver(ctx context.Context, deps onCallDeps, id, by strin
 	a.showMaintenanceCard(ctx, deps, id)
 	if c, err := deps.store.MaintenanceCard(ctx, id); err == nil {
 		text := fmt.Sprintf(":bell: The maintenance window for %s has ended; PagerDuty opens incidents for them again.", serviceNames(c.Services))
-		if _, err := a.Slack.PostMessage(ctx, c.ChannelID, Message{Text: text}); err != nil {
+		if _, err := a.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text}); err != nil {
 			a.Log.Warn().Err(err).Msg("maintenance end not announced")
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -20,7 +21,7 @@ func maintForm(services []string, duration string, custom map[string]string) map
 	}
 	for _, id := range services {
 		a := v["services"][actionServiceSuggest]
-		a.SelectedOptions = append(a.SelectedOptions, slack.OptionBlockObject{Value: id, Text: plain("Name of " + id)})
+		a.SelectedOptions = append(a.SelectedOptions, slack.OptionBlockObject{Value: id, Text: chat.Plain("Name of " + id)})
 		v["services"][actionServiceSuggest] = a
 	}
 	for block, value := range custom {
@@ -91,7 +92,7 @@ func TestMaintenanceBlocks(t *testing.T) {
 			FromNow: true, Description: "DB upgrade <v2>", Channel: "C1"}))
 	})
 	t.Run("CardOngoing", func(t *testing.T) {
-		golden(t, "maint_card_ongoing", AckMessage(a.maintenanceCard(card)))
+		golden(t, "maint_card_ongoing", chat.AckMessage(a.maintenanceCard(card)))
 	})
 	t.Run("CardExtended", func(t *testing.T) {
 		c := card
@@ -103,7 +104,7 @@ func TestMaintenanceBlocks(t *testing.T) {
 	t.Run("CardEnded", func(t *testing.T) {
 		c := card
 		c.State, c.EndedBy, c.EndedAt = storage.MaintenanceEnded, "U2", tokyoTime(21, 10, 12)
-		golden(t, "maint_card_ended", AckMessage(a.maintenanceCard(c)))
+		golden(t, "maint_card_ended", chat.AckMessage(a.maintenanceCard(c)))
 	})
 	t.Run("CardCancelled", func(t *testing.T) {
 		c := card

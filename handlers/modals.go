@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -51,23 +52,23 @@ func modal(callbackID, title, submit string, state modalState, blocks ...slack.B
 	v := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      callbackID,
-		Title:           plain(title),
-		Close:           plain("Cancel"),
+		Title:           chat.Plain(title),
+		Close:           chat.Plain("Cancel"),
 		PrivateMetadata: state.encode(),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
 	if submit != "" {
-		v.Submit = plain(submit)
+		v.Submit = chat.Plain(submit)
 	}
 	return v
 }
 
 // openEscalate opens the escalation modal at once (trigger IDs expire in
 // 3 s), then fills in the policy's levels when PagerDuty answers.
-func (a *App) openEscalate(ctx context.Context, triggerID string, place clickPlace, incidentID string) error {
+func (a *App) openEscalate(ctx context.Context, triggerID string, place chat.Place, incidentID string) error {
 	state := modalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
 	viewID, err := a.Slack.OpenView(ctx, triggerID, modal(viewEscalate, "Escalate", "", state,
-		slack.NewSectionBlock(mrkdwn(":hourglass_flowing_sand: Reading the escalation policy…"), nil, nil)))
+		slack.NewSectionBlock(chat.Mrkdwn(":hourglass_flowing_sand: Reading the escalation policy…"), nil, nil)))
 	if err != nil {
 		return fmt.Errorf("open escalate modal: %w", err)
 	}
@@ -77,7 +78,7 @@ func (a *App) openEscalate(ctx context.Context, triggerID string, place clickPla
 	}
 	if !inc.Open() {
 		return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "", state,
-			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("#%d is already resolved; there is nobody to escalate to.", inc.Number)), nil, nil)))
+			slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("#%d is already resolved; there is nobody to escalate to.", inc.Number)), nil, nil)))
 	}
 	policy, err := a.PagerDuty.EscalationPolicy(ctx, inc.EscalationPolicyID)
 	if err != nil {
@@ -94,7 +95,7 @@ func (a *App) openEscalate(ctx context.Context, triggerID string, place clickPla
 		if l.Level == current {
 			label += " (now)"
 		}
-		o := slack.NewOptionBlockObject(strconv.Itoa(l.Level), plain(truncate(label, 75)), nil)
+		o := slack.NewOptionBlockObject(strconv.Itoa(l.Level), chat.Plain(chat.Truncate(label, 75)), nil)
 		options = append(options, o)
 		if l.Level == current+1 || (initial == nil && l.Level == len(policy.Levels)) {
 			initial = o
@@ -102,24 +103,24 @@ func (a *App) openEscalate(ctx context.Context, triggerID string, place clickPla
 	}
 	if len(options) == 0 {
 		return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "", state,
-			slack.NewSectionBlock(mrkdwn("This incident's escalation policy has no levels."), nil, nil)))
+			slack.NewSectionBlock(chat.Mrkdwn("This incident's escalation policy has no levels."), nil, nil)))
 	}
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a level"), "level", options...)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Choose a level"), "level", options...)
 	sel.InitialOption = initial
 	return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "Escalate", state,
-		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*[#%d] %s*\nEscalation policy *%s*, now at level %d.", inc.Number, escape(inc.Title), escape(policy.Name), current)), nil, nil),
-		slack.NewInputBlock("level", plain("Escalate to"), nil, sel),
+		slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("*[#%d] %s*\nEscalation policy *%s*, now at level %d.", inc.Number, chat.Escape(inc.Title), chat.Escape(policy.Name), current)), nil, nil),
+		slack.NewInputBlock("level", chat.Plain("Escalate to"), nil, sel),
 	))
 }
 
 // openNote opens the Add note modal.
-func (a *App) openNote(ctx context.Context, triggerID string, place clickPlace, incidentID string) error {
+func (a *App) openNote(ctx context.Context, triggerID string, place chat.Place, incidentID string) error {
 	state := modalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
-	input := slack.NewPlainTextInputBlockElement(plain("What did you find or do?"), "text")
+	input := slack.NewPlainTextInputBlockElement(chat.Plain("What did you find or do?"), "text")
 	input.Multiline = true
 	input.MaxLength = maxNoteLength
 	_, err := a.Slack.OpenView(ctx, triggerID, modal(viewNote, "Add note", "Add note", state,
-		slack.NewInputBlock("note", plain("Note"), plain("Saved in PagerDuty as you, and posted in the card's thread."), input)))
+		slack.NewInputBlock("note", chat.Plain("Note"), chat.Plain("Saved in PagerDuty as you, and posted in the card's thread."), input)))
 	if err != nil {
 		return fmt.Errorf("open note modal: %w", err)
 	}
@@ -128,16 +129,16 @@ func (a *App) openNote(ctx context.Context, triggerID string, place clickPlace, 
 
 // submission handles a modal's Submit. Field errors are answered in the
 // ack (response_action: errors) and nothing is saved.
-func (a *App) submission(cb slack.InteractionCallback) Response {
+func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 	state, err := decodeModalState(cb.View.PrivateMetadata)
 	if err != nil {
-		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): UserMessage(err)})}
+		return chat.Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): chat.UserMessage(err)})}
 	}
 	if a.PagerDuty == nil && cb.View.CallbackID != viewTaskSkip {
-		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): notConfigured})}
+		return chat.Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): chat.NotConfigured})}
 	}
 	values := cb.View.State.Values
-	place := clickPlace{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
+	place := chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
 	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
 			// One modal is submitted once, even if the envelope comes twice.
@@ -152,37 +153,37 @@ func (a *App) submission(cb slack.InteractionCallback) Response {
 		text := strings.TrimSpace(values["note"]["text"].Value)
 		switch {
 		case text == "":
-			return Response{Ack: viewErrors(map[string]string{"note": "Write the note first."})}
+			return chat.Response{Ack: viewErrors(map[string]string{"note": "Write the note first."})}
 		case utf8.RuneCountInString(text) > maxNoteLength:
-			return Response{Ack: viewErrors(map[string]string{"note": fmt.Sprintf("A note can be at most %d characters.", maxNoteLength)})}
+			return chat.Response{Ack: viewErrors(map[string]string{"note": fmt.Sprintf("A note can be at most %d characters.", maxNoteLength)})}
 		}
-		return Response{Then: once(func(ctx context.Context) error { return a.addNote(ctx, place, state.IncidentID, text) })}
+		return chat.Response{Then: once(func(ctx context.Context) error { return a.addNote(ctx, place, state.IncidentID, text) })}
 	case viewEscalate:
 		level, err := strconv.Atoi(values["level"]["level"].SelectedOption.Value)
 		if err != nil || level < 1 {
-			return Response{Ack: viewErrors(map[string]string{"level": "Choose a level."})}
+			return chat.Response{Ack: viewErrors(map[string]string{"level": "Choose a level."})}
 		}
-		return Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
+		return chat.Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
 	case viewTaskSkip:
 		return a.skipSubmission(cb, state)
 	case viewSubscribe:
 		services, urgencies, events, errs := subscribeInput(values)
 		if len(errs) > 0 {
-			return Response{Ack: viewErrors(errs)}
+			return chat.Response{Ack: viewErrors(errs)}
 		}
-		return Response{Then: once(func(ctx context.Context) error {
+		return chat.Response{Then: once(func(ctx context.Context) error {
 			return a.subscribe(ctx, cb.User.ID, state.ChannelID, services, urgencies, events)
 		})}
 	case viewTrigger:
 		in, errs := triggerInput(values)
 		if len(errs) > 0 {
-			return Response{Ack: viewErrors(errs)}
+			return chat.Response{Ack: viewErrors(errs)}
 		}
 		in.IncidentKey = "toban-" + cb.View.ID // a double submit opens one incident
-		return Response{Then: once(func(ctx context.Context) error { return a.trigger(ctx, place, in) })}
+		return chat.Response{Then: once(func(ctx context.Context) error { return a.trigger(ctx, place, in) })}
 	}
 	a.Log.Debug().Str("callback_id", cb.View.CallbackID).Msg("unknown modal submitted")
-	return Response{}
+	return chat.Response{}
 }
 
 func viewErrors(errs map[string]string) *slack.ViewSubmissionResponse {
@@ -198,7 +199,7 @@ func firstBlockID(v slack.View) string {
 	return ""
 }
 
-func (a *App) addNote(ctx context.Context, place clickPlace, incidentID, text string) error {
+func (a *App) addNote(ctx context.Context, place chat.Place, incidentID, text string) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -210,11 +211,11 @@ func (a *App) addNote(ctx context.Context, place clickPlace, incidentID, text st
 		a.Log.Warn().Err(err).Msg("activity not recorded")
 	}
 	a.adoptCard(ctx, incidentID, place)
-	a.replyOnCards(ctx, incidentID, Message{Text: fmt.Sprintf(":memo: Note by <@%s>:\n%s", place.UserID, quote(text))})
+	a.replyOnCards(ctx, incidentID, chat.Message{Text: fmt.Sprintf(":memo: Note by <@%s>:\n%s", place.UserID, quote(text))})
 	return nil
 }
 
-func (a *App) escalate(ctx context.Context, place clickPlace, incidentID string, level int) error {
+func (a *App) escalate(ctx context.Context, place chat.Place, incidentID string, level int) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -227,7 +228,7 @@ func (a *App) escalate(ctx context.Context, place clickPlace, incidentID string,
 	}
 	if !inc.Open() {
 		a.showOnCards(ctx, inc, place)
-		return a.tellClicker(ctx, place, Message{Text: a.alreadyDone(ctx, inc, domain.StatusResolved)})
+		return a.tellClicker(ctx, place, chat.Message{Text: a.alreadyDone(ctx, inc, domain.StatusResolved)})
 	}
 	inc, err = a.PagerDuty.Escalate(ctx, incidentID, level, actor)
 	if err != nil {
@@ -239,14 +240,14 @@ func (a *App) escalate(ctx context.Context, place clickPlace, incidentID string,
 	}
 	a.adoptCard(ctx, incidentID, place)
 	assignees := cardView{Incident: inc}.assignees()
-	a.replyOnCards(ctx, incidentID, Message{Text: fmt.Sprintf(":arrow_double_up: <@%s> escalated #%d to %s (%s).", place.UserID, inc.Number, detail, assignees)})
+	a.replyOnCards(ctx, incidentID, chat.Message{Text: fmt.Sprintf(":arrow_double_up: <@%s> escalated #%d to %s (%s).", place.UserID, inc.Number, detail, assignees)})
 	a.showOnCards(ctx, inc, place)
 	return nil
 }
 
 // adoptCard records the channel message a modal was opened from as the
 // incident's card in that channel, so thread replies land under it.
-func (a *App) adoptCard(ctx context.Context, incidentID string, place clickPlace) {
+func (a *App) adoptCard(ctx context.Context, incidentID string, place chat.Place) {
 	if place.MessageTS == "" || place.ChannelID == "" {
 		return
 	}
@@ -257,5 +258,5 @@ func (a *App) adoptCard(ctx context.Context, incidentID string, place clickPlace
 }
 
 func quote(text string) string {
-	return "> " + strings.ReplaceAll(escape(text), "\n", "\n> ")
+	return "> " + strings.ReplaceAll(chat.Escape(text), "\n", "\n> ")
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -29,7 +29,7 @@ const maxOnCallBlocks = 46
 
 // onCallCommand answers /toban oncall [filter], /toban oncall follow
 // [schedule] and /toban oncall unfollow [schedule].
-func (a *App) onCallCommand(c Command, in invocation) Response {
+func (a *App) onCallCommand(c Command, in invocation) chat.Response {
 	if len(c.Args) > 0 {
 		rest := strings.TrimSpace(strings.Join(c.Args[1:], " "))
 		switch strings.ToLower(c.Args[0]) {
@@ -43,11 +43,11 @@ func (a *App) onCallCommand(c Command, in invocation) Response {
 }
 
 // onCall answers /toban oncall [filter].
-func (a *App) onCall(filter, responseURL string) Response {
+func (a *App) onCall(filter, responseURL string) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		entries, err := a.PagerDuty.OnCalls(ctx, filter)
 		if err != nil {
 			return fmt.Errorf("oncall %q: %w", filter, err)
@@ -97,15 +97,15 @@ func onCallLevels(entries []domain.OnCall, now time.Time) []*onCallLevel {
 // onCallMessage renders who is on call now, until when, and who is next,
 // per escalation policy and level, with Take on-call buttons for each
 // schedule someone is on call from.
-func (a *App) onCallMessage(filter string, entries []domain.OnCall) Message {
+func (a *App) onCallMessage(filter string, entries []domain.OnCall) chat.Message {
 	loc := a.location()
 	now := a.now().In(loc)
 	levels := onCallLevels(entries, now)
 	if len(levels) == 0 {
 		if filter == "" {
-			return Message{Text: "Nobody is on call in PagerDuty right now."}
+			return chat.Message{Text: "Nobody is on call in PagerDuty right now."}
 		}
-		return Message{Text: fmt.Sprintf("No schedule or escalation policy matching %q has anyone on call right now.", filter)}
+		return chat.Message{Text: fmt.Sprintf("No schedule or escalation policy matching %q has anyone on call right now.", filter)}
 	}
 	var blocks []slack.Block
 	var text strings.Builder
@@ -133,20 +133,20 @@ func (a *App) onCallMessage(filter string, entries []domain.OnCall) Message {
 				}
 				for _, h := range l.now {
 					if h.ScheduleName == e.ScheduleName {
-						holders = append(holders, escape(h.User.Name))
+						holders = append(holders, chat.Escape(h.User.Name))
 					}
 				}
 				takes = append(takes, takeBlocks(len(offered), e.ScheduleName, holders, until, now, loc)...)
 			}
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s*\n%s", escape(policy), strings.Join(lines, "\n"))), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("*%s*\n%s", chat.Escape(policy), strings.Join(lines, "\n"))), nil, nil))
 		if len(blocks)+len(takes) < maxOnCallBlocks {
 			blocks = append(blocks, takes...)
 		}
 		fmt.Fprintf(&text, "%s: %s\n", policy, strings.Join(lines, "; "))
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Times in %s.", loc))))
-	return Message{Text: strings.TrimRight(text.String(), "\n"), Blocks: blocks}
+	blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("Times in %s.", loc))))
+	return chat.Message{Text: strings.TrimRight(text.String(), "\n"), Blocks: blocks}
 }
 
 // takeBlocks offers to take the pager of a schedule from its holders:
@@ -154,19 +154,19 @@ func (a *App) onCallMessage(filter string, entries []domain.OnCall) Message {
 // the next one starts), or a custom range.
 func takeBlocks(n int, schedule string, holders []string, until, now time.Time, loc *time.Location) []slack.Block {
 	buttons := []slack.BlockElement{
-		slack.NewButtonBlockElement(actionTake1h, schedule, plain("1 hour")),
-		slack.NewButtonBlockElement(actionTake4h, schedule, plain("4 hours")),
+		slack.NewButtonBlockElement(actionTake1h, schedule, chat.Plain("1 hour")),
+		slack.NewButtonBlockElement(actionTake4h, schedule, chat.Plain("4 hours")),
 	}
 	if !until.IsZero() {
-		buttons = append(buttons, slack.NewButtonBlockElement(actionTakeShift, schedule, plain("Until "+formatTime(now, until.In(loc)))))
+		buttons = append(buttons, slack.NewButtonBlockElement(actionTakeShift, schedule, chat.Plain("Until "+chat.FormatTime(now, until.In(loc)))))
 	}
-	buttons = append(buttons, slack.NewButtonBlockElement(actionTakeCustom, schedule, plain("Custom…")))
+	buttons = append(buttons, slack.NewButtonBlockElement(actionTakeCustom, schedule, chat.Plain("Custom…")))
 	from := "nobody is on call now"
 	if len(holders) > 0 {
 		from = "from " + strings.Join(holders, ", ")
 	}
 	return []slack.Block{
-		slack.NewContextBlock("", mrkdwn(fmt.Sprintf(":raising_hand: Take on-call for *%s* (%s):", escape(schedule), from))),
+		slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf(":raising_hand: Take on-call for *%s* (%s):", chat.Escape(schedule), from))),
 		slack.NewActionBlock(fmt.Sprintf("oncall.take.%d", n), buttons...),
 	}
 }
@@ -181,16 +181,16 @@ func levelLine(l *onCallLevel, now time.Time, loc *time.Location) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(escape(e.User.Name))
+		b.WriteString(chat.Escape(e.User.Name))
 		if e.ScheduleName != "" {
-			fmt.Fprintf(&b, " (%s)", escape(e.ScheduleName))
+			fmt.Fprintf(&b, " (%s)", chat.Escape(e.ScheduleName))
 		}
 		if !e.End.IsZero() {
-			fmt.Fprintf(&b, " until %s", formatTime(now, e.End.In(loc)))
+			fmt.Fprintf(&b, " until %s", chat.FormatTime(now, e.End.In(loc)))
 		}
 	}
 	if l.next != nil {
-		fmt.Fprintf(&b, "; next: %s from %s", escape(l.next.User.Name), formatTime(now, l.next.Start.In(loc)))
+		fmt.Fprintf(&b, "; next: %s from %s", chat.Escape(l.next.User.Name), chat.FormatTime(now, l.next.Start.In(loc)))
 	}
 	return b.String()
 }
@@ -236,30 +236,30 @@ func (a *App) findSchedule(ctx context.Context, query string) (domain.Schedule, 
 
 // followCommand answers /toban oncall follow [schedule]: without a name
 // it opens a form with schedule type-ahead.
-func (a *App) followCommand(query string, in invocation) Response {
+func (a *App) followCommand(query string, in invocation) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	if _, ok := a.onCallOpsDeps(); !ok {
 		return notYet("oncall follow")
 	}
 	if query != "" {
-		return Response{Then: func(ctx context.Context) error {
+		return chat.Response{Then: func(ctx context.Context) error {
 			sched, err := a.findSchedule(ctx, query)
 			if err != nil {
 				return err
 			}
-			return a.follow(ctx, clickPlace{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}, sched)
+			return a.follow(ctx, chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}, sched)
 		}}
 	}
-	return Response{Then: func(ctx context.Context) error {
-		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Search schedules"), actionScheduleTyped)
+	return chat.Response{Then: func(ctx context.Context) error {
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search schedules"), actionScheduleTyped)
 		zero := 0
 		sel.MinQueryLength = &zero
 		v := modal(viewFollow, "Follow a schedule", "Follow", modalState{},
-			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("<#%s> will be told who is on call at each shift change, and warned ahead of gaps in the rota.", in.ChannelID)), nil, nil),
-			slack.NewInputBlock("schedule", plain("Schedule"), nil, sel))
-		v.PrivateMetadata = encodeJSON(modalState{ChannelID: in.ChannelID})
+			slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("<#%s> will be told who is on call at each shift change, and warned ahead of gaps in the rota.", in.ChannelID)), nil, nil),
+			slack.NewInputBlock("schedule", chat.Plain("Schedule"), nil, sel))
+		v.PrivateMetadata = chat.EncodeJSON(modalState{ChannelID: in.ChannelID})
 		if _, err := a.Slack.OpenView(ctx, in.TriggerID, v); err != nil {
 			return fmt.Errorf("open follow modal: %w", err)
 		}
@@ -269,7 +269,7 @@ func (a *App) followCommand(query string, in invocation) Response {
 
 // follow makes the channel follow sched and says so in the channel, with
 // who is on call now.
-func (a *App) follow(ctx context.Context, place clickPlace, sched domain.Schedule) error {
+func (a *App) follow(ctx context.Context, place chat.Place, sched domain.Schedule) error {
 	deps, ok := a.onCallOpsDeps()
 	if !ok {
 		return domain.Invalid("Following schedules is not available in this version of toban.")
@@ -287,25 +287,25 @@ func (a *App) follow(ctx context.Context, place clickPlace, sched domain.Schedul
 			}
 		}
 	}
-	_, err := a.Slack.PostMessage(ctx, place.ChannelID, Message{Text: fmt.Sprintf(
+	_, err := a.Slack.PostMessage(ctx, place.ChannelID, chat.Message{Text: fmt.Sprintf(
 		":satellite_antenna: <@%s> made this channel follow *%s*: I'll say who is on call at each shift change and warn ahead of gaps. %s `/toban oncall unfollow` stops it.",
-		place.UserID, escape(sched.Name), current)})
+		place.UserID, chat.Escape(sched.Name), current)})
 	if err != nil {
-		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf("This channel now follows *%s*, but I could not post here (is toban in the channel?): %s", escape(sched.Name), UserMessage(err))})
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("This channel now follows *%s*, but I could not post here (is toban in the channel?): %s", chat.Escape(sched.Name), chat.UserMessage(err))})
 	}
 	return nil
 }
 
 // unfollowCommand answers /toban oncall unfollow [schedule].
-func (a *App) unfollowCommand(query string, in invocation) Response {
+func (a *App) unfollowCommand(query string, in invocation) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	deps, ok := a.onCallOpsDeps()
 	if !ok {
 		return notYet("oncall unfollow")
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		follows, err := deps.store.Follows(ctx, in.ChannelID)
 		if err != nil {
 			return err
@@ -318,7 +318,7 @@ func (a *App) unfollowCommand(query string, in invocation) Response {
 			if err := deps.store.Unfollow(ctx, in.ChannelID, f.ScheduleID); err != nil && !errors.Is(err, domain.ErrNotFound) {
 				return err
 			}
-			names = append(names, "*"+escape(f.ScheduleName)+"*")
+			names = append(names, "*"+chat.Escape(f.ScheduleName)+"*")
 		}
 		msg := "This channel follows no schedule. `/toban oncall follow` starts."
 		switch {
@@ -331,7 +331,7 @@ func (a *App) unfollowCommand(query string, in invocation) Response {
 			}
 			msg = fmt.Sprintf("This channel does not follow %q; it follows %s.", query, strings.Join(all, ", "))
 		}
-		return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: msg})
+		return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: msg})
 	}}
 }
 
@@ -343,57 +343,5 @@ func (a *App) personMention(ctx context.Context, p domain.Person) string {
 			return "<@" + id + ">"
 		}
 	}
-	return escape(p.Name)
-}
-
-// dayTime shows t relative to now's day: "18:00", "09:00 tomorrow",
-// "Mon Nov 23 09:00".
-func dayTime(now, t time.Time, loc *time.Location) string {
-	now, t = now.In(loc), t.In(loc)
-	switch dayWord(now, t) {
-	case "today":
-		return t.Format("15:04")
-	case "tomorrow":
-		return t.Format("15:04") + " tomorrow"
-	}
-	return t.Format("Mon Jan 2 15:04")
-}
-
-// dayWord names t's day from now: "today", "tomorrow", "on Mon Nov 23".
-func dayWord(now, t time.Time) string {
-	y, m, d := now.Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
-	switch day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, now.Location()); {
-	case day.Equal(today):
-		return "today"
-	case day.Equal(today.AddDate(0, 0, 1)):
-		return "tomorrow"
-	}
-	return "on " + t.Format("Mon Jan 2")
-}
-
-// spanText says when [start, end) is: "from 02:00 to 06:00 tomorrow".
-func spanText(now, start, end time.Time, loc *time.Location) string {
-	now, start, end = now.In(loc), start.In(loc), end.In(loc)
-	if start.Format("2006-01-02") == end.Format("2006-01-02") {
-		return fmt.Sprintf("from %s to %s %s", start.Format("15:04"), end.Format("15:04"), dayWord(now, start))
-	}
-	return fmt.Sprintf("from %s %s to %s %s", start.Format("15:04"), dayWord(now, start), end.Format("15:04"), dayWord(now, end))
-}
-
-// duration says how long d is: "1 h", "4 h 30 min", "2 days 3 h".
-func duration(d time.Duration) string {
-	d = d.Round(time.Minute)
-	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	var parts []string
-	if days > 0 {
-		parts = append(parts, strconv.Itoa(days)+map[bool]string{true: " day", false: " days"}[days == 1])
-	}
-	if h > 0 {
-		parts = append(parts, strconv.Itoa(h)+" h")
-	}
-	if m > 0 || len(parts) == 0 {
-		parts = append(parts, strconv.Itoa(m)+" min")
-	}
-	return strings.Join(parts, " ")
+	return chat.Escape(p.Name)
 }

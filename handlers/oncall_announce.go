@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -132,18 +133,18 @@ func (a *App) announceShifts(ctx context.Context, deps onCallDeps, now time.Time
 		for _, f := range bySchedule[id] {
 			if current != nil && current.Start.After(since) && !current.Start.Before(f.CreatedAt) {
 				a.announceOnce(ctx, deps.store, shiftKey(f.ChannelID, id, current.Start, current.User.ID), f.ChannelID,
-					fmt.Sprintf(":bell: Now on call for *%s*: %s %s.", escape(name), a.personMention(ctx, current.User), untilText(now, current.End, horizon, loc)))
+					fmt.Sprintf(":bell: Now on call for *%s*: %s %s.", chat.Escape(name), a.personMention(ctx, current.User), untilText(now, current.End, horizon, loc)))
 			}
 			for _, g := range gaps {
 				if !g.start.After(since) || g.start.Before(f.CreatedAt) || g.start.After(now.Add(gapWarnAhead)) || !g.end.After(now) {
 					continue
 				}
-				when := spanText(now, g.start, g.end, loc)
+				when := chat.SpanText(now, g.start, g.end, loc)
 				if g.open {
-					when = fmt.Sprintf("from %s, and nobody is scheduled after that", dayTime(now, g.start, loc))
+					when = fmt.Sprintf("from %s, and nobody is scheduled after that", chat.DayTime(now, g.start, loc))
 				}
 				a.announceOnce(ctx, deps.store, fmt.Sprintf("gap:%s:%s:%d", f.ChannelID, id, g.start.Unix()), f.ChannelID,
-					fmt.Sprintf(":warning: Heads-up: nobody is on call for *%s* %s. Take it with `/toban oncall %s`.", escape(name), when, escape(name)))
+					fmt.Sprintf(":warning: Heads-up: nobody is on call for *%s* %s. Take it with `/toban oncall %s`.", chat.Escape(name), when, chat.Escape(name)))
 			}
 		}
 	}
@@ -156,7 +157,7 @@ func untilText(now, end, horizon time.Time, loc *time.Location) string {
 	if !end.Before(horizon) {
 		return "for at least a week"
 	}
-	return "until " + dayTime(now, end, loc)
+	return "until " + chat.DayTime(now, end, loc)
 }
 
 // announceOnce posts text in channel unless key was announced already;
@@ -169,7 +170,7 @@ func (a *App) announceOnce(ctx context.Context, store OnCallStore, key, channelI
 		}
 		return
 	}
-	if _, err := a.Slack.PostMessage(ctx, channelID, Message{Text: text}); err != nil {
+	if _, err := a.Slack.PostMessage(ctx, channelID, chat.Message{Text: text}); err != nil {
 		a.Log.Warn().Err(err).Str("channel", channelID).Msg("announcement not posted; will retry")
 		if rerr := store.ReleaseAnnouncement(ctx, key); rerr != nil {
 			a.Log.Warn().Err(rerr).Str("key", key).Msg("announcement claim not released")

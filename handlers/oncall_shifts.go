@@ -11,41 +11,43 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 	"github.com/tobanbot/toban/shiftfile"
 )
 
 // shiftsCommand answers /toban shifts import [dry-run]: the newest CSV
 // file the person shared in the channel becomes schedule overrides, all
 // or nothing.
-func (a *App) shiftsCommand(c Command, in invocation) Response {
+func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
 	usage := "`/toban shifts import` reads the newest CSV file you shared in this channel (columns schedule, email, start, end, timezone) and creates the shifts as PagerDuty overrides; `/toban shifts import dry-run` only checks it."
 	if len(c.Args) == 0 || !strings.EqualFold(c.Args[0], "import") || len(c.Args) > 2 {
-		return Response{Ack: ephemeral(Message{Text: usage})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: usage})}
 	}
 	dryRun := len(c.Args) == 2
 	if dryRun && !strings.Contains(strings.ToLower(c.Args[1]), "dry") {
-		return Response{Ack: ephemeral(Message{Text: usage})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: usage})}
 	}
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	deps, ok := a.onCallOpsDeps()
-	files, ok2 := a.Slack.(FileReader)
+	files, ok2 := a.Files, a.Files != nil
 	if !ok || !ok2 {
 		return notYet("shifts")
 	}
-	return Response{Then: func(ctx context.Context) error {
-		place := clickPlace{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}
+	return chat.Response{Then: func(ctx context.Context) error {
+		place := chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}
 		if _, err := a.actingAs(ctx, in.UserID); err != nil {
-			var notLinked *errNotLinked
+			var notLinked *identity.NotLinkedError
 			if errors.As(err, &notLinked) {
-				return a.tellClicker(ctx, place, notLinkedMessage(notLinked))
+				return a.tellClicker(ctx, place, identity.NotLinkedMessage(notLinked))
 			}
 			return err
 		}
 		f, err := files.NewestFile(ctx, in.ChannelID, in.UserID, ".csv", shiftfile.MaxBytes)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, Message{Text: ":mag: I found no CSV file that you shared in this channel. Drag the rota's CSV into the channel, then run `/toban shifts import` again."})
+			return a.tellClicker(ctx, place, chat.Message{Text: ":mag: I found no CSV file that you shared in this channel. Drag the rota's CSV into the channel, then run `/toban shifts import` again."})
 		}
 		if err != nil {
 			return err
@@ -56,29 +58,29 @@ func (a *App) shiftsCommand(c Command, in invocation) Response {
 
 // importShifts checks every row of f, then creates all its overrides or
 // none, and says what happened.
-func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID string, f SharedFile, dryRun bool) Message {
-	name := escape(f.Name)
+func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID string, f chat.SharedFile, dryRun bool) chat.Message {
+	name := chat.Escape(f.Name)
 	rows, problems := shiftfile.Parse(bytes.NewReader(f.Content), a.location())
 	var shifts []shiftfile.Shift
 	if len(problems) == 0 {
 		var err error
 		if shifts, problems, err = shiftfile.Resolve(ctx, rows, a.PagerDuty, a.now()); err != nil {
-			return Message{Text: fmt.Sprintf(":x: *%s*: nothing was created, because I could not check it: %s", name, UserMessage(err))}
+			return chat.Message{Text: fmt.Sprintf(":x: *%s*: nothing was created, because I could not check it: %s", name, chat.UserMessage(err))}
 		}
 	}
 	if len(problems) > 0 {
 		lines := make([]string, 0, len(problems))
 		for _, p := range problems {
-			lines = append(lines, "• "+escape(p.Error()))
+			lines = append(lines, "• "+chat.Escape(p.Error()))
 		}
-		return Message{Text: limitLines(fmt.Sprintf(":x: *%s*: nothing was created. Fix these rows and share the file again:", name), lines)}
+		return chat.Message{Text: limitLines(fmt.Sprintf(":x: *%s*: nothing was created. Fix these rows and share the file again:", name), lines)}
 	}
 	lines := make([]string, 0, len(shifts))
 	for _, s := range shifts {
-		lines = append(lines, "• "+escape(shiftfile.Describe(s, a.location())))
+		lines = append(lines, "• "+chat.Escape(shiftfile.Describe(s, a.location())))
 	}
 	if dryRun {
-		return Message{Text: limitLines(fmt.Sprintf(":mag: *%s* is valid. Dry run, nothing was created; these %d overrides would be (times in %s):", name, len(shifts), a.location()), lines)}
+		return chat.Message{Text: limitLines(fmt.Sprintf(":mag: *%s* is valid. Dry run, nothing was created; these %d overrides would be (times in %s):", name, len(shifts), a.location()), lines)}
 	}
 	out := shiftfile.Apply(ctx, shifts, ops)
 	if len(out.Created) > 0 {
@@ -93,14 +95,14 @@ func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID
 	for _, s := range shifts {
 		if !seen[s.Schedule.ID] {
 			seen[s.Schedule.ID] = true
-			schedules = append(schedules, "*"+escape(s.Schedule.Name)+"*")
+			schedules = append(schedules, "*"+chat.Escape(s.Schedule.Name)+"*")
 		}
 	}
-	if _, err := a.Slack.PostMessage(ctx, channelID, Message{Text: fmt.Sprintf(":calendar: <@%s> imported %d on-call shifts from %s into %s.",
+	if _, err := a.Slack.PostMessage(ctx, channelID, chat.Message{Text: fmt.Sprintf(":calendar: <@%s> imported %d on-call shifts from %s into %s.",
 		userID, len(created), name, strings.Join(schedules, ", "))}); err != nil {
 		a.Log.Warn().Err(err).Msg("shift import not announced")
 	}
-	return Message{Text: limitLines(fmt.Sprintf(":white_check_mark: *%s*: created %d overrides in PagerDuty (times in %s):", name, len(created), a.location()), lines)}
+	return chat.Message{Text: limitLines(fmt.Sprintf(":white_check_mark: *%s*: created %d overrides in PagerDuty (times in %s):", name, len(created), a.location()), lines)}
 }
 
 // actionShiftsUndo removes the overrides a half-refused import created;
@@ -110,14 +112,14 @@ const actionShiftsUndo = "oncall.shifts.undo"
 // partialImport says row by row what a half-refused import created and
 // what not, with a button that removes the created overrides so that the
 // import stays all or nothing.
-func (a *App) partialImport(name string, total int, out shiftfile.Outcome) Message {
+func (a *App) partialImport(name string, total int, out shiftfile.Outcome) chat.Message {
 	heading := fmt.Sprintf(":warning: *%s*: PagerDuty refused some shifts; %d of %d were created (times in %s):", name, len(out.Created), total, a.location())
 	var lines []string
 	for _, l := range shiftfile.Report(out, a.location()) {
-		lines = append(lines, "• "+escape(l))
+		lines = append(lines, "• "+chat.Escape(l))
 	}
 	text := limitLines(heading, lines)
-	msg := Message{Text: text}
+	msg := chat.Message{Text: text}
 	for len(text) > 0 && len(msg.Blocks) < 40 {
 		chunk := text
 		if len(chunk) > 2900 {
@@ -127,7 +129,7 @@ func (a *App) partialImport(name string, total int, out shiftfile.Outcome) Messa
 			}
 			chunk = chunk[:cut]
 		}
-		msg.Blocks = append(msg.Blocks, slack.NewSectionBlock(mrkdwn(chunk), nil, nil))
+		msg.Blocks = append(msg.Blocks, slack.NewSectionBlock(chat.Mrkdwn(chunk), nil, nil))
 		text = strings.TrimPrefix(text[len(chunk):], "\n")
 	}
 	if len(out.Created) == 0 {
@@ -135,11 +137,11 @@ func (a *App) partialImport(name string, total int, out shiftfile.Outcome) Messa
 	}
 	value := undoValue(out.Overrides())
 	if len(value) > 2000 {
-		msg.Blocks = append(msg.Blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf(
+		msg.Blocks = append(msg.Blocks, slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf(
 			"Too many to remove with a button: run `toban shifts remove` with the %d created overrides (the CLI prints them with `toban shifts import`), or delete them in PagerDuty.", len(out.Created))), nil, nil))
 		return msg
 	}
-	btn := slack.NewButtonBlockElement(actionShiftsUndo, value, plain(fmt.Sprintf("Remove the %d created overrides", len(out.Created))))
+	btn := slack.NewButtonBlockElement(actionShiftsUndo, value, chat.Plain(fmt.Sprintf("Remove the %d created overrides", len(out.Created))))
 	btn.Style = slack.StyleDanger
 	msg.Blocks = append(msg.Blocks, slack.NewActionBlock("oncall.shifts.undo", btn))
 	return msg
@@ -183,10 +185,10 @@ func parseUndoValue(v string) ([]domain.Override, bool) {
 }
 
 // undoImport removes the overrides of a half-refused import.
-func (a *App) undoImport(ctx context.Context, ops OnCallOps, place clickPlace, value string) error {
+func (a *App) undoImport(ctx context.Context, ops OnCallOps, place chat.Place, value string) error {
 	ovs, ok := parseUndoValue(value)
 	if !ok {
-		return a.tellClicker(ctx, place, Message{Text: ":thinking_face: That button is broken; remove the overrides in PagerDuty."})
+		return a.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; remove the overrides in PagerDuty."})
 	}
 	if _, ok, err := a.actorFor(ctx, place); !ok {
 		return err
@@ -194,10 +196,10 @@ func (a *App) undoImport(ctx context.Context, ops OnCallOps, place clickPlace, v
 	left := shiftfile.Remove(ctx, ops, ovs)
 	a.wakeOnCallOps()
 	if len(left) > 0 {
-		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":warning: Removed %d of %d overrides; these could not be removed (remove them in PagerDuty): %s",
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":warning: Removed %d of %d overrides; these could not be removed (remove them in PagerDuty): %s",
 			len(ovs)-len(left), len(ovs), strings.Join(left, ", "))})
 	}
-	return a.Slack.Respond(ctx, place.ResponseURL, Message{Text: fmt.Sprintf(
+	return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(
 		":leftwards_arrow_with_hook: Removed the %d overrides the import had created: the schedules are as before.", len(ovs)), ReplaceOriginal: true})
 }
 

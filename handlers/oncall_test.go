@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -25,16 +26,16 @@ func TestDayTimeAndSpan(t *testing.T) {
 		name      string
 		got, want string
 	}{
-		{"Today", dayTime(now, tokyoTime(21, 18, 0), tokyo), "18:00"},
-		{"Tomorrow", dayTime(now, tokyoTime(22, 2, 0), tokyo), "02:00 tomorrow"},
-		{"Later", dayTime(now, tokyoTime(24, 9, 30), tokyo), "Tue Nov 24 09:30"},
-		{"UTCInput", dayTime(now.UTC(), tokyoTime(21, 23, 0).UTC(), tokyo), "23:00"},
-		{"SpanTomorrow", spanText(now, tokyoTime(22, 2, 0), tokyoTime(22, 6, 0), tokyo), "from 02:00 to 06:00 tomorrow"},
-		{"SpanOverMidnight", spanText(now, tokyoTime(21, 22, 0), tokyoTime(22, 6, 0), tokyo), "from 22:00 today to 06:00 tomorrow"},
-		{"SpanLater", spanText(now, tokyoTime(25, 1, 0), tokyoTime(25, 2, 0), tokyo), "from 01:00 to 02:00 on Wed Nov 25"},
-		{"Duration1h", duration(time.Hour), "1 h"},
-		{"DurationMixed", duration(26*time.Hour + 30*time.Minute), "1 day 2 h 30 min"},
-		{"DurationMinutes", duration(30 * time.Minute), "30 min"},
+		{"Today", chat.DayTime(now, tokyoTime(21, 18, 0), tokyo), "18:00"},
+		{"Tomorrow", chat.DayTime(now, tokyoTime(22, 2, 0), tokyo), "02:00 tomorrow"},
+		{"Later", chat.DayTime(now, tokyoTime(24, 9, 30), tokyo), "Tue Nov 24 09:30"},
+		{"UTCInput", chat.DayTime(now.UTC(), tokyoTime(21, 23, 0).UTC(), tokyo), "23:00"},
+		{"SpanTomorrow", chat.SpanText(now, tokyoTime(22, 2, 0), tokyoTime(22, 6, 0), tokyo), "from 02:00 to 06:00 tomorrow"},
+		{"SpanOverMidnight", chat.SpanText(now, tokyoTime(21, 22, 0), tokyoTime(22, 6, 0), tokyo), "from 22:00 today to 06:00 tomorrow"},
+		{"SpanLater", chat.SpanText(now, tokyoTime(25, 1, 0), tokyoTime(25, 2, 0), tokyo), "from 01:00 to 02:00 on Wed Nov 25"},
+		{"Duration1h", chat.Duration(time.Hour), "1 h"},
+		{"DurationMixed", chat.Duration(26*time.Hour + 30*time.Minute), "1 day 2 h 30 min"},
+		{"DurationMinutes", chat.Duration(30 * time.Minute), "30 min"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,7 +111,7 @@ type postSlack struct {
 	failPosts int
 }
 
-func (s *postSlack) PostMessage(ctx context.Context, channel string, msg Message) (string, error) {
+func (s *postSlack) PostMessage(ctx context.Context, channel string, msg chat.Message) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failPosts > 0 {
@@ -137,7 +138,7 @@ func TestAnnounceShifts(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &postSlack{}
-	a := &App{Slack: s, PagerDuty: opsPD{}, Store: db, Location: tokyo, Now: func() time.Time { return now }}
+	a := &App{Slack: s, PagerDuty: opsPD{}, OnCallOps: opsPD{}, Store: db, OnCallStore: db, Location: tokyo, Now: func() time.Time { return now }}
 	ctx := context.Background()
 	if err := db.Follow(ctx, storage.Follow{ChannelID: "C1", ScheduleID: "PS1", ScheduleName: "Primary", CreatedBy: "U1"}); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -22,8 +24,9 @@ const (
 )
 
 // OnCallOps is the part of PagerDuty that on-call operations and
-// maintenance windows use; *pagerduty.Client implements it. Handlers
-// find it by asserting App.PagerDuty, so that PagerDuty stays small.
+// maintenance windows use; cmd/toban gives *pagerduty.Client as
+// App.OnCallOps, separately from PagerDuty, so that each port says all a
+// feature calls.
 type OnCallOps interface {
 	CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error)
 	CreateOverrides(ctx context.Context, scheduleID string, items []domain.NewOverride) ([]domain.OverrideResult, error)
@@ -38,7 +41,7 @@ type OnCallOps interface {
 }
 
 // OnCallStore is the part of the database on-call operations use;
-// *storage.DB implements it. Handlers find it by asserting App.Store.
+// cmd/toban gives *storage.DB as App.OnCallStore.
 type OnCallStore interface {
 	Follow(ctx context.Context, f storage.Follow) error
 	Unfollow(ctx context.Context, channelID, scheduleID string) error
@@ -51,22 +54,17 @@ type OnCallStore interface {
 	OpenMaintenanceCards(ctx context.Context) ([]storage.MaintenanceCard, error)
 	ExtendMaintenanceCard(ctx context.Context, windowID string, end time.Time, by string) error
 	EndMaintenanceCard(ctx context.Context, windowID, state, by string, at time.Time) (bool, error)
-}
-
-// SharedFile is a file someone shared in Slack.
-type SharedFile struct {
-	ID, Name string
-	Created  time.Time
-	Content  []byte
+	// ForgetAnnouncementsBefore prunes announcement claims older than t.
+	ForgetAnnouncementsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
 // FileReader reads files people shared in Slack; *bot.WebAPI implements
-// it. Handlers find it by asserting App.Slack.
+// it, given as App.Files.
 type FileReader interface {
 	// NewestFile returns the newest file with extension ext that userID
 	// shared in channelID: domain.ErrNotFound when none, domain.ErrInvalid
 	// when over maxBytes.
-	NewestFile(ctx context.Context, channelID, userID, ext string, maxBytes int64) (SharedFile, error)
+	NewestFile(ctx context.Context, channelID, userID, ext string, maxBytes int64) (chat.SharedFile, error)
 }
 
 type onCallDeps struct {
@@ -76,9 +74,7 @@ type onCallDeps struct {
 
 // onCallOpsDeps finds PagerDuty's and the database's on-call operations.
 func (a *App) onCallOpsDeps() (onCallDeps, bool) {
-	ops, ok1 := a.PagerDuty.(OnCallOps)
-	store, ok2 := a.Store.(OnCallStore)
-	return onCallDeps{ops, store}, ok1 && ok2
+	return onCallDeps{a.OnCallOps, a.OnCallStore}, a.OnCallOps != nil && a.OnCallStore != nil
 }
 
 // opsWake wakes the on-call runner when follows or windows change.
@@ -102,19 +98,15 @@ type takeRequest struct {
 	FromNow bool `json:"f,omitempty"`
 }
 
-func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	place := placeOf(cb)
+func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
 	if a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, Message{Text: notConfigured})
+		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	if _, ok := a.onCallOpsDeps(); !ok {
-		return a.respondLater(place.ResponseURL, notYet("oncall").Ack.(slackMessage).Message)
+		return a.respondLater(place.ResponseURL, notYet("oncall").Ack.(chat.Reply).Message)
 	}
-	clickKey := fmt.Sprintf("click:%s:%s:%s", cb.User.ID, act.ActionTs, act.ActionID)
-	return Response{Then: func(ctx context.Context) error {
-		if first, err := a.Store.FirstClick(ctx, clickKey); err != nil || !first {
-			return err
-		}
+	return chat.Response{Then: a.once(clickKey(cb, act), func(ctx context.Context) error {
 		switch act.ActionID {
 		case actionTake1h, actionTake4h, actionTakeShift:
 			return a.offerTake(ctx, place, act.Value, act.ActionID)
@@ -122,8 +114,8 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 			return a.openTakeCustom(ctx, cb.TriggerID, place, act.Value)
 		case actionTakeConfirm:
 			var req takeRequest
-			if err := decodeJSON(act.Value, &req); err != nil || req.ScheduleID == "" {
-				return a.tellClicker(ctx, place, Message{Text: ":thinking_face: That button is broken; run `/toban oncall` again."})
+			if err := chat.DecodeJSON(act.Value, &req); err != nil || req.ScheduleID == "" {
+				return a.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; run `/toban oncall` again."})
 			}
 			req.Channel = place.ChannelID
 			return a.take(ctx, place, req)
@@ -131,15 +123,15 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 			deps, _ := a.onCallOpsDeps()
 			return a.undoImport(ctx, deps.ops, place, act.Value)
 		case actionTakeCancel:
-			return a.Slack.Respond(ctx, cb.ResponseURL, Message{Text: "Cancelled: nothing changed in PagerDuty.", ReplaceOriginal: true})
+			return a.Slack.Respond(ctx, cb.ResponseURL, chat.Message{Text: "Cancelled: nothing changed in PagerDuty.", ReplaceOriginal: true})
 		}
 		return nil
-	}}
+	})}
 }
 
 // offerTake works out the override a Take button asks for and shows it
 // for confirmation: the schedule, who is replaced, and the exact times.
-func (a *App) offerTake(ctx context.Context, place clickPlace, schedule, action string) error {
+func (a *App) offerTake(ctx context.Context, place chat.Place, schedule, action string) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -165,7 +157,7 @@ func (a *App) offerTake(ctx context.Context, place clickPlace, schedule, action 
 		for _, s := range shifts {
 			switch {
 			case !s.Start.After(now) && s.End.After(now) && s.User.ID == actor.ID:
-				return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":information_source: You are already on call for *%s* until %s.", escape(sched.Name), dayTime(now, s.End, a.location()))})
+				return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: You are already on call for *%s* until %s.", chat.Escape(sched.Name), chat.DayTime(now, s.End, a.location()))})
 			case !s.Start.After(now) && s.End.After(now):
 				req.End = s.End.Unix()
 			case s.Start.After(now) && req.End == 0:
@@ -173,45 +165,45 @@ func (a *App) offerTake(ctx context.Context, place clickPlace, schedule, action 
 			}
 		}
 		if req.End == 0 {
-			return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf("Nobody is on call for *%s* this week, so there is no shift to take until its end. Choose a duration.", escape(sched.Name))})
+			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("Nobody is on call for *%s* this week, so there is no shift to take until its end. Choose a duration.", chat.Escape(sched.Name))})
 		}
 	}
 	msg, err := a.takeConfirmation(ctx, deps.ops, actor, req)
 	if err != nil {
 		return err
 	}
-	confirm := slack.NewButtonBlockElement(actionTakeConfirm, encodeJSON(req), plain("Take on-call"))
+	confirm := slack.NewButtonBlockElement(actionTakeConfirm, chat.EncodeJSON(req), chat.Plain("Take on-call"))
 	confirm.Style = slack.StylePrimary
 	msg.Blocks = []slack.Block{
-		slack.NewSectionBlock(mrkdwn(msg.Text), nil, nil),
-		slack.NewActionBlock("oncall.take.confirm", confirm, slack.NewButtonBlockElement(actionTakeCancel, "", plain("Cancel"))),
+		slack.NewSectionBlock(chat.Mrkdwn(msg.Text), nil, nil),
+		slack.NewActionBlock("oncall.take.confirm", confirm, slack.NewButtonBlockElement(actionTakeCancel, "", chat.Plain("Cancel"))),
 	}
 	return a.tellClicker(ctx, place, msg)
 }
 
 // takeConfirmation checks an offered override (not over, no overlap with
 // the person's own overrides) and says exactly what it will do.
-func (a *App) takeConfirmation(ctx context.Context, ops OnCallOps, actor domain.Person, req takeRequest) (Message, error) {
+func (a *App) takeConfirmation(ctx context.Context, ops OnCallOps, actor domain.Person, req takeRequest) (chat.Message, error) {
 	start, end, err := a.checkTake(ctx, ops, actor, req)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	loc := a.location()
 	replaced, err := a.replaced(ctx, ops, req.ScheduleID, actor, start, end)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	who := "Nobody is on call then, so you fill the gap."
 	if len(replaced) > 0 {
-		who = fmt.Sprintf("You (%s) replace %s.", escape(actor.Name), strings.Join(replaced, " and "))
+		who = fmt.Sprintf("You (%s) replace %s.", chat.Escape(actor.Name), strings.Join(replaced, " and "))
 	}
 	from := start.In(loc).Format("Mon Jan 2 15:04")
 	if req.FromNow {
 		from = "now (" + start.In(loc).Format("15:04") + ")"
 	}
 	text := fmt.Sprintf("*Take on-call for %s?*\n%s\n*From* %s *until* %s (%s), %s.\nPagerDuty pages you for %s during that time.",
-		escape(req.Schedule), who, from, end.In(loc).Format("Mon Jan 2 15:04"), loc, duration(end.Sub(start)), escape(req.Schedule))
-	return Message{Text: text}, nil
+		chat.Escape(req.Schedule), who, from, end.In(loc).Format("Mon Jan 2 15:04"), loc, chat.Duration(end.Sub(start)), chat.Escape(req.Schedule))
+	return chat.Message{Text: text}, nil
 }
 
 // checkTake refuses a range that is over or that overlaps one of the
@@ -239,7 +231,7 @@ func (a *App) checkTake(ctx context.Context, ops OnCallOps, actor domain.Person,
 	for _, o := range existing {
 		if o.User.ID == actor.ID && o.Start.Before(end) && o.End.After(start) {
 			return start, end, domain.Invalid("You already have an override on %s %s; nothing was created.",
-				req.Schedule, spanText(a.now(), o.Start, o.End, a.location()))
+				req.Schedule, chat.SpanText(a.now(), o.Start, o.End, a.location()))
 		}
 	}
 	return start.Truncate(time.Second), end, nil
@@ -266,7 +258,7 @@ func (a *App) replaced(ctx context.Context, ops OnCallOps, scheduleID string, ac
 
 // take creates the override as the person and hands the pager over in the
 // channel: "@bob takes Primary from @alice until 18:00".
-func (a *App) take(ctx context.Context, place clickPlace, req takeRequest) error {
+func (a *App) take(ctx context.Context, place chat.Place, req takeRequest) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -284,16 +276,16 @@ func (a *App) take(ctx context.Context, place clickPlace, req takeRequest) error
 		return fmt.Errorf("take %s for %s: %w", req.ScheduleID, actor.ID, err)
 	}
 	now := a.now()
-	when := "until " + dayTime(now, end, a.location())
+	when := "until " + chat.DayTime(now, end, a.location())
 	if start.After(now.Add(time.Minute)) {
-		when = spanText(now, start, end, a.location())
+		when = chat.SpanText(now, start, end, a.location())
 	}
 	from := ""
 	if len(replaced) > 0 {
 		from = " from " + strings.Join(replaced, " and ")
 	}
 	a.wakeOnCallOps()
-	handoff := Message{Text: fmt.Sprintf(":pager: <@%s> takes *%s*%s %s.", place.UserID, escape(req.Schedule), from, when)}
+	handoff := chat.Message{Text: fmt.Sprintf(":pager: <@%s> takes *%s*%s %s.", place.UserID, chat.Escape(req.Schedule), from, when)}
 	if req.Channel != "" {
 		// The channel saw the hand-off; its follow announcement would repeat it.
 		key := shiftKey(req.Channel, req.ScheduleID, start, actor.ID)
@@ -302,18 +294,18 @@ func (a *App) take(ctx context.Context, place clickPlace, req takeRequest) error
 		}
 		if _, err := a.Slack.PostMessage(ctx, req.Channel, handoff); err == nil {
 			if place.ResponseURL != "" {
-				return a.Slack.Respond(ctx, place.ResponseURL, Message{Text: ":white_check_mark: Done: " + handoff.Text, ReplaceOriginal: true})
+				return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: ":white_check_mark: Done: " + handoff.Text, ReplaceOriginal: true})
 			}
 			return nil
 		}
 		_ = deps.store.ReleaseAnnouncement(ctx, key)
 	}
-	return a.tellClicker(ctx, place, Message{Text: ":white_check_mark: Done in PagerDuty: " + handoff.Text})
+	return a.tellClicker(ctx, place, chat.Message{Text: ":white_check_mark: Done in PagerDuty: " + handoff.Text})
 }
 
 // openTakeCustom opens the form for a custom range, at once (trigger IDs
 // expire in 3 s).
-func (a *App) openTakeCustom(ctx context.Context, triggerID string, place clickPlace, schedule string) error {
+func (a *App) openTakeCustom(ctx context.Context, triggerID string, place chat.Place, schedule string) error {
 	loc := a.location()
 	now := a.now().In(loc)
 	end := now.Add(time.Hour)
@@ -321,68 +313,63 @@ func (a *App) openTakeCustom(ctx context.Context, triggerID string, place clickP
 		if date {
 			e := slack.NewDatePickerBlockElement("date")
 			e.InitialDate = t.Format("2006-01-02")
-			return slack.NewInputBlock(block, plain(label), nil, e)
+			return slack.NewInputBlock(block, chat.Plain(label), nil, e)
 		}
 		e := slack.NewTimePickerBlockElement("time")
 		e.InitialTime = t.Format("15:04")
-		return slack.NewInputBlock(block, plain(label), nil, e)
+		return slack.NewInputBlock(block, chat.Plain(label), nil, e)
 	}
 	v := modal(viewTakeCustom, "Take on-call", "Next", modalState{},
-		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Take on-call for *%s*. Times are in %s.", escape(schedule), loc)), nil, nil),
+		slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Take on-call for *%s*. Times are in %s.", chat.Escape(schedule), loc)), nil, nil),
 		picker("start_date", "From (date)", now, true), picker("start_time", "From (time)", now, false),
 		picker("end_date", "Until (date)", end, true), picker("end_time", "Until (time)", end, false))
-	v.PrivateMetadata = encodeJSON(takeRequest{Schedule: schedule, Channel: place.ChannelID})
+	v.PrivateMetadata = chat.EncodeJSON(takeRequest{Schedule: schedule, Channel: place.ChannelID})
 	if _, err := a.Slack.OpenView(ctx, triggerID, v); err != nil {
 		return fmt.Errorf("open take modal: %w", err)
 	}
 	return nil
 }
 
-func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallback) Response {
+func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var req takeRequest
-	if err := decodeJSON(cb.View.PrivateMetadata, &req); err != nil {
-		return Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
+	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &req); err != nil {
+		return chat.Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
 	}
-	place := clickPlace{UserID: cb.User.ID, ChannelID: req.Channel}
+	place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
 	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
-			if first, err := a.Store.FirstClick(ctx, "view:"+cb.View.ID+":"+cb.View.CallbackID); err != nil || !first {
-				return err
-			}
-			return then(ctx)
-		}
+		return a.once("view:"+cb.View.ID+":"+cb.View.CallbackID, then)
 	}
 	switch cb.View.CallbackID {
 	case viewFollow:
 		var state modalState
-		_ = decodeJSON(cb.View.PrivateMetadata, &state)
+		_ = chat.DecodeJSON(cb.View.PrivateMetadata, &state)
 		id := cb.View.State.Values["schedule"][actionScheduleTyped].SelectedOption.Value
 		if id == "" {
-			return Response{Ack: viewErrors(map[string]string{"schedule": "Choose a schedule."})}
+			return chat.Response{Ack: viewErrors(map[string]string{"schedule": "Choose a schedule."})}
 		}
-		return Response{Then: once(func(ctx context.Context) error {
+		return chat.Response{Then: once(func(ctx context.Context) error {
 			sched, err := a.findSchedule(ctx, id)
 			if err != nil {
 				return err
 			}
-			return a.follow(ctx, clickPlace{UserID: cb.User.ID, ChannelID: state.ChannelID}, sched)
+			return a.follow(ctx, chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID}, sched)
 		})}
 	case viewTakeCustom:
 		start, end, errs := a.takeRange(cb.View.State.Values)
 		if len(errs) > 0 {
-			return Response{Ack: viewErrors(errs)}
+			return chat.Response{Ack: viewErrors(errs)}
 		}
 		req.Start, req.End, req.FromNow = start.Unix(), end.Unix(), !start.After(a.now())
 		viewID := cb.View.ID
 		checking := modal(viewTakeConfirm, "Take on-call", "", modalState{},
-			slack.NewSectionBlock(mrkdwn(":hourglass_flowing_sand: Checking the schedule in PagerDuty…"), nil, nil))
-		return Response{Ack: slack.NewUpdateViewSubmissionResponse(&checking), Then: once(func(ctx context.Context) error {
+			slack.NewSectionBlock(chat.Mrkdwn(":hourglass_flowing_sand: Checking the schedule in PagerDuty…"), nil, nil))
+		return chat.Response{Ack: slack.NewUpdateViewSubmissionResponse(&checking), Then: once(func(ctx context.Context) error {
 			return a.confirmTakeView(ctx, viewID, place, req)
 		})}
 	case viewTakeConfirm:
-		return Response{Then: once(func(ctx context.Context) error { return a.take(ctx, place, req) })}
+		return chat.Response{Then: once(func(ctx context.Context) error { return a.take(ctx, place, req) })}
 	}
-	return Response{}
+	return chat.Response{}
 }
 
 // takeRange reads the custom range form in the configured time zone.
@@ -412,16 +399,16 @@ func (a *App) takeRange(values map[string]map[string]slack.BlockAction) (time.Ti
 
 // confirmTakeView replaces the checking modal with the confirmation, or
 // with why the range cannot be taken.
-func (a *App) confirmTakeView(ctx context.Context, viewID string, place clickPlace, req takeRequest) error {
+func (a *App) confirmTakeView(ctx context.Context, viewID string, place chat.Place, req takeRequest) error {
 	show := func(submit, text string, r takeRequest) error {
-		v := modal(viewTakeConfirm, "Take on-call", submit, modalState{}, slack.NewSectionBlock(mrkdwn(text), nil, nil))
-		v.PrivateMetadata = encodeJSON(r)
+		v := modal(viewTakeConfirm, "Take on-call", submit, modalState{}, slack.NewSectionBlock(chat.Mrkdwn(text), nil, nil))
+		v.PrivateMetadata = chat.EncodeJSON(r)
 		return a.Slack.UpdateView(ctx, viewID, v)
 	}
 	actor, err := a.actingAs(ctx, place.UserID)
-	var notLinked *errNotLinked
+	var notLinked *identity.NotLinkedError
 	if errors.As(err, &notLinked) {
-		return show("", notLinkedMessage(notLinked).Text, req)
+		return show("", identity.NotLinkedMessage(notLinked).Text, req)
 	}
 	if err != nil {
 		return err
@@ -430,15 +417,15 @@ func (a *App) confirmTakeView(ctx context.Context, viewID string, place clickPla
 	if err == nil {
 		req.ScheduleID, req.Schedule = sched.ID, sched.Name
 		deps, _ := a.onCallOpsDeps()
-		var msg Message
+		var msg chat.Message
 		if msg, err = a.takeConfirmation(ctx, deps.ops, actor, req); err == nil {
 			return show("Take on-call", msg.Text, req)
 		}
 	}
 	if errors.Is(err, domain.ErrInvalid) {
-		return show("", UserMessage(err), req)
+		return show("", chat.UserMessage(err), req)
 	}
-	if uerr := show("", UserMessage(err), req); uerr != nil {
+	if uerr := show("", chat.UserMessage(err), req); uerr != nil {
 		a.Log.Warn().Err(uerr).Msg("take modal not updated")
 	}
 	return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -40,11 +41,11 @@ type PagerDuty interface {
 // slackWriter is the part of Slack's Web API that posts and updates
 // messages and opens modals; Slack embeds it.
 type slackWriter interface {
-	PostMessage(ctx context.Context, channel string, msg Message) (ts string, err error)
+	PostMessage(ctx context.Context, channel string, msg chat.Message) (ts string, err error)
 	// UpdateMessage fails with domain.ErrNotFound when the message, or
 	// toban's access to its channel, is gone for good.
-	UpdateMessage(ctx context.Context, channel, ts string, msg Message) error
-	PostEphemeral(ctx context.Context, channel, user string, msg Message) error
+	UpdateMessage(ctx context.Context, channel, ts string, msg chat.Message) error
+	PostEphemeral(ctx context.Context, channel, user string, msg chat.Message) error
 	OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (viewID string, err error)
 	UpdateView(ctx context.Context, viewID string, view slack.ModalViewRequest) error
 	// UserEmail returns the email of a Slack user's profile ("" if hidden).

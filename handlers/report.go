@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/report"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
@@ -53,32 +54,15 @@ type ReportStore interface {
 	SetReportRunPosted(ctx context.Context, id, ts string) error
 }
 
-// SetReportEngine gives the App the scheduler engine that fires scheduled
-// reports (calling FireReport), so that schedules made in Slack start at
-// once. Without one they start at the next restart.
-func (a *App) SetReportEngine(e TaskEngine) { a.reports.Store(&engineRef{e}) }
-
-func (a *App) reportEngine() TaskEngine {
-	if r := a.reports.Load(); r != nil {
-		return r.TaskEngine
-	}
-	return nil
-}
-
-// engineRef lets an engine, set by a runner while handlers read it, sit
-// behind an atomic pointer.
-type engineRef struct{ TaskEngine }
-
 func (a *App) reportSource() (ReportSource, bool) {
-	src, ok := a.PagerDuty.(ReportSource)
-	return src, ok && a.PagerDuty != nil
+	return a.Reports, a.Reports != nil && a.PagerDuty != nil
 }
 
 // reportCommand answers /toban report.
-func (a *App) reportCommand(c Command, in invocation) Response {
+func (a *App) reportCommand(c Command, in invocation) chat.Response {
 	src, ok := a.reportSource()
 	if !ok {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	args := c.Args
 	if len(args) > 0 {
@@ -88,7 +72,7 @@ func (a *App) reportCommand(c Command, in invocation) Response {
 		case "schedules":
 			return a.listReportSchedules(in)
 		case "help":
-			return Response{Ack: ephemeral(Message{Text: reportUsage})}
+			return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: reportUsage})}
 		}
 	}
 	withIncidents := false
@@ -105,19 +89,19 @@ func (a *App) reportCommand(c Command, in invocation) Response {
 	if err == nil {
 		for _, n := range names {
 			if strings.HasPrefix(n, "-") || strings.HasPrefix(n, "—") {
-				err = domain.Invalid("I don't know the option %s", truncate(n, 40))
+				err = domain.Invalid("I don't know the option %s", chat.Truncate(n, 40))
 			}
 		}
 	}
 	if err != nil {
-		return Response{Ack: ephemeral(Message{Text: ":warning: " + escape(err.Error()) + ".\n" + reportUsage})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: ":warning: " + chat.Escape(err.Error()) + ".\n" + reportUsage})}
 	}
-	return Response{
-		Ack: ephemeral(Message{Text: fmt.Sprintf(":hourglass_flowing_sand: Reading PagerDuty for the incident report of %s…", period.Title())}),
+	return chat.Response{
+		Ack: chat.Ephemeral(chat.Message{Text: fmt.Sprintf(":hourglass_flowing_sand: Reading PagerDuty for the incident report of %s…", period.Title())}),
 		Then: func(ctx context.Context) error {
 			services, scope, err := a.reportServices(ctx, in.ChannelID, names, nil)
 			if errors.Is(err, domain.ErrInvalid) {
-				return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: UserMessage(err) + "\n" + reportUsage})
+				return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: chat.UserMessage(err) + "\n" + reportUsage})
 			}
 			if err != nil {
 				return err
@@ -238,7 +222,7 @@ func (a *App) buildReport(ctx context.Context, src ReportSource, p report.Period
 
 // reportMessage renders the report as a channel message: headline figures,
 // the table in a code block (fixed width), and what the figures leave out.
-func reportMessage(r report.Report, scope string) Message {
+func reportMessage(r report.Report, scope string) chat.Message {
 	t := r.Total
 	figure := func(s report.Summary, d time.Duration) string {
 		if s.N == 0 {
@@ -249,13 +233,13 @@ func reportMessage(r report.Report, scope string) Message {
 	headline := fmt.Sprintf("%s · %s · MTTA *%s* (p90 %s) · MTTR *%s* (p90 %s)",
 		reportCount(t.Incidents, "incident"), reportCount(t.Escalations, "escalation"), figure(t.TTA, t.TTA.Mean), figure(t.TTA, t.TTA.P90), figure(t.TTR, t.TTR.Mean), figure(t.TTR, t.TTR.P90))
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(truncate("Incident report — "+r.Period.Title(), 150))),
-		slack.NewContextBlock("", mrkdwn(escape(r.Period.Dates()+" · "+truncate(scope, 200)))),
+		slack.NewHeaderBlock(chat.Plain(chat.Truncate("Incident report — "+r.Period.Title(), 150))),
+		slack.NewContextBlock("", chat.Mrkdwn(chat.Escape(r.Period.Dates()+" · "+chat.Truncate(scope, 200)))),
 	}
 	if t.Incidents == 0 {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(":white_check_mark: No incidents in this period."), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(":white_check_mark: No incidents in this period."), nil, nil))
 	} else {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(headline), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(headline), nil, nil))
 	}
 	if t.Incidents > 0 || len(r.Services) > 0 {
 		// A section's text holds 3,000 characters: split the table.
@@ -263,15 +247,15 @@ func reportMessage(r report.Report, scope string) Message {
 		size := 0
 		flush := func() {
 			if len(chunk) > 0 {
-				blocks = append(blocks, slack.NewSectionBlock(mrkdwn("```\n"+escape(strings.Join(chunk, "\n"))+"\n```"), nil, nil))
+				blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn("```\n"+chat.Escape(strings.Join(chunk, "\n"))+"\n```"), nil, nil))
 				chunk, size = nil, 0
 			}
 		}
 		for _, l := range report.Table(r, reportTableRows) {
-			if size+len(escape(l))+1 > 2800 {
+			if size+len(chat.Escape(l))+1 > 2800 {
 				flush()
 			}
-			chunk, size = append(chunk, l), size+len(escape(l))+1
+			chunk, size = append(chunk, l), size+len(chat.Escape(l))+1
 		}
 		flush()
 	}
@@ -279,10 +263,10 @@ func reportMessage(r report.Report, scope string) Message {
 	if t.Incidents > 0 {
 		notes = append(notes, "All services and figures are in the CSV below.")
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(escape(strings.Join(notes, " ")))))
+	blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(chat.Escape(strings.Join(notes, " ")))))
 	text := fmt.Sprintf("Incident report, %s: %s, MTTA %s, MTTR %s", r.Period.Title(), strings.ReplaceAll(reportCount(t.Incidents, "incident"), "*", ""),
 		figure(t.TTA, t.TTA.Mean), figure(t.TTR, t.TTR.Mean))
-	return Message{Text: text, Blocks: blocks}
+	return chat.Message{Text: text, Blocks: blocks}
 }
 
 // reportCount is "*1* incident", "*3* incidents".
@@ -296,8 +280,8 @@ func reportCount(n int, noun string) string {
 // uploadReport shares the CSV (always), the per-incident CSV (on request)
 // and the chart (when there were incidents) in the channel.
 func (a *App) uploadReport(ctx context.Context, channel string, r report.Report, withIncidents bool) error {
-	up, ok := a.Slack.(FileUploader)
-	if !ok {
+	up := a.Uploader
+	if up == nil {
 		a.Log.Warn().Msg("this Slack client cannot upload files; the report's CSV and chart were not shared")
 		return nil
 	}
@@ -341,8 +325,8 @@ func (a *App) uploadReport(ctx context.Context, channel string, r report.Report,
 // the first of its weekday in each month only. The period is computed at
 // the due time, so a late run still reports the right week.
 func (a *App) FireReport(ctx context.Context, occ scheduler.Occurrence) error {
-	store, ok := a.Store.(ReportStore)
-	if !ok {
+	store := a.ReportStore
+	if store == nil {
 		return nil
 	}
 	s, err := store.ReportSchedule(ctx, occ.TaskID)
@@ -388,7 +372,7 @@ func (a *App) FireReport(ctx context.Context, occ scheduler.Occurrence) error {
 		return err
 	}
 	msg := reportMessage(r, scope)
-	msg.Metadata = &Metadata{EventType: metadataReport, Key: run.ID}
+	msg.Metadata = &chat.Metadata{EventType: metadataReport, Key: run.ID}
 	ts, err := a.Slack.PostMessage(ctx, run.ChannelID, msg)
 	if err != nil {
 		return fmt.Errorf("post report %s: %w", run.ID, err)
@@ -402,16 +386,16 @@ func (a *App) FireReport(ctx context.Context, occ scheduler.Occurrence) error {
 	return nil
 }
 
-func (a *App) reportClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+func (a *App) reportClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	if act.ActionID == actionReportDelete {
 		return a.deleteReportSchedule(cb, act)
 	}
-	return a.respondLater(cb.ResponseURL, Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
+	return a.respondLater(cb.ResponseURL, chat.Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
 }
 
-func (a *App) reportSubmission(ctx context.Context, cb slack.InteractionCallback) Response {
+func (a *App) reportSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	if cb.View.CallbackID == viewReportSchedule {
 		return a.scheduleSubmission(cb)
 	}
-	return Response{}
+	return chat.Response{}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/report"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
@@ -29,16 +30,15 @@ var reportWeekdays = []struct {
 var clockTime = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 func (a *App) reportStore() (ReportStore, bool) {
-	s, ok := a.Store.(ReportStore)
-	return s, ok
+	return a.ReportStore, a.ReportStore != nil
 }
 
 // openReportSchedule opens the schedule modal.
-func (a *App) openReportSchedule(in invocation) Response {
+func (a *App) openReportSchedule(in invocation) chat.Response {
 	if _, ok := a.reportStore(); !ok {
 		return notYet("report schedule")
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		if _, err := a.Slack.OpenView(ctx, in.TriggerID, reportScheduleModal(in.ChannelID, a.location())); err != nil {
 			return fmt.Errorf("open report schedule modal: %w", err)
 		}
@@ -47,44 +47,44 @@ func (a *App) openReportSchedule(in invocation) Response {
 }
 
 func reportScheduleModal(channelID string, loc *time.Location) slack.ModalViewRequest {
-	lastWeek := slack.NewOptionBlockObject(report.LastWeek, plain("Last week (Monday to Sunday)"), nil)
-	lastMonth := slack.NewOptionBlockObject(report.LastMonth, plain("Last month"), nil)
-	period := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Period"), "period", lastWeek, lastMonth)
+	lastWeek := slack.NewOptionBlockObject(report.LastWeek, chat.Plain("Last week (Monday to Sunday)"), nil)
+	lastMonth := slack.NewOptionBlockObject(report.LastMonth, chat.Plain("Last month"), nil)
+	period := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Period"), "period", lastWeek, lastMonth)
 	period.InitialOption = lastWeek
-	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Search services"), actionServiceSuggest)
+	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 	zero := 0
 	services.MinQueryLength = &zero
-	servicesBlock := slack.NewInputBlock("services", plain("Services"),
-		plain("Leave empty for the services this channel is subscribed to when the report runs, else all."), services)
+	servicesBlock := slack.NewInputBlock("services", chat.Plain("Services"),
+		chat.Plain("Leave empty for the services this channel is subscribed to when the report runs, else all."), services)
 	servicesBlock.Optional = true
 	var days []*slack.OptionBlockObject
 	for _, d := range reportWeekdays {
-		days = append(days, slack.NewOptionBlockObject(d.value, plain(d.day.String()), nil))
+		days = append(days, slack.NewOptionBlockObject(d.value, chat.Plain(d.day.String()), nil))
 	}
-	weekday := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Day"), "weekday", days...)
+	weekday := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Day"), "weekday", days...)
 	weekday.InitialOption = days[0]
 	at := slack.NewTimePickerBlockElement("time")
 	at.InitialTime = "09:00"
 	incidents := slack.NewCheckboxGroupsBlockElement("options",
-		slack.NewOptionBlockObject("incidents", plain("Also attach a CSV with one row per incident"), nil))
-	options := slack.NewInputBlock("options", plain("Files"), nil, incidents)
+		slack.NewOptionBlockObject("incidents", chat.Plain("Also attach a CSV with one row per incident"), nil))
+	options := slack.NewInputBlock("options", chat.Plain("Files"), nil, incidents)
 	options.Optional = true
 	return modal(viewReportSchedule, "Schedule a report", "Schedule", modalState{ChannelID: channelID},
-		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Post an incident report in <#%s> automatically: count, escalations, MTTA and MTTR per service, with a CSV and a chart.", channelID)), nil, nil),
-		slack.NewInputBlock("period", plain("Report on"), nil, period),
+		slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Post an incident report in <#%s> automatically: count, escalations, MTTA and MTTR per service, with a CSV and a chart.", channelID)), nil, nil),
+		slack.NewInputBlock("period", chat.Plain("Report on"), nil, period),
 		servicesBlock,
-		slack.NewInputBlock("weekday", plain("Every"), plain("A last-month report posts on the first such day of each month."), weekday),
-		slack.NewInputBlock("time", plain("At"), plain("Time in "+loc.String()+"."), at),
+		slack.NewInputBlock("weekday", chat.Plain("Every"), chat.Plain("A last-month report posts on the first such day of each month."), weekday),
+		slack.NewInputBlock("time", chat.Plain("At"), chat.Plain("Time in "+loc.String()+"."), at),
 		options,
 	)
 }
 
 // scheduleSubmission validates the modal; field errors are answered in the
 // ack and nothing is saved.
-func (a *App) scheduleSubmission(cb slack.InteractionCallback) Response {
+func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 	state, err := decodeModalState(cb.View.PrivateMetadata)
 	if err != nil {
-		return Response{Ack: viewErrors(map[string]string{"period": UserMessage(err)})}
+		return chat.Response{Ack: viewErrors(map[string]string{"period": chat.UserMessage(err)})}
 	}
 	values := cb.View.State.Values
 	errs := map[string]string{}
@@ -117,16 +117,13 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) Response {
 	}
 	s.WithIncidents = len(values["options"]["options"].SelectedOptions) > 0
 	if len(errs) > 0 {
-		return Response{Ack: viewErrors(errs)}
+		return chat.Response{Ack: viewErrors(errs)}
 	}
 	s.Rule = rule.Encode()
-	return Response{Then: func(ctx context.Context) error {
-		// One modal is saved once, even if the envelope comes twice.
-		if first, err := a.Store.FirstClick(ctx, "view:"+cb.View.ID); err != nil || !first {
-			return err
-		}
+	// One modal is saved once, even if the envelope comes twice.
+	return chat.Response{Then: a.once("view:"+cb.View.ID, func(ctx context.Context) error {
 		return a.scheduleReport(ctx, s, rule)
-	}}
+	})}
 }
 
 func (a *App) scheduleReport(ctx context.Context, s storage.ReportSchedule, rule scheduler.Rule) error {
@@ -139,18 +136,18 @@ func (a *App) scheduleReport(ctx context.Context, s storage.ReportSchedule, rule
 		return err
 	}
 	when := rule.String()
-	if e := a.reportEngine(); e != nil {
+	if e := a.ReportEngine; e != nil {
 		e.Upsert(scheduler.Task{ID: saved.ID, Rule: rule})
 		if next, ok := e.NextDue(saved.ID); ok {
-			when += ", first on " + formatTime(a.now().In(a.location()), next.In(a.location()))
+			when += ", first on " + chat.FormatTime(a.now().In(a.location()), next.In(a.location()))
 		}
 	} else {
 		when += " (from toban's next start)"
 		a.Log.Warn().Str("schedule", saved.ID).Msg("no report engine: the scheduled report starts at the next restart")
 	}
-	_, err = a.Slack.PostMessage(ctx, s.ChannelID, Message{Text: fmt.Sprintf(
+	_, err = a.Slack.PostMessage(ctx, s.ChannelID, chat.Message{Text: fmt.Sprintf(
 		":calendar: <@%s> scheduled the incident report of *%s* for %s, %s. `/toban report schedules` lists this channel's scheduled reports.",
-		s.CreatedBy, periodName(s.Period), escape(scheduleScope(saved)), escape(when))})
+		s.CreatedBy, periodName(s.Period), chat.Escape(scheduleScope(saved)), chat.Escape(when))})
 	return err
 }
 
@@ -169,65 +166,65 @@ func scheduleScope(s storage.ReportSchedule) string {
 	for _, sv := range s.Services {
 		names = append(names, sv.Name)
 	}
-	return truncate(strings.Join(names, ", "), 300)
+	return chat.Truncate(strings.Join(names, ", "), 300)
 }
 
 // listReportSchedules shows the channel's scheduled reports with Delete
 // buttons.
-func (a *App) listReportSchedules(in invocation) Response {
+func (a *App) listReportSchedules(in invocation) chat.Response {
 	store, ok := a.reportStore()
 	if !ok {
 		return notYet("report schedules")
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		list, err := store.ReportSchedulesInChannel(ctx, in.ChannelID)
 		if err != nil {
 			return err
 		}
 		if len(list) == 0 {
-			return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: "No incident report is scheduled in this channel. `/toban report schedule` adds one."})
+			return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: "No incident report is scheduled in this channel. `/toban report schedule` adds one."})
 		}
-		blocks := []slack.Block{slack.NewHeaderBlock(plain("Scheduled incident reports"))}
+		blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain("Scheduled incident reports"))}
 		for _, s := range list {
 			when := s.Rule
 			if r, err := scheduler.DecodeRule(s.Rule); err == nil {
 				when = r.String()
 			}
-			text := fmt.Sprintf("*%s* — %s, %s, set up by <@%s>", periodName(s.Period), escape(scheduleScope(s)), escape(when), s.CreatedBy)
-			del := slack.NewButtonBlockElement(actionReportDelete, s.ID, plain("Delete"))
+			text := fmt.Sprintf("*%s* — %s, %s, set up by <@%s>", periodName(s.Period), chat.Escape(scheduleScope(s)), chat.Escape(when), s.CreatedBy)
+			del := slack.NewButtonBlockElement(actionReportDelete, s.ID, chat.Plain("Delete"))
 			del.Style = slack.StyleDanger
-			del.Confirm = slack.NewConfirmationBlockObject(plain("Delete scheduled report?"),
-				plain("This report will no longer be posted in this channel."), plain("Delete"), plain("Keep"))
-			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, slack.NewAccessory(del)))
+			del.Confirm = slack.NewConfirmationBlockObject(chat.Plain("Delete scheduled report?"),
+				chat.Plain("This report will no longer be posted in this channel."), chat.Plain("Delete"), chat.Plain("Keep"))
+			blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(text), nil, slack.NewAccessory(del)))
 		}
-		return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: fmt.Sprintf("%d scheduled reports", len(list)), Blocks: blocks})
+		return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: fmt.Sprintf("%d scheduled reports", len(list)), Blocks: blocks})
 	}}
 }
 
 // deleteReportSchedule deletes a schedule; its creator or an admin may.
-func (a *App) deleteReportSchedule(cb slack.InteractionCallback, act *slack.BlockAction) Response {
+func (a *App) deleteReportSchedule(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	store, ok := a.reportStore()
 	if !ok {
-		return Response{}
+		return chat.Response{}
 	}
-	place := placeOf(cb)
-	return Response{Then: func(ctx context.Context) error {
+	place := chat.PlaceOf(cb)
+	return chat.Response{Then: func(ctx context.Context) error {
 		s, err := store.ReportSchedule(ctx, act.Value)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, Message{Text: "That scheduled report was already deleted."})
+			return a.tellClicker(ctx, place, chat.Message{Text: "That scheduled report was already deleted."})
 		}
 		if err != nil {
 			return err
 		}
 		if s.CreatedBy != cb.User.ID && !a.Admins[cb.User.ID] {
-			return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who scheduled it, or a toban admin can delete this report.", s.CreatedBy)})
+			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who scheduled it, or a toban admin can delete this report.", s.CreatedBy)})
 		}
 		if err := store.DeleteReportSchedule(ctx, s.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return err
 		}
-		if e := a.reportEngine(); e != nil {
+		if e := a.ReportEngine; e != nil {
 			e.Remove(s.ID)
 		}
-		return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":wastebasket: Deleted: the report of %s will no longer be posted here.", periodName(s.Period))})
+		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":wastebasket: Deleted: the report of %s will no longer be posted here.", periodName(s.Period))})
 	}}
 }

@@ -46,7 +46,7 @@ func TestScheduleSubmission(t *testing.T) {
 	t.Run("SavedScheduledAndConfirmedOnce", func(t *testing.T) {
 		a, s, _, db := reportApp(t)
 		engine := &fakeEngine{tasks: map[string]scheduler.Task{}}
-		a.SetReportEngine(engine)
+		a.ReportEngine = engine
 		cb := scheduleForm("V2", "last-week", "mon", "09:00", "PSVC1")
 		for range 2 { // the envelope redelivered
 			res := a.Interaction(ctx, cb)
@@ -149,7 +149,7 @@ func TestDeleteReportSchedule(t *testing.T) {
 	ctx := context.Background()
 	a, s, _, db := reportApp(t)
 	engine := &fakeEngine{tasks: map[string]scheduler.Task{}}
-	a.SetReportEngine(engine)
+	a.ReportEngine = engine
 	sched, _ := db.SaveReportSchedule(ctx, storage.ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: "weekly;at=09:00;days=mon;tz=UTC", CreatedBy: "U1"})
 	engine.Upsert(scheduler.Task{ID: sched.ID})
 	click := func(user string) {

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/report"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
@@ -56,15 +57,15 @@ func (p *reportPD) ReportIncidents(ctx context.Context, since, until time.Time, 
 type reportSlack struct {
 	Slack
 	mu       sync.Mutex
-	posts    []Message
+	posts    []chat.Message
 	files    []string
-	respond  []Message
+	respond  []chat.Message
 	views    []slack.ModalViewRequest
 	foundTS  string
 	failFile bool
 }
 
-func (s *reportSlack) PostMessage(ctx context.Context, channel string, msg Message) (string, error) {
+func (s *reportSlack) PostMessage(ctx context.Context, channel string, msg chat.Message) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.posts = append(s.posts, msg)
@@ -81,7 +82,7 @@ func (s *reportSlack) UploadFile(ctx context.Context, channel, filename, title s
 	return nil
 }
 
-func (s *reportSlack) Respond(ctx context.Context, url string, msg Message) error {
+func (s *reportSlack) Respond(ctx context.Context, url string, msg chat.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.respond = append(s.respond, msg)
@@ -128,7 +129,7 @@ func reportApp(t *testing.T) (*App, *reportSlack, *reportPD, *storage.DB) {
 	t.Cleanup(func() { db.Close() })
 	s, pd := &reportSlack{}, &reportPD{}
 	now := time.Date(2026, 3, 11, 9, 0, 0, 0, reportTokyo) // a Wednesday
-	a := &App{Slack: s, PagerDuty: pd, Store: db, Location: reportTokyo, Admins: map[string]bool{"UADMIN": true},
+	a := &App{Slack: s, PagerDuty: pd, Reports: pd, Uploader: s, Store: db, ReportStore: db, Location: reportTokyo, Admins: map[string]bool{"UADMIN": true},
 		Now: func() time.Time { return now }, Log: zerolog.Nop()}
 	return a, s, pd, db
 }
@@ -266,9 +267,9 @@ func TestResolveServices(t *testing.T) {
 
 func TestReportMessageGolden(t *testing.T) {
 	r := report.Compute(report.Input{Period: reportWeek, Incidents: reportIncidents()})
-	golden(t, "report_message", AckMessage(reportMessage(r, "all services")))
+	golden(t, "report_message", chat.AckMessage(reportMessage(r, "all services")))
 	empty := report.Compute(report.Input{Period: reportWeek, Services: []report.Service{{ID: "PSVC2", Name: "Billing"}}})
-	golden(t, "report_empty", AckMessage(reportMessage(empty, "Billing")))
+	golden(t, "report_empty", chat.AckMessage(reportMessage(empty, "Billing")))
 	golden(t, "report_schedule_modal", reportScheduleModal("C1", reportTokyo))
 }
 

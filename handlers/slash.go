@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 // maxSlashText bounds what the parser accepts; Slack itself caps slash
@@ -17,23 +18,6 @@ type Command struct {
 	Name string
 	// Args are the remaining words; quoted phrases stay one argument.
 	Args []string
-}
-
-// subcommands lists every /toban subcommand with a one-line description,
-// in the order help shows them.
-var subcommands = []struct{ Name, Usage, Summary string }{
-	{"help", "/toban help", "this help"},
-	{"incidents", "/toban incidents [mine|all|<service>]", "open incidents, with buttons to acknowledge and resolve"},
-	{"oncall", "/toban oncall [<schedule or policy>|follow <schedule>|unfollow]", "who is on call now, until when, and who is next; take the pager"},
-	{"trigger", "/toban trigger", "open a PagerDuty incident from a form"},
-	{"remind", "/toban remind", "schedule an operations task (daily check, monthly report…)"},
-	{"reminders", "/toban reminders [calendar [list]]", "this channel's scheduled tasks; attach an ICS calendar"},
-	{"maintenance", "/toban maintenance [list]", "put services into a maintenance window"},
-	{"shifts", "/toban shifts import [dry-run]", "load on-call shifts from a CSV file shared in the channel"},
-	{"report", "/toban report [week|month|…]", "incident counts, MTTA and MTTR per service"},
-	{"subscribe", "/toban subscribe", "feed PagerDuty services' incidents into this channel as live cards (admins)"},
-	{"subscriptions", "/toban subscriptions", "what this channel is subscribed to, with Remove buttons"},
-	{"link", "/toban link <email>", "link your Slack account to your PagerDuty user"},
 }
 
 // ParseCommand splits the text after /toban into a subcommand and its
@@ -53,12 +37,12 @@ func ParseCommand(text string) (Command, error) {
 		return Command{Name: "help"}, nil
 	}
 	name := strings.ToLower(words[0])
-	for _, s := range subcommands {
+	for _, s := range commandList() {
 		if s.Name == name {
 			return Command{Name: name, Args: words[1:]}, nil
 		}
 	}
-	return Command{}, domain.Invalid("I don't know `/toban %s`.", truncate(words[0], 40))
+	return Command{}, domain.Invalid("I don't know `/toban %s`.", chat.Truncate(words[0], 40))
 }
 
 func splitWords(text string) ([]string, error) {
@@ -91,18 +75,10 @@ func splitWords(text string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, domain.Invalid("A quote is not closed: %s", truncate(text, 60))
+		return nil, domain.Invalid("A quote is not closed: %s", chat.Truncate(text, 60))
 	}
 	if inWord {
 		words = append(words, cur.String())
 	}
 	return words, nil
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -58,7 +59,7 @@ func TestParseCommandErrors(t *testing.T) {
 			if !errors.Is(err, domain.ErrInvalid) {
 				t.Fatalf("ParseCommand(%q) error = %v, want ErrInvalid", tt.text, err)
 			}
-			if got := UserMessage(err); !strings.Contains(got, tt.wantIn) {
+			if got := chat.UserMessage(err); !strings.Contains(got, tt.wantIn) {
 				t.Errorf("message = %q, want it to contain %q", got, tt.wantIn)
 			}
 		})
@@ -77,13 +78,13 @@ func FuzzParseCommand(f *testing.F) {
 			if !errors.Is(err, domain.ErrInvalid) {
 				t.Fatalf("error of wrong kind: %v", err)
 			}
-			if msg := UserMessage(err); !utf8.ValidString(msg) || msg == "" {
+			if msg := chat.UserMessage(err); !utf8.ValidString(msg) || msg == "" {
 				t.Fatalf("unreadable message %q", msg)
 			}
 			return
 		}
 		known := false
-		for _, s := range subcommands {
+		for _, s := range commandList() {
 			known = known || s.Name == cmd.Name
 		}
 		if !known {

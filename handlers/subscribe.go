@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -24,35 +25,35 @@ const (
 	replyReassignments = "reassignments"
 )
 
-var onlyAdmins = Message{Text: ":no_entry: Only toban admins (`TOBAN_ADMINS`) can change what this channel is subscribed to."}
+var onlyAdmins = chat.Message{Text: ":no_entry: Only toban admins (`TOBAN_ADMINS`) can change what this channel is subscribed to."}
 
 // subscribeCommand opens the subscription modal (admins only).
-func (a *App) subscribeCommand(in invocation) Response {
+func (a *App) subscribeCommand(in invocation) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	if !a.Admins[in.UserID] {
-		return Response{Ack: ephemeral(onlyAdmins)}
+		return chat.Response{Ack: chat.Ephemeral(onlyAdmins)}
 	}
-	return Response{Then: func(ctx context.Context) error {
-		services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Search services"), actionServiceSuggest)
+	return chat.Response{Then: func(ctx context.Context) error {
+		services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 		zero := 0
 		services.MinQueryLength = &zero
-		high := slack.NewOptionBlockObject("high", plain("High urgency"), nil)
-		low := slack.NewOptionBlockObject("low", plain("Low urgency"), nil)
+		high := slack.NewOptionBlockObject("high", chat.Plain("High urgency"), nil)
+		low := slack.NewOptionBlockObject("low", chat.Plain("Low urgency"), nil)
 		urgencies := slack.NewCheckboxGroupsBlockElement("urgencies", high, low)
 		urgencies.InitialOptions = []*slack.OptionBlockObject{high, low}
-		notes := slack.NewOptionBlockObject(replyNotes, plain("Notes"), nil)
-		escalations := slack.NewOptionBlockObject(replyEscalations, plain("Escalations"), nil)
-		reassignments := slack.NewOptionBlockObject(replyReassignments, plain("Reassignments"), nil)
+		notes := slack.NewOptionBlockObject(replyNotes, chat.Plain("Notes"), nil)
+		escalations := slack.NewOptionBlockObject(replyEscalations, chat.Plain("Escalations"), nil)
+		reassignments := slack.NewOptionBlockObject(replyReassignments, chat.Plain("Reassignments"), nil)
 		events := slack.NewCheckboxGroupsBlockElement("events", notes, escalations, reassignments)
 		events.InitialOptions = []*slack.OptionBlockObject{notes, escalations, reassignments}
-		eventsBlock := slack.NewInputBlock("events", plain("Also reply in the card's thread on"), nil, events)
+		eventsBlock := slack.NewInputBlock("events", chat.Plain("Also reply in the card's thread on"), nil, events)
 		eventsBlock.Optional = true
 		_, err := a.Slack.OpenView(ctx, in.TriggerID, modal(viewSubscribe, "Subscribe channel", "Subscribe", modalState{ChannelID: in.ChannelID},
-			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Incidents of these services get a live card in <#%s>: posted when triggered, updated on every change.", in.ChannelID)), nil, nil),
-			slack.NewInputBlock("services", plain("Services"), nil, services),
-			slack.NewInputBlock("urgencies", plain("Urgencies"), nil, urgencies),
+			slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Incidents of these services get a live card in <#%s>: posted when triggered, updated on every change.", in.ChannelID)), nil, nil),
+			slack.NewInputBlock("services", chat.Plain("Services"), nil, services),
+			slack.NewInputBlock("urgencies", chat.Plain("Urgencies"), nil, urgencies),
 			eventsBlock,
 		))
 		if err != nil {
@@ -93,7 +94,7 @@ func subscribeInput(values map[string]map[string]slack.BlockAction) (serviceIDs,
 
 func (a *App) subscribe(ctx context.Context, userID, channelID string, serviceIDs, urgencies, events []string) error {
 	if !a.Admins[userID] {
-		return a.tellClicker(ctx, clickPlace{UserID: userID, ChannelID: channelID}, onlyAdmins)
+		return a.tellClicker(ctx, chat.Place{UserID: userID, ChannelID: channelID}, onlyAdmins)
 	}
 	all, err := a.allServices(ctx)
 	if err != nil {
@@ -113,52 +114,52 @@ func (a *App) subscribe(ctx context.Context, userID, channelID string, serviceID
 			Urgencies: urgencies, Events: events, CreatedBy: userID}); err != nil {
 			return err
 		}
-		subscribed = append(subscribed, "*"+escape(name)+"*")
+		subscribed = append(subscribed, "*"+chat.Escape(name)+"*")
 	}
-	_, err = a.Slack.PostMessage(ctx, channelID, Message{Text: fmt.Sprintf(":satellite_antenna: <@%s> subscribed this channel to %s (%s urgency). New incidents get a live card here. `/toban subscriptions` lists them.",
+	_, err = a.Slack.PostMessage(ctx, channelID, chat.Message{Text: fmt.Sprintf(":satellite_antenna: <@%s> subscribed this channel to %s (%s urgency). New incidents get a live card here. `/toban subscriptions` lists them.",
 		userID, strings.Join(subscribed, ", "), strings.Join(urgencies, " and "))})
 	return err
 }
 
 // subscriptionsCommand lists the channel's subscriptions with Remove buttons.
-func (a *App) subscriptionsCommand(in invocation) Response {
-	return Response{Then: func(ctx context.Context) error {
+func (a *App) subscriptionsCommand(in invocation) chat.Response {
+	return chat.Response{Then: func(ctx context.Context) error {
 		subs, err := a.Store.Subscriptions(ctx, in.ChannelID)
 		if err != nil {
 			return err
 		}
 		if len(subs) == 0 {
-			return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: "This channel is not subscribed to any PagerDuty service. Admins: `/toban subscribe`."})
+			return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: "This channel is not subscribed to any PagerDuty service. Admins: `/toban subscribe`."})
 		}
-		blocks := []slack.Block{slack.NewHeaderBlock(plain("Subscriptions of this channel"))}
+		blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain("Subscriptions of this channel"))}
 		for _, s := range subs {
-			text := fmt.Sprintf("*%s* — %s urgency", escape(s.ServiceName), strings.Join(s.Urgencies, " and "))
+			text := fmt.Sprintf("*%s* — %s urgency", chat.Escape(s.ServiceName), strings.Join(s.Urgencies, " and "))
 			if len(s.Events) > 0 {
 				text += "; thread replies on " + strings.Join(s.Events, ", ")
 			}
-			remove := slack.NewButtonBlockElement(actionRemoveSubscription, strconv.FormatInt(s.ID, 10), plain("Remove"))
+			remove := slack.NewButtonBlockElement(actionRemoveSubscription, strconv.FormatInt(s.ID, 10), chat.Plain("Remove"))
 			remove.Style = slack.StyleDanger
-			remove.Confirm = slack.NewConfirmationBlockObject(plain("Remove subscription?"),
-				plain(truncate("New incidents of "+s.ServiceName+" will no longer get cards in this channel.", 300)), plain("Remove"), plain("Keep"))
-			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, slack.NewAccessory(remove)))
+			remove.Confirm = slack.NewConfirmationBlockObject(chat.Plain("Remove subscription?"),
+				chat.Plain(chat.Truncate("New incidents of "+s.ServiceName+" will no longer get cards in this channel.", 300)), chat.Plain("Remove"), chat.Plain("Keep"))
+			blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(text), nil, slack.NewAccessory(remove)))
 		}
-		return a.Slack.Respond(ctx, in.ResponseURL, Message{Text: fmt.Sprintf("%d subscriptions", len(subs)), Blocks: blocks})
+		return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: fmt.Sprintf("%d subscriptions", len(subs)), Blocks: blocks})
 	}}
 }
 
-func (a *App) removeSubscription(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	place := placeOf(cb)
+func (a *App) removeSubscription(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
 	if !a.Admins[cb.User.ID] {
 		return a.respondLater(place.ResponseURL, onlyAdmins)
 	}
 	id, err := strconv.ParseInt(act.Value, 10, 64)
 	if err != nil {
-		return a.respondLater(place.ResponseURL, Message{Text: ":thinking_face: That button is broken; run `/toban subscriptions` again."})
+		return a.respondLater(place.ResponseURL, chat.Message{Text: ":thinking_face: That button is broken; run `/toban subscriptions` again."})
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		sub, err := a.Store.Subscription(ctx, id)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.Slack.Respond(ctx, place.ResponseURL, Message{Text: "That subscription was already removed."})
+			return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: "That subscription was already removed."})
 		}
 		if err != nil {
 			return err
@@ -166,6 +167,6 @@ func (a *App) removeSubscription(cb slack.InteractionCallback, act *slack.BlockA
 		if err := a.Store.Unsubscribe(ctx, id); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return err
 		}
-		return a.Slack.Respond(ctx, place.ResponseURL, Message{Text: fmt.Sprintf(":wastebasket: Removed: this channel no longer gets cards for *%s*.", escape(sub.ServiceName))})
+		return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(":wastebasket: Removed: this channel no longer gets cards for *%s*.", chat.Escape(sub.ServiceName))})
 	}}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
@@ -40,7 +41,7 @@ var taskStateEmoji = map[string]string{
 // renderTaskCard builds the card of one occurrence of a task. Controls
 // follow the state: Start, Done, Snooze and Skip until started; Done and
 // Skip while started; none when done or skipped.
-func renderTaskCard(v taskCardView) Message {
+func renderTaskCard(v taskCardView) chat.Message {
 	t, o := v.Task, v.Occurrence
 	loc := v.Location
 	if loc == nil {
@@ -48,17 +49,17 @@ func renderTaskCard(v taskCardView) Message {
 	}
 	now := v.Now.In(loc)
 	due := o.Due.In(loc)
-	at := func(t time.Time) string { return formatTime(now, t.In(loc)) }
+	at := func(t time.Time) string { return chat.FormatTime(now, t.In(loc)) }
 
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%s *%s*", taskStateEmoji[o.State], escape(t.Title))), nil, nil)}
+	blocks := []slack.Block{slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("%s *%s*", taskStateEmoji[o.State], chat.Escape(t.Title))), nil, nil)}
 	if d := strings.TrimSpace(t.Description); d != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(escape(d)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(chat.Escape(d)), nil, nil))
 	}
-	dueLine := fmt.Sprintf("Due %s (%s)", formatTime(now, due), loc)
+	dueLine := fmt.Sprintf("Due %s (%s)", chat.FormatTime(now, due), loc)
 	if o.Late && !o.ClaimedAt.IsZero() && o.ClaimedAt.After(o.Due) {
 		dueLine += fmt.Sprintf(" — posted late by %s: toban was not running at the due time", roundDuration(o.ClaimedAt.Sub(o.Due)))
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(dueLine)))
+	blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(dueLine)))
 
 	var lines []string
 	if !o.SnoozedUntil.IsZero() && o.State == storage.OccPosted {
@@ -82,33 +83,33 @@ func renderTaskCard(v taskCardView) Message {
 		}
 		lines = append(lines, fmt.Sprintf("Done by <@%s> at %s%s", o.DoneBy, at(o.DoneAt), took))
 	case storage.OccSkipped:
-		lines = append(lines, fmt.Sprintf("Skipped by <@%s>: %s", o.SkippedBy, escape(o.SkipReason)))
+		lines = append(lines, fmt.Sprintf("Skipped by <@%s>: %s", o.SkippedBy, chat.Escape(o.SkipReason)))
 	}
 	if len(lines) > 0 {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(lines, "\n"))))
+		blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(strings.Join(lines, "\n"))))
 	}
 	if controls := taskControls(o); len(controls) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("task/"+o.ID, controls...))
 	}
-	return Message{
-		Text:     fmt.Sprintf("%s — due %s (%s)", t.Title, formatTime(now, due), o.State),
+	return chat.Message{
+		Text:     fmt.Sprintf("%s — due %s (%s)", t.Title, chat.FormatTime(now, due), o.State),
 		Blocks:   blocks,
-		Metadata: &Metadata{EventType: metadataTaskCard, Key: o.ID},
+		Metadata: &chat.Metadata{EventType: metadataTaskCard, Key: o.ID},
 	}
 }
 
 func taskControls(o storage.Occurrence) []slack.BlockElement {
 	button := func(action, label string, style slack.Style) *slack.ButtonBlockElement {
-		b := slack.NewButtonBlockElement(action, o.ID, plain(label))
+		b := slack.NewButtonBlockElement(action, o.ID, chat.Plain(label))
 		b.Style = style
 		return b
 	}
 	switch o.State {
 	case storage.OccPosted:
-		snooze := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Snooze"), actionTaskSnooze,
-			slack.NewOptionBlockObject(o.ID+"|15m", plain("15 minutes"), nil),
-			slack.NewOptionBlockObject(o.ID+"|1h", plain("1 hour"), nil),
-			slack.NewOptionBlockObject(o.ID+"|tomorrow", plain("Tomorrow"), nil))
+		snooze := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Snooze"), actionTaskSnooze,
+			slack.NewOptionBlockObject(o.ID+"|15m", chat.Plain("15 minutes"), nil),
+			slack.NewOptionBlockObject(o.ID+"|1h", chat.Plain("1 hour"), nil),
+			slack.NewOptionBlockObject(o.ID+"|tomorrow", chat.Plain("Tomorrow"), nil))
 		return []slack.BlockElement{button(actionTaskStart, "Start", slack.StylePrimary), button(actionTaskDone, "Done", slack.StyleDefault), snooze, button(actionTaskSkip, "Skip", slack.StyleDefault)}
 	case storage.OccStarted:
 		return []slack.BlockElement{button(actionTaskDone, "Done", slack.StylePrimary), button(actionTaskSkip, "Skip", slack.StyleDefault)}

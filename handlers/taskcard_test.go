@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -29,7 +30,7 @@ func taskFixture(state string) taskCardView {
 	}
 }
 
-func taskControlsOf(m Message) []string {
+func taskControlsOf(m chat.Message) []string {
 	var out []string
 	for _, b := range m.Blocks {
 		if a, ok := b.(*slack.ActionBlock); ok {
@@ -60,7 +61,7 @@ func TestTaskCard(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.state, func(t *testing.T) {
 			msg := renderTaskCard(taskFixture(tt.state))
-			golden(t, "task_"+tt.state, AckMessage(msg))
+			golden(t, "task_"+tt.state, chat.AckMessage(msg))
 			if got := taskControlsOf(msg); !slices.Equal(got, tt.wantControls) {
 				t.Errorf("controls = %q, want %q", got, tt.wantControls)
 			}

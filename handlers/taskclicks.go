@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -21,19 +22,19 @@ const (
 // taskClick handles Start, Done, Snooze and Skip on a task card. Every
 // transition is a conditional update in the database, so double clicks
 // and redeliveries change the state once; the loser is told who won.
-func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	place := placeOf(cb)
+func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
 	occID, snooze := act.Value, ""
 	if act.ActionID == actionTaskSnooze {
 		occID, snooze, _ = strings.Cut(act.SelectedOption.Value, "|")
 	}
 	if a.Tasks == nil || occID == "" {
-		return a.respondLater(place.ResponseURL, Message{Text: ":thinking_face: That card belongs to an older version of toban."})
+		return a.respondLater(place.ResponseURL, chat.Message{Text: ":thinking_face: That card belongs to an older version of toban."})
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		o, err := a.Tasks.Occurrence(ctx, occID)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, Message{Text: "That task was deleted."})
+			return a.tellClicker(ctx, place, chat.Message{Text: "That task was deleted."})
 		}
 		if err != nil {
 			return err
@@ -60,7 +61,7 @@ func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) Re
 		case actionTaskSnooze:
 			until, ok := snoozeUntil(snooze, now, o.Due, taskLocation(task, a.location()))
 			if !ok {
-				return a.tellClicker(ctx, place, Message{Text: "Choose 15 minutes, 1 hour or tomorrow."})
+				return a.tellClicker(ctx, place, chat.Message{Text: "Choose 15 minutes, 1 hour or tomorrow."})
 			}
 			o, changed, err = a.Tasks.SnoozeOccurrence(ctx, o.ID, place.UserID, until, until)
 			if err == nil && changed {
@@ -70,16 +71,7 @@ func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) Re
 		if err != nil {
 			return err
 		}
-		if o.TS == "" && place.MessageTS != "" {
-			// Clicked the instant it appeared, before toban recorded its ts:
-			// the click says where the card is.
-			o.ChannelID, o.TS = place.ChannelID, place.MessageTS
-		}
-		a.updateTaskCard(ctx, task, o)
-		if !changed {
-			return a.tellClicker(ctx, place, Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
-		}
-		return nil
+		return a.showTaskChange(ctx, place, task, o, changed)
 	}}
 }
 
@@ -101,7 +93,7 @@ func snoozeUntil(choice string, now, due time.Time, loc *time.Location) (time.Ti
 // taskStateSentence says where an occurrence stands, for a click that
 // came too late to change it.
 func taskStateSentence(o storage.Occurrence, now time.Time) string {
-	at := func(t time.Time) string { return formatTime(now, t.In(now.Location())) }
+	at := func(t time.Time) string { return chat.FormatTime(now, t.In(now.Location())) }
 	switch o.State {
 	case storage.OccStarted:
 		return fmt.Sprintf("Already started by <@%s> at %s.", o.StartedBy, at(o.StartedAt))
@@ -113,24 +105,24 @@ func taskStateSentence(o storage.Occurrence, now time.Time) string {
 	return "Nothing changed: the task is not in a state that allows it."
 }
 
-func (a *App) resolveTaskIncident(ctx context.Context, place clickPlace, o storage.Occurrence) {
+func (a *App) resolveTaskIncident(ctx context.Context, place chat.Place, o storage.Occurrence) {
 	actor, err := a.actingAs(ctx, place.UserID)
 	if err != nil {
-		_ = a.tellClicker(ctx, place, Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
+		_ = a.tellClicker(ctx, place, chat.Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
 		return
 	}
 	if _, err := a.PagerDuty.Resolve(ctx, o.IncidentID, actor); err != nil && !errors.Is(err, domain.ErrInvalid) {
 		a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("task incident not resolved")
-		_ = a.tellClicker(ctx, place, Message{Text: "The task is done, but resolving its PagerDuty incident failed: " + UserMessage(err)})
+		_ = a.tellClicker(ctx, place, chat.Message{Text: "The task is done, but resolving its PagerDuty incident failed: " + chat.UserMessage(err)})
 	}
 }
 
-func (a *App) openSkip(ctx context.Context, triggerID string, place clickPlace, o storage.Occurrence) error {
-	input := slack.NewPlainTextInputBlockElement(plain("e.g. customer postponed the maintenance"), "reason")
+func (a *App) openSkip(ctx context.Context, triggerID string, place chat.Place, o storage.Occurrence) error {
+	input := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. customer postponed the maintenance"), "reason")
 	input.MaxLength = maxSkipReason
 	_, err := a.Slack.OpenView(ctx, triggerID, modal(viewTaskSkip, "Skip this time", "Skip",
 		modalState{IncidentID: o.ID, ChannelID: place.ChannelID, MessageTS: place.MessageTS},
-		slack.NewInputBlock("reason", plain("Why is it skipped?"), plain("Shown on the card, so the team knows."), input)))
+		slack.NewInputBlock("reason", chat.Plain("Why is it skipped?"), chat.Plain("Shown on the card, so the team knows."), input)))
 	if err != nil {
 		return fmt.Errorf("open skip modal: %w", err)
 	}
@@ -138,16 +130,16 @@ func (a *App) openSkip(ctx context.Context, triggerID string, place clickPlace, 
 }
 
 // skipSubmission validates the reason and records the skip.
-func (a *App) skipSubmission(cb slack.InteractionCallback, state modalState) Response {
+func (a *App) skipSubmission(cb slack.InteractionCallback, state modalState) chat.Response {
 	reason := strings.TrimSpace(cb.View.State.Values["reason"]["reason"].Value)
 	switch {
 	case reason == "":
-		return Response{Ack: viewErrors(map[string]string{"reason": "Say why, so the team knows."})}
+		return chat.Response{Ack: viewErrors(map[string]string{"reason": "Say why, so the team knows."})}
 	case utf8.RuneCountInString(reason) > maxSkipReason:
-		return Response{Ack: viewErrors(map[string]string{"reason": fmt.Sprintf("At most %d characters.", maxSkipReason)})}
+		return chat.Response{Ack: viewErrors(map[string]string{"reason": fmt.Sprintf("At most %d characters.", maxSkipReason)})}
 	}
-	place := clickPlace{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
-	return Response{Then: func(ctx context.Context) error {
+	place := chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
+	return chat.Response{Then: func(ctx context.Context) error {
 		o, changed, err := a.Tasks.SkipOccurrence(ctx, state.IncidentID, place.UserID, reason, a.now())
 		if err != nil {
 			return err
@@ -156,15 +148,22 @@ func (a *App) skipSubmission(cb slack.InteractionCallback, state modalState) Res
 		if err != nil {
 			return err
 		}
-		if o.TS == "" && place.MessageTS != "" {
-			// Clicked the instant it appeared, before toban recorded its ts:
-			// the click says where the card is.
-			o.ChannelID, o.TS = place.ChannelID, place.MessageTS
-		}
-		a.updateTaskCard(ctx, task, o)
-		if !changed {
-			return a.tellClicker(ctx, place, Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
-		}
-		return nil
+		return a.showTaskChange(ctx, place, task, o, changed)
 	}}
+}
+
+// showTaskChange puts an occurrence's new state on its card and, when the
+// click changed nothing (someone got there first), tells the clicker what
+// the state already is.
+func (a *App) showTaskChange(ctx context.Context, place chat.Place, task storage.Task, o storage.Occurrence, changed bool) error {
+	if o.TS == "" && place.MessageTS != "" {
+		// Clicked the instant it appeared, before toban recorded its ts:
+		// the click says where the card is.
+		o.ChannelID, o.TS = place.ChannelID, place.MessageTS
+	}
+	a.updateTaskCard(ctx, task, o)
+	if !changed {
+		return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
@@ -23,11 +23,11 @@ const (
 )
 
 // remindersCommand lists the channel's tasks with their next due time.
-func (a *App) remindersCommand(in invocation) Response {
+func (a *App) remindersCommand(in invocation) chat.Response {
 	if a.Tasks == nil {
-		return Response{Ack: ephemeral(Message{Text: "Scheduled tasks are not set up in this toban."})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "Scheduled tasks are not set up in this toban."})}
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		msg, err := a.taskList(ctx, in.ChannelID)
 		if err != nil {
 			return err
@@ -36,23 +36,23 @@ func (a *App) remindersCommand(in invocation) Response {
 	}}
 }
 
-func (a *App) taskList(ctx context.Context, channelID string) (Message, error) {
+func (a *App) taskList(ctx context.Context, channelID string) (chat.Message, error) {
 	tasks, err := a.Tasks.TasksInChannel(ctx, channelID)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	if len(tasks) == 0 {
-		return Message{Text: "No scheduled tasks post in this channel. `/toban remind` creates one."}, nil
+		return chat.Message{Text: "No scheduled tasks post in this channel. `/toban remind` creates one."}, nil
 	}
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(fmt.Sprintf("Scheduled tasks in this channel: %d", len(tasks))))}
+	blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain(fmt.Sprintf("Scheduled tasks in this channel: %d", len(tasks))))}
 	for i, t := range tasks {
 		if i == 20 {
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more. `toban reminders export` lists them all.", len(tasks)-20))))
+			blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("…and %d more. `toban reminders export` lists them all.", len(tasks)-20))))
 			break
 		}
 		blocks = append(blocks, a.taskListEntry(t)...)
 	}
-	return Message{Text: fmt.Sprintf("%d scheduled tasks", len(tasks)), Blocks: blocks}, nil
+	return chat.Message{Text: fmt.Sprintf("%d scheduled tasks", len(tasks)), Blocks: blocks}, nil
 }
 
 func (a *App) taskListEntry(t storage.Task) []slack.Block {
@@ -65,41 +65,41 @@ func (a *App) taskListEntry(t storage.Task) []slack.Block {
 	if t.Paused {
 		next = "*paused*"
 	} else if due, ok := a.Engine.NextDue(t.ID); ok {
-		next = "next " + formatTime(a.now().In(loc), due.In(loc))
+		next = "next " + chat.FormatTime(a.now().In(loc), due.In(loc))
 	}
-	text := fmt.Sprintf("*%s*\n%s — %s", escape(t.Title), escape(schedule), next)
+	text := fmt.Sprintf("*%s*\n%s — %s", chat.Escape(t.Title), chat.Escape(schedule), next)
 	if t.Escalation != storage.EscalateNone {
 		text += fmt.Sprintf("\nIf not started within %d min: %s %s", t.GraceMinutes, map[string]string{
-			storage.EscalateOnCall: "mention the on-call of", storage.EscalateIncident: "open an incident on"}[t.Escalation], escape(t.EscalationTargetName))
+			storage.EscalateOnCall: "mention the on-call of", storage.EscalateIncident: "open an incident on"}[t.Escalation], chat.Escape(t.EscalationTargetName))
 	}
-	pause := slack.NewButtonBlockElement(actionTaskPause, t.ID, plain("Pause"))
+	pause := slack.NewButtonBlockElement(actionTaskPause, t.ID, chat.Plain("Pause"))
 	if t.Paused {
-		pause = slack.NewButtonBlockElement(actionTaskResume, t.ID, plain("Resume"))
+		pause = slack.NewButtonBlockElement(actionTaskResume, t.ID, chat.Plain("Resume"))
 	}
-	del := slack.NewButtonBlockElement(actionTaskDelete, t.ID, plain("Delete"))
+	del := slack.NewButtonBlockElement(actionTaskDelete, t.ID, chat.Plain("Delete"))
 	del.Style = slack.StyleDanger
-	del.Confirm = slack.NewConfirmationBlockObject(plain("Delete this task?"),
-		plain(truncate(fmt.Sprintf("%q will no longer post cards. Past cards stay.", t.Title), 300)), plain("Delete"), plain("Keep"))
+	del.Confirm = slack.NewConfirmationBlockObject(chat.Plain("Delete this task?"),
+		chat.Plain(chat.Truncate(fmt.Sprintf("%q will no longer post cards. Past cards stay.", t.Title), 300)), chat.Plain("Delete"), chat.Plain("Keep"))
 	return []slack.Block{
-		slack.NewSectionBlock(mrkdwn(text), nil, nil),
-		slack.NewActionBlock("tasks/"+t.ID, pause, slack.NewButtonBlockElement(actionTaskEdit, t.ID, plain("Edit")), del),
+		slack.NewSectionBlock(chat.Mrkdwn(text), nil, nil),
+		slack.NewActionBlock("tasks/"+t.ID, pause, slack.NewButtonBlockElement(actionTaskEdit, t.ID, chat.Plain("Edit")), del),
 	}
 }
 
 // taskListClick handles Pause, Resume, Edit and Delete. Only the task's
 // author or an admin may change it.
-func (a *App) taskListClick(cb slack.InteractionCallback, act *slack.BlockAction) Response {
-	place := placeOf(cb)
-	return Response{Then: func(ctx context.Context) error {
+func (a *App) taskListClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
+	return chat.Response{Then: func(ctx context.Context) error {
 		t, err := a.Tasks.Task(ctx, act.Value)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, Message{Text: "That task was already deleted."})
+			return a.tellClicker(ctx, place, chat.Message{Text: "That task was already deleted."})
 		}
 		if err != nil {
 			return err
 		}
 		if t.CreatedBy != place.UserID && !a.Admins[place.UserID] {
-			return a.tellClicker(ctx, place, Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who created it, or a toban admin can change this task.", t.CreatedBy)})
+			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who created it, or a toban admin can change this task.", t.CreatedBy)})
 		}
 		switch act.ActionID {
 		case actionTaskEdit:
@@ -109,7 +109,7 @@ func (a *App) taskListClick(cb slack.InteractionCallback, act *slack.BlockAction
 				return err
 			}
 			a.Engine.Remove(t.ID)
-			return a.Slack.Respond(ctx, place.ResponseURL, Message{ReplaceOriginal: true, Text: fmt.Sprintf(":wastebasket: Deleted *%s*.", escape(t.Title))})
+			return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{ReplaceOriginal: true, Text: fmt.Sprintf(":wastebasket: Deleted *%s*.", chat.Escape(t.Title))})
 		case actionTaskPause, actionTaskResume:
 			t.Paused = act.ActionID == actionTaskPause
 			if err := a.Tasks.SetTaskPaused(ctx, t.ID, t.Paused); err != nil {
@@ -141,7 +141,7 @@ var commonZones = []string{
 	"America/Bogota", "America/Lima", "America/Santiago", "America/Sao_Paulo", "America/Argentina/Buenos_Aires",
 }
 
-func (a *App) suggestZones(query string) Response {
+func (a *App) suggestZones(query string) chat.Response {
 	q := strings.ToLower(strings.TrimSpace(query))
 	zones := append([]string{a.location().String()}, commonZones...)
 	seen := map[string]bool{}
@@ -151,21 +151,21 @@ func (a *App) suggestZones(query string) Response {
 			continue
 		}
 		seen[z] = true
-		opts = append(opts, slack.NewOptionBlockObject(z, plain(z), nil))
+		opts = append(opts, slack.NewOptionBlockObject(z, chat.Plain(z), nil))
 	}
 	// A valid IANA name typed in full is accepted even if not listed.
 	if _, err := time.LoadLocation(strings.TrimSpace(query)); err == nil && query != "" && !seen[strings.TrimSpace(query)] && strings.Contains(query, "/") {
 		z := strings.TrimSpace(query)
-		opts = append([]*slack.OptionBlockObject{slack.NewOptionBlockObject(z, plain(z), nil)}, opts...)
+		opts = append([]*slack.OptionBlockObject{slack.NewOptionBlockObject(z, chat.Plain(z), nil)}, opts...)
 	}
 	if opts == nil {
 		opts = []*slack.OptionBlockObject{}
 	}
-	return Response{Ack: slack.OptionsResponse{Options: opts}}
+	return chat.Response{Ack: slack.OptionsResponse{Options: opts}}
 }
 
-func (a *App) suggestSchedules(ctx context.Context, query string) Response {
-	empty := Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+func (a *App) suggestSchedules(ctx context.Context, query string) chat.Response {
+	empty := chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
 	if a.PagerDuty == nil {
 		return empty
 	}
@@ -182,19 +182,7 @@ func (a *App) suggestSchedules(ctx context.Context, query string) Response {
 		if i == 100 {
 			break
 		}
-		opts = append(opts, slack.NewOptionBlockObject(s.ID, plain(truncate(s.Name, 75)), nil))
+		opts = append(opts, slack.NewOptionBlockObject(s.ID, chat.Plain(chat.Truncate(s.Name, 75)), nil))
 	}
-	return Response{Ack: slack.OptionsResponse{Options: opts}}
-}
-
-func encodeJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func decodeJSON(s string, v any) error {
-	if s == "" {
-		return nil
-	}
-	return json.Unmarshal([]byte(s), v)
+	return chat.Response{Ack: slack.OptionsResponse{Options: opts}}
 }

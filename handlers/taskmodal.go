@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
@@ -44,11 +45,11 @@ var ruleKinds = []struct {
 var weekdayNames = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
 // remindCommand opens the task modal for a new task.
-func (a *App) remindCommand(in invocation) Response {
+func (a *App) remindCommand(in invocation) chat.Response {
 	if a.Tasks == nil {
-		return Response{Ack: ephemeral(Message{Text: "Scheduled tasks are not set up in this toban."})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "Scheduled tasks are not set up in this toban."})}
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		return a.openTaskModal(ctx, in.TriggerID, taskForm{ChannelID: in.ChannelID}, storage.Task{ChannelID: in.ChannelID, GraceMinutes: 15})
 	}}
 }
@@ -61,9 +62,9 @@ func (a *App) openTaskModal(ctx context.Context, triggerID string, form taskForm
 		}
 	}
 	view := modal(viewTask, "Scheduled task", "Save", modalState{}, taskBlocks(t, rule, a.location())...)
-	view.PrivateMetadata = encodeJSON(form)
+	view.PrivateMetadata = chat.EncodeJSON(form)
 	if form.TaskID != "" {
-		view.Title = plain("Edit task")
+		view.Title = chat.Plain("Edit task")
 	}
 	if _, err := a.Slack.OpenView(ctx, triggerID, view); err != nil {
 		return fmt.Errorf("open task modal: %w", err)
@@ -75,30 +76,30 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 	input := func(id, label string, el slack.BlockElement, optional bool, hint string) *slack.InputBlock {
 		var h *slack.TextBlockObject
 		if hint != "" {
-			h = plain(hint)
+			h = chat.Plain(hint)
 		}
-		b := slack.NewInputBlock(id, plain(label), h, el)
+		b := slack.NewInputBlock(id, chat.Plain(label), h, el)
 		b.Optional = optional
 		return b
 	}
-	title := slack.NewPlainTextInputBlockElement(plain("e.g. Check last night's backups"), "title")
+	title := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. Check last night's backups"), "title")
 	title.InitialValue, title.MaxLength = t.Title, 200
-	desc := slack.NewPlainTextInputBlockElement(plain("What to do, or a runbook link"), "description")
+	desc := slack.NewPlainTextInputBlockElement(chat.Plain("What to do, or a runbook link"), "description")
 	desc.Multiline, desc.InitialValue = true, t.Description
-	channel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, plain("Channel"), "channel")
+	channel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, chat.Plain("Channel"), "channel")
 	channel.InitialConversation = t.ChannelID
 	channel.DefaultToCurrentConversation = t.ChannelID == ""
 
 	var kindOpts []*slack.OptionBlockObject
 	var kindInitial *slack.OptionBlockObject
 	for _, k := range ruleKinds {
-		o := slack.NewOptionBlockObject(string(k.kind), plain(k.label), nil)
+		o := slack.NewOptionBlockObject(string(k.kind), chat.Plain(k.label), nil)
 		kindOpts = append(kindOpts, o)
 		if k.kind == rule.Kind {
 			kindInitial = o
 		}
 	}
-	kind := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("How often"), "kind", kindOpts...)
+	kind := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("How often"), "kind", kindOpts...)
 	kind.InitialOption = kindInitial
 	at := slack.NewTimePickerBlockElement("at")
 	at.InitialTime = rule.At
@@ -106,7 +107,7 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 	date.InitialDate = rule.Date
 	var dayOpts, dayInitial []*slack.OptionBlockObject
 	for i, name := range weekdayNames {
-		o := slack.NewOptionBlockObject(strconv.Itoa(i), plain(name), nil)
+		o := slack.NewOptionBlockObject(strconv.Itoa(i), chat.Plain(name), nil)
 		dayOpts = append(dayOpts, o)
 		for _, d := range rule.Weekdays {
 			if int(d) == i {
@@ -116,20 +117,20 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 	}
 	days := slack.NewCheckboxGroupsBlockElement("weekdays", dayOpts...)
 	days.InitialOptions = dayInitial
-	day := slack.NewPlainTextInputBlockElement(plain("1–31"), "day")
+	day := slack.NewPlainTextInputBlockElement(chat.Plain("1–31"), "day")
 	if rule.Day > 0 {
 		day.InitialValue = strconv.Itoa(rule.Day)
 	}
-	cron := slack.NewPlainTextInputBlockElement(plain("e.g. 0 9 * * 1-5"), "cron")
+	cron := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. 0 9 * * 1-5"), "cron")
 	cron.InitialValue = rule.Cron
-	zone := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Time zone"), actionZoneSuggest)
+	zone := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Time zone"), actionZoneSuggest)
 	zero := 0
 	zone.MinQueryLength = &zero
 	loc := rule.Location
 	if loc == nil {
 		loc = defaultZone
 	}
-	zone.InitialOption = slack.NewOptionBlockObject(loc.String(), plain(loc.String()), nil)
+	zone.InitialOption = slack.NewOptionBlockObject(loc.String(), chat.Plain(loc.String()), nil)
 
 	var graceOpts []*slack.OptionBlockObject
 	var graceInitial *slack.OptionBlockObject
@@ -138,18 +139,18 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 		if m == 0 {
 			label = "Never remind"
 		}
-		o := slack.NewOptionBlockObject(strconv.Itoa(m), plain(label), nil)
+		o := slack.NewOptionBlockObject(strconv.Itoa(m), chat.Plain(label), nil)
 		graceOpts = append(graceOpts, o)
 		if m == t.GraceMinutes {
 			graceInitial = o
 		}
 	}
-	grace := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Grace period"), "grace", graceOpts...)
+	grace := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Grace period"), "grace", graceOpts...)
 	grace.InitialOption = graceInitial
 
-	none := slack.NewOptionBlockObject(storage.EscalateNone, plain("Only remind in the thread"), nil)
-	oncall := slack.NewOptionBlockObject(storage.EscalateOnCall, plain("Mention who is on call on a schedule"), nil)
-	incident := slack.NewOptionBlockObject(storage.EscalateIncident, plain("Open a PagerDuty incident on a service (pages the on-call)"), nil)
+	none := slack.NewOptionBlockObject(storage.EscalateNone, chat.Plain("Only remind in the thread"), nil)
+	oncall := slack.NewOptionBlockObject(storage.EscalateOnCall, chat.Plain("Mention who is on call on a schedule"), nil)
+	incident := slack.NewOptionBlockObject(storage.EscalateIncident, chat.Plain("Open a PagerDuty incident on a service (pages the on-call)"), nil)
 	esc := slack.NewRadioButtonsBlockElement("escalation", none, oncall, incident)
 	esc.InitialOption = none
 	switch t.Escalation {
@@ -158,15 +159,15 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 	case storage.EscalateIncident:
 		esc.InitialOption = incident
 	}
-	schedule := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Search schedules"), actionScheduleTyped)
+	schedule := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search schedules"), actionScheduleTyped)
 	schedule.MinQueryLength = &zero
-	service := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Search services"), actionServiceSuggest)
+	service := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 	service.MinQueryLength = &zero
 	switch t.Escalation {
 	case storage.EscalateOnCall:
-		schedule.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, plain(truncate(t.EscalationTargetName, 75)), nil)
+		schedule.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, chat.Plain(chat.Truncate(t.EscalationTargetName, 75)), nil)
 	case storage.EscalateIncident:
-		service.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, plain(truncate(t.EscalationTargetName, 75)), nil)
+		service.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, chat.Plain(chat.Truncate(t.EscalationTargetName, 75)), nil)
 	}
 
 	return []slack.Block{
@@ -259,14 +260,14 @@ func optionText(o slack.OptionBlockObject) string {
 }
 
 // taskSubmission saves a new or edited task.
-func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) Response {
+func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var form taskForm
-	if err := decodeJSON(cb.View.PrivateMetadata, &form); err != nil {
-		return Response{Ack: viewErrors(map[string]string{"title": "This form is from an older toban; close it and start again."})}
+	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &form); err != nil {
+		return chat.Response{Ack: viewErrors(map[string]string{"title": "This form is from an older toban; close it and start again."})}
 	}
 	t, rule, errs := a.taskInput(cb.View.State.Values, a.now())
 	if len(errs) > 0 {
-		return Response{Ack: viewErrors(errs)}
+		return chat.Response{Ack: viewErrors(errs)}
 	}
 	t.ID, t.CreatedBy, t.Source = form.TaskID, cb.User.ID, "slack"
 	if t.Escalation == storage.EscalateIncident {
@@ -275,11 +276,11 @@ func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		defer cancel()
 		person, err := a.actingAs(ctx, cb.User.ID)
 		if err != nil {
-			return Response{Ack: viewErrors(map[string]string{"escalation": "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."})}
+			return chat.Response{Ack: viewErrors(map[string]string{"escalation": "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."})}
 		}
 		t.CreatorPDEmail = person.Email
 	}
-	return Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: func(ctx context.Context) error {
 		if form.TaskID != "" {
 			old, err := a.Tasks.Task(ctx, form.TaskID)
 			if err != nil {
@@ -297,9 +298,9 @@ func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		a.scheduleTask(saved)
 		next := "never again"
 		if due, ok := a.Engine.NextDue(saved.ID); ok {
-			next = formatTime(a.now().In(rule.Location), due.In(rule.Location))
+			next = chat.FormatTime(a.now().In(rule.Location), due.In(rule.Location))
 		}
-		msg := Message{Text: fmt.Sprintf(":calendar: <@%s> scheduled *%s* %s. Next card: %s.", cb.User.ID, escape(saved.Title), rule.String(), next)}
+		msg := chat.Message{Text: fmt.Sprintf(":calendar: <@%s> scheduled *%s* %s. Next card: %s.", cb.User.ID, chat.Escape(saved.Title), rule.String(), next)}
 		_, err = a.Slack.PostMessage(ctx, saved.ChannelID, msg)
 		return err
 	}}

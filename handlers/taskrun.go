@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
@@ -120,7 +121,7 @@ func (a *App) RecoverTasks(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) taskCard(ctx context.Context, task storage.Task, o storage.Occurrence) Message {
+func (a *App) taskCard(ctx context.Context, task storage.Task, o storage.Occurrence) chat.Message {
 	v := taskCardView{Task: task, Occurrence: o, Location: taskLocation(task, a.location()), Now: a.now()}
 	if o.IncidentID != "" && a.PagerDuty != nil {
 		if inc, err := a.PagerDuty.Incident(ctx, o.IncidentID); err == nil {
@@ -157,32 +158,19 @@ func (a *App) RunTaskEscalations(ctx context.Context, clock scheduler.Clock) {
 		if err != nil && ctx.Err() == nil {
 			a.Log.Warn().Err(err).Msg("next escalation unreadable; retrying in a minute")
 		}
-		var timer scheduler.Timer
-		var fire <-chan time.Time
+		var next time.Time
 		switch {
 		case err != nil:
-			timer = clock.NewTimer(time.Minute)
-			fire = timer.C()
+			next = clock.Now().Add(time.Minute)
 		case ok:
-			if wait := o.EscalateAt.Sub(clock.Now()); wait > 0 {
-				timer = clock.NewTimer(wait)
-				fire = timer.C()
-			} else {
+			if !o.EscalateAt.After(clock.Now()) {
 				a.escalateTask(ctx, o)
 				continue
 			}
+			next = o.EscalateAt
 		}
-		select {
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
+		if scheduler.SleepUntil(ctx, clock, next, a.taskWake.c()) != nil {
 			return
-		case <-a.taskWake.c():
-		case <-fire:
-		}
-		if timer != nil {
-			timer.Stop()
 		}
 	}
 }
@@ -212,14 +200,14 @@ func (a *App) escalateTask(ctx context.Context, o storage.Occurrence) {
 		}
 	}
 	if first, err := a.Store.FirstClick(ctx, "task-reminder:"+o.ID+":"+o.EscalateAt.Format(time.RFC3339)); err == nil && first && o.TS != "" {
-		text := fmt.Sprintf(":alarm_clock: *%s* was due at %s and nobody has started it.", escape(task.Title), formatTime(a.now().In(taskLocation(task, a.location())), o.Due.In(taskLocation(task, a.location()))))
+		text := fmt.Sprintf(":alarm_clock: *%s* was due at %s and nobody has started it.", chat.Escape(task.Title), chat.FormatTime(a.now().In(taskLocation(task, a.location())), o.Due.In(taskLocation(task, a.location()))))
 		if who != "" {
 			text += " " + who + ", can you take it?"
 		}
 		if incidentID != "" {
 			text += " I opened a PagerDuty incident so the person on duty gets paged."
 		}
-		if _, err := a.Slack.PostMessage(ctx, o.ChannelID, Message{Text: text, ThreadTS: o.TS}); err != nil {
+		if _, err := a.Slack.PostMessage(ctx, o.ChannelID, chat.Message{Text: text, ThreadTS: o.TS}); err != nil {
 			a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("reminder not posted")
 		}
 	}
@@ -253,7 +241,7 @@ func (a *App) onCallMention(ctx context.Context, schedule string) string {
 			if id, err := a.Store.SlackUserFor(ctx, e.User.ID); err == nil && id != "" {
 				names = append(names, "<@"+id+">")
 			} else {
-				names = append(names, escape(e.User.Name))
+				names = append(names, chat.Escape(e.User.Name))
 			}
 		}
 	}

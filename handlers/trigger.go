@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/storage"
 )
 
@@ -63,28 +64,28 @@ func matchServices(all []domain.Service, query string) []domain.Service {
 }
 
 // trigger answers /toban trigger with the modal.
-func (a *App) triggerCommand(channelID, triggerID string) Response {
+func (a *App) triggerCommand(channelID, triggerID string) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: ephemeral(Message{Text: notConfigured})}
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
-	return Response{Then: func(ctx context.Context) error {
-		service := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Search services"), actionServiceSuggest)
+	return chat.Response{Then: func(ctx context.Context) error {
+		service := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 		zero := 0
 		service.MinQueryLength = &zero
-		title := slack.NewPlainTextInputBlockElement(plain("e.g. Checkout returns 502 for some customers"), "title")
+		title := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. Checkout returns 502 for some customers"), "title")
 		title.MaxLength = maxTitleLength
-		high := slack.NewOptionBlockObject("high", plain("High — page now"), nil)
-		low := slack.NewOptionBlockObject("low", plain("Low — during working hours"), nil)
+		high := slack.NewOptionBlockObject("high", chat.Plain("High — page now"), nil)
+		low := slack.NewOptionBlockObject("low", chat.Plain("Low — during working hours"), nil)
 		urgency := slack.NewRadioButtonsBlockElement("urgency", high, low)
 		urgency.InitialOption = high
-		details := slack.NewPlainTextInputBlockElement(plain("What is happening, since when, what you tried"), "details")
+		details := slack.NewPlainTextInputBlockElement(chat.Plain("What is happening, since when, what you tried"), "details")
 		details.Multiline = true
-		detailsBlock := slack.NewInputBlock("details", plain("Details"), nil, details)
+		detailsBlock := slack.NewInputBlock("details", chat.Plain("Details"), nil, details)
 		detailsBlock.Optional = true
 		_, err := a.Slack.OpenView(ctx, triggerID, modal(viewTrigger, "Trigger an incident", "Trigger", modalState{ChannelID: channelID},
-			slack.NewInputBlock("service", plain("Service"), nil, service),
-			slack.NewInputBlock("title", plain("Title"), nil, title),
-			slack.NewInputBlock("urgency", plain("Urgency"), nil, urgency),
+			slack.NewInputBlock("service", chat.Plain("Service"), nil, service),
+			slack.NewInputBlock("title", chat.Plain("Title"), nil, title),
+			slack.NewInputBlock("urgency", chat.Plain("Urgency"), nil, urgency),
 			detailsBlock,
 		))
 		if err != nil {
@@ -96,16 +97,16 @@ func (a *App) triggerCommand(channelID, triggerID string) Response {
 
 // suggestServices answers a block_suggestion for the service select. It
 // must answer in the ack, so it works from the cache with a short timeout.
-func (a *App) suggestServices(ctx context.Context, query string) Response {
+func (a *App) suggestServices(ctx context.Context, query string) chat.Response {
 	if a.PagerDuty == nil {
-		return Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+		return chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
 	all, err := a.allServices(ctx)
 	if err != nil {
 		a.Log.Warn().Err(err).Msg("services for type-ahead unavailable")
-		return Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+		return chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
 	}
 	matches := matchServices(all, query)
 	if len(matches) > 100 { // Slack shows at most 100 options
@@ -113,9 +114,9 @@ func (a *App) suggestServices(ctx context.Context, query string) Response {
 	}
 	opts := make([]*slack.OptionBlockObject, 0, len(matches))
 	for _, s := range matches {
-		opts = append(opts, slack.NewOptionBlockObject(s.ID, plain(truncate(s.Name, 75)), nil))
+		opts = append(opts, slack.NewOptionBlockObject(s.ID, chat.Plain(chat.Truncate(s.Name, 75)), nil))
 	}
-	return Response{Ack: slack.OptionsResponse{Options: opts}}
+	return chat.Response{Ack: slack.OptionsResponse{Options: opts}}
 }
 
 // triggerInput validates the trigger modal's fields.
@@ -143,7 +144,7 @@ func triggerInput(values map[string]map[string]slack.BlockAction) (domain.NewInc
 }
 
 // trigger opens the incident as the person and posts its card.
-func (a *App) trigger(ctx context.Context, place clickPlace, in domain.NewIncident) error {
+func (a *App) trigger(ctx context.Context, place chat.Place, in domain.NewIncident) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -162,7 +163,7 @@ func (a *App) trigger(ctx context.Context, place clickPlace, in domain.NewIncide
 // the channel is updated instead.
 func (a *App) postCard(ctx context.Context, inc domain.Incident, channelID string) error {
 	if _, err := a.Store.CardIn(ctx, inc.ID, channelID); err == nil {
-		a.showOnCards(ctx, inc, clickPlace{})
+		a.showOnCards(ctx, inc, chat.Place{})
 		return nil
 	}
 	ts, err := a.Slack.PostMessage(ctx, channelID, renderCard(a.cardViewOf(ctx, inc)))

@@ -22,6 +22,7 @@ import (
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 	"github.com/tobanbot/toban/webhook"
+	"golang.org/x/sync/errgroup"
 )
 
 // Main is the whole running program, so that tests can run the real thing
@@ -101,15 +102,22 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	app := &handlers.App{
-		Slack:    m.web,
-		Store:    db,
-		Tasks:    db,
-		Feed:     db,
-		Storm:    handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
-		Now:      m.Clock.Now,
-		Location: cfg.Location,
-		Admins:   map[string]bool{},
-		Log:      m.Log.With().Str("component", "handlers").Logger(),
+		Slack: m.web,
+		Store: db,
+		Tasks: db,
+		Feed:  db,
+		// The database and the Web API are whole adapters: each feature's
+		// port is given them explicitly, never found by assertion.
+		OnCallStore: db,
+		ReportStore: db,
+		Calendars:   db,
+		Files:       m.web,
+		Uploader:    m.web,
+		Storm:       handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
+		Now:         m.Clock.Now,
+		Location:    cfg.Location,
+		Admins:      map[string]bool{},
+		Log:         m.Log.With().Str("component", "handlers").Logger(),
 	}
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
@@ -121,17 +129,25 @@ func (m *Main) Open(ctx context.Context) error {
 			Now: m.Clock.Now,
 		}, m.metrics)
 		app.PagerDuty = m.pd
+		app.OnCallOps = m.pd
+		app.Reports = m.pd
 	} else {
 		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
 	}
 
+	if err := app.CheckRoutes(); err != nil {
+		return &StartupError{fmt.Errorf("features: %w", err)}
+	}
 	m.app = app
 	missed := scheduler.PostLate
 	if cfg.SkipMissedTasks {
 		missed = scheduler.Skip
 	}
-	m.engine = scheduler.New(m.Clock, db, app.FireTask, scheduler.Options{MissedPolicy: missed, Logger: m.Log.With().Str("component", "scheduler").Logger()})
-	app.Engine = m.engine
+	m.engine, m.reports = handlers.NewEngines(app, handlers.Engines{
+		Clock: m.Clock, TaskRuns: db, ReportRuns: reportRuns{db}, Missed: missed,
+		TaskLog:   m.Log.With().Str("component", "scheduler").Logger(),
+		ReportLog: m.Log.With().Str("component", "reports").Logger(),
+	})
 	tasks, err := db.AllTasks(ctx)
 	if err != nil {
 		return &StartupError{fmt.Errorf("TOBAN_DB: read tasks: %w", err)}
@@ -174,37 +190,27 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error().Err(err).Msg("http server stopped")
 		}
 	}()
-	go m.forgetOldDeliveries(ctx)
-	go m.app.RunCardSync(ctx, m.Config.CardRetry)
 	if err := m.app.RecoverTasks(ctx); err != nil {
 		m.Log.Warn().Err(err).Msg("task recovery failed")
 	}
-	go func() {
-		if err := m.engine.Run(ctx); err != nil && ctx.Err() == nil {
-			m.Log.Error().Err(err).Msg("scheduler stopped")
-		}
-	}()
-	go m.app.RunTaskEscalations(ctx, m.Clock)
-	reload := m.TaskReload
-	if reload <= 0 {
-		reload = taskReloadInterval
-	}
-	go m.reloadTasks(ctx, reload, m.knownTasks)
-	if m.pd != nil {
-		go m.app.RunFeed(ctx, m.db, m.feed)
-		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
-		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
-		go func() {
-			if err := p.Run(ctx); err != nil && ctx.Err() == nil {
-				m.Log.Error().Err(err).Msg("poller stopped")
+	// The background loops start together and stop together: when the bot
+	// returns (shutdown or a rejected token), they are cancelled and
+	// waited for, so that Close never closes the database under them.
+	loopCtx, stopLoops := context.WithCancel(ctx)
+	loops := m.backgroundLoops()
+	var g errgroup.Group
+	for _, loop := range loops {
+		g.Go(func() error {
+			if err := loop.run(loopCtx); err != nil && loopCtx.Err() == nil {
+				m.Log.Error().Err(err).Msg(loop.name + " stopped")
 			}
-		}()
+			return nil
+		})
 	}
-	go m.runOnCallOps(ctx)
-	go m.runReports(ctx)
-	go m.runCalendars(ctx)
 	m.Log.Info().Str("http_addr", m.HTTPAddr()).Msg("toban running")
 	err := m.bot.Run(ctx)
+	stopLoops()
+	_ = g.Wait()
 	var fatal *bot.FatalError
 	if errors.As(err, &fatal) {
 		reason := fatal.Err.Error()
@@ -214,6 +220,41 @@ func (m *Main) Run(ctx context.Context) error {
 		return &StartupError{err}
 	}
 	return err
+}
+
+// loop is one piece of background work; run returns when ctx ends.
+type loop struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// backgroundLoops is all the background work of a running toban.
+func (m *Main) backgroundLoops() []loop {
+	reload := m.TaskReload
+	if reload <= 0 {
+		reload = taskReloadInterval
+	}
+	plain := func(f func(context.Context)) func(context.Context) error {
+		return func(ctx context.Context) error { f(ctx); return nil }
+	}
+	loops := []loop{
+		{"delivery pruning", plain(m.forgetOldDeliveries)},
+		{"card sync", plain(func(ctx context.Context) { m.app.RunCardSync(ctx, m.Config.CardRetry) })},
+		{"scheduler", m.engine.Run},
+		{"task escalations", plain(func(ctx context.Context) { m.app.RunTaskEscalations(ctx, m.Clock) })},
+		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
+	}
+	if m.pd != nil {
+		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
+		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
+		loops = append(loops,
+			loop{"feed", plain(func(ctx context.Context) { m.app.RunFeed(ctx, m.db, m.feed) })},
+			loop{"poller", p.Run})
+	}
+	return append(loops,
+		loop{"on-call operations", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }},
+		loop{"report scheduler", plain(m.runReports)},
+		loop{"calendars", func(ctx context.Context) error { return m.app.RunCalendars(ctx, m.Clock, m.calendarRefresh()) }})
 }
 
 // wakeFeed tells the feed processor that the inbox has new events.

@@ -18,7 +18,6 @@ import (
 // was down is posted late, once (the most recent only).
 func (m *Main) openReports(ctx context.Context) {
 	log := m.Log.With().Str("component", "reports").Logger()
-	m.reports = scheduler.New(m.Clock, reportRuns{m.db}, m.app.FireReport, scheduler.Options{Logger: log})
 	schedules, err := m.db.ReportSchedules(ctx)
 	if err != nil && ctx.Err() == nil {
 		log.Error().Err(err).Msg("scheduled reports unreadable; only new ones will run")
@@ -31,7 +30,6 @@ func (m *Main) openReports(ctx context.Context) {
 		}
 		m.reports.Upsert(scheduler.Task{ID: s.ID, Rule: r})
 	}
-	m.app.SetReportEngine(m.reports)
 	log.Info().Int("schedules", len(schedules)).Msg("scheduled reports loaded")
 }
 

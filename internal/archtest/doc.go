@@ -1,4 +1,6 @@
 // Package archtest holds tests that keep toban's code honest about rules
 // the compiler cannot check, such as where the wall clock may be read.
-// It has no non-test code beyond this comment and the scanner the tests use.
+// Its non-test code is the scanners the tests use: the wall-clock finder
+// and the import-graph rule checker (Layers.Check). It imports only the
+// standard library and runs go list; nothing imports it.
 package archtest

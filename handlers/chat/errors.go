@@ -1,4 +1,4 @@
-package handlers
+package chat
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-// notConfigured is what incident features say without PAGERDUTY_TOKEN.
-const notConfigured = "PagerDuty is not configured, so this needs an admin first: set `PAGERDUTY_TOKEN` and restart toban. Everything else works."
+// NotConfigured is what incident features say without PAGERDUTY_TOKEN.
+const NotConfigured = "PagerDuty is not configured, so this needs an admin first: set `PAGERDUTY_TOKEN` and restart toban. Everything else works."
 
 // UserMessage maps an error to the sentence shown to the person who acted.
 // It is the one place where error kinds become words.
@@ -22,7 +22,7 @@ func UserMessage(err error) string {
 	case errors.As(err, &invalid):
 		return ":warning: " + invalid.Reason
 	case errors.Is(err, domain.ErrNotConfigured):
-		return notConfigured
+		return NotConfigured
 	case errors.Is(err, domain.ErrNotFound):
 		return ":mag: PagerDuty could not find that. It may have been deleted, or toban's API key may not see it."
 	case errors.Is(err, domain.ErrUnauthorized):

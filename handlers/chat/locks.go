@@ -1,11 +1,12 @@
-package handlers
+package chat
 
 import "sync"
 
-// keyedMutex serialises work per key (an incident ID), so that two people
+// Locks serialises work per key (an incident ID), so that two people
 // clicking Acknowledge at once cause one PagerDuty write: the second waits,
-// re-reads, and finds the incident already acknowledged.
-type keyedMutex struct {
+// re-reads, and finds the incident already acknowledged. The zero value is
+// ready to use.
+type Locks struct {
 	mu    sync.Mutex
 	locks map[string]*refMutex
 }
@@ -16,7 +17,7 @@ type refMutex struct {
 }
 
 // Lock locks key and returns its unlock function.
-func (k *keyedMutex) Lock(key string) (unlock func()) {
+func (k *Locks) Lock(key string) (unlock func()) {
 	k.mu.Lock()
 	if k.locks == nil {
 		k.locks = map[string]*refMutex{}

@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"time"
+
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
+	"github.com/tobanbot/toban/storage"
+)
+
+// link answers /toban link [email] and, for admins, /toban link @user email.
+func (a *App) link(args []string, userID, responseURL string) chat.Response {
+	if a.PagerDuty == nil {
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
+	}
+	target, email := userID, ""
+	switch len(args) {
+	case 0:
+	case 1:
+		email = args[0]
+	case 2:
+		target, email = identity.ParseMention(args[0]), args[1]
+		if target == "" {
+			return chat.Response{Ack: usageMessage(":warning: The first word should be a person, like `/toban link @alice alice@example.com`.")}
+		}
+	default:
+		return chat.Response{Ack: usageMessage(":warning: `/toban link` takes an email, or (admins) a person and an email.")}
+	}
+	email = strings.Trim(email, "<>")
+	if i := strings.Index(email, "|"); strings.HasPrefix(email, "mailto:") && i > 0 {
+		email = email[i+1:] // Slack turns typed emails into <mailto:a@b|a@b>
+	}
+	if email != "" && !strings.Contains(email, "@") {
+		return chat.Response{Ack: usageMessage(fmt.Sprintf(":warning: %q is not an email address.", chat.Truncate(email, 60)))}
+	}
+	if target != userID && !a.Admins[userID] {
+		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: ":no_entry: Only toban admins can link someone else's account."})}
+	}
+	return chat.Response{Then: func(ctx context.Context) error {
+		msg, err := a.doLink(ctx, userID, target, email)
+		if err != nil {
+			return err
+		}
+		return a.Slack.Respond(ctx, responseURL, msg)
+	}}
+}
+
+func (a *App) doLink(ctx context.Context, actor, target, email string) (chat.Message, error) {
+	profileEmail, err := a.Slack.UserEmail(ctx, target)
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("email of %s: %w", target, err)
+	}
+	if email == "" {
+		if profileEmail == "" {
+			return chat.Message{Text: ":warning: Your Slack profile shows no email. Run `/toban link your-pagerduty-email`."}, nil
+		}
+		email = profileEmail
+	}
+	// Linking to an email that is not your own would let you act in
+	// PagerDuty as someone else; only admins may vouch for a different one.
+	if !strings.EqualFold(email, profileEmail) && !a.Admins[actor] {
+		return chat.Message{Text: fmt.Sprintf(":no_entry: %s is not the email on your Slack profile. Ask a toban admin to run `/toban link <@%s> %s`.", email, target, email)}, nil
+	}
+	person, err := a.PagerDuty.UserByEmail(ctx, email)
+	if errors.Is(err, domain.ErrNotFound) {
+		return chat.Message{Text: fmt.Sprintf(":mag: No PagerDuty user has the email %s. Check the address in PagerDuty (My Profile).", email)}, nil
+	}
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("link %s: %w", email, err)
+	}
+	if err := a.identity().SaveLink(ctx, target, person, true); err != nil {
+		return chat.Message{}, err
+	}
+	return chat.Message{Text: fmt.Sprintf(":link: <@%s> is linked to PagerDuty user *%s* (%s). toban acts in PagerDuty as them for their clicks.", target, chat.Escape(person.Name), person.Email)}, nil
+}
+
+// identity is who the App's users act as, over its database, Slack and
+// PagerDuty ports.
+func (a *App) identity() *identity.Resolver {
+	return &identity.Resolver{Links: storeLinks{a.Store}, Slack: a.Slack, PagerDuty: a.PagerDuty, Now: a.now}
+}
+
+func (a *App) actingAs(ctx context.Context, slackUserID string) (domain.Person, error) {
+	return a.identity().ActingAs(ctx, slackUserID)
+}
+
+// actorFor is the PagerDuty user the clicker acts as. When there is none,
+// it tells them why and how to fix it, and returns ok false with the
+// error of that message (nil when it was delivered).
+func (a *App) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
+	actor, err := a.actingAs(ctx, place.UserID)
+	var notLinked *identity.NotLinkedError
+	switch {
+	case errors.As(err, &notLinked):
+		return domain.Person{}, false, a.tellClicker(ctx, place, identity.NotLinkedMessage(notLinked))
+	case err != nil:
+		return domain.Person{}, false, err
+	}
+	return actor, true, nil
+}
+
+// storeLinks keeps identity's links in the database's rows.
+type storeLinks struct{ s Store }
+
+func (l storeLinks) UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (identity.Link, error) {
+	r, err := l.s.UserLink(ctx, slackUserID, maxAge)
+	return identity.Link(r), err
+}
+
+func (l storeLinks) SaveUserLink(ctx context.Context, k identity.Link) error {
+	return l.s.SaveUserLink(ctx, storage.UserLink(k))
+}

@@ -1,0 +1,104 @@
+package archtest
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/tobanbot/toban"
+
+// tobanLayers is toban's layering: the router and its features under
+// handlers/, the chat toolkit beside them, and the adapters.
+var tobanLayers = Layers{
+	Router:   "handlers",
+	Toolkit:  []string{"handlers/chat", "handlers/identity"},
+	Adapters: []string{"bot", "storage", "pagerduty", "webhook", "poller"},
+}
+
+// importsAllowed lists imports the rules forbid that are still there, each
+// with the reason and what removes it. Keep it short; it only shrinks.
+var importsAllowed = map[string]string{
+	// The entities (Card, Task, Follow, ReportSchedule…) still live in
+	// storage; moving them to domain (issue 12 §1) removes this.
+	"handlers -> storage": "toban's entities are still storage types",
+}
+
+func TestDependencyRules(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := LoadGraph(root, module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g["handlers/chat"]) == 0 && g["handlers"] == nil {
+		t.Fatalf("import graph looks empty: %v", g)
+	}
+	for _, v := range tobanLayers.Check(g, importsAllowed) {
+		t.Errorf("%s", v)
+	}
+	for key := range importsAllowed {
+		from, to, _ := strings.Cut(key, " -> ")
+		if !contains(g[from], to) {
+			t.Errorf("importsAllowed[%q] is no longer needed: remove it", key)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDependencyRulesCatchViolations runs the checker on a synthetic graph
+// with one deliberate breach of each rule, so that a checker that silently
+// passes everything is seen to fail.
+func TestDependencyRulesCatchViolations(t *testing.T) {
+	g := Graph{
+		"handlers":               {"handlers/incident", "handlers/chat", "storage"},
+		"handlers/incident":      {"handlers/chat", "domain", "storage"},         // feature → adapter
+		"handlers/oncall":        {"handlers/task"},                              // feature → feature
+		"handlers/task":          {"handlers/task/modal", "handlers"},            // own subpackage ok; router not
+		"handlers/task/modal":    {"handlers/chat"},                              // fine
+		"handlers/chat":          {"domain", "pagerduty"},                        // toolkit → adapter
+		"bot":                    {"handlers/chat", "storage", "bot/internal/x"}, // adapter → adapter
+		"bot/internal/x":         nil,
+		"storage":                {"domain", "handlers/calendar"}, // adapter → feature
+		"handlers/calendar":      {"icsfeed"},
+		"pagerduty":              {"domain", "report"},
+		"cmd/toban":              {"bot", "storage", "pagerduty", "handlers", "handlers/incident"},
+		"webhook":                {"domain"},
+		"poller":                 {"domain"},
+		"handlers/report":        {"report", "scheduler"},
+		"handlers/report/render": {"handlers/report"},
+	}
+	want := []string{
+		"bot imports storage: adapters do not import each other",
+		"handlers imports storage: the router reaches adapters only through ports",
+		"handlers/chat imports pagerduty: the toolkit imports no adapter",
+		"handlers/incident imports storage: a feature reaches adapters only through its own ports",
+		"handlers/oncall imports handlers/task: features do not import one another; declare an interface",
+		"handlers/task imports handlers: a feature does not import the router",
+		"storage imports handlers/calendar: adapters do not import features or the router",
+	}
+	var got []string
+	for _, v := range tobanLayers.Check(g, nil) {
+		got = append(got, v.String())
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// An allowlisted import is not reported.
+	allowed := map[string]string{"handlers/incident -> storage": "test"}
+	for _, v := range tobanLayers.Check(g, allowed) {
+		if v.From == "handlers/incident" && v.To == "storage" {
+			t.Errorf("allowlisted import reported: %s", v)
+		}
+	}
+}
