@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/toban
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test lint run bench clean
+.PHONY: build test lint run demo screenshots bench clean
 
 build: ## static binary, no cgo
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/toban
@@ -25,6 +25,12 @@ lint: ## gofmt, vet and staticcheck; any finding fails
 
 run: build ## run the bot with the environment's configuration
 	./$(BIN) run
+
+demo: build ## the real bot against in-repo fakes of Slack and PagerDuty, in a browser: http://127.0.0.1:8080/
+	./$(BIN) demo
+
+screenshots: ## rewrite docs/demo*.png from the browser test (needs chromium)
+	TOBAN_UPDATE_SCREENSHOTS=1 $(GO) test -count=1 -run TestDemoInBrowser ./cmd/toban
 
 bench: bin ## Go benchmarks of the hot paths, then the load harness; writes BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./... | tee bin/gobench.txt

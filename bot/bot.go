@@ -60,6 +60,12 @@ type Config struct {
 	// PingTimeout is how long without a server ping before reconnecting;
 	// default slack-go's 30s.
 	PingTimeout time.Duration
+	// RefusedRetry is the pause after Slack refuses the websocket (too
+	// many connections), doubling per refusal in a row up to
+	// RefusedRetryMax; defaults 5s and 2m.
+	RefusedRetry, RefusedRetryMax time.Duration
+	// Now is the bot's clock, for SocketState; default time.Now.
+	Now func() time.Time
 }
 
 func (c *Config) defaults() {
@@ -75,6 +81,15 @@ func (c *Config) defaults() {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 20 * time.Second
 	}
+	if c.RefusedRetry <= 0 {
+		c.RefusedRetry = 5 * time.Second
+	}
+	if c.RefusedRetryMax < c.RefusedRetry {
+		c.RefusedRetryMax = max(c.RefusedRetry, 2*time.Minute)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 }
 
 // Bot is a running Socket Mode connection with its worker pool.
@@ -88,6 +103,7 @@ type Bot struct {
 	log        zerolog.Logger
 
 	connected atomic.Bool
+	sock      *socketWatch
 	inFlight  chan struct{}
 	jobs      chan job
 	answering sync.WaitGroup // envelopes between receipt and hand-off to a worker
@@ -113,6 +129,7 @@ func New(cfg Config, web *WebAPI, h Handler, d Deliveries, m *metrics.Registry, 
 		log:        logger,
 		inFlight:   make(chan struct{}, cfg.MaxInFlight),
 		memo:       envelopeMemo{m: map[string]*answering{}},
+		sock:       newSocketWatch(cfg.Now()),
 		jobs:       make(chan job, cfg.Workers*4),
 	}
 }
@@ -156,7 +173,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	socketCtx, stopSocket := context.WithCancel(ctx)
 	defer stopSocket()
 	socketDone := make(chan error, 1)
-	go func() { socketDone <- b.sm.RunContext(socketCtx) }()
+	go func() { socketDone <- b.runSocket(socketCtx) }()
 
 	var fatal error
 loop:
@@ -200,6 +217,7 @@ loop:
 // handleEvent runs on the loop goroutine and must never block: slack-go
 // stops reading the websocket while its Events channel is full.
 func (b *Bot) handleEvent(workCtx context.Context, ev socketmode.Event) {
+	b.sock.observe(ev.Type, b.cfg.Now(), b.cfg)
 	switch ev.Type {
 	case socketmode.EventTypeConnecting:
 		b.setConnected(false)

@@ -38,6 +38,10 @@ type DB struct {
 	// writer at a time, and writers colliding in its busy handler sleep
 	// far longer than they wait here.
 	inboxMu sync.Mutex
+	// pgURL is the PostgreSQL URL, for the LISTEN connection of Changes.
+	pgURL string
+	// hub fans change notifications out to Changes subscribers.
+	hub changeHub
 }
 
 // Option changes how Open sets up the database.
@@ -74,7 +78,8 @@ func Open(ctx context.Context, target string, opts ...Option) (*DB, error) {
 		o(db)
 	}
 	if t.Postgres {
-		db.sql, err = sql.Open("pgx", t.url.String())
+		db.pgURL = t.url.String()
+		db.sql, err = sql.Open("pgx", db.pgURL)
 	} else {
 		db.sql, err = sql.Open("sqlite", dsn(t.Path))
 	}
@@ -95,8 +100,11 @@ func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 	return v, err
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close stops change notifications and closes the database.
+func (db *DB) Close() error {
+	db.hub.stop()
+	return db.sql.Close()
+}
 
 // String names the database without its password, for logs and messages.
 func (db *DB) String() string { return db.target }

@@ -24,6 +24,7 @@ const usage = `toban — Slack Socket Mode chat-ops for teams on PagerDuty
 
 Usage:
   toban [run]                          run the bot (the default)
+  toban demo [--addr HOST:PORT]        try toban in a browser: the real bot with fake Slack and PagerDuty (default 127.0.0.1:8080)
   toban check                          validate the configuration and try Slack, PagerDuty and the database
   toban reminders import FILE          load scheduled tasks from a YAML or CSV file (all or nothing)
   toban reminders export [--format F]  print every scheduled task as yaml (default) or csv
@@ -57,6 +58,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return actionsCLI(args[1:], getenv, stdout, stderr)
 	case "db":
 		return dbCLI(args[1:], stdout, stderr)
+	case "demo":
+		return demoCLI(args[1:], stdout, stderr)
 	}
 	if len(args) > 1 {
 		fmt.Fprintf(stderr, "toban %s takes no arguments\n", command)

@@ -34,7 +34,10 @@ type Envelope struct {
 	AcceptsResponsePayload bool
 	Payload                json.RawMessage
 	Sent                   time.Time // zero while queued
-	Acked                  bool
+	// Conn numbers the websocket it was written on (1 for the first that
+	// got a hello), 0 while queued.
+	Conn  int
+	Acked bool
 	// Lost is set when the envelope was written but its socket closed
 	// before the ack (slash commands and interactions are then gone, as in
 	// Slack), or when an event ran out of retries.
@@ -66,6 +69,7 @@ type envelope struct {
 	sentAt                  time.Time
 	written, acked, lost    bool
 	superseded              bool // a redelivery replaced it
+	avoid                   int  // socket a redelivery should not go to again
 	conn                    *conn
 	timer                   *time.Timer
 	user, channel, viewID   string // who/where, to apply response payloads
@@ -105,63 +109,6 @@ func frameOf(e *envelope) json.RawMessage {
 		Payload    json.RawMessage `json:"payload"`
 	}{e.id, e.typ, e.accepts, e.retry, e.reason, e.payload})
 	return frame
-}
-
-// LoseNextAck makes the next ack of an envelope of that type
-// ("slash_commands", "interactive", "events_api") get lost on its way to
-// Slack: its payload is not applied, and the envelope is redelivered at
-// once with the same envelope_id, retry_attempt one higher and
-// retry_reason "timeout", as Socket Mode does when it sees no ack in time.
-func (s *Server) LoseNextAck(envelopeType string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.loseAcks[envelopeType]++
-}
-
-// Redeliver sends the newest envelope with that envelope_id again under
-// the same id, with retry_attempt one higher and retry_reason "timeout",
-// as Socket Mode does for an envelope whose ack it did not see (for
-// example because the app restarted before acking). An ack already
-// recorded for it stays in Acks; the redelivery needs its own. It reports
-// false for an unknown id.
-func (s *Server) Redeliver(envelopeID string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.envs[envelopeID]
-	if e == nil {
-		return false
-	}
-	s.redeliverSameLocked(e)
-	return true
-}
-
-// LostAcks is how many acks LoseNextAck made disappear.
-func (s *Server) LostAcks() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lostAcks
-}
-
-// redeliverSameLocked sends e again under the same envelope_id, as Slack
-// does for an envelope it did not see acked.
-func (s *Server) redeliverSameLocked(e *envelope) {
-	e.superseded = true
-	if e.timer != nil {
-		e.timer.Stop()
-	}
-	if e.conn != nil {
-		delete(e.conn.inflight, e.id)
-	}
-	r := &envelope{
-		seq: s.nextLocked(), id: e.id, typ: e.typ, eventID: e.eventID, itype: e.itype,
-		payload: e.payload, accepts: e.accepts, retry: e.retry + 1, reason: "timeout",
-		user: e.user, channel: e.channel, viewID: e.viewID,
-	}
-	r.frame = frameOf(r)
-	s.envs[r.id] = r
-	s.envOrder = append(s.envOrder, r)
-	s.enqueueLocked(outItem{env: r})
-	s.notifyLocked()
 }
 
 // SendSlashCommand sends a slash_commands envelope and returns its
@@ -304,7 +251,7 @@ func (s *Server) markWrittenLocked(c *conn, e *envelope, now time.Time) {
 		return
 	}
 	c.inflight[e.id] = e
-	if e.typ == "events_api" && s.opts.RedeliverAfter > 0 && !s.closed {
+	if (e.typ == "events_api" || s.multi()) && s.opts.RedeliverAfter > 0 && !s.closed {
 		e.timer = time.AfterFunc(s.opts.RedeliverAfter, func() { s.redeliverTimeout(e) })
 	}
 }
@@ -318,6 +265,16 @@ func (s *Server) redeliverTimeout(e *envelope) {
 	}
 	if e.conn != nil {
 		delete(e.conn.inflight, e.id)
+	}
+	if s.multi() {
+		// Several sockets: the same envelope again, on another socket.
+		if e.retry >= maxRetries {
+			e.superseded, e.lost = true, true
+			s.notifyLocked()
+			return
+		}
+		s.redeliverSameLocked(e)
+		return
 	}
 	s.redeliverLocked(e)
 }
@@ -473,6 +430,9 @@ func (s *Server) Envelopes() []Envelope {
 			AcceptsResponsePayload: e.accepts, Payload: clone(e.payload), Sent: e.sentAt,
 			Acked: e.acked, Lost: e.lost,
 		})
+		if e.conn != nil {
+			out[len(out)-1].Conn = e.conn.id
+		}
 	}
 	return out
 }

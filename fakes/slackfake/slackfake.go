@@ -67,6 +67,16 @@ type Options struct {
 	TriggerTTL time.Duration
 	// HelperTimeout bounds the waits of the testing.TB helpers. Default 5s.
 	HelperTimeout time.Duration
+	// MaxConnections, when positive, makes the fake hold several Socket
+	// Mode connections at once, as Slack does for an app (up to 10): each
+	// envelope goes to one open socket picked at random (see Seed), an
+	// envelope unacked after RedeliverAfter is redelivered under the same
+	// envelope_id on another socket, and a connection beyond the limit
+	// gets a disconnect with reason too_many_websockets. 0 keeps one
+	// socket, a new one replacing the old.
+	MaxConnections int
+	// Seed seeds the random choice of socket, for reproducible runs.
+	Seed int64
 	// Now, when set, is Slack's clock: message ts are taken from it (as
 	// Slack's are from real time), kept strictly increasing. By default ts
 	// count up from a fixed 2023 instant.
@@ -176,12 +186,12 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
-	cur := s.cur
+	live := slices.Clone(s.live)
 	s.stopTimersLocked()
 	s.notifyLocked()
 	s.mu.Unlock()
-	if cur != nil {
-		s.teardown(cur)
+	for _, c := range live {
+		s.teardown(c)
 	}
 	s.srv.Close()
 	s.wg.Wait()

@@ -3,6 +3,7 @@ package slackfake
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,7 +13,11 @@ import (
 
 // socketState is the Socket Mode part of Server, guarded by Server.mu.
 type socketState struct {
-	cur         *conn           // the live websocket, if any
+	cur         *conn           // the newest live websocket, if any
+	live        []*conn         // every open websocket, oldest first
+	refused     int             // websockets refused with too_many_websockets
+	opening     int             // websockets between upgrade and hello
+	rng         *rand.Rand      // picks an envelope's socket (MaxConnections > 0)
 	connections int             // websockets that got a hello
 	tickets     map[string]bool // issued, unused apps.connections.open tickets
 	openErr     string          // forced apps.connections.open error
@@ -35,6 +40,7 @@ type outItem struct {
 	env    *envelope
 	raw    []byte
 	connID int
+	picked bool // connID was picked at random, not asked for
 }
 
 var upgrader = websocket.Upgrader{
@@ -44,6 +50,7 @@ var upgrader = websocket.Upgrader{
 
 func (s *Server) initSocket() {
 	s.tickets = map[string]bool{}
+	s.rng = rand.New(rand.NewPCG(uint64(s.opts.Seed), 0x70ba))
 }
 
 // Connections is the number of websocket connections that got a hello.
@@ -136,15 +143,27 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	if s.refuseFull(ws) {
+		return
+	}
+	s.mu.Lock()
+	numConns := len(s.live) + 1
+	s.mu.Unlock()
+	if !s.multi() {
+		numConns = 1 // the old socket is about to go
+	}
 	hello, _ := json.Marshal(map[string]any{
 		"type":            "hello",
-		"num_connections": 1,
+		"num_connections": numConns,
 		"debug_info": map[string]any{
 			"host": "fake", "build_number": 1, "approximate_connection_time": 18060,
 		},
 		"connection_info": map[string]any{"app_id": AppID},
 	})
 	if err := ws.WriteMessage(websocket.TextMessage, hello); err != nil {
+		s.mu.Lock()
+		s.openedLocked()
+		s.mu.Unlock()
 		_ = ws.Close()
 		return
 	}
@@ -156,6 +175,7 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 		inflight: map[string]*envelope{},
 	}
 	s.mu.Lock()
+	s.openedLocked()
 	if s.closed {
 		s.mu.Unlock()
 		_ = ws.Close()
@@ -165,6 +185,10 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 	s.connections++
 	c.id = s.connections
 	s.cur = c
+	s.live = append(s.live, c)
+	if s.multi() {
+		old = nil // Slack keeps every socket up to the limit
+	}
 	s.wg.Add(2) // writeLoop and readLoop
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -185,9 +209,7 @@ func (s *Server) teardown(c *conn) {
 		return
 	}
 	c.closed = true
-	if s.cur == c {
-		s.cur = nil
-	}
+	s.dropLiveLocked(c)
 	for _, e := range sortedEnvelopes(c.inflight) {
 		s.connLostLocked(e)
 	}
@@ -198,19 +220,28 @@ func (s *Server) teardown(c *conn) {
 	_ = c.ws.Close()
 }
 
-// enqueueLocked adds a frame to the outbox and wakes the writer.
+// enqueueLocked adds a frame to the outbox and wakes the writer: with
+// several sockets, the writer of one picked at random.
 func (s *Server) enqueueLocked(it outItem) {
+	if s.multi() && it.connID == 0 {
+		if c := s.pickLocked(it.avoid()); c != nil {
+			it.connID, it.picked = c.id, true
+		}
+	}
 	s.outbox = append(s.outbox, it)
-	s.wakeLocked()
+	s.wakeLocked(it.connID)
 }
 
-func (s *Server) wakeLocked() {
-	if s.cur == nil {
-		return
-	}
-	select {
-	case s.cur.wake <- struct{}{}:
-	default:
+// wakeLocked wakes the writer of socket id, or of every socket for 0.
+func (s *Server) wakeLocked(id int) {
+	for _, c := range s.live {
+		if id != 0 && c.id != id {
+			continue
+		}
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -218,6 +249,9 @@ func (s *Server) wakeLocked() {
 func (s *Server) nextItem(c *conn) (it outItem, has, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.multi() {
+		return s.nextItemMultiLocked(c)
+	}
 	if c.closed || s.cur != c {
 		return outItem{}, false, false
 	}

@@ -19,6 +19,8 @@ var wallClockAllowed = map[string]string{
 	// Rows are stamped with the bot's clock (WithClock); the default serves
 	// one-shot CLI commands and storage tests that do not pin the date.
 	"storage/storage.go:Open": "default stamp clock when no WithClock is given",
+	// The bot's clock when Config.Now is not given (SocketState's Since).
+	"bot/bot.go:Config.defaults": "default bot clock when no Config.Now is given",
 
 	// Slack's and PagerDuty's limits run in real time whatever toban's
 	// clock says: the 3 s ack deadline, per-channel posting rates, Tier 3
