@@ -41,6 +41,9 @@ type cardView struct {
 	Now        time.Time
 	// Compact drops the details, for lists of many incidents.
 	Compact bool
+	// Runbook is the row of runbook actions for the incident's service
+	// (nil for none).
+	Runbook slack.Block
 }
 
 var statusEmoji = map[domain.Status]string{
@@ -85,6 +88,9 @@ func renderCard(v cardView) chat.Message {
 	}
 	if buttons := v.buttons(); len(buttons) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("incident/"+inc.ID, buttons...))
+	}
+	if v.Runbook != nil && !v.Compact {
+		blocks = append(blocks, v.Runbook)
 	}
 	return chat.Message{Text: fallback, Blocks: blocks}
 }

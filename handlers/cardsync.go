@@ -14,6 +14,11 @@ import (
 // Slack users behind the PagerDuty users it names.
 func (a *App) cardViewOf(ctx context.Context, inc domain.Incident) cardView {
 	v := cardView{Incident: inc, Location: a.location(), Now: a.now().In(a.location()), SlackUsers: map[string]string{}}
+	if a.Runbook != nil {
+		if row := a.Runbook.CardBlockFor(inc); row != nil {
+			v.Runbook = row
+		}
+	}
 	if a.Store == nil {
 		return v
 	}

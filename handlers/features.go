@@ -111,5 +111,6 @@ func (a *App) features() []Feature {
 			Clicks:      map[string]clickFunc{"calendar.": a.calendarClick},
 			Submissions: map[string]submitFunc{"calendar.": a.calendarSubmission},
 		},
+		a.runbookFeature(),
 	}
 }

@@ -114,6 +114,17 @@ func (a *App) processEvent(ctx context.Context, inbox Inbox, ev domain.IncidentE
 			return err
 		}
 	}
+	// A new incident on a service with runbook checks gets them run, once:
+	// the inbox hands each event to one processEvent.
+	if ev.Type == domain.EventTriggered && !stale && a.Runbook != nil && len(cards) > 0 {
+		inc, err := a.eventIncident(ctx, ev, stale)
+		if err != nil {
+			return err
+		}
+		if inc.ID != "" && len(a.Runbook.ForIncident(inc)) > 0 {
+			a.Runbook.Triggered(inc)
+		}
+	}
 	if ev.Type != domain.EventTriggered || stale {
 		if len(cards) > 0 {
 			if err := a.Store.MarkCardDirty(ctx, ev.IncidentID); err != nil {

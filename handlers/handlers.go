@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/runbook"
 )
 
 // Slack is the part of Slack's Web API that handlers use.
@@ -63,6 +64,9 @@ type App struct {
 	Calendars   CalendarStore
 	Files       FileReader
 	Uploader    FileUploader
+	// Runbook runs the actions of TOBAN_ACTIONS from incident cards; nil
+	// when no actions file is configured.
+	Runbook *runbook.Feature
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.

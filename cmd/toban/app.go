@@ -135,6 +135,9 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
 	}
 
+	if err := m.openRunbook(ctx, app); err != nil {
+		return &StartupError{err}
+	}
 	if err := app.CheckRoutes(); err != nil {
 		return &StartupError{fmt.Errorf("features: %w", err)}
 	}
@@ -254,7 +257,13 @@ func (m *Main) backgroundLoops() []loop {
 	return append(loops,
 		loop{"on-call operations", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }},
 		loop{"report scheduler", plain(m.runReports)},
-		loop{"calendars", func(ctx context.Context) error { return m.app.RunCalendars(ctx, m.Clock, m.calendarRefresh()) }})
+		loop{"calendars", func(ctx context.Context) error { return m.app.RunCalendars(ctx, m.Clock, m.calendarRefresh()) }},
+		loop{"runbook", func(ctx context.Context) error {
+			if m.app.Runbook == nil {
+				return nil
+			}
+			return m.app.Runbook.Run(ctx)
+		}})
 }
 
 // wakeFeed tells the feed processor that the inbox has new events.

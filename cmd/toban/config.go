@@ -3,15 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/tobanbot/toban/storage"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/tobanbot/toban/runbook"
+	"github.com/tobanbot/toban/storage"
 )
 
 // Config is everything toban reads from its environment.
@@ -40,6 +42,10 @@ type Config struct {
 	// SkipMissedTasks drops occurrences missed while toban was down
 	// instead of posting the latest one late.
 	SkipMissedTasks bool
+	// Actions are the runbook actions of TOBAN_ACTIONS (nil for none);
+	// RunbookAs is who toban acts as when a runbook acts by itself.
+	Actions   *runbook.Set
+	RunbookAs string
 }
 
 // PagerDutyConfigured reports whether incident features can work.
@@ -75,6 +81,9 @@ var envVars = []envVar{
 	{"TOBAN_STORM_WINDOW", "1m", "the window of TOBAN_STORM_THRESHOLD", false},
 	{"TOBAN_MISSED_TASKS", "late", "after downtime, post each task's latest missed occurrence marked late (late), or skip missed ones (skip)", false},
 	{"TOBAN_CALENDAR_REFRESH", "15m", "how often attached ICS calendars are read again (at least 1m)", false},
+	{"TOBAN_ACTIONS", "", "runbook actions file (YAML): checks, diagnoses and recoveries on incident cards; `toban actions check FILE` validates it", false},
+	{"TOBAN_ALLOW_COMMANDS", "", "1 allows command actions (programs run on toban's host, argv only, never a shell)", false},
+	{"TOBAN_RUNBOOK_AS", "", "email of the PagerDuty user toban acts as when a runbook resolves or escalates by itself; without it, automatic responses stop at offering the choice", false},
 }
 
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
@@ -208,10 +217,37 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	c.Actions = loadActions(get("TOBAN_ACTIONS"), get("TOBAN_ALLOW_COMMANDS"), bad)
+	if c.RunbookAs = get("TOBAN_RUNBOOK_AS"); c.RunbookAs != "" && !strings.Contains(c.RunbookAs, "@") {
+		bad("TOBAN_RUNBOOK_AS", "must be a PagerDuty user's email, got %q", c.RunbookAs)
+	}
+
 	if len(problems) > 0 {
 		return c, &ConfigError{Problems: problems}
 	}
 	return c, nil
+}
+
+// loadActions reads TOBAN_ACTIONS, naming every problem of the file.
+func loadActions(path, allowCommands string, bad func(string, string, ...any)) *runbook.Set {
+	switch allowCommands {
+	case "", "0", "1":
+	default:
+		bad("TOBAN_ALLOW_COMMANDS", "must be 1 or empty, got %q", allowCommands)
+	}
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		bad("TOBAN_ACTIONS", "%v", err)
+		return nil
+	}
+	set, problems := runbook.Load(data, runbook.LoadOptions{AllowCommands: allowCommands == "1"})
+	for _, p := range problems {
+		bad("TOBAN_ACTIONS", "%s: %s", path, p)
+	}
+	return set
 }
 
 func parseDuration(get func(string) string, name string, bad func(string, string, ...any)) time.Duration {

@@ -31,6 +31,7 @@ Usage:
   toban shifts import FILE [--dry-run] load on-call shifts into PagerDuty schedules as overrides
   toban report [--period P | --since D [--until D]] [--service NAME]... [--format table|csv|json] [--incidents] [--chart FILE]
                                        incident counts, escalations, MTTA and MTTR per service
+  toban actions check FILE             check a runbook actions file; one line per problem
   toban db copy --from DB --to DB [--force]
                                        move the data between a SQLite file and PostgreSQL, counts verified
   toban version                        print the version
@@ -53,6 +54,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return shiftsCLI(args[1:], getenv, stdout, stderr)
 	case "report":
 		return reportCLI(args[1:], getenv, stdout, stderr)
+	case "actions":
+		return actionsCLI(args[1:], getenv, stdout, stderr)
 	case "db":
 		return dbCLI(args[1:], stdout, stderr)
 	case "demo":

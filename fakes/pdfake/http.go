@@ -57,6 +57,8 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /maintenance_windows/{id}", s.getMW)
 	m.HandleFunc("PUT /maintenance_windows/{id}", s.updateMW)
 	m.HandleFunc("DELETE /maintenance_windows/{id}", s.deleteMW)
+	m.HandleFunc("POST /automation_actions/actions/{id}/invocations", s.createInvocation)
+	m.HandleFunc("GET /automation_actions/invocations/{id}", s.getInvocation)
 	m.HandleFunc("POST "+eventsPath, s.enqueueEvent)
 	return m
 }

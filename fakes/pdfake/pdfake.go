@@ -62,6 +62,8 @@ type Server struct {
 	mws       map[string]*MaintenanceWindow
 	mwOrder   []string
 	events    []Event
+	// automation holds Automation Actions and their invocations.
+	automation automationState
 	// refuseOverrides: user ID → why override items for them are refused.
 	refuseOverrides map[string]string
 

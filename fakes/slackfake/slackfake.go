@@ -132,8 +132,11 @@ type Server struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change
-	closed  bool
-	seq     int64
+	// userGroups and freePlan: see webapi_usergroups.go.
+	userGroups []UserGroup
+	freePlan   bool
+	closed     bool
+	seq        int64
 
 	users     map[string]User
 	userOrder []string

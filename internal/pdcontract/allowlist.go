@@ -33,6 +33,9 @@ var allowlist = []allowance{
 	{"PUT /incidents", "response 404", "status is not supported",
 		"the fake answers an unknown incident ID with 404 as on every other incident operation; the spec lists " +
 			"400 but no 404 here (not yet checked against PagerDuty)"},
+	{"*automation_actions*", "response", "/metadata/agent: value matches more than one schema",
+		"an invocation's metadata.agent is a oneOf whose branches are not exclusive: the spec's own example agent, " +
+			"a user_reference, matches three of them"},
 	{"DELETE /maintenance_windows/{id}", "response 400", "status is not supported",
 		"PagerDuty refuses to delete a window that has ended with 400, code 5003, which the spec does not list"},
 }

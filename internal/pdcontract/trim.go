@@ -21,6 +21,7 @@ var usedPaths = []string{
 	"/incidents", "/incidents/{id}", "/incidents/{id}/notes", "/incidents/{id}/log_entries",
 	"/log_entries", "/log_entries/{id}",
 	"/maintenance_windows", "/maintenance_windows/{id}",
+	"/automation_actions/actions/{id}/invocations", "/automation_actions/invocations/{id}",
 }
 
 // trim keeps usedPaths and the components they refer to, directly or not.

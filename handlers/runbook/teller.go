@@ -1,0 +1,103 @@
+package runbook
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
+	rb "github.com/tobanbot/toban/runbook"
+)
+
+// The Feature is the Responder's Teller: everything goes in the threads of
+// the incident's cards, so the people looking at the card see each step.
+var _ rb.Teller = (*Feature)(nil)
+
+// Tell posts text in the incident's threads, with a Stop button while a
+// multi-step response is under way. Failures are logged here, once.
+func (f *Feature) Tell(ctx context.Context, incidentID, text string) error {
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(clip(text, 3000)), nil, nil)}
+	if f.Responder != nil && f.Responder.Running(incidentID) && strings.HasPrefix(text, "Running ") {
+		stop := slack.NewButtonBlockElement(ActionStop, incidentID, plain("Stop runbook"))
+		stop.Style = slack.StyleDanger
+		blocks = append(blocks, slack.NewActionBlock("runbook_stop:"+incidentID, stop))
+	}
+	return f.post(ctx, incidentID, chat.Message{Text: clip(text, 3000), Blocks: blocks})
+}
+
+// Result posts how a run ended, with the first lines of its output, and
+// the whole output as a file.
+func (f *Feature) Result(ctx context.Context, incidentID string, a *rb.Action, res rb.Result) error {
+	text := fmt.Sprintf("%s %s: %s", a.Name, res.Status, res.Summary)
+	if err := f.post(ctx, incidentID, chat.Message{Text: clip(text, 3000), Blocks: ResultBlocks(a, res)}); err != nil {
+		return err
+	}
+	if len(res.Output) == 0 {
+		return nil
+	}
+	threads, err := f.Threads.IncidentThreads(ctx, incidentID)
+	if err != nil {
+		return f.logged(incidentID, fmt.Errorf("threads of %s: %w", incidentID, err))
+	}
+	name := fileName(a.Name)
+	for _, th := range threads {
+		if err := f.Slack.UploadFileIn(ctx, th.ChannelID, th.TS, name, a.Name+" output", res.Output); err != nil {
+			return f.logged(incidentID, err)
+		}
+	}
+	return nil
+}
+
+// Offer asks the card's thread to choose: 1 recover, 2 escalate.
+func (f *Feature) Offer(ctx context.Context, incidentID string, check *rb.Action, res rb.Result, recovery *rb.Action) error {
+	inc := domain.Incident{ID: incidentID}
+	if got, err := f.Incidents.Incident(ctx, incidentID); err == nil {
+		inc = got
+	}
+	return f.post(ctx, incidentID, chat.Message{Text: check.Name + " failed: recover or escalate?", Blocks: OfferBlocks(inc, check, res, recovery)})
+}
+
+// Changed re-renders the incident's cards after toban resolved or
+// escalated it, without waiting for PagerDuty's webhook.
+func (f *Feature) Changed(ctx context.Context, incidentID string) {
+	f.Threads.RefreshCards(ctx, incidentID)
+}
+
+func (f *Feature) post(ctx context.Context, incidentID string, msg chat.Message) error {
+	threads, err := f.Threads.IncidentThreads(ctx, incidentID)
+	if err != nil {
+		return f.logged(incidentID, fmt.Errorf("threads of %s: %w", incidentID, err))
+	}
+	if len(threads) == 0 {
+		f.Log.Warn().Str("incident", incidentID).Msg("runbook: the incident has no card to tell in")
+	}
+	for _, th := range threads {
+		m := msg
+		m.ThreadTS = th.TS
+		if _, err := f.Slack.PostMessage(ctx, th.ChannelID, m); err != nil {
+			return f.logged(incidentID, fmt.Errorf("post in %s: %w", th.ChannelID, err))
+		}
+	}
+	return nil
+}
+
+func (f *Feature) logged(incidentID string, err error) error {
+	f.Log.Error().Err(err).Str("incident", incidentID).Msg("runbook: tell in the card's thread")
+	return err
+}
+
+// fileName turns an action's name into a plain file name.
+func fileName(action string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(action) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('-')
+		}
+	}
+	return strings.Trim(b.String(), "-") + "-output.txt"
+}
