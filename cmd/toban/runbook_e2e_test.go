@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -68,7 +69,15 @@ func (s *checkoutService) requests() []string {
 func runbookWorld(t *testing.T, restartWorks, autoRecover bool) (*world, *running, *checkoutService) {
 	t.Helper()
 	svc := newCheckoutService(t, restartWorks)
-	w := incidentWorld(t)
+	w := runbookEnv(t, incidentWorld(t), svc, autoRecover)
+	r := w.start(t)
+	subscribeChannel(t, w, "PSVC1", "PSVC2")
+	return w, r, svc
+}
+
+// runbookEnv adds the actions file and runbook settings to w's toban.
+func runbookEnv(t *testing.T, w *world, svc *checkoutService, autoRecover bool) *world {
+	t.Helper()
 	w.pd.AddUser(pdfake.User{ID: "PBOT", Name: "toban", Email: "toban@example.com"})
 	w.pd.AddUser(pdfake.User{ID: "PU3", Name: "Carol Ops", Email: "carol@example.com"})
 	w.slack.AddUserGroup(slackfake.UserGroup{ID: "S1", Handle: "sre", Name: "SRE", Users: []string{"U2"}})
@@ -94,9 +103,7 @@ func runbookWorld(t *testing.T, restartWorks, autoRecover bool) (*world, *runnin
 	w.env["PAGERDUTY_WEBHOOK_SECRET"] = hookSecret
 	w.env["TOBAN_ACTIONS"] = actions
 	w.env["TOBAN_RUNBOOK_AS"] = "toban@example.com"
-	r := w.start(t)
-	subscribeChannel(t, w, "PSVC1", "PSVC2")
-	return w, r, svc
+	return w
 }
 
 // triggerCheckout opens an incident on Checkout API and delivers its
@@ -212,4 +219,72 @@ func TestEndToEndRunbookOfferAndPermissions(t *testing.T) {
 		card2.ClickAs(t, alice, "▶ Checkout health")
 		card2.ExpectReply("Running *Checkout health* for <@U1>…")
 	})
+}
+
+// TestEndToEndRunbookKilledMidRun kills toban (SIGKILL) while a recovery
+// runs; after the restart the run shows as interrupted, once, and is not
+// run again.
+func TestEndToEndRunbookKilledMidRun(t *testing.T) {
+	svc := newCheckoutService(t, true)
+	hold := make(chan struct{})
+	t.Cleanup(func() {
+		select {
+		case <-hold:
+		default:
+			close(hold)
+		}
+	})
+	var restarts atomic.Int32
+	svc.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/health":
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case "/restart":
+			restarts.Add(1)
+			select { // a restart that hangs until toban is gone
+			case <-hold:
+			case <-r.Context().Done():
+			}
+		}
+	})
+	w := runbookEnv(t, killWorld(t), svc, true)
+	w.env["TOBAN_PD_POLL_INTERVAL"] = "0"
+	p, addr := startReady(t, w)
+	subscribeChannel(t, w, "PSVC1", "PSVC2")
+	inc := w.pd.AddIncident(pdfake.Incident{Title: "Checkout hangs", ServiceID: "PSVC1", Urgency: "high", EscalationPolicyID: "PEP1"})
+	body, _ := json.Marshal(pagerDutyEvent("Ev"+inc.ID, "incident.triggered", inc, "triggered", time.Now()))
+	if code := post(addr, body); code/100 != 2 {
+		t.Fatalf("webhook answered %d", code)
+	}
+	card := w.slack.Channel(t, "C1").ExpectMessage("Checkout hangs")
+	card.ExpectReply("Running *Restart checkout* for toban…")
+	for deadline := time.Now().Add(10 * time.Second); restarts.Load() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the restart never reached the service")
+		}
+	}
+	kill(t, p)
+	close(hold)
+
+	// The run's deadline is its start plus the action's 5 s timeout; the
+	// restarted toban calls it interrupted once that and the grace passed.
+	_, _ = startReady(t, w)
+	card.ExpectReply("*Restart checkout* was interrupted: toban stopped during the run.")
+	time.Sleep(time.Second)
+	if got := restarts.Load(); got != 1 {
+		t.Errorf("restart requested %d times, want 1: an interrupted run must not be run again", got)
+	}
+	interrupted := 0
+	for _, m := range w.slack.Messages("C1") {
+		if strings.Contains(m.Text, "was interrupted") {
+			interrupted++
+		}
+	}
+	if interrupted != 1 {
+		t.Errorf("told %d times that the run was interrupted, want once", interrupted)
+	}
+	got, _ := w.pd.Incident(inc.ID)
+	if got.Status == pdfake.StatusResolved || got.EscalationLevel != 1 {
+		t.Errorf("incident %s at level %d: an interrupted response acted", got.Status, got.EscalationLevel)
+	}
 }

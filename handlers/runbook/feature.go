@@ -76,8 +76,12 @@ type Feature struct {
 const queueSize = 256
 
 // interruptGrace is how long past its deadline a run may still finish
-// before it counts as cut short by a restart.
-const interruptGrace = 10 * time.Second
+// before it counts as cut short by a restart (replicas' clocks may differ
+// by a little); interruptCheck is how often runs are looked at.
+const (
+	interruptGrace = 5 * time.Second
+	interruptCheck = 2 * time.Second
+)
 
 func (f *Feature) init() {
 	f.once.Do(func() { f.jobs = make(chan func(context.Context), queueSize) })
@@ -106,7 +110,7 @@ func (f *Feature) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	ticker := time.NewTicker(time.Minute)
+	ticker := time.NewTicker(interruptCheck)
 	defer ticker.Stop()
 	for {
 		f.tellInterrupted(ctx)
