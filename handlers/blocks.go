@@ -12,7 +12,7 @@ import (
 func helpSections() []slack.Block {
 	var list strings.Builder
 	for _, s := range commandList() {
-		fmt.Fprintf(&list, "• `%s` — %s\n", s.Usage, s.Summary)
+		fmt.Fprintf(&list, "• `%s` — %s\n", chat.Escape(s.Usage), chat.Escape(s.Summary))
 	}
 	return []slack.Block{
 		slack.NewHeaderBlock(chat.Plain("toban — the one on duty")),

@@ -124,7 +124,7 @@ func usageMessageBody(problem string) chat.Message {
 	b.WriteString(problem)
 	b.WriteString("\n\nTry one of these:\n")
 	for _, s := range commandList() {
-		fmt.Fprintf(&b, "• `%s` — %s\n", s.Usage, s.Summary)
+		fmt.Fprintf(&b, "• `%s` — %s\n", chat.Escape(s.Usage), chat.Escape(s.Summary))
 	}
 	return chat.Message{Text: b.String()}
 }

@@ -1,19 +1,15 @@
 package pagerduty
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
-	pd "github.com/PagerDuty/go-pagerduty"
 	"github.com/tobanbot/toban/domain"
 )
 
-// go-pagerduty has no Automation Actions calls, so these two are sent
-// through its Do (token, Accept header, retries and counting included).
+// go-pagerduty has no Automation Actions calls, so these two go through
+// sendJSON (token, Accept header, retries and counting included).
 
 // InvokeAutomationAction starts a PagerDuty Automation Action for an
 // incident: POST /automation_actions/actions/{id}/invocations with
@@ -49,46 +45,17 @@ func (c *Client) AutomationInvocation(ctx context.Context, invocationID string) 
 
 func (c *Client) invocationCall(ctx context.Context, method, path, from string, body any) (domain.AutomationInvocation, error) {
 	ctx, rl := trackRateLimit(ctx)
-	var reader io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return domain.AutomationInvocation{}, err
-		}
-		reader = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.apiURL+path, reader)
-	if err != nil {
-		return domain.AutomationInvocation{}, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if from != "" {
-		req.Header.Set("From", from)
-	}
-	resp, err := c.api.Do(req, true)
-	if err != nil {
-		return domain.AutomationInvocation{}, rl.mapError(err)
-	}
-	defer resp.Body.Close()
 	var out struct {
 		Invocation *struct {
 			ID    string `json:"id"`
 			State string `json:"state"`
 		} `json:"invocation"`
-		Error *pd.APIErrorObject `json:"error"`
 	}
-	decodeErr := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
-	if resp.StatusCode >= 300 {
-		apiErr := pd.APIError{StatusCode: resp.StatusCode}
-		if decodeErr == nil && out.Error != nil {
-			apiErr.APIError = pd.NullAPIErrorObject{Valid: true, ErrorObject: *out.Error}
-		}
-		return domain.AutomationInvocation{}, rl.mapError(apiErr)
+	if err := c.sendJSON(ctx, method, path, from, body, &out); err != nil {
+		return domain.AutomationInvocation{}, rl.mapError(err)
 	}
-	if decodeErr != nil || out.Invocation == nil || out.Invocation.ID == "" {
-		return domain.AutomationInvocation{}, fmt.Errorf("decode invocation: unexpected answer (HTTP %d)", resp.StatusCode)
+	if out.Invocation == nil || out.Invocation.ID == "" {
+		return domain.AutomationInvocation{}, fmt.Errorf("decode invocation: the answer has none")
 	}
 	return domain.AutomationInvocation{ID: out.Invocation.ID, State: out.Invocation.State}, nil
 }

@@ -22,16 +22,23 @@ const maxResponseBytes = 8 << 20
 // From: from when from is not empty, and decodes a 2xx answer into out.
 // Other answers come back as pd.APIError, like go-pagerduty's own calls,
 // so that mapError reads them the same way.
+// A nil in sends no body (a GET).
 func (c *Client) sendJSON(ctx context.Context, method, path, from string, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return fmt.Errorf("encode request: %w", err)
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.apiURL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, c.apiURL+path, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if from != "" {
 		req.Header.Set("From", from)
 	}

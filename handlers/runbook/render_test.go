@@ -2,8 +2,7 @@ package runbook
 
 import (
 	"bytes"
-	"encoding/json"
-	"flag"
+	goldenfile "github.com/tobanbot/toban/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,31 +15,10 @@ import (
 	rb "github.com/tobanbot/toban/runbook"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
+// golden compares v with testdata/name.golden.json (-update rewrites it).
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (go test ./handlers/runbook -update creates it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
+	goldenfile.JSON(t, name, v)
 }
 
 func actions(t *testing.T, n int) []*rb.Action {
