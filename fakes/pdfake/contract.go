@@ -59,11 +59,10 @@ func (s *Server) violation(err error) {
 	s.violations = append(s.violations, err.Error())
 }
 
-// checkRequest checks r when a contract is set; Events API requests are
-// left out.
+// checkRequest checks r when a contract is set.
 func (s *Server) checkRequest(r *http.Request, body []byte) {
 	c := s.contractOf()
-	if c == nil || r.URL.Path == eventsPath {
+	if c == nil {
 		return
 	}
 	if err := c.CheckRequest(r, body); err != nil {
@@ -73,7 +72,7 @@ func (s *Server) checkRequest(r *http.Request, body []byte) {
 
 func (s *Server) checkResponse(r *http.Request, reqBody []byte, w *statusWriter) {
 	c := s.contractOf()
-	if c == nil || r.URL.Path == eventsPath || w.status == 0 || w.body == nil {
+	if c == nil || w.status == 0 || w.body == nil {
 		return
 	}
 	if err := c.CheckResponse(r, reqBody, w.status, w.Header().Clone(), w.body.Bytes()); err != nil {

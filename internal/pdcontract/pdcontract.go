@@ -35,40 +35,71 @@ import (
 //go:embed spec/pagerduty-rest-openapiv3.json.gz
 var specGzip []byte
 
-// specServer is the spec's server; requests are matched as if sent there.
-const specServer = "https://api.pagerduty.com"
+//go:embed spec/pagerduty-events-v2-openapiv3.json.gz
+var eventsSpecGzip []byte
 
-// Validator checks PagerDuty REST traffic against the specification. It
-// is safe for concurrent use.
+// specServer is the REST spec's server; requests are matched as if sent
+// there. Events API requests (under eventsPrefix) are matched against the
+// Events API v2 spec at eventsServer.
+const (
+	specServer   = "https://api.pagerduty.com"
+	eventsServer = "https://events.pagerduty.com"
+	eventsPrefix = "/v2/"
+)
+
+// Validator checks PagerDuty REST and Events API v2 traffic against the
+// specifications. It is safe for concurrent use.
 type Validator struct {
 	doc    *openapi3.T
 	router routers.Router
+	events routers.Router
 }
 
 var load = sync.OnceValues(func() (*Validator, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(specGzip))
-	if err != nil {
-		return nil, fmt.Errorf("open spec: %w", err)
-	}
-	data, err := io.ReadAll(zr)
+	data, err := gunzip(specGzip)
 	if err != nil {
 		return nil, fmt.Errorf("read spec: %w", err)
 	}
 	if data, err = trim(data); err != nil {
 		return nil, fmt.Errorf("trim spec: %w", err)
 	}
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(data)
+	doc, router, err := route(data, specServer)
 	if err != nil {
-		return nil, fmt.Errorf("load spec: %w", err)
+		return nil, err
 	}
-	doc.Servers = openapi3.Servers{{URL: specServer}}
+	events, err := gunzip(eventsSpecGzip)
+	if err != nil {
+		return nil, fmt.Errorf("read events spec: %w", err)
+	}
+	_, eventsRouter, err := route(events, eventsServer+"/v2")
+	if err != nil {
+		return nil, fmt.Errorf("events spec: %w", err)
+	}
+	return &Validator{doc: doc, router: router, events: eventsRouter}, nil
+})
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// route loads a spec and routes requests to its operations as if sent to
+// server.
+func route(data []byte, server string) (*openapi3.T, routers.Router, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load spec: %w", err)
+	}
+	doc.Servers = openapi3.Servers{{URL: server}}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
-		return nil, fmt.Errorf("route spec: %w", err)
+		return nil, nil, fmt.Errorf("route spec: %w", err)
 	}
-	return &Validator{doc: doc, router: router}, nil
-})
+	return doc, router, nil
+}
 
 // Load parses the vendored specification once per process (about a
 // second) and returns the shared Validator.
@@ -104,7 +135,11 @@ func (v *Violation) Error() string {
 
 // input finds the operation of r and builds kin-openapi's input for it.
 func (v *Validator) input(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, string, error) {
-	u, err := url.Parse(specServer + r.URL.RequestURI())
+	server, router := specServer, v.router
+	if strings.HasPrefix(r.URL.Path, eventsPrefix) {
+		server, router = eventsServer, v.events
+	}
+	u, err := url.Parse(server + r.URL.RequestURI())
 	if err != nil {
 		return nil, "", err
 	}
@@ -112,7 +147,7 @@ func (v *Validator) input(r *http.Request, body []byte) (*openapi3filter.Request
 	req.URL, req.Host, req.RequestURI = u, u.Host, ""
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
-	route, params, err := v.router.FindRoute(req)
+	route, params, err := router.FindRoute(req)
 	if err != nil {
 		return nil, r.Method + " " + r.URL.Path, fmt.Errorf("no such operation in PagerDuty's API (%v)", err)
 	}

@@ -47,6 +47,11 @@ func TestRequests(t *testing.T) {
 			want: "/incident/priority"},
 		{name: "NoAuthorization", method: "GET", path: "/users", noAuth: true, want: "Authorization"},
 		{name: "NoSuchOperation", method: "GET", path: "/nope", want: "no such operation"},
+		{name: "EventsEnqueue", method: "POST", path: "/v2/enqueue", noAuth: true,
+			body: `{"routing_key":"R0123456789012345678901234567890","event_action":"trigger","dedup_key":"k","payload":{"summary":"s","source":"toban","severity":"error"}}`},
+		{name: "EventsUnknownField", method: "POST", path: "/v2/enqueue", noAuth: true,
+			body: `{"routing_key":"R0123456789012345678901234567890","event_action":"trigger","urgency":"high","payload":{"summary":"s","source":"toban","severity":"error"}}`,
+			want: "/urgency: field not in"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := request(tc.method, tc.path, tc.from, tc.body)
