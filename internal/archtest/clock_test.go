@@ -56,6 +56,14 @@ var wallClockAllowed = map[string]string{
 // TestNoWallClockOutsideCmd fails when code outside cmd/ reads the machine's
 // clock where it should take the injected one, and when an allowlist entry
 // no longer matches anything (so the list stays short and true).
+//
+// It is also why the suite does not depend on the day it runs: the
+// end-to-end tests pin toban's clock and the fakes' (scheduler.FakeClock,
+// Options.Now) and wire Main with it, and this test proves that nothing
+// between them reads another clock except the real-time limits listed
+// above, which measure durations, never dates. TestEndToEndTakeOnCall
+// failed from Nov 22 because the PagerDuty client asked "who is on call
+// now" at the machine's date; that read is gone and would fail here.
 func TestNoWallClockOutsideCmd(t *testing.T) {
 	uses, err := FindWallClockUses(moduleRoot(t), []string{"cmd"})
 	if err != nil {
