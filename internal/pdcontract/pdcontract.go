@@ -169,7 +169,7 @@ func (v *Validator) input(r *http.Request, body []byte) (*openapi3filter.Request
 func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	h := in.RequestValidationInput.Request.Header.Get("Authorization")
 	if !strings.HasPrefix(h, "Token token=") && !strings.HasPrefix(h, "Bearer ") {
-		return errors.New(`Authorization header missing or not "Token token=…"`)
+		return errors.New(`the Authorization header is missing or not "Token token=…"`)
 	}
 	return nil
 }
