@@ -23,6 +23,11 @@ import (
 // at once instead of at its next periodic reload.
 const TopicTasks = "tasks"
 
+// TopicReports is the topic every change to scheduled reports is
+// announced on, in the same transaction, so that the replica running the
+// report scheduler learns of a schedule saved on another one.
+const TopicReports = "reports"
+
 // changesChannel is the PostgreSQL NOTIFY channel; the payload is the topic.
 const changesChannel = "toban_changes"
 

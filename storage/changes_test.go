@@ -190,3 +190,28 @@ func TestTaskWritesNotifyOtherReplica(t *testing.T) {
 	}
 	noChange(t, ch, 3*changePoll, "refused delete")
 }
+
+// Saving or deleting a scheduled report announces TopicReports, so every
+// replica's report engine learns of it.
+func TestReportScheduleWritesNotifyOtherReplica(t *testing.T) {
+	ctx := t.Context()
+	dbs := openReplicas(t, 2)
+	a, b := dbs[0], dbs[1]
+	ch, err := b.Changes(ctx, TopicReports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.SaveReportSchedule(ctx, ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: "weekly;at=09:00;days=mon;tz=Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, ch, "save")
+	if err := a.DeleteReportSchedule(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, ch, "delete")
+	if _, err := a.SaveReportSchedule(ctx, ReportSchedule{ChannelID: "C1", Period: "yesterday", Rule: "x"}); err == nil {
+		t.Fatal("a report of an unknown period was saved")
+	}
+	noChange(t, ch, 3*changePoll, "refused save")
+}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +40,8 @@ type Main struct {
 	reports *scheduler.Engine
 	// knownTasks is what the scheduler was given, by task ID.
 	knownTasks map[string]string
+	// knownReports is what the report engine was given, by schedule ID.
+	knownReports map[string]string
 	// TaskReload is how often the tasks are compared with the scheduler
 	// in case a change notice was missed; notices arm changes at once.
 	TaskReload time.Duration
@@ -173,7 +174,7 @@ func (m *Main) Open(ctx context.Context) error {
 			continue
 		}
 		m.engine.Upsert(scheduler.Task{ID: t.ID, Rule: r, Paused: t.Paused})
-		m.knownTasks[t.ID] = t.Rule + "|" + strconv.FormatBool(t.Paused)
+		m.knownTasks[t.ID] = armed{t.ID, t.Rule, t.Paused}.sig()
 	}
 	m.Log.Info().Int("tasks", len(tasks)).Msg("scheduled tasks loaded")
 	m.openReports(ctx)
@@ -258,6 +259,7 @@ func (m *Main) backgroundLoops() []loop {
 		{"scheduler", m.engine.Run},
 		{"task escalations", plain(func(ctx context.Context) { m.app.RunTaskEscalations(ctx, m.Clock) })},
 		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
+		{"report reload", plain(func(ctx context.Context) { m.reloadReports(ctx, reload) })},
 	}
 	if m.pd != nil {
 		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
@@ -268,7 +270,10 @@ func (m *Main) backgroundLoops() []loop {
 	}
 	return append(loops,
 		m.singleton("on-call operations", "oncall", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }),
-		m.singleton("report scheduler", "reports", plain(m.runReports)),
+		// Not a singleton: each report run is claimed before posting, so
+		// every replica's engine may fire it and a dead replica's share
+		// is someone else's at once, as with tasks.
+		loop{"report scheduler", plain(m.runReports)},
 		m.singleton("calendars", "calendars", func(ctx context.Context) error { return m.app.RunCalendars(ctx, m.Clock, m.calendarRefresh()) }),
 		loop{"runbook", func(ctx context.Context) error {
 			if m.app.Runbook == nil {

@@ -16,11 +16,11 @@ import (
 )
 
 // Several replicas may share one PostgreSQL database. Work that claims
-// make exactly-once (scheduled tasks, the webhook inbox, escalations) runs
-// on every replica; work that would double if two replicas did it (the
-// PagerDuty poller, calendar refresh, shift-change announcements,
-// scheduled reports, card-update retries) runs under a leader lease, on
-// one replica at a time. With SQLite there is one process, which simply
+// make exactly-once (scheduled tasks and reports, the webhook inbox,
+// escalations) runs on every replica; work that would double if two
+// replicas did it (the PagerDuty poller, calendar refresh, shift-change
+// announcements, card-update retries) runs under a leader lease, on one
+// replica at a time. With SQLite there is one process, which simply
 // holds every lease.
 
 // holderName names this replica in the leases table: the host and process

@@ -84,7 +84,7 @@ func (r *running) waitLease(t *testing.T, lease string, within time.Duration) ti
 }
 
 // singletonLeases are the leases a toban with PagerDuty configured takes.
-var singletonLeases = []string{"calendars", "card-sync", "oncall", "poller", "reports"}
+var singletonLeases = []string{"calendars", "card-sync", "oncall", "poller"}
 
 func TestReplicasRunEachSingletonOnceAndTakeOver(t *testing.T) {
 	w := replicaWorld(t, 10, nil)
