@@ -129,6 +129,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Location:    cfg.Location,
 		Admins:      map[string]bool{},
 		Log:         m.Log.With().Str("component", "handlers").Logger(),
+		Changed:     m.announce,
 	}
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
@@ -260,6 +261,7 @@ func (m *Main) backgroundLoops() []loop {
 		{"task escalations", plain(func(ctx context.Context) { m.app.RunTaskEscalations(ctx, m.Clock) })},
 		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
 		{"report reload", plain(func(ctx context.Context) { m.reloadReports(ctx, reload) })},
+		{"cross-replica wakes", m.forwardWakes},
 	}
 	if m.pd != nil {
 		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/bot"
+	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/internal/leader"
 	"github.com/tobanbot/toban/storage"
 )
@@ -60,6 +61,47 @@ func (m *Main) newElector() *leader.Elector {
 // named lease; a replica without it waits, ready to take over.
 func (m *Main) singleton(name, lease string, run func(context.Context) error) loop {
 	return loop{name, func(ctx context.Context) error { return m.elector.Run(ctx, lease, run) }}
+}
+
+// announce sends a handler's change to every replica, for App.Changed.
+// A failure only delays the singleton until its own next tick, so it is
+// logged, not returned.
+func (m *Main) announce(topic string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.db.NotifyChanged(ctx, topic); err != nil {
+		m.Log.Warn().Err(err).Str("topic", topic).Msg("change not announced to other replicas")
+	}
+}
+
+// forwardWakes wakes this replica's on-call runner and calendar refresh
+// when any replica announced a change they must act on; on a replica not
+// holding their leases the wake waits, harmlessly, in a buffered channel.
+func (m *Main) forwardWakes(ctx context.Context) error {
+	oncall, err := m.db.Changes(ctx, handlers.TopicOnCall)
+	if err != nil {
+		return err
+	}
+	calendars, err := m.db.Changes(ctx, handlers.TopicCalendars)
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case _, ok := <-oncall:
+			if !ok {
+				return nil
+			}
+			m.app.WakeOnCallOps()
+		case _, ok := <-calendars:
+			if !ok {
+				return nil
+			}
+			m.app.WakeCalendars()
+		}
+	}
 }
 
 // readiness is the JSON body of /readyz.

@@ -238,3 +238,46 @@ func TestReplicasArmTasksSavedElsewhere(t *testing.T) {
 		t.Errorf("%d cards for one occurrence, want 1", n)
 	}
 }
+
+// A calendar attached through one replica is refreshed by whichever
+// replica holds the "calendars" lease: the attach is announced to every
+// replica, since the holder, idle while there were no calendars, waits
+// for a wake-up that only its own process could give before.
+func TestReplicasRefreshACalendarAttachedElsewhere(t *testing.T) {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	clock := scheduler.NewFakeClock(time.Date(2026, 3, 2, 8, 0, 0, 0, tokyo)) // a Monday, 08:00
+	w := replicaWorld(t, 10, clock.Now)
+	w.env["TOBAN_TIMEZONE"] = "Asia/Tokyo"
+	feed := newICSServer(t, opsCalendar("backups|Check backups|20260302T090000"))
+	on := func(m *Main) { m.Clock = clock }
+	// The first replica takes every lease; the second gets Slack's
+	// envelopes for this seed, which the metrics below confirm.
+	holder, _ := w.startReplica(t, on)
+	holder.waitReady(t, http.StatusOK)
+	holder.waitLease(t, "calendars", 10*time.Second)
+	other, _ := w.startReplica(t, on)
+	other.waitReady(t, http.StatusOK)
+
+	w.slack.User("U1").In("C1").Slash(t, "reminders calendar")
+	id, _ := view(t, w.slack, "U1", callback("calendar.attach"))
+	w.slack.Submit(t, "U1", id, calendarForm(feed.URL+calendarSecretPath))
+	w.slack.Channel(t, "C1").ExpectMessage("attached a calendar")
+	const submitted = `toban_envelopes_received_total{type="interactive"}`
+	if _, body := holder.get(t, "/metrics"); strings.Contains(body, submitted) {
+		t.Fatal("the lease holder handled the attach; pick a Seed that sends it to the other replica")
+	}
+	if _, body := other.get(t, "/metrics"); !strings.Contains(body, submitted) {
+		t.Fatal("the other replica did not handle the attach")
+	}
+	if _, got := holder.readiness(t); !slices.Contains(got.Leases, "calendars") {
+		t.Fatalf("holder's leases = %v, want calendars still", got.Leases)
+	}
+
+	time.Sleep(time.Second) // the notice reaches the holder, whose loop starts its 15 min schedule
+	feed.fail(http.StatusServiceUnavailable)
+	advanceUntil(t, w, clock, 15*time.Minute, "C1", "I can't read the calendar")
+	time.Sleep(300 * time.Millisecond)
+	if n := countMessages(w.slack, "C1", "I can't read the calendar"); n != 1 {
+		t.Errorf("told %d times that the calendar fails, want once (one refresher)", n)
+	}
+}
