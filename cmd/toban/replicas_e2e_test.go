@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -279,5 +280,80 @@ func TestReplicasRefreshACalendarAttachedElsewhere(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := countMessages(w.slack, "C1", "I can't read the calendar"); n != 1 {
 		t.Errorf("told %d times that the calendar fails, want once (one refresher)", n)
+	}
+}
+
+// processReadiness reads /readyz of a toban process.
+func processReadiness(t *testing.T, addr string) readiness {
+	t.Helper()
+	var got readiness
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		return got
+	}
+	defer resp.Body.Close()
+	_ = json.NewDecoder(resp.Body).Decode(&got)
+	return got
+}
+
+// SIGKILLed, the poller's holder releases nothing: the other replica takes
+// the lease over when it expires, with the default 6 s lease, within the
+// 10 s the issue allows, and counts it as a takeover.
+func TestReplicaKilledPollerTakenOver(t *testing.T) {
+	w := replicaWorld(t, 10, time.Now)
+	w.env["TOBAN_PD_POLL_INTERVAL"] = "1s"
+	tapA, urlA := tapPagerDuty(t, w.pd.URL())
+	tapB, urlB := tapPagerDuty(t, w.pd.URL())
+	w.env["PAGERDUTY_API_URL"] = urlA
+	pa, addrA := startReady(t, w)
+	w.env["PAGERDUTY_API_URL"] = urlB
+	pb, addrB := startReady(t, w)
+
+	var holder *process
+	var survivor string
+	var survivorTap *pdTap
+	deadline := time.Now().Add(10 * time.Second)
+	for holder == nil {
+		switch {
+		case slices.Contains(processReadiness(t, addrA).Leases, "poller"):
+			holder, survivor, survivorTap = pa, addrB, tapB
+		case slices.Contains(processReadiness(t, addrB).Leases, "poller"):
+			holder, survivor, survivorTap = pb, addrA, tapA
+		case time.Now().After(deadline):
+			t.Fatal("nobody holds the poller lease")
+		default:
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if n := survivorTap.logReads.Load(); n != 0 {
+		t.Errorf("the replica without the lease read the log %d times", n)
+	}
+
+	kill(t, holder)
+	killed := time.Now()
+	for !slices.Contains(processReadiness(t, survivor).Leases, "poller") {
+		if time.Since(killed) > 10*time.Second {
+			t.Fatal("the poller lease was not taken over within 10 s of SIGKILL")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("poller taken over %v after SIGKILL", time.Since(killed))
+	for survivorTap.logReads.Load() == 0 {
+		if time.Since(killed) > 12*time.Second {
+			t.Fatal("the new holder never read PagerDuty's log")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + survivor + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body strings.Builder
+	_, _ = io.Copy(&body, resp.Body)
+	for _, want := range []string{`toban_lease_takeovers_total{lease="poller"} 1`, `toban_leader{lease="poller"} 1`} {
+		if !strings.Contains(body.String(), want) {
+			t.Errorf("survivor's /metrics lacks %s", want)
+		}
 	}
 }
