@@ -88,7 +88,12 @@ func (r *running) waitLease(t *testing.T, lease string, within time.Duration) ti
 var singletonLeases = []string{"calendars", "card-sync", "oncall", "poller"}
 
 func TestReplicasRunEachSingletonOnceAndTakeOver(t *testing.T) {
+	onBothBackends(t, testSingletonsAndTakeover)
+}
+
+func testSingletonsAndTakeover(t *testing.T, db func(*world)) {
 	w := replicaWorld(t, 10, nil)
+	db(w)
 	w.env["TOBAN_PD_POLL_INTERVAL"] = "1s"
 	short := func(m *Main) { m.LeaseTTL = 3 * time.Second }
 	a, tapA := w.startReplica(t, short)
@@ -197,9 +202,14 @@ func TestReplicaRefusedASocketStaysReady(t *testing.T) {
 // the change notice rather than the 30 s periodic reload, and fires there
 // once when due while the first replica is gone.
 func TestReplicasArmTasksSavedElsewhere(t *testing.T) {
+	onBothBackends(t, testTasksArmedElsewhere)
+}
+
+func testTasksArmedElsewhere(t *testing.T, db func(*world)) {
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	clock := scheduler.NewFakeClock(time.Date(2026, 11, 23, 8, 0, 0, 0, tokyo)) // a Monday, 08:00
 	w := replicaWorld(t, 10, nil)
+	db(w)
 	on := func(m *Main) { m.Clock = clock }
 	a, _ := w.startReplica(t, on)
 	b, _ := w.startReplica(t, on)
@@ -300,7 +310,12 @@ func processReadiness(t *testing.T, addr string) readiness {
 // the lease over when it expires, with the default 6 s lease, within the
 // 10 s the issue allows, and counts it as a takeover.
 func TestReplicaKilledPollerTakenOver(t *testing.T) {
+	onBothBackends(t, testKilledPollerTakenOver)
+}
+
+func testKilledPollerTakenOver(t *testing.T, db func(*world)) {
 	w := replicaWorld(t, 10, time.Now)
+	db(w)
 	w.env["TOBAN_PD_POLL_INTERVAL"] = "1s"
 	tapA, urlA := tapPagerDuty(t, w.pd.URL())
 	tapB, urlB := tapPagerDuty(t, w.pd.URL())
