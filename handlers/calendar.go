@@ -64,6 +64,15 @@ func (a *App) calendarWake() chan struct{} { return a.calendarWaker.c() }
 // a refresh loop idle while there were none starts its schedule.
 func (a *App) CalendarAttached() <-chan struct{} { return a.calendarWake() }
 
+// WakeCalendars tells the refresh loop a calendar was attached, here or
+// on another replica.
+func (a *App) WakeCalendars() {
+	select {
+	case a.calendarWake() <- struct{}{}:
+	default: // a wake is pending already
+	}
+}
+
 // HasCalendars reports whether any calendar is attached, so that the
 // refresh loop sleeps on no timer when there is nothing to refresh.
 func (a *App) HasCalendars(ctx context.Context) (bool, error) {
@@ -212,9 +221,9 @@ func (a *App) attachCalendar(ctx context.Context, c storage.Calendar, got icsfee
 	if err != nil {
 		return err
 	}
-	select {
-	case a.calendarWake() <- struct{}{}:
-	default: // a wake is pending already
+	a.WakeCalendars()
+	if a.Changed != nil {
+		a.Changed(TopicCalendars)
 	}
 	if err := a.calendars().RecordCalendarFetch(ctx, saved.ID, storage.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body}); err != nil {
 		return err

@@ -67,6 +67,12 @@ type App struct {
 	// Runbook runs the actions of TOBAN_ACTIONS from incident cards; nil
 	// when no actions file is configured.
 	Runbook *runbook.Feature
+	// Changed, when set, is told of a change that the replica running a
+	// singleton must hear of (TopicOnCall, TopicCalendars): the singleton
+	// may run on another replica, whose in-process wake-up this one cannot
+	// reach. cmd/toban sends it as a database change notice and calls
+	// WakeOnCallOps or WakeCalendars on every replica that receives it.
+	Changed func(topic string)
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.

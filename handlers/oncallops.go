@@ -84,7 +84,24 @@ func (a *App) opsWake() *taskWake { return &a.opsWaker }
 // changed, so that the runner recomputes when it next has work at once.
 func (a *App) OnCallOpsWake() <-chan struct{} { return a.opsWake().c() }
 
-func (a *App) wakeOnCallOps() { a.opsWake().wake() }
+// Change topics of App.Changed.
+const (
+	TopicOnCall    = "oncall"    // follows or maintenance windows changed
+	TopicCalendars = "calendars" // a calendar was attached
+)
+
+// wakeOnCallOps wakes the runner here and, through Changed, wherever the
+// on-call lease is held.
+func (a *App) wakeOnCallOps() {
+	a.opsWake().wake()
+	if a.Changed != nil {
+		a.Changed(TopicOnCall)
+	}
+}
+
+// WakeOnCallOps makes the on-call runner recompute its next work now,
+// after another replica changed follows or maintenance windows.
+func (a *App) WakeOnCallOps() { a.opsWake().wake() }
 
 // takeRequest is an offered override, carried by the Confirm button or
 // the confirmation modal.

@@ -40,6 +40,12 @@ type Registry struct {
 	SlackCalls *prometheus.CounterVec
 	// PagerDutyCalls counts PagerDuty API calls by result.
 	PagerDutyCalls *prometheus.CounterVec
+	// LeaderHeld is 1 for each singleton lease this replica holds, by
+	// lease name, so a dashboard shows which replica runs what.
+	LeaderHeld *prometheus.GaugeVec
+	// LeaseTakeovers counts tenures begun by taking a lease whose holder
+	// let it expire unreleased (it died, stalled or lost the database).
+	LeaseTakeovers *prometheus.CounterVec
 }
 
 // New creates the metrics and registers them, with Go runtime and process
@@ -85,15 +91,30 @@ func New() *Registry {
 		PagerDutyCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "toban_pagerduty_api_calls_total", Help: "PagerDuty API calls, by result.",
 		}, []string{"result"}),
+		LeaderHeld: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "toban_leader", Help: "1 while this replica holds the singleton lease, by lease name.",
+		}, []string{"lease"}),
+		LeaseTakeovers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_lease_takeovers_total", Help: "Leases this replica took over from a holder that let them expire, by lease name.",
+		}, []string{"lease"}),
 	}
 	r.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		r.EnvelopesReceived, r.EnvelopesAcked, r.AckLatency, r.EventsDeduplicated, r.EnvelopesRedelivered,
 		r.HandlerErrors, r.HandlerPanics, r.Reconnects, r.Connected, r.WorkQueued,
-		r.SlackCalls, r.PagerDutyCalls,
+		r.SlackCalls, r.PagerDutyCalls, r.LeaderHeld, r.LeaseTakeovers,
 	)
 	return r
+}
+
+// CountLeasesLost exports lost() as toban_leases_lost_total: the tenures
+// that ended because a renewal was refused or late, which the elector
+// counts itself. Call it once per Registry.
+func (r *Registry) CountLeasesLost(lost func() uint64) {
+	r.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "toban_leases_lost_total", Help: "Singleton leases this replica lost (renewal refused or late) while running.",
+	}, func() float64 { return float64(lost()) }))
 }
 
 // Handler serves the metrics in the Prometheus text format.

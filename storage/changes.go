@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -16,6 +17,16 @@ import (
 // dedicated LISTEN connection per handle receives at once; on SQLite
 // (one process, or several on one host sharing the file) each handle polls
 // the counters, which costs one small indexed read per poll.
+
+// TopicTasks is the topic every change to the tasks table is announced
+// on, in the same transaction, so that each replica re-arms its scheduler
+// at once instead of at its next periodic reload.
+const TopicTasks = "tasks"
+
+// TopicReports is the topic every change to scheduled reports is
+// announced on, in the same transaction, so that the replica running the
+// report scheduler learns of a schedule saved on another one.
+const TopicReports = "reports"
 
 // changesChannel is the PostgreSQL NOTIFY channel; the payload is the topic.
 const changesChannel = "toban_changes"
@@ -38,6 +49,19 @@ func (db *DB) NotifyChanged(ctx context.Context, topic string) error {
 		return fmt.Errorf("notify %s: %w", topic, err)
 	}
 	defer tx.Rollback()
+	if err := db.changedTx(ctx, tx, topic); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("notify %s: %w", topic, err)
+	}
+	return nil
+}
+
+// changedTx is NotifyChanged inside the caller's transaction, so that the
+// change and its notice commit together: a writer that crashes between
+// them can neither leave other replicas unaware nor wake them for nothing.
+func (db *DB) changedTx(ctx context.Context, tx *sql.Tx, topic string) error {
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO change_topics (topic, version) VALUES ($1, 1)
 		 ON CONFLICT (topic) DO UPDATE SET version = change_topics.version + 1`, topic); err != nil {
@@ -49,9 +73,6 @@ func (db *DB) NotifyChanged(ctx context.Context, topic string) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, changesChannel, topic); err != nil {
 			return fmt.Errorf("notify %s: %w", topic, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("notify %s: %w", topic, err)
 	}
 	return nil
 }

@@ -154,3 +154,64 @@ func drainFor(ch <-chan struct{}, d time.Duration) {
 		}
 	}
 }
+
+// Every write to the tasks table announces itself on TopicTasks in its
+// own transaction, so the other replicas' schedulers re-arm within 2 s
+// whatever wrote the task: a modal, the list's buttons, a calendar sync or
+// an import.
+func TestTaskWritesNotifyOtherReplica(t *testing.T) {
+	ctx := t.Context()
+	dbs := openReplicas(t, 2)
+	a, b := dbs[0], dbs[1]
+	ch, err := b.Changes(ctx, TopicTasks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := a.SaveTask(ctx, validTask("Check backups"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, ch, "save")
+	if err := a.SetTaskPaused(ctx, task.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, ch, "pause")
+	if err := a.ImportTasks(ctx, []Task{validTask("Rotate keys")}); err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, ch, "import")
+	if err := a.DeleteTask(ctx, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, ch, "delete")
+	// A refused write announces nothing.
+	if err := a.DeleteTask(ctx, task.ID); err == nil {
+		t.Fatal("deleting a deleted task succeeded")
+	}
+	noChange(t, ch, 3*changePoll, "refused delete")
+}
+
+// Saving or deleting a scheduled report announces TopicReports, so every
+// replica's report engine learns of it.
+func TestReportScheduleWritesNotifyOtherReplica(t *testing.T) {
+	ctx := t.Context()
+	dbs := openReplicas(t, 2)
+	a, b := dbs[0], dbs[1]
+	ch, err := b.Changes(ctx, TopicReports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.SaveReportSchedule(ctx, ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: "weekly;at=09:00;days=mon;tz=Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, ch, "save")
+	if err := a.DeleteReportSchedule(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, ch, "delete")
+	if _, err := a.SaveReportSchedule(ctx, ReportSchedule{ChannelID: "C1", Period: "yesterday", Rule: "x"}); err == nil {
+		t.Fatal("a report of an unknown period was saved")
+	}
+	noChange(t, ch, 3*changePoll, "refused save")
+}

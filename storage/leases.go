@@ -39,7 +39,7 @@ func (db *DB) AcquireLease(ctx context.Context, name, holder string, ttl time.Du
 	if name == "" || holder == "" || ttl <= 0 {
 		return Lease{}, false, fmt.Errorf("acquire lease %q: %w", name, domain.Invalid("lease needs a name, a holder and a positive ttl"))
 	}
-	now := db.now()
+	now := db.leaseNow()
 	l, err := scanLease(db.sql.QueryRowContext(ctx,
 		`INSERT INTO leases (name, holder, epoch, acquired_at, expires_at, taken_over) VALUES ($1, $2, 1, $3, $4, 0)
 		 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, epoch = leases.epoch + 1,
@@ -66,7 +66,7 @@ func (db *DB) AcquireLease(ctx context.Context, name, holder string, ttl time.Du
 // even if nobody took it yet, must stop, because it cannot know whether
 // another replica already started.
 func (db *DB) RenewLease(ctx context.Context, l Lease, ttl time.Duration) (Lease, error) {
-	now := db.now()
+	now := db.leaseNow()
 	renewed, err := scanLease(db.sql.QueryRowContext(ctx,
 		`UPDATE leases SET expires_at = $1
 		 WHERE name = $2 AND holder = $3 AND epoch = $4 AND expires_at > $5
@@ -99,7 +99,7 @@ func (db *DB) ReleaseLease(ctx context.Context, l Lease) error {
 func (db *DB) Leases(ctx context.Context) ([]Lease, error) {
 	rows, err := db.sql.QueryContext(ctx,
 		`SELECT name, holder, epoch, acquired_at, expires_at, taken_over FROM leases WHERE expires_at > $1 ORDER BY name`,
-		db.now().UnixMilli())
+		db.leaseNow().UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("list leases: %w", err)
 	}

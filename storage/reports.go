@@ -96,14 +96,25 @@ func (db *DB) SaveReportSchedule(ctx context.Context, s ReportSchedule) (ReportS
 	if err != nil {
 		return ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
 	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
+	}
+	defer tx.Rollback()
 	now := db.now().UnixMilli()
-	saved, err := scanReportSchedule(db.sql.QueryRowContext(ctx, `
+	saved, err := scanReportSchedule(tx.QueryRowContext(ctx, `
 		INSERT INTO report_schedules (`+reportColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET channel_id = excluded.channel_id, period = excluded.period,
 			services = excluded.services, rule = excluded.rule, with_incidents = excluded.with_incidents,
 			updated_at = excluded.updated_at
 		RETURNING `+reportColumns,
 		s.ID, s.ChannelID, s.Period, string(services), s.Rule, boolInt(s.WithIncidents), s.CreatedBy, now, now))
+	if err == nil {
+		err = db.changedTx(ctx, tx, TopicReports)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		return ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
 	}
@@ -166,6 +177,9 @@ func (db *DB) DeleteReportSchedule(ctx context.Context, id string) error {
 	}
 	if err == nil {
 		_, err = tx.ExecContext(ctx, `DELETE FROM report_runs WHERE schedule_id = $1`, id)
+	}
+	if err == nil {
+		err = db.changedTx(ctx, tx, TopicReports)
 	}
 	if err == nil {
 		err = tx.Commit()

@@ -29,6 +29,11 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 type DB struct {
 	sql *sql.DB
 	now func() time.Time
+	// leaseNow stamps leases. It is apart from now because leader
+	// electors time their tenure with the process's own timers, so lease
+	// expiries must be in the same (wall) time even when the rest of the
+	// database follows a scheduler clock that tests move by hours.
+	leaseNow func() time.Time
 	// pg is set on PostgreSQL, where a few statements need row locks that
 	// SQLite's single writer makes unnecessary.
 	pg bool
@@ -49,6 +54,10 @@ type Option func(*DB)
 
 // WithClock makes the database stamp rows with now instead of time.Now.
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
+// WithLeaseClock makes leases expire by now instead of the WithClock
+// clock; give it wall time when WithClock is a clock that can jump.
+func WithLeaseClock(now func() time.Time) Option { return func(db *DB) { db.leaseNow = now } }
 
 // dsn builds the connection string. The pragmas are in the DSN so that every
 // pooled connection gets them, not just the first: WAL lets readers proceed
@@ -76,6 +85,9 @@ func Open(ctx context.Context, target string, opts ...Option) (*DB, error) {
 	db := &DB{now: time.Now, pg: t.Postgres, target: t.String()}
 	for _, o := range opts {
 		o(db)
+	}
+	if db.leaseNow == nil {
+		db.leaseNow = db.now
 	}
 	if t.Postgres {
 		db.pgURL = t.url.String()

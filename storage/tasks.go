@@ -227,6 +227,9 @@ func (db *DB) SaveTask(ctx context.Context, t Task) (Task, error) {
 	}
 	defer tx.Rollback()
 	saved, err := db.saveTask(ctx, tx, t)
+	if err == nil {
+		err = db.changedTx(ctx, tx, TopicTasks)
+	}
 	if err != nil {
 		return Task{}, fmt.Errorf("save task %q: %w", t.Title, err)
 	}
@@ -296,6 +299,9 @@ func (db *DB) ImportTasks(ctx context.Context, tasks []Task) error {
 		if _, err := db.saveTask(ctx, tx, t); err != nil {
 			return fmt.Errorf("import tasks: task %d of %d (%q): %w", i+1, len(tasks), t.Title, err)
 		}
+	}
+	if err := db.changedTx(ctx, tx, TopicTasks); err != nil {
+		return fmt.Errorf("import tasks: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("import tasks: %w", err)
@@ -372,10 +378,21 @@ func (db *DB) queryTasks(ctx context.Context, query string, args ...any) ([]Task
 
 // SetTaskPaused pauses or resumes the task.
 func (db *DB) SetTaskPaused(ctx context.Context, id string, paused bool) error {
-	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE tasks SET paused = $1, updated_at = $2 WHERE id = $3`,
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("pause task %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	n, err := rowsChanged(tx.ExecContext(ctx, `UPDATE tasks SET paused = $1, updated_at = $2 WHERE id = $3`,
 		boolInt(paused), db.now().UnixMilli(), id))
 	if err == nil && n == 0 {
 		err = domain.ErrNotFound
+	}
+	if err == nil {
+		err = db.changedTx(ctx, tx, TopicTasks)
+	}
+	if err == nil {
+		err = tx.Commit()
 	}
 	if err != nil {
 		return fmt.Errorf("pause task %s: %w", id, err)
@@ -410,6 +427,9 @@ func (db *DB) DeleteTask(ctx context.Context, id string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM task_occurrences
 		WHERE task_id = $1 AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, id); err != nil {
 		return fmt.Errorf("delete task %s: occurrences: %w", id, err)
+	}
+	if err := db.changedTx(ctx, tx, TopicTasks); err != nil {
+		return fmt.Errorf("delete task %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("delete task %s: %w", id, err)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/internal/leader"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
 	"github.com/tobanbot/toban/poller"
@@ -40,14 +40,22 @@ type Main struct {
 	reports *scheduler.Engine
 	// knownTasks is what the scheduler was given, by task ID.
 	knownTasks map[string]string
-	// TaskReload is how often tasks changed outside the bot are picked up.
+	// knownReports is what the report engine was given, by schedule ID.
+	knownReports map[string]string
+	// TaskReload is how often the tasks are compared with the scheduler
+	// in case a change notice was missed; notices arm changes at once.
 	TaskReload time.Duration
-	pd         *pagerduty.Client
-	feed       chan struct{}
-	web        *bot.WebAPI
-	bot        *bot.Bot
-	http       *http.Server
-	ln         net.Listener
+	// LeaseTTL is how long a singleton's lease outlives its holder;
+	// default 6 s (leader.Options.TTL). Tests shorten it.
+	LeaseTTL time.Duration
+	// elector runs this replica's singletons under leases.
+	elector *leader.Elector
+	pd      *pagerduty.Client
+	feed    chan struct{}
+	web     *bot.WebAPI
+	bot     *bot.Bot
+	http    *http.Server
+	ln      net.Listener
 }
 
 // NewMain prepares a Main that logs to logOut.
@@ -79,11 +87,14 @@ var slackAuthErrors = map[string]bool{
 // TOBAN_HTTP_ADDR.
 func (m *Main) Open(ctx context.Context) error {
 	cfg := m.Config
-	db, err := storage.Open(ctx, cfg.DBPath, storage.WithClock(m.Clock.Now))
+	// Leases are timed by the elector's real timers, so they are stamped
+	// with wall time even when m.Clock is a test's movable clock.
+	db, err := storage.Open(ctx, cfg.DBPath, storage.WithClock(m.Clock.Now), storage.WithLeaseClock(time.Now))
 	if err != nil {
 		return &StartupError{fmt.Errorf("TOBAN_DB: %w", err)}
 	}
 	m.db = db
+	m.elector = m.newElector()
 
 	slackCfg := bot.SlackConfig{AppToken: cfg.SlackAppToken, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL}
 	api := bot.NewSlackClient(slackCfg, m.metrics, m.Log)
@@ -118,6 +129,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Location:    cfg.Location,
 		Admins:      map[string]bool{},
 		Log:         m.Log.With().Str("component", "handlers").Logger(),
+		Changed:     m.announce,
 	}
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
@@ -163,7 +175,7 @@ func (m *Main) Open(ctx context.Context) error {
 			continue
 		}
 		m.engine.Upsert(scheduler.Task{ID: t.ID, Rule: r, Paused: t.Paused})
-		m.knownTasks[t.ID] = t.Rule + "|" + strconv.FormatBool(t.Paused)
+		m.knownTasks[t.ID] = armed{t.ID, t.Rule, t.Paused}.sig()
 	}
 	m.Log.Info().Int("tasks", len(tasks)).Msg("scheduled tasks loaded")
 	m.openReports(ctx)
@@ -231,7 +243,9 @@ type loop struct {
 	run  func(ctx context.Context) error
 }
 
-// backgroundLoops is all the background work of a running toban.
+// backgroundLoops is all the background work of a running toban. The
+// singletons run under leases (see replicas.go); the rest is claimed row
+// by row in the database, so every replica does its share.
 func (m *Main) backgroundLoops() []loop {
 	reload := m.TaskReload
 	if reload <= 0 {
@@ -242,22 +256,27 @@ func (m *Main) backgroundLoops() []loop {
 	}
 	loops := []loop{
 		{"delivery pruning", plain(m.forgetOldDeliveries)},
-		{"card sync", plain(func(ctx context.Context) { m.app.RunCardSync(ctx, m.Config.CardRetry) })},
+		m.singleton("card sync", "card-sync", plain(func(ctx context.Context) { m.app.RunCardSync(ctx, m.Config.CardRetry) })),
 		{"scheduler", m.engine.Run},
 		{"task escalations", plain(func(ctx context.Context) { m.app.RunTaskEscalations(ctx, m.Clock) })},
 		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
+		{"report reload", plain(func(ctx context.Context) { m.reloadReports(ctx, reload) })},
+		{"cross-replica wakes", m.forwardWakes},
 	}
 	if m.pd != nil {
 		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
 		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
 		loops = append(loops,
 			loop{"feed", plain(func(ctx context.Context) { m.app.RunFeed(ctx, m.db, m.feed) })},
-			loop{"poller", p.Run})
+			m.singleton("poller", "poller", p.Run))
 	}
 	return append(loops,
-		loop{"on-call operations", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }},
+		m.singleton("on-call operations", "oncall", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }),
+		// Not a singleton: each report run is claimed before posting, so
+		// every replica's engine may fire it and a dead replica's share
+		// is someone else's at once, as with tasks.
 		loop{"report scheduler", plain(m.runReports)},
-		loop{"calendars", func(ctx context.Context) error { return m.app.RunCalendars(ctx, m.Clock, m.calendarRefresh()) }},
+		m.singleton("calendars", "calendars", func(ctx context.Context) error { return m.app.RunCalendars(ctx, m.Clock, m.calendarRefresh()) }),
 		loop{"runbook", func(ctx context.Context) error {
 			if m.app.Runbook == nil {
 				return nil
@@ -321,22 +340,7 @@ func (m *Main) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		var problems []string
-		if !m.bot.Connected() {
-			problems = append(problems, "slack socket mode: not connected")
-		}
-		if err := m.db.CheckWritable(ctx); err != nil {
-			problems = append(problems, "database: "+err.Error())
-		}
-		if len(problems) > 0 {
-			http.Error(w, strings.Join(problems, "\n"), http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ready\n"))
-	})
+	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /metrics", m.metrics.Handler())
 	mux.Handle("POST /webhooks/pagerduty", webhook.NewReceiver(m.Config.WebhookSecret, m.db, m.wakeFeed, m.metrics,
 		m.Log.With().Str("component", "webhook").Logger()))

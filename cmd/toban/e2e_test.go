@@ -34,9 +34,17 @@ func newWorld(t *testing.T) *world {
 // fake clock toban runs on), as real Slack stamps them with real time.
 func newWorldAt(t *testing.T, now func() time.Time) *world {
 	t.Helper()
+	return newWorldWith(t, slackfake.Options{Now: now})
+}
+
+// newWorldWith is newWorld with its Slack made from opts (several sockets
+// for replicas, a clock).
+func newWorldWith(t *testing.T, opts slackfake.Options) *world {
+	t.Helper()
 	// Waits bound failures only; a loaded CI machine must not turn slow
 	// into failed.
-	s := slackfake.New(slackfake.Options{Now: now, HelperTimeout: 15 * time.Second})
+	opts.HelperTimeout = 15 * time.Second
+	s := slackfake.New(opts)
 	t.Cleanup(s.Close)
 	t.Cleanup(func() {
 		// Slack would have refused these: on a real workspace the person

@@ -18,6 +18,7 @@ import (
 // was down is posted late, once (the most recent only).
 func (m *Main) openReports(ctx context.Context) {
 	log := m.Log.With().Str("component", "reports").Logger()
+	m.knownReports = map[string]string{}
 	schedules, err := m.db.ReportSchedules(ctx)
 	if err != nil && ctx.Err() == nil {
 		log.Error().Err(err).Msg("scheduled reports unreadable; only new ones will run")
@@ -29,6 +30,7 @@ func (m *Main) openReports(ctx context.Context) {
 			continue
 		}
 		m.reports.Upsert(scheduler.Task{ID: s.ID, Rule: r})
+		m.knownReports[s.ID] = armed{id: s.ID, rule: s.Rule}.sig()
 	}
 	log.Info().Int("schedules", len(schedules)).Msg("scheduled reports loaded")
 }
