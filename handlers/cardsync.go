@@ -172,7 +172,11 @@ func (a *App) SyncDirtyCards(ctx context.Context) {
 // under the incident's lock, so what is shown is never older than what is
 // recorded as shown.
 func (a *App) syncIncidentCards(ctx context.Context, incidentID string) {
-	unlock := a.incidentLocks.Lock(incidentID)
+	unlock, err := a.Store.LockIncident(ctx, incidentID)
+	if err != nil {
+		a.Log.Warn().Err(err).Str("incident", incidentID).Msg("incident lock unavailable; card sync later")
+		return
+	}
 	defer unlock()
 	cards, err := a.Store.CardsForIncident(ctx, incidentID)
 	if err != nil {

@@ -148,7 +148,10 @@ func (a *App) once(key string, then func(ctx context.Context) error) func(ctx co
 // or simultaneous click sees the change already made and makes no second
 // write. The caller defers unlock.
 func (a *App) lockIncident(ctx context.Context, id string) (domain.Incident, func(), error) {
-	unlock := a.incidentLocks.Lock(id)
+	unlock, err := a.Store.LockIncident(ctx, id)
+	if err != nil {
+		return domain.Incident{}, nil, err
+	}
 	inc, err := a.PagerDuty.Incident(ctx, id)
 	if err != nil {
 		unlock()

@@ -81,7 +81,6 @@ type App struct {
 	Log    zerolog.Logger
 
 	routes        appRouter
-	incidentLocks chat.Locks
 	services      serviceCache
 	taskWake      taskWake
 	calendarWaker taskWake

@@ -220,7 +220,10 @@ func (a *App) escalate(ctx context.Context, place chat.Place, incidentID string,
 	if !ok {
 		return err
 	}
-	unlock := a.incidentLocks.Lock(incidentID)
+	unlock, err := a.Store.LockIncident(ctx, incidentID)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	inc, err := a.PagerDuty.Incident(ctx, incidentID)
 	if err != nil {

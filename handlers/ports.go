@@ -68,6 +68,9 @@ type Store interface {
 	UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (storage.UserLink, error)
 	SlackUserFor(ctx context.Context, pdUserID string) (string, error)
 	FirstClick(ctx context.Context, key string) (bool, error)
+	// LockIncident serialises work on one incident across replicas (a
+	// click's re-read and write); the caller defers the unlock.
+	LockIncident(ctx context.Context, incidentID string) (unlock func(), err error)
 	Subscribe(ctx context.Context, s storage.Subscription) error
 	Subscriptions(ctx context.Context, channelID string) ([]storage.Subscription, error)
 	SubscriptionsFor(ctx context.Context, serviceID string) ([]storage.Subscription, error)
