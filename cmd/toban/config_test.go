@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +138,19 @@ func TestRunCommands(t *testing.T) {
 				t.Errorf("output %q does not contain %q", got, tt.wantOut)
 			}
 		})
+	}
+}
+
+// TestConsoleLogsWithoutColoursOffATerminal: a log file or a pipe gets no
+// escape codes; the durations carry their unit in the key.
+func TestConsoleLogsWithoutColoursOffATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	log := newLogger(Config{LogFormat: "console", LogLevel: zerolog.InfoLevel}, &buf)
+	log.Warn().Str("k", "v").Msg("hello")
+	if got := buf.String(); strings.Contains(got, "\x1b[") || !strings.Contains(got, "hello") {
+		t.Errorf("console log to a buffer = %q, want plain text", got)
+	}
+	if isTerminal(&buf) {
+		t.Error("a buffer is not a terminal")
 	}
 }
