@@ -70,7 +70,7 @@ func reportCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return usageErr("--format must be table, csv or json, not %q", *format)
 	}
-	cfg, err := LoadConfig(getenv)
+	cfg, err := LoadCLIConfig(getenv)
 	if err = withoutSlackProblems(err); err != nil {
 		fmt.Fprintln(stderr, "toban:", err)
 		return 1

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +153,27 @@ func TestConsoleLogsWithoutColoursOffATerminal(t *testing.T) {
 	}
 	if isTerminal(&buf) {
 		t.Error("a buffer is not a terminal")
+	}
+}
+
+// TestCLICommandsNeedNoSlackTokens: reminders, shifts and report never
+// talk to Slack, so they run without its tokens (a malformed one is still
+// refused); the bot itself still needs both.
+func TestCLICommandsNeedNoSlackTokens(t *testing.T) {
+	env := map[string]string{"TOBAN_DB": filepath.Join(t.TempDir(), "toban.db")}
+	get := func(k string) string { return env[k] }
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"reminders", "export"}, get, &stdout, &stderr); code != 0 {
+		t.Errorf("reminders export without Slack tokens: exit %d, stderr %q", code, stderr.String())
+	}
+	if _, err := LoadCLIConfig(get); err != nil {
+		t.Errorf("LoadCLIConfig without Slack tokens: %v", err)
+	}
+	if _, err := LoadConfig(get); err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN: is required") {
+		t.Errorf("LoadConfig without Slack tokens: %v, want SLACK_APP_TOKEN required", err)
+	}
+	env["SLACK_BOT_TOKEN"] = "nope"
+	if _, err := LoadCLIConfig(get); err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN: must start with") {
+		t.Errorf("LoadCLIConfig with a malformed token: %v, want it refused", err)
 	}
 }
