@@ -204,7 +204,7 @@ loop:
 	case <-drained:
 		b.log.Info().Msg("in-flight work finished")
 	case <-time.After(b.cfg.ShutdownTimeout):
-		b.log.Warn().Dur("timeout", b.cfg.ShutdownTimeout).Msg("in-flight work did not finish in time; cancelling it")
+		b.log.Warn().Dur("timeout_ms", b.cfg.ShutdownTimeout).Msg("in-flight work did not finish in time; cancelling it")
 		cancelWork()
 		select {
 		case <-drained:
@@ -235,7 +235,7 @@ func (b *Bot) handleEvent(workCtx context.Context, ev socketmode.Event) {
 	case socketmode.EventTypeConnectionError:
 		b.setConnected(false)
 		if c, ok := ev.Data.(*slack.ConnectionErrorEvent); ok {
-			b.log.Warn().Err(c.ErrorObj).Dur("backoff", c.Backoff).Msg("slack connection failed; retrying")
+			b.log.Warn().Err(c.ErrorObj).Dur("backoff_ms", c.Backoff).Msg("slack connection failed; retrying")
 		}
 	case socketmode.EventTypeIncomingError:
 		// Not a readiness change: slack-go's reader of a socket it already

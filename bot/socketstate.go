@@ -128,7 +128,7 @@ func (b *Bot) runSocket(ctx context.Context) error {
 			<-done
 		}
 		st := b.SocketState()
-		b.log.Warn().Int("refusals", st.Refusals).Dur("retry_in", st.RetryIn).
+		b.log.Warn().Int("refusals", st.Refusals).Dur("retry_in_ms", st.RetryIn).
 			Msg("slack closed the websocket before hello (too_many_websockets?); webhooks, timers and leases go on")
 		t := time.NewTimer(st.RetryIn)
 		select {

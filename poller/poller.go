@@ -81,7 +81,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	if p.interval <= 0 {
 		return nil
 	}
-	p.log.Info().Dur("interval", p.interval).Msg("polling PagerDuty log entries")
+	p.log.Info().Dur("interval_ms", p.interval).Msg("polling PagerDuty log entries")
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
 	for {

@@ -40,7 +40,7 @@ func (e *Engine) runJob(ctx context.Context, j job) {
 		return
 	}
 	delay := e.backoff(j.attempt)
-	log.Warn().Err(err).Dur("retry_in", delay).Msg("scheduler: fire failed; will retry")
+	log.Warn().Err(err).Dur("retry_in_ms", delay).Msg("scheduler: fire failed; will retry")
 	e.retries.Go(func() {
 		t := e.clock.NewTimer(delay)
 		select {

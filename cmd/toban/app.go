@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/bot"
@@ -65,9 +67,17 @@ func NewMain(cfg Config, logOut io.Writer) *Main {
 
 func newLogger(cfg Config, out io.Writer) zerolog.Logger {
 	if cfg.LogFormat == "console" {
-		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
+		// Colours only for a person at a terminal: escape codes in a log
+		// file or a pipe are noise.
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly, NoColor: !isTerminal(out)}
 	}
 	return zerolog.New(out).Level(cfg.LogLevel).With().Timestamp().Str("service", "toban").Logger()
+}
+
+// isTerminal says whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
 // StartupError is a failure that configuration must fix; main prints it

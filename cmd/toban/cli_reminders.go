@@ -28,7 +28,7 @@ func remindersCLI(args []string, getenv func(string) string, stdout, stderr io.W
 		fmt.Fprintln(stderr, remindersUsage)
 		return 2
 	}
-	cfg, err := LoadConfig(getenv)
+	cfg, err := LoadCLIConfig(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "toban:", err)
 		return 1

@@ -70,7 +70,7 @@ func reportCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return usageErr("--format must be table, csv or json, not %q", *format)
 	}
-	cfg, err := LoadConfig(getenv)
+	cfg, err := LoadCLIConfig(getenv)
 	if err = withoutSlackProblems(err); err != nil {
 		fmt.Fprintln(stderr, "toban:", err)
 		return 1
@@ -87,10 +87,9 @@ func reportCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 	}
 	pd := pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL,
 		EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout, Now: time.Now}, nil)
+	// An unknown service is a fact about PagerDuty, not a misuse of the
+	// command: no usage text for it.
 	chosen, err := cliServices(ctx, pd, services)
-	if errors.Is(err, domain.ErrInvalid) {
-		return usageErr("%v", err)
-	}
 	if err != nil {
 		fmt.Fprintln(stderr, "toban report:", err)
 		return 1

@@ -56,7 +56,7 @@ func shiftsCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 		fmt.Fprintln(stderr, shiftsUsage)
 		return 2
 	}
-	cfg, err := LoadConfig(getenv)
+	cfg, err := LoadCLIConfig(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "toban:", err)
 		return 1
@@ -144,7 +144,7 @@ func shiftsRemoveCLI(args []string, getenv func(string) string, stdout, stderr i
 		fmt.Fprintln(stderr, shiftsUsage)
 		return 2
 	}
-	cfg, err := LoadConfig(getenv)
+	cfg, err := LoadCLIConfig(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "toban:", err)
 		return 1

@@ -91,7 +91,13 @@ var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
 // LoadConfig reads and validates the configuration. getenv is os.Getenv in
 // production. Every problem is reported, each naming its variable; token
 // values never appear in messages.
-func LoadConfig(getenv func(string) string) (Config, error) {
+func LoadConfig(getenv func(string) string) (Config, error) { return loadConfig(getenv, true) }
+
+// LoadCLIConfig is LoadConfig for the commands that never talk to Slack
+// (reminders, shifts, report): the Slack tokens are checked only when set.
+func LoadCLIConfig(getenv func(string) string) (Config, error) { return loadConfig(getenv, false) }
+
+func loadConfig(getenv func(string) string, needSlack bool) (Config, error) {
 	get := func(name string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -120,6 +126,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	checkToken := func(name, value, prefix string) {
 		switch {
+		case value == "" && !needSlack:
 		case value == "":
 			bad(name, "is required (a %s… token)", prefix)
 		case !strings.HasPrefix(value, prefix):

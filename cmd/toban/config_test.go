@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +139,41 @@ func TestRunCommands(t *testing.T) {
 				t.Errorf("output %q does not contain %q", got, tt.wantOut)
 			}
 		})
+	}
+}
+
+// TestConsoleLogsWithoutColoursOffATerminal: a log file or a pipe gets no
+// escape codes; the durations carry their unit in the key.
+func TestConsoleLogsWithoutColoursOffATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	log := newLogger(Config{LogFormat: "console", LogLevel: zerolog.InfoLevel}, &buf)
+	log.Warn().Str("k", "v").Msg("hello")
+	if got := buf.String(); strings.Contains(got, "\x1b[") || !strings.Contains(got, "hello") {
+		t.Errorf("console log to a buffer = %q, want plain text", got)
+	}
+	if isTerminal(&buf) {
+		t.Error("a buffer is not a terminal")
+	}
+}
+
+// TestCLICommandsNeedNoSlackTokens: reminders, shifts and report never
+// talk to Slack, so they run without its tokens (a malformed one is still
+// refused); the bot itself still needs both.
+func TestCLICommandsNeedNoSlackTokens(t *testing.T) {
+	env := map[string]string{"TOBAN_DB": filepath.Join(t.TempDir(), "toban.db")}
+	get := func(k string) string { return env[k] }
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"reminders", "export"}, get, &stdout, &stderr); code != 0 {
+		t.Errorf("reminders export without Slack tokens: exit %d, stderr %q", code, stderr.String())
+	}
+	if _, err := LoadCLIConfig(get); err != nil {
+		t.Errorf("LoadCLIConfig without Slack tokens: %v", err)
+	}
+	if _, err := LoadConfig(get); err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN: is required") {
+		t.Errorf("LoadConfig without Slack tokens: %v, want SLACK_APP_TOKEN required", err)
+	}
+	env["SLACK_BOT_TOKEN"] = "nope"
+	if _, err := LoadCLIConfig(get); err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN: must start with") {
+		t.Errorf("LoadCLIConfig with a malformed token: %v, want it refused", err)
 	}
 }
