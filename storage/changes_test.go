@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/tobanbot/toban/internal/pgtest"
 )
 
 // changeDeadline is how soon another replica must hear of a change.
@@ -112,7 +114,7 @@ func TestChangesChannelClosesWithContext(t *testing.T) {
 // TestChangesSurviveListenerLoss kills PostgreSQL's LISTEN session, as a
 // failover would: the listener reconnects and no change is missed.
 func TestChangesSurviveListenerLoss(t *testing.T) {
-	if backend != "postgres" {
+	if pgtest.Backend() != "postgres" {
 		t.Skip("tests PostgreSQL's LISTEN connection")
 	}
 	ctx := t.Context()

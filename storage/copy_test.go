@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/internal/pgtest"
 )
 
 // fillForCopy writes rows into most tables through the public API, with
@@ -48,12 +49,12 @@ func TestCopy(t *testing.T) {
 	ctx := context.Background()
 	type dir struct{ name, from, to string }
 	dirs := []dir{{"SQLiteToSQLite", "sqlite", "sqlite"}}
-	if backend == "postgres" {
+	if pgtest.Backend() == "postgres" {
 		dirs = []dir{{"SQLiteToPostgres", "sqlite", "postgres"}, {"PostgresToSQLite", "postgres", "sqlite"}}
 	}
 	newTarget := func(t *testing.T, kind string) string {
 		if kind == "postgres" {
-			return cluster.NewDatabase(t)
+			return pgtest.Target(t) // a PostgreSQL database on the PostgreSQL run
 		}
 		return fmt.Sprintf("%s/%s.db", t.TempDir(), kind)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/internal/pgtest"
 )
 
 // openReplicas opens n handles on one new database, as n replicas would.
@@ -186,7 +187,7 @@ func TestConcurrentFirstOpen(t *testing.T) {
 		cmds := make([]*exec.Cmd, n)
 		for i := range cmds {
 			cmds[i] = exec.Command(os.Args[0], "-test.run=^TestOpenInChildProcess$")
-			cmds[i].Env = append(os.Environ(), "TOBAN_TEST_CHILD_OPEN="+target, envBackend+"=sqlite")
+			cmds[i].Env = append(os.Environ(), "TOBAN_TEST_CHILD_OPEN="+target, pgtest.EnvBackend+"=sqlite")
 		}
 		for _, c := range cmds {
 			if err := c.Start(); err != nil {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tobanbot/toban/internal/pgtest"
 )
 
 func openTemp(t *testing.T) (*DB, string) {
@@ -35,7 +37,7 @@ func TestOpen(t *testing.T) {
 		if err := db.CheckWritable(ctx); err != nil {
 			t.Errorf("CheckWritable: %v", err)
 		}
-		if backend != "sqlite" {
+		if pgtest.Backend() != "sqlite" {
 			return
 		}
 		var mode string
@@ -74,7 +76,7 @@ func TestOpen(t *testing.T) {
 	})
 	t.Run("ErrNotADatabase", func(t *testing.T) {
 		target := filepath.Join(t.TempDir(), "missing-dir", "toban.db")
-		if backend == "postgres" {
+		if pgtest.Backend() == "postgres" {
 			target = strings.Replace(tempTarget(t), "?", "_missing?", 1)
 		}
 		_, err := Open(ctx, target)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,39 +15,7 @@ import (
 
 // The tests run on real databases with real, short TTLs: once on SQLite,
 // then on PostgreSQL when one is available (TOBAN_TEST_BACKEND limits it).
-var (
-	backend = "sqlite"
-	cluster *pgtest.Cluster
-)
-
-func TestMain(m *testing.M) {
-	only := os.Getenv("TOBAN_TEST_BACKEND")
-	code := 0
-	if only == "" || only == "sqlite" {
-		code = m.Run()
-	}
-	if only != "" && only != "postgres" {
-		os.Exit(code)
-	}
-	c, skip, err := pgtest.Start()
-	switch {
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "leader:", err)
-		os.Exit(1)
-	case skip != "":
-		fmt.Println("leader:", skip)
-		os.Exit(code)
-	}
-	fmt.Println("=== leader suite on PostgreSQL")
-	backend, cluster = "postgres", c
-	if pgCode := m.Run(); code == 0 {
-		code = pgCode
-	}
-	if err := c.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "leader:", err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m, "leader suite") }
 
 const (
 	testTTL  = 900 * time.Millisecond
@@ -61,10 +27,7 @@ const (
 // replicas opens n handles on one new database, as n replicas would.
 func replicas(t *testing.T, n int) []*storage.DB {
 	t.Helper()
-	target := filepath.Join(t.TempDir(), "toban.db")
-	if backend == "postgres" {
-		target = cluster.NewDatabase(t)
-	}
+	target := pgtest.Target(t)
 	dbs := make([]*storage.DB, n)
 	for i := range dbs {
 		db, err := storage.Open(context.Background(), target)
