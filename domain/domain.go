@@ -1,6 +1,13 @@
-// Package domain holds toban's vocabulary: incidents, their statuses, who is
-// on call, and the few kinds of error every adapter maps its failures to.
-// It does no I/O, so every other package may import it.
+// Package domain holds toban's vocabulary: PagerDuty's incidents, people,
+// schedules and maintenance windows as toban sees them; toban's own
+// entities (Task and Occurrence, Card, Activity, Subscription, Digest,
+// UserLink, Follow, MaintenanceCard, Calendar, ReportSchedule…), each with
+// a Validate method that says what is wrong with one before it is saved;
+// and the sentinel errors (ErrNotFound, ErrInvalid…) every adapter maps its
+// failures to and every feature reads.
+//
+// It does no I/O and imports only the standard library and scheduler (a
+// Task's Rule is a scheduler.Rule), so every other package may import it.
 package domain
 
 import "time"

@@ -13,7 +13,6 @@ import (
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/icsfeed"
 	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Calendar feeds (ICS) own action and callback IDs prefixed "calendar.".
@@ -30,15 +29,15 @@ const CalendarHorizon = 35 * 24 * time.Hour
 // CalendarStore is the database of calendar feeds (*storage.DB, given as
 // App.Calendars).
 type CalendarStore interface {
-	AddCalendar(ctx context.Context, c storage.Calendar) (storage.Calendar, error)
-	Calendar(ctx context.Context, id string) (storage.Calendar, error)
-	CalendarsInChannel(ctx context.Context, channelID string) ([]storage.Calendar, error)
-	AllCalendars(ctx context.Context) ([]storage.Calendar, error)
+	AddCalendar(ctx context.Context, c domain.Calendar) (domain.Calendar, error)
+	Calendar(ctx context.Context, id string) (domain.Calendar, error)
+	CalendarsInChannel(ctx context.Context, channelID string) ([]domain.Calendar, error)
+	AllCalendars(ctx context.Context) ([]domain.Calendar, error)
 	DeleteCalendar(ctx context.Context, id string) error
-	RecordCalendarFetch(ctx context.Context, id string, f storage.CalendarFetch) error
+	RecordCalendarFetch(ctx context.Context, id string, f domain.CalendarFetch) error
 	CalendarBody(ctx context.Context, id string) ([]byte, error)
 	SetCalendarError(ctx context.Context, id, msg string) (previous string, err error)
-	CalendarTasks(ctx context.Context, calendarID string) ([]storage.Task, error)
+	CalendarTasks(ctx context.Context, calendarID string) ([]domain.Task, error)
 }
 
 var (
@@ -122,7 +121,7 @@ func (a *App) calendarModal(channelID string) slack.ModalViewRequest {
 	}
 	// The grace and escalation inputs are the task modal's, so that the
 	// schedule and service type-aheads answer them.
-	for _, b := range taskBlocks(storage.Task{GraceMinutes: 15}, scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00"}, a.location()) {
+	for _, b := range taskBlocks(domain.Task{GraceMinutes: 15}, scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00"}, a.location()) {
 		if in, ok := b.(*slack.InputBlock); ok && (in.BlockID == "grace" || in.BlockID == "escalation" || in.BlockID == "schedule" || in.BlockID == "service") {
 			blocks = append(blocks, in)
 		}
@@ -131,9 +130,9 @@ func (a *App) calendarModal(channelID string) slack.ModalViewRequest {
 }
 
 // calendarInput reads the modal; errs holds field errors by block.
-func (a *App) calendarInput(values map[string]map[string]slack.BlockAction) (storage.Calendar, map[string]string) {
+func (a *App) calendarInput(values map[string]map[string]slack.BlockAction) (domain.Calendar, map[string]string) {
 	errs := map[string]string{}
-	var c storage.Calendar
+	var c domain.Calendar
 	url, err := icsfeed.NormalizeURL(values["url"]["url"].Value)
 	if err != nil {
 		errs["url"] = err.Error()
@@ -173,7 +172,7 @@ func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallba
 	personErr := make(chan error, 1)
 	go func() {
 		var err error
-		if c.Escalation == storage.EscalateIncident { // incidents are opened as the person attaching
+		if c.Escalation == domain.EscalateIncident { // incidents are opened as the person attaching
 			person, err = a.actingAs(ackCtx, cb.User.ID)
 		}
 		personErr <- err
@@ -202,7 +201,7 @@ func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallba
 // attachCalendar stores a validated calendar, turns its events into tasks
 // and tells the channel. cal is nil when the validating fetch ran out of
 // time; it is fetched again here.
-func (a *App) attachCalendar(ctx context.Context, c storage.Calendar, got icsfeed.Response, cal *icsfeed.Calendar) error {
+func (a *App) attachCalendar(ctx context.Context, c domain.Calendar, got icsfeed.Response, cal *icsfeed.Calendar) error {
 	host := icsfeed.Host(c.URL)
 	if cal == nil {
 		var err error
@@ -215,7 +214,7 @@ func (a *App) attachCalendar(ctx context.Context, c storage.Calendar, got icsfee
 		}
 	}
 	saved, err := a.calendars().AddCalendar(ctx, c)
-	if errors.Is(err, storage.ErrCalendarExists) {
+	if errors.Is(err, domain.ErrCalendarExists) {
 		return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, chat.Message{Text: "That calendar is already attached to this channel."})
 	}
 	if err != nil {
@@ -225,7 +224,7 @@ func (a *App) attachCalendar(ctx context.Context, c storage.Calendar, got icsfee
 	if a.Changed != nil {
 		a.Changed(TopicCalendars)
 	}
-	if err := a.calendars().RecordCalendarFetch(ctx, saved.ID, storage.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body}); err != nil {
+	if err := a.calendars().RecordCalendarFetch(ctx, saved.ID, domain.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body}); err != nil {
 		return err
 	}
 	res, warnings, err := a.syncCalendar(ctx, saved, cal)
@@ -253,7 +252,7 @@ func plural(n int, one, many string) string {
 }
 
 // syncCalendar turns the calendar's upcoming instances into tasks.
-func (a *App) syncCalendar(ctx context.Context, c storage.Calendar, cal *icsfeed.Calendar) (icsfeed.SyncResult, []string, error) {
+func (a *App) syncCalendar(ctx context.Context, c domain.Calendar, cal *icsfeed.Calendar) (icsfeed.SyncResult, []string, error) {
 	now := a.now()
 	exp := cal.Expand(icsfeed.Options{From: now, To: now.Add(CalendarHorizon), Zone: a.location(), AllDayAt: c.AllDayAt})
 	warnings := exp.Warnings
@@ -309,7 +308,7 @@ const calendarRefreshers = 4
 
 // refreshCalendar fetches one calendar (a 304 reuses the stored body),
 // syncs its tasks and records whether it worked.
-func (a *App) refreshCalendar(ctx context.Context, c storage.Calendar) (icsfeed.SyncResult, error) {
+func (a *App) refreshCalendar(ctx context.Context, c domain.Calendar) (icsfeed.SyncResult, error) {
 	store := a.calendars()
 	body, err := store.CalendarBody(ctx, c.ID)
 	if err != nil {
@@ -326,7 +325,7 @@ func (a *App) refreshCalendar(ctx context.Context, c storage.Calendar) (icsfeed.
 			body = got.Body
 		}
 		if cal, err = icsfeed.Parse(body); err == nil {
-			err = store.RecordCalendarFetch(ctx, c.ID, storage.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body})
+			err = store.RecordCalendarFetch(ctx, c.ID, domain.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body})
 		}
 	}
 	var feedErr *icsfeed.Error
@@ -344,7 +343,7 @@ func (a *App) refreshCalendar(ctx context.Context, c storage.Calendar) (icsfeed.
 
 // noteCalendarHealth records the outcome of a refresh and tells the
 // channel when it changes from working to failing or back.
-func (a *App) noteCalendarHealth(ctx context.Context, c storage.Calendar, feedErr *icsfeed.Error) {
+func (a *App) noteCalendarHealth(ctx context.Context, c domain.Calendar, feedErr *icsfeed.Error) {
 	msg := ""
 	if feedErr != nil {
 		msg = feedErr.Msg

@@ -10,8 +10,6 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/icsfeed"
-	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 // calendarList shows the channel's calendars with Refresh now and Detach.
@@ -35,13 +33,9 @@ func (a *App) calendarList(ctx context.Context, channelID string) (chat.Message,
 }
 
 // upcomingTasks returns the tasks still to come and the next one.
-func upcomingTasks(tasks []storage.Task, now time.Time) (n int, next storage.Task, nextDue time.Time) {
+func upcomingTasks(tasks []domain.Task, now time.Time) (n int, next domain.Task, nextDue time.Time) {
 	for _, t := range tasks {
-		rule, err := scheduler.DecodeRule(t.Rule)
-		if err != nil {
-			continue
-		}
-		if due, ok := rule.Next(now); ok {
+		if due, ok := t.Rule.Next(now); ok {
 			n++
 			if nextDue.IsZero() || due.Before(nextDue) {
 				next, nextDue = t, due
@@ -51,7 +45,7 @@ func upcomingTasks(tasks []storage.Task, now time.Time) (n int, next storage.Tas
 	return n, next, nextDue
 }
 
-func calendarEntry(c storage.Calendar, tasks []storage.Task, now time.Time) []slack.Block {
+func calendarEntry(c domain.Calendar, tasks []domain.Task, now time.Time) []slack.Block {
 	n, next, nextDue := upcomingTasks(tasks, now)
 	text := fmt.Sprintf("*:date: %s* — %d upcoming %s", c.Host(), n, plural(n, "task", "tasks"))
 	if n > 0 {
@@ -65,9 +59,9 @@ func calendarEntry(c storage.Calendar, tasks []storage.Task, now time.Time) []sl
 		text += "Last read " + chat.FormatTime(now, c.LastFetched.In(now.Location())) + "."
 	}
 	switch c.Escalation {
-	case storage.EscalateOnCall:
+	case domain.EscalateOnCall:
 		text += fmt.Sprintf("\nIf not started within %d min: mention the on-call of %s", c.GraceMinutes, chat.Escape(c.EscalationTargetName))
-	case storage.EscalateIncident:
+	case domain.EscalateIncident:
 		text += fmt.Sprintf("\nIf not started within %d min: open an incident on %s", c.GraceMinutes, chat.Escape(c.EscalationTargetName))
 	}
 	refresh := slack.NewButtonBlockElement(actionCalendarRefresh, c.ID, chat.Plain("Refresh now"))
@@ -147,7 +141,7 @@ func calendarProblem(err error) string {
 
 // detachCalendar deletes the calendar's tasks still to come, then the
 // calendar; tasks already due stay, for the record.
-func (a *App) detachCalendar(ctx context.Context, c storage.Calendar) (int, error) {
+func (a *App) detachCalendar(ctx context.Context, c domain.Calendar) (int, error) {
 	unlock := calendarLocks.Lock(c.ID)
 	defer unlock()
 	tasks, err := a.calendars().CalendarTasks(ctx, c.ID)
@@ -157,7 +151,7 @@ func (a *App) detachCalendar(ctx context.Context, c storage.Calendar) (int, erro
 	now := a.now()
 	removed := 0
 	for _, t := range tasks {
-		if n, _, _ := upcomingTasks([]storage.Task{t}, now); n == 0 {
+		if n, _, _ := upcomingTasks([]domain.Task{t}, now); n == 0 {
 			continue
 		}
 		if err := a.Tasks.DeleteTask(ctx, t.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {

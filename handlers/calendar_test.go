@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
@@ -99,13 +100,13 @@ func TestCalendarModal(t *testing.T) {
 
 func TestCalendarListEntry(t *testing.T) {
 	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
-	rule := func(day int) string {
-		return scheduler.Rule{Kind: scheduler.KindOnce, Date: fmt.Sprintf("2026-03-%02d", day), At: "09:00", Location: time.UTC}.Encode()
+	rule := func(day int) scheduler.Rule {
+		return scheduler.Rule{Kind: scheduler.KindOnce, Date: fmt.Sprintf("2026-03-%02d", day), At: "09:00", Location: time.UTC}
 	}
-	tasks := []storage.Task{{Title: "Past", Rule: rule(1)}, {Title: "Rotate <keys>", Rule: rule(3)}, {Title: "Later", Rule: rule(9)}}
-	healthy := storage.Calendar{ID: "cal_a", URL: "https://calendar.google.com/calendar/ical/x/private-y/basic.ics", CreatedBy: "U1",
-		GraceMinutes: 15, Escalation: storage.EscalateOnCall, EscalationTargetName: "Primary", LastFetched: now.Add(-10 * time.Minute)}
-	failing := storage.Calendar{ID: "cal_b", URL: "https://cal.example.com/x.ics", CreatedBy: "U2",
+	tasks := []domain.Task{{Title: "Past", Rule: rule(1)}, {Title: "Rotate <keys>", Rule: rule(3)}, {Title: "Later", Rule: rule(9)}}
+	healthy := domain.Calendar{ID: "cal_a", URL: "https://calendar.google.com/calendar/ical/x/private-y/basic.ics", CreatedBy: "U1",
+		GraceMinutes: 15, Escalation: domain.EscalateOnCall, EscalationTargetName: "Primary", LastFetched: now.Add(-10 * time.Minute)}
+	failing := domain.Calendar{ID: "cal_b", URL: "https://cal.example.com/x.ics", CreatedBy: "U2",
 		LastError: "The calendar server is failing (HTTP 503).", FailingSince: now.Add(-time.Hour)}
 	blocks := append(calendarEntry(healthy, tasks, now), calendarEntry(failing, nil, now)...)
 	golden(t, "calendar_list", chat.Message{Text: "2 calendars attached", Blocks: blocks})
@@ -263,8 +264,8 @@ func TestRefreshCalendars(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	a, s, db := calendarApp(t, now)
-	add := func(path string) storage.Calendar {
-		c, err := db.AddCalendar(ctx, storage.Calendar{ChannelID: "C1", URL: srv.URL + path, CreatedBy: "U1"})
+	add := func(path string) domain.Calendar {
+		c, err := db.AddCalendar(ctx, domain.Calendar{ChannelID: "C1", URL: srv.URL + path, CreatedBy: "U1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +296,7 @@ func TestRefreshCalendars(t *testing.T) {
 	if strings.Join(s.posted, "\n") != strings.Join(want, "\n") {
 		t.Errorf("posted:\n%s\nwant:\n%s", strings.Join(s.posted, "\n"), strings.Join(want, "\n"))
 	}
-	for _, c := range []storage.Calendar{flaky, steady} {
+	for _, c := range []domain.Calendar{flaky, steady} {
 		tasks, _ := db.CalendarTasks(ctx, c.ID)
 		if len(tasks) != 1 || tasks[0].Title != "Rotate all keys" {
 			t.Errorf("tasks of %s = %+v, want the renamed event", c.ID, tasks)

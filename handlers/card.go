@@ -8,7 +8,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Action IDs of incident card buttons; each button's value is the
@@ -33,7 +32,7 @@ const (
 // cardView is everything an incident card shows.
 type cardView struct {
 	Incident   domain.Incident
-	Activities []storage.Activity
+	Activities []domain.Activity
 	// SlackUsers maps PagerDuty user IDs to Slack user IDs, so that people
 	// are @mentioned by their Slack name when toban knows it.
 	SlackUsers map[string]string

@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 func cardFixture(status domain.Status) cardView {
@@ -26,7 +25,7 @@ func cardFixture(status domain.Status) cardView {
 		SlackUsers: map[string]string{"PALICE": "U1"}}
 	if status != domain.StatusTriggered {
 		v.Incident.Acknowledgements = []domain.Acknowledgement{{By: alice, At: created.Add(2 * time.Minute)}}
-		v.Activities = []storage.Activity{{IncidentID: "Q1", Kind: activityEscalated, SlackUserID: "U2", Detail: "level 2", At: created.Add(5 * time.Minute)}}
+		v.Activities = []domain.Activity{{IncidentID: "Q1", Kind: activityEscalated, SlackUserID: "U2", Detail: "level 2", At: created.Add(5 * time.Minute)}}
 	}
 	if status == domain.StatusResolved {
 		v.Incident.LastStatusChangeBy = bob

@@ -7,7 +7,6 @@ import (
 
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // cardViewOf gathers what a card of inc shows: toban's activity and the
@@ -55,8 +54,8 @@ func (a *App) cardViewOf(ctx context.Context, inc domain.Incident) cardView {
 // card ends up true even if Slack was rate limiting.
 func (a *App) showOnCards(ctx context.Context, inc domain.Incident, place chat.Place) {
 	if place.MessageTS != "" && place.ChannelID != "" {
-		err := a.Store.SaveCard(ctx, storage.Card{IncidentID: inc.ID, ChannelID: place.ChannelID, TS: place.MessageTS})
-		if err != nil && !errors.Is(err, storage.ErrCardExists) {
+		err := a.Store.SaveCard(ctx, domain.Card{IncidentID: inc.ID, ChannelID: place.ChannelID, TS: place.MessageTS})
+		if err != nil && !errors.Is(err, domain.ErrCardExists) {
 			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not recorded")
 		}
 	}
@@ -87,7 +86,7 @@ func (a *App) renderCards(ctx context.Context, inc domain.Incident) {
 	a.renderCardsAt(ctx, inc, cards)
 }
 
-func (a *App) renderCardsAt(ctx context.Context, inc domain.Incident, cards []storage.Card) {
+func (a *App) renderCardsAt(ctx context.Context, inc domain.Incident, cards []domain.Card) {
 	var msg *chat.Message
 	for _, c := range cards {
 		if !c.Dirty() {

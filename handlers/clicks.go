@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // incidentClick routes a click on an incident card button.
@@ -76,7 +75,7 @@ func (a *App) changeStatus(ctx context.Context, place chat.Place, incidentID str
 	if to == domain.StatusResolved {
 		kind = activityResolved
 	}
-	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: inc.ID, Kind: kind, SlackUserID: place.UserID, PDUserID: actor.ID, At: a.now()}); err != nil {
+	if err := a.Store.RecordActivity(ctx, domain.Activity{IncidentID: inc.ID, Kind: kind, SlackUserID: place.UserID, PDUserID: actor.ID, At: a.now()}); err != nil {
 		a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("activity not recorded")
 	}
 	a.showOnCards(ctx, inc, place)

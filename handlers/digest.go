@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 const (
@@ -23,7 +22,7 @@ const (
 
 // renderDigest builds a storm digest card: how many incidents, in which
 // states, the newest titles, and bulk buttons.
-func renderDigest(d storage.Digest) chat.Message {
+func renderDigest(d domain.Digest) chat.Message {
 	counts := map[domain.Status]int{}
 	for _, m := range d.Members {
 		counts[m.Status]++

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // metadataIncidentCard tags feed cards so that a card posted just before a
@@ -212,7 +211,7 @@ func (a *App) postFeedCards(ctx context.Context, ev domain.IncidentEvent, stale 
 	return nil
 }
 
-func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub storage.Subscription) error {
+func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub domain.Subscription) error {
 	storm := a.Storm
 	if storm.Threshold > 0 {
 		if in, err := a.Feed.InDigest(ctx, inc.ID); err != nil || in {
@@ -241,7 +240,7 @@ func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub storage
 		}
 		if n >= storm.Threshold {
 			_, err := a.Feed.AddToDigest(ctx, sub.ChannelID, inc.ServiceID, inc.ServiceName, storm.Window,
-				storage.DigestMember{IncidentID: inc.ID, Number: inc.Number, Title: inc.Title, Status: inc.Status})
+				domain.DigestMember{IncidentID: inc.ID, Number: inc.Number, Title: inc.Title, Status: inc.Status})
 			return err
 		}
 	}
@@ -255,8 +254,8 @@ func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub storage
 }
 
 func (a *App) saveFeedCard(ctx context.Context, incidentID, channelID, ts string) error {
-	err := a.Store.SaveCard(ctx, storage.Card{IncidentID: incidentID, ChannelID: channelID, TS: ts})
-	if err != nil && !errors.Is(err, storage.ErrCardExists) {
+	err := a.Store.SaveCard(ctx, domain.Card{IncidentID: incidentID, ChannelID: channelID, TS: ts})
+	if err != nil && !errors.Is(err, domain.ErrCardExists) {
 		return err
 	}
 	return nil
@@ -265,7 +264,7 @@ func (a *App) saveFeedCard(ctx context.Context, incidentID, channelID, ts string
 // replyFeedEvent posts notes, escalations and reassignments in the cards'
 // threads, as the channel's subscription asks, without @mentions. Changes
 // toban made itself were already replied when they were made.
-func (a *App) replyFeedEvent(ctx context.Context, ev domain.IncidentEvent, cards []storage.Card) error {
+func (a *App) replyFeedEvent(ctx context.Context, ev domain.IncidentEvent, cards []domain.Card) error {
 	kind := map[string]string{
 		domain.EventAnnotated: replyNotes, domain.EventEscalated: replyEscalations,
 		domain.EventReassigned: replyReassignments, domain.EventDelegated: replyReassignments,

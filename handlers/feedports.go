@@ -5,13 +5,12 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Inbox is the durable queue of incident events from webhooks and the
 // poller.
 type Inbox interface {
-	PendingEvents(ctx context.Context, limit int) ([]storage.InboxEvent, error)
+	PendingEvents(ctx context.Context, limit int) ([]domain.InboxEvent, error)
 	MarkEventDone(ctx context.Context, seq int64) error
 	MarkEventFailed(ctx context.Context, seq int64, retryAt time.Time) error
 	LatestOccurred(ctx context.Context, incidentID string) (time.Time, error)
@@ -21,11 +20,11 @@ type Inbox interface {
 type FeedStore interface {
 	ClaimFeedCard(ctx context.Context, incidentID, channelID string) (time.Time, error)
 	CardsCreatedSince(ctx context.Context, channelID string, t time.Time) (int, error)
-	AddToDigest(ctx context.Context, channelID, serviceID, serviceName string, window time.Duration, m storage.DigestMember) (int64, error)
+	AddToDigest(ctx context.Context, channelID, serviceID, serviceName string, window time.Duration, m domain.DigestMember) (int64, error)
 	InDigest(ctx context.Context, incidentID string) (bool, error)
 	SetDigestMemberStatus(ctx context.Context, incidentID string, status domain.Status) error
-	DirtyDigests(ctx context.Context) ([]storage.Digest, error)
-	Digest(ctx context.Context, id int64) (storage.Digest, error)
+	DirtyDigests(ctx context.Context) ([]domain.Digest, error)
+	Digest(ctx context.Context, id int64) (domain.Digest, error)
 	MarkDigestRendered(ctx context.Context, id int64, ts string, version int64) error
 }
 

@@ -1,9 +1,10 @@
 package handlers
 
 import (
-	goldenfile "github.com/tobanbot/toban/internal/golden"
 	"testing"
 	"time"
+
+	goldenfile "github.com/tobanbot/toban/internal/golden"
 
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"

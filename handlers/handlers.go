@@ -6,9 +6,8 @@
 // here, each given a concrete value in cmd/toban.
 //
 // It may import domain, scheduler, report, icsfeed, shiftfile and its
-// toolkit (handlers/chat, handlers/identity); never bot, pagerduty,
-// webhook or poller. It still imports storage for the entities that live
-// there (internal/archtest lists that exception).
+// toolkit (handlers/chat, handlers/identity); never storage, bot,
+// pagerduty, webhook or poller (internal/archtest checks it).
 package handlers
 
 import (

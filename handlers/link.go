@@ -11,7 +11,6 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
-	"github.com/tobanbot/toban/storage"
 )
 
 // link answers /toban link [email] and, for admins, /toban link @user email.
@@ -114,5 +113,5 @@ func (l storeLinks) UserLink(ctx context.Context, slackUserID string, maxAge tim
 }
 
 func (l storeLinks) SaveUserLink(ctx context.Context, k identity.Link) error {
-	return l.s.SaveUserLink(ctx, storage.UserLink(k))
+	return l.s.SaveUserLink(ctx, domain.UserLink(k))
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Maintenance windows own action and callback IDs prefixed "maint.".
@@ -248,8 +247,8 @@ func (a *App) createMaintenance(ctx context.Context, place chat.Place, req maint
 	if err != nil {
 		return fmt.Errorf("create maintenance window: %w", err)
 	}
-	card := storage.MaintenanceCard{WindowID: mw.ID, ChannelID: place.ChannelID, Services: mw.Services, Description: req.Description,
-		CreatedBy: place.UserID, Start: mw.Start, End: mw.End, State: storage.MaintenanceOpen}
+	card := domain.MaintenanceCard{WindowID: mw.ID, ChannelID: place.ChannelID, Services: mw.Services, Description: req.Description,
+		CreatedBy: place.UserID, Start: mw.Start, End: mw.End, State: domain.MaintenanceOpen}
 	if len(card.Services) == 0 {
 		for _, s := range req.Services {
 			card.Services = append(card.Services, domain.Service{ID: s.ID, Name: s.Name})
@@ -284,7 +283,7 @@ func serviceNames(list []domain.Service) string {
 
 // maintenanceCard renders a window's card: what, when, its state, and
 // Extend 30 min / End now while it is open.
-func (a *App) maintenanceCard(c storage.MaintenanceCard) chat.Message {
+func (a *App) maintenanceCard(c domain.MaintenanceCard) chat.Message {
 	loc := a.location()
 	now := a.now().In(loc)
 	text := fmt.Sprintf(":construction: *Maintenance window* — %s\n%s → %s (%s) · by <@%s>", serviceNames(c.Services),
@@ -294,22 +293,22 @@ func (a *App) maintenanceCard(c storage.MaintenanceCard) chat.Message {
 	}
 	var state string
 	switch {
-	case c.State == storage.MaintenanceCancelled:
+	case c.State == domain.MaintenanceCancelled:
 		state = fmt.Sprintf(":no_entry_sign: Cancelled by <@%s> before it started.", c.EndedBy)
-	case c.State == storage.MaintenanceEnded && c.EndedBy != "":
+	case c.State == domain.MaintenanceEnded && c.EndedBy != "":
 		state = fmt.Sprintf(":white_check_mark: Ended at %s by <@%s>. PagerDuty opens incidents for these services again.", chat.FormatTime(now, c.EndedAt.In(loc)), c.EndedBy)
-	case c.State == storage.MaintenanceEnded:
+	case c.State == domain.MaintenanceEnded:
 		state = fmt.Sprintf(":white_check_mark: Ended at %s. PagerDuty opens incidents for these services again.", chat.FormatTime(now, c.EndedAt.In(loc)))
 	case now.Before(c.Start):
 		state = fmt.Sprintf(":calendar: Starts %s.", chat.DayTime(now, c.Start, loc))
 	default:
 		state = fmt.Sprintf(":mute: Ongoing: no incidents until %s.", chat.DayTime(now, c.End, loc))
 	}
-	if c.ExtendedBy != "" && c.State == storage.MaintenanceOpen {
+	if c.ExtendedBy != "" && c.State == domain.MaintenanceOpen {
 		state += fmt.Sprintf(" Extended to %s by <@%s>.", chat.FormatTime(now, c.End.In(loc)), c.ExtendedBy)
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(chat.Mrkdwn(chat.Truncate(text, 2990)), nil, nil), slack.NewContextBlock("", chat.Mrkdwn(state))}
-	if c.State == storage.MaintenanceOpen {
+	if c.State == domain.MaintenanceOpen {
 		blocks = append(blocks, slack.NewActionBlock("maint.actions",
 			slack.NewButtonBlockElement(actionMaintExtend, c.WindowID, chat.Plain("Extend 30 min")), endButton(c.WindowID)))
 	}

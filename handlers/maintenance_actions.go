@@ -12,7 +12,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
@@ -91,16 +90,16 @@ func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place chat.Pl
 		}
 		return fmt.Errorf("end maintenance window %s: %w", id, err)
 	}
-	state := storage.MaintenanceEnded
+	state := domain.MaintenanceEnded
 	if now.Before(mw.Start) {
-		state = storage.MaintenanceCancelled
+		state = domain.MaintenanceCancelled
 	}
 	won, err := deps.store.EndMaintenanceCard(ctx, id, state, place.UserID, now)
 	if err != nil {
 		return err
 	}
 	verb := "ended"
-	if state == storage.MaintenanceCancelled {
+	if state == domain.MaintenanceCancelled {
 		verb = "cancelled"
 	}
 	text := fmt.Sprintf(":white_check_mark: <@%s> %s the maintenance window for %s; PagerDuty opens incidents for them again.", place.UserID, verb, serviceNames(mw.Services))
@@ -121,7 +120,7 @@ func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place chat.Pl
 // maintenanceOver records that a window ended without us (by itself, or
 // in PagerDuty's web app) and shows it on its card, once.
 func (a *App) maintenanceOver(ctx context.Context, deps onCallDeps, id, by string, at time.Time) {
-	won, err := deps.store.EndMaintenanceCard(ctx, id, storage.MaintenanceEnded, by, at)
+	won, err := deps.store.EndMaintenanceCard(ctx, id, domain.MaintenanceEnded, by, at)
 	if err != nil || !won {
 		return
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // maintForm fills the maintenance form: services, a duration choice and
@@ -83,9 +82,9 @@ func TestMaintenanceInput(t *testing.T) {
 func TestMaintenanceBlocks(t *testing.T) {
 	now := tokyoTime(21, 10, 15)
 	a := &App{Location: tokyo, Now: func() time.Time { return now }}
-	card := storage.MaintenanceCard{WindowID: "PMW1", ChannelID: "C1", TS: "1.1", Description: "DB upgrade <v2>", CreatedBy: "U1",
+	card := domain.MaintenanceCard{WindowID: "PMW1", ChannelID: "C1", TS: "1.1", Description: "DB upgrade <v2>", CreatedBy: "U1",
 		Services: []domain.Service{{ID: "PSVC1", Name: "Checkout API"}, {ID: "PSVC2", Name: "Billing"}},
-		Start:    tokyoTime(21, 10, 0), End: tokyoTime(21, 11, 0), State: storage.MaintenanceOpen}
+		Start:    tokyoTime(21, 10, 0), End: tokyoTime(21, 11, 0), State: domain.MaintenanceOpen}
 	t.Run("Confirmation", func(t *testing.T) {
 		golden(t, "maint_confirm", a.maintenanceConfirmation(maintRequest{
 			Services: []maintService{{"PSVC1", "Checkout API"}, {"PSVC2", "Billing"}}, Start: now.Unix(), End: now.Add(90 * time.Minute).Unix(),
@@ -103,12 +102,12 @@ func TestMaintenanceBlocks(t *testing.T) {
 	})
 	t.Run("CardEnded", func(t *testing.T) {
 		c := card
-		c.State, c.EndedBy, c.EndedAt = storage.MaintenanceEnded, "U2", tokyoTime(21, 10, 12)
+		c.State, c.EndedBy, c.EndedAt = domain.MaintenanceEnded, "U2", tokyoTime(21, 10, 12)
 		golden(t, "maint_card_ended", chat.AckMessage(a.maintenanceCard(c)))
 	})
 	t.Run("CardCancelled", func(t *testing.T) {
 		c := card
-		c.State, c.EndedBy = storage.MaintenanceCancelled, "U2"
+		c.State, c.EndedBy = domain.MaintenanceCancelled, "U2"
 		if m := a.maintenanceCard(c); !strings.Contains(m.Text, "Cancelled by <@U2> before it started.") || len(m.Blocks) != 2 {
 			t.Errorf("cancelled card = %q with %d blocks, want no buttons", m.Text, len(m.Blocks))
 		}

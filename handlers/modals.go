@@ -12,7 +12,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Callback IDs of toban's modals.
@@ -207,7 +206,7 @@ func (a *App) addNote(ctx context.Context, place chat.Place, incidentID, text st
 	if _, err := a.PagerDuty.AddNote(ctx, incidentID, actor, text); err != nil {
 		return fmt.Errorf("add note to %s: %w", incidentID, err)
 	}
-	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: incidentID, Kind: activityNote, SlackUserID: place.UserID, PDUserID: actor.ID, Detail: text, At: a.now()}); err != nil {
+	if err := a.Store.RecordActivity(ctx, domain.Activity{IncidentID: incidentID, Kind: activityNote, SlackUserID: place.UserID, PDUserID: actor.ID, Detail: text, At: a.now()}); err != nil {
 		a.Log.Warn().Err(err).Msg("activity not recorded")
 	}
 	a.adoptCard(ctx, incidentID, place)
@@ -238,7 +237,7 @@ func (a *App) escalate(ctx context.Context, place chat.Place, incidentID string,
 		return fmt.Errorf("escalate %s to level %d: %w", incidentID, level, err)
 	}
 	detail := fmt.Sprintf("level %d", level)
-	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: incidentID, Kind: activityEscalated, SlackUserID: place.UserID, PDUserID: actor.ID, Detail: detail, At: a.now()}); err != nil {
+	if err := a.Store.RecordActivity(ctx, domain.Activity{IncidentID: incidentID, Kind: activityEscalated, SlackUserID: place.UserID, PDUserID: actor.ID, Detail: detail, At: a.now()}); err != nil {
 		a.Log.Warn().Err(err).Msg("activity not recorded")
 	}
 	a.adoptCard(ctx, incidentID, place)
@@ -254,8 +253,8 @@ func (a *App) adoptCard(ctx context.Context, incidentID string, place chat.Place
 	if place.MessageTS == "" || place.ChannelID == "" {
 		return
 	}
-	err := a.Store.SaveCard(ctx, storage.Card{IncidentID: incidentID, ChannelID: place.ChannelID, TS: place.MessageTS})
-	if err != nil && !errors.Is(err, storage.ErrCardExists) {
+	err := a.Store.SaveCard(ctx, domain.Card{IncidentID: incidentID, ChannelID: place.ChannelID, TS: place.MessageTS})
+	if err != nil && !errors.Is(err, domain.ErrCardExists) {
 		a.Log.Warn().Err(err).Msg("card not recorded")
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Take on-call buttons: the value is the schedule's name.
@@ -274,7 +273,7 @@ func (a *App) follow(ctx context.Context, place chat.Place, sched domain.Schedul
 	if !ok {
 		return domain.Invalid("Following schedules is not available in this version of toban.")
 	}
-	if err := deps.store.Follow(ctx, storage.Follow{ChannelID: place.ChannelID, ScheduleID: sched.ID, ScheduleName: sched.Name, CreatedBy: place.UserID}); err != nil {
+	if err := deps.store.Follow(ctx, domain.Follow{ChannelID: place.ChannelID, ScheduleID: sched.ID, ScheduleName: sched.Name, CreatedBy: place.UserID}); err != nil {
 		return err
 	}
 	a.wakeOnCallOps()

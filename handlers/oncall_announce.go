@@ -10,7 +10,6 @@ import (
 
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Announcement timing.
@@ -94,7 +93,7 @@ func (a *App) announceShifts(ctx context.Context, deps onCallDeps, now time.Time
 	if len(follows) == 0 {
 		return time.Time{}
 	}
-	bySchedule := map[string][]storage.Follow{}
+	bySchedule := map[string][]domain.Follow{}
 	var order []string
 	for _, f := range follows {
 		if bySchedule[f.ScheduleID] == nil {

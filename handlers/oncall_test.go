@@ -140,7 +140,7 @@ func TestAnnounceShifts(t *testing.T) {
 	s := &postSlack{}
 	a := &App{Slack: s, PagerDuty: opsPD{}, OnCallOps: opsPD{}, Store: db, OnCallStore: db, Location: tokyo, Now: func() time.Time { return now }}
 	ctx := context.Background()
-	if err := db.Follow(ctx, storage.Follow{ChannelID: "C1", ScheduleID: "PS1", ScheduleName: "Primary", CreatedBy: "U1"}); err != nil {
+	if err := db.Follow(ctx, domain.Follow{ChannelID: "C1", ScheduleID: "PS1", ScheduleName: "Primary", CreatedBy: "U1"}); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {

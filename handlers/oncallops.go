@@ -11,7 +11,6 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
-	"github.com/tobanbot/toban/storage"
 )
 
 // On-call operations (take the pager, shift import, shift-change
@@ -43,15 +42,15 @@ type OnCallOps interface {
 // OnCallStore is the part of the database on-call operations use;
 // cmd/toban gives *storage.DB as App.OnCallStore.
 type OnCallStore interface {
-	Follow(ctx context.Context, f storage.Follow) error
+	Follow(ctx context.Context, f domain.Follow) error
 	Unfollow(ctx context.Context, channelID, scheduleID string) error
-	Follows(ctx context.Context, channelID string) ([]storage.Follow, error)
+	Follows(ctx context.Context, channelID string) ([]domain.Follow, error)
 	ClaimAnnouncement(ctx context.Context, key string) (bool, error)
 	ReleaseAnnouncement(ctx context.Context, key string) error
-	SaveMaintenanceCard(ctx context.Context, c storage.MaintenanceCard) error
+	SaveMaintenanceCard(ctx context.Context, c domain.MaintenanceCard) error
 	SetMaintenanceCardTS(ctx context.Context, windowID, ts string) error
-	MaintenanceCard(ctx context.Context, windowID string) (storage.MaintenanceCard, error)
-	OpenMaintenanceCards(ctx context.Context) ([]storage.MaintenanceCard, error)
+	MaintenanceCard(ctx context.Context, windowID string) (domain.MaintenanceCard, error)
+	OpenMaintenanceCards(ctx context.Context) ([]domain.MaintenanceCard, error)
 	ExtendMaintenanceCard(ctx context.Context, windowID string, end time.Time, by string) error
 	EndMaintenanceCard(ctx context.Context, windowID, state, by string, at time.Time) (bool, error)
 	// ForgetAnnouncementsBefore prunes announcement claims older than t.

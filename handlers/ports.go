@@ -7,7 +7,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Incidents is the part of PagerDuty's incident API that handlers call.
@@ -55,25 +54,25 @@ type slackWriter interface {
 
 // Store is toban's database as handlers use it.
 type Store interface {
-	SaveCard(ctx context.Context, c storage.Card) error
-	CardIn(ctx context.Context, incidentID, channelID string) (storage.Card, error)
-	CardsForIncident(ctx context.Context, incidentID string) ([]storage.Card, error)
+	SaveCard(ctx context.Context, c domain.Card) error
+	CardIn(ctx context.Context, incidentID, channelID string) (domain.Card, error)
+	CardsForIncident(ctx context.Context, incidentID string) ([]domain.Card, error)
 	MarkCardDirty(ctx context.Context, incidentID string) error
-	DirtyCards(ctx context.Context, limit int) ([]storage.Card, error)
+	DirtyCards(ctx context.Context, limit int) ([]domain.Card, error)
 	MarkCardRendered(ctx context.Context, incidentID, channelID string, version int64) error
 	DeleteCard(ctx context.Context, incidentID, channelID string) error
-	RecordActivity(ctx context.Context, a storage.Activity) error
-	Activities(ctx context.Context, incidentID string) ([]storage.Activity, error)
-	SaveUserLink(ctx context.Context, l storage.UserLink) error
-	UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (storage.UserLink, error)
+	RecordActivity(ctx context.Context, a domain.Activity) error
+	Activities(ctx context.Context, incidentID string) ([]domain.Activity, error)
+	SaveUserLink(ctx context.Context, l domain.UserLink) error
+	UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (domain.UserLink, error)
 	SlackUserFor(ctx context.Context, pdUserID string) (string, error)
 	FirstClick(ctx context.Context, key string) (bool, error)
 	// LockIncident serialises work on one incident across replicas (a
 	// click's re-read and write); the caller defers the unlock.
 	LockIncident(ctx context.Context, incidentID string) (unlock func(), err error)
-	Subscribe(ctx context.Context, s storage.Subscription) error
-	Subscriptions(ctx context.Context, channelID string) ([]storage.Subscription, error)
-	SubscriptionsFor(ctx context.Context, serviceID string) ([]storage.Subscription, error)
-	Subscription(ctx context.Context, id int64) (storage.Subscription, error)
+	Subscribe(ctx context.Context, s domain.Subscription) error
+	Subscriptions(ctx context.Context, channelID string) ([]domain.Subscription, error)
+	SubscriptionsFor(ctx context.Context, serviceID string) ([]domain.Subscription, error)
+	Subscription(ctx context.Context, id int64) (domain.Subscription, error)
 	Unsubscribe(ctx context.Context, id int64) error
 }

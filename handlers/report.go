@@ -13,7 +13,6 @@ import (
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/report"
 	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Incident reports own action and callback IDs prefixed "report.".
@@ -46,11 +45,11 @@ type FileUploader interface {
 
 // ReportStore keeps scheduled reports; *storage.DB implements it.
 type ReportStore interface {
-	SaveReportSchedule(ctx context.Context, s storage.ReportSchedule) (storage.ReportSchedule, error)
-	ReportSchedule(ctx context.Context, id string) (storage.ReportSchedule, error)
-	ReportSchedulesInChannel(ctx context.Context, channelID string) ([]storage.ReportSchedule, error)
+	SaveReportSchedule(ctx context.Context, s domain.ReportSchedule) (domain.ReportSchedule, error)
+	ReportSchedule(ctx context.Context, id string) (domain.ReportSchedule, error)
+	ReportSchedulesInChannel(ctx context.Context, channelID string) ([]domain.ReportSchedule, error)
 	DeleteReportSchedule(ctx context.Context, id string) error
-	ClaimReportRun(ctx context.Context, scheduleID string, due time.Time, channelID string) (storage.ReportRun, bool, error)
+	ClaimReportRun(ctx context.Context, scheduleID string, due time.Time, channelID string) (domain.ReportRun, bool, error)
 	SetReportRunPosted(ctx context.Context, id, ts string) error
 }
 
@@ -121,7 +120,7 @@ func (a *App) reportCommand(c Command, in invocation) chat.Response {
 // reportServices decides what a report covers: the named services, else
 // the schedule's, else the channel's subscriptions, else all (nil). scope
 // says which, for people.
-func (a *App) reportServices(ctx context.Context, channelID string, names []string, saved []storage.ReportService) ([]report.Service, string, error) {
+func (a *App) reportServices(ctx context.Context, channelID string, names []string, saved []domain.ReportService) ([]report.Service, string, error) {
 	var out []report.Service
 	switch {
 	case len(names) > 0:

@@ -13,7 +13,6 @@ import (
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/report"
 	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Scheduled reports: /toban report schedule (a modal), /toban report
@@ -88,7 +87,7 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 	}
 	values := cb.View.State.Values
 	errs := map[string]string{}
-	s := storage.ReportSchedule{ChannelID: state.ChannelID, CreatedBy: cb.User.ID,
+	s := domain.ReportSchedule{ChannelID: state.ChannelID, CreatedBy: cb.User.ID,
 		Period: values["period"]["period"].SelectedOption.Value}
 	if s.Period != report.LastWeek && s.Period != report.LastMonth {
 		errs["period"] = "Choose last week or last month."
@@ -98,7 +97,7 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 		if o.Text != nil && o.Text.Text != "" {
 			name = o.Text.Text
 		}
-		s.Services = append(s.Services, storage.ReportService{ID: o.Value, Name: name})
+		s.Services = append(s.Services, domain.ReportService{ID: o.Value, Name: name})
 	}
 	if len(s.Services) > 100 {
 		errs["services"] = "Choose at most 100 services, or none for all."
@@ -119,14 +118,14 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 	if len(errs) > 0 {
 		return chat.Response{Ack: viewErrors(errs)}
 	}
-	s.Rule = rule.Encode()
+	s.Rule = rule
 	// One modal is saved once, even if the envelope comes twice.
 	return chat.Response{Then: a.once("view:"+cb.View.ID, func(ctx context.Context) error {
 		return a.scheduleReport(ctx, s, rule)
 	})}
 }
 
-func (a *App) scheduleReport(ctx context.Context, s storage.ReportSchedule, rule scheduler.Rule) error {
+func (a *App) scheduleReport(ctx context.Context, s domain.ReportSchedule, rule scheduler.Rule) error {
 	store, ok := a.reportStore()
 	if !ok {
 		return domain.ErrNotConfigured
@@ -158,7 +157,7 @@ func periodName(p string) string {
 	return "last week"
 }
 
-func scheduleScope(s storage.ReportSchedule) string {
+func scheduleScope(s domain.ReportSchedule) string {
 	if len(s.Services) == 0 {
 		return "this channel's subscribed services (else all)"
 	}
@@ -186,10 +185,7 @@ func (a *App) listReportSchedules(in invocation) chat.Response {
 		}
 		blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain("Scheduled incident reports"))}
 		for _, s := range list {
-			when := s.Rule
-			if r, err := scheduler.DecodeRule(s.Rule); err == nil {
-				when = r.String()
-			}
+			when := s.Rule.String()
 			text := fmt.Sprintf("*%s* — %s, %s, set up by <@%s>", periodName(s.Period), chat.Escape(scheduleScope(s)), chat.Escape(when), s.CreatedBy)
 			del := slack.NewButtonBlockElement(actionReportDelete, s.ID, chat.Plain("Delete"))
 			del.Style = slack.StyleDanger

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
@@ -62,8 +63,8 @@ func TestScheduleSubmission(t *testing.T) {
 			t.Fatalf("schedules = %+v, %v; want one", list, err)
 		}
 		got := list[0]
-		if got.Period != "last-week" || got.Rule != "weekly;at=09:00;days=mon;tz=Asia/Tokyo" || len(got.Services) != 1 ||
-			got.Services[0] != (storage.ReportService{ID: "PSVC1", Name: "name of PSVC1"}) || got.CreatedBy != "U1" {
+		if got.Period != "last-week" || got.Rule.Encode() != "weekly;at=09:00;days=mon;tz=Asia/Tokyo" || len(got.Services) != 1 ||
+			got.Services[0] != (domain.ReportService{ID: "PSVC1", Name: "name of PSVC1"}) || got.CreatedBy != "U1" {
 			t.Errorf("schedule = %+v", got)
 		}
 		if _, ok := engine.tasks[got.ID]; !ok {
@@ -78,10 +79,10 @@ func TestScheduleSubmission(t *testing.T) {
 func TestFireReport(t *testing.T) {
 	ctx := context.Background()
 	due := time.Date(2026, 3, 9, 9, 0, 0, 0, reportTokyo) // Monday
-	save := func(t *testing.T, db *storage.DB, period string) storage.ReportSchedule {
+	save := func(t *testing.T, db *storage.DB, period string) domain.ReportSchedule {
 		t.Helper()
-		s, err := db.SaveReportSchedule(ctx, storage.ReportSchedule{ChannelID: "C1", Period: period,
-			Rule: "weekly;at=09:00;days=mon;tz=Asia/Tokyo", CreatedBy: "U1", Services: []storage.ReportService{{ID: "PSVC1", Name: "Checkout API"}}})
+		s, err := db.SaveReportSchedule(ctx, domain.ReportSchedule{ChannelID: "C1", Period: period,
+			Rule: mustRule("weekly;at=09:00;days=mon;tz=Asia/Tokyo"), CreatedBy: "U1", Services: []domain.ReportService{{ID: "PSVC1", Name: "Checkout API"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func TestFireReport(t *testing.T) {
 			t.Fatalf("%d posts after %d reads, want 1", len(s.posts), len(pd.calls))
 		}
 		post := s.posts[0]
-		if post.Metadata == nil || post.Metadata.EventType != metadataReport || post.Metadata.Key != storage.ReportRunID(sched.ID, due) {
+		if post.Metadata == nil || post.Metadata.EventType != metadataReport || post.Metadata.Key != domain.ReportRunID(sched.ID, due) {
 			t.Errorf("metadata = %+v", post.Metadata)
 		}
 		if !strings.Contains(messageText(post), "Mon 2 Mar – Sun 8 Mar 2026 (Asia/Tokyo)") {
@@ -150,7 +151,7 @@ func TestDeleteReportSchedule(t *testing.T) {
 	a, s, _, db := reportApp(t)
 	engine := &fakeEngine{tasks: map[string]scheduler.Task{}}
 	a.ReportEngine = engine
-	sched, _ := db.SaveReportSchedule(ctx, storage.ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: "weekly;at=09:00;days=mon;tz=UTC", CreatedBy: "U1"})
+	sched, _ := db.SaveReportSchedule(ctx, domain.ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: mustRule("weekly;at=09:00;days=mon;tz=UTC"), CreatedBy: "U1"})
 	engine.Upsert(scheduler.Task{ID: sched.ID})
 	click := func(user string) {
 		cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user}, ResponseURL: "https://r"}
@@ -167,4 +168,13 @@ func TestDeleteReportSchedule(t *testing.T) {
 	if _, err := db.ReportSchedule(ctx, sched.ID); err == nil || len(engine.tasks) != 0 || !strings.Contains(s.respond[1].Text, "Deleted") {
 		t.Errorf("an admin could not delete it: %v, engine %v, answers %+v", err, engine.tasks, s.respond)
 	}
+}
+
+// mustRule decodes an encoded rule, for tests that write rules as text.
+func mustRule(s string) scheduler.Rule {
+	r, err := scheduler.DecodeRule(s)
+	if err != nil {
+		panic(err)
+	}
+	return r
 }

@@ -181,7 +181,7 @@ func TestReportCommandPosts(t *testing.T) {
 	ctx := context.Background()
 	t.Run("SubscribedServicesByDefault", func(t *testing.T) {
 		a, s, pd, db := reportApp(t)
-		if err := db.Subscribe(ctx, storage.Subscription{ChannelID: "C1", ServiceID: "PSVC2", ServiceName: "Billing", Urgencies: []string{"high"}}); err != nil {
+		if err := db.Subscribe(ctx, domain.Subscription{ChannelID: "C1", ServiceID: "PSVC2", ServiceName: "Billing", Urgencies: []string{"high"}}); err != nil {
 			t.Fatal(err)
 		}
 		res := a.Slash(ctx, slack.SlashCommand{Text: "report --incidents", UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})

@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 const (
@@ -110,7 +109,7 @@ func (a *App) subscribe(ctx context.Context, userID, channelID string, serviceID
 		if !ok {
 			return domain.Invalid("PagerDuty has no service %s any more; nothing was subscribed.", id)
 		}
-		if err := a.Store.Subscribe(ctx, storage.Subscription{ChannelID: channelID, ServiceID: id, ServiceName: name,
+		if err := a.Store.Subscribe(ctx, domain.Subscription{ChannelID: channelID, ServiceID: id, ServiceName: name,
 			Urgencies: urgencies, Events: events, CreatedBy: userID}); err != nil {
 			return err
 		}

@@ -6,9 +6,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Action IDs of task card controls; each carries the occurrence ID.
@@ -25,8 +24,8 @@ const metadataTaskCard = "toban_task_occurrence"
 
 // taskCardView is everything a task card shows.
 type taskCardView struct {
-	Task       storage.Task
-	Occurrence storage.Occurrence
+	Task       domain.Task
+	Occurrence domain.Occurrence
 	Location   *time.Location // the task's time zone
 	Now        time.Time
 	// IncidentStatus is the PagerDuty incident's state line, if escalated.
@@ -34,8 +33,8 @@ type taskCardView struct {
 }
 
 var taskStateEmoji = map[string]string{
-	storage.OccClaimed: ":calendar:", storage.OccPosted: ":calendar:", storage.OccStarted: ":hammer_and_wrench:",
-	storage.OccDone: ":white_check_mark:", storage.OccSkipped: ":fast_forward:",
+	domain.OccClaimed: ":calendar:", domain.OccPosted: ":calendar:", domain.OccStarted: ":hammer_and_wrench:",
+	domain.OccDone: ":white_check_mark:", domain.OccSkipped: ":fast_forward:",
 }
 
 // renderTaskCard builds the card of one occurrence of a task. Controls
@@ -62,7 +61,7 @@ func renderTaskCard(v taskCardView) chat.Message {
 	blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(dueLine)))
 
 	var lines []string
-	if !o.SnoozedUntil.IsZero() && o.State == storage.OccPosted {
+	if !o.SnoozedUntil.IsZero() && o.State == domain.OccPosted {
 		lines = append(lines, fmt.Sprintf("Snoozed by <@%s> until %s", o.SnoozedBy, at(o.SnoozedUntil)))
 	}
 	if !o.EscalatedAt.IsZero() {
@@ -76,13 +75,13 @@ func renderTaskCard(v taskCardView) chat.Message {
 		lines = append(lines, fmt.Sprintf("Started by <@%s> at %s", o.StartedBy, at(o.StartedAt)))
 	}
 	switch o.State {
-	case storage.OccDone:
+	case domain.OccDone:
 		took := ""
 		if !o.StartedAt.IsZero() {
 			took = fmt.Sprintf(" (took %s)", roundDuration(o.DoneAt.Sub(o.StartedAt)))
 		}
 		lines = append(lines, fmt.Sprintf("Done by <@%s> at %s%s", o.DoneBy, at(o.DoneAt), took))
-	case storage.OccSkipped:
+	case domain.OccSkipped:
 		lines = append(lines, fmt.Sprintf("Skipped by <@%s>: %s", o.SkippedBy, chat.Escape(o.SkipReason)))
 	}
 	if len(lines) > 0 {
@@ -98,20 +97,20 @@ func renderTaskCard(v taskCardView) chat.Message {
 	}
 }
 
-func taskControls(o storage.Occurrence) []slack.BlockElement {
+func taskControls(o domain.Occurrence) []slack.BlockElement {
 	button := func(action, label string, style slack.Style) *slack.ButtonBlockElement {
 		b := slack.NewButtonBlockElement(action, o.ID, chat.Plain(label))
 		b.Style = style
 		return b
 	}
 	switch o.State {
-	case storage.OccPosted:
+	case domain.OccPosted:
 		snooze := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Snooze"), actionTaskSnooze,
 			slack.NewOptionBlockObject(o.ID+"|15m", chat.Plain("15 minutes"), nil),
 			slack.NewOptionBlockObject(o.ID+"|1h", chat.Plain("1 hour"), nil),
 			slack.NewOptionBlockObject(o.ID+"|tomorrow", chat.Plain("Tomorrow"), nil))
 		return []slack.BlockElement{button(actionTaskStart, "Start", slack.StylePrimary), button(actionTaskDone, "Done", slack.StyleDefault), snooze, button(actionTaskSkip, "Skip", slack.StyleDefault)}
-	case storage.OccStarted:
+	case domain.OccStarted:
 		return []slack.BlockElement{button(actionTaskDone, "Done", slack.StylePrimary), button(actionTaskSkip, "Skip", slack.StyleDefault)}
 	}
 	return nil
@@ -133,10 +132,9 @@ func roundDuration(d time.Duration) string {
 }
 
 // taskLocation is the task's time zone, from its rule.
-func taskLocation(t storage.Task, fallback *time.Location) *time.Location {
-	r, err := scheduler.DecodeRule(t.Rule)
-	if err != nil || r.Location == nil {
+func taskLocation(t domain.Task, fallback *time.Location) *time.Location {
+	if t.Rule.Location == nil {
 		return fallback
 	}
-	return r.Location
+	return t.Rule.Location
 }

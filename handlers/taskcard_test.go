@@ -7,25 +7,25 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 func taskFixture(state string) taskCardView {
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	due := time.Date(2026, 11, 21, 10, 0, 0, 0, tokyo)
-	o := storage.Occurrence{ID: "t_abc@1795226400", TaskID: "t_abc", Due: due, ChannelID: "C1", TS: "1.1", State: state, ClaimedAt: due}
+	o := domain.Occurrence{ID: "t_abc@1795226400", TaskID: "t_abc", Due: due, ChannelID: "C1", TS: "1.1", State: state, ClaimedAt: due}
 	switch state {
-	case storage.OccStarted:
+	case domain.OccStarted:
 		o.StartedBy, o.StartedAt = "U1", due.Add(2*time.Minute)
-	case storage.OccDone:
+	case domain.OccDone:
 		o.StartedBy, o.StartedAt = "U1", due.Add(2*time.Minute)
 		o.DoneBy, o.DoneAt = "U1", due.Add(30*time.Minute)
-	case storage.OccSkipped:
+	case domain.OccSkipped:
 		o.SkippedBy, o.SkipReason, o.SkippedAt = "U2", "customer postponed <maintenance>", due.Add(5*time.Minute)
 	}
 	return taskCardView{
-		Task:       storage.Task{ID: "t_abc", Title: "Check backups", Description: "Runbook: https://wiki.example.com/backups"},
+		Task:       domain.Task{ID: "t_abc", Title: "Check backups", Description: "Runbook: https://wiki.example.com/backups"},
 		Occurrence: o, Location: tokyo, Now: due.Add(time.Hour),
 	}
 }
@@ -53,10 +53,10 @@ func TestTaskCard(t *testing.T) {
 		wantControls []string
 		wantText     string
 	}{
-		{storage.OccPosted, []string{"Start", "Done", "Snooze", "Skip"}, "Due 10:00 (Asia/Tokyo)"},
-		{storage.OccStarted, []string{"Done", "Skip"}, "Started by <@U1> at 10:02"},
-		{storage.OccDone, nil, "Done by <@U1> at 10:30 (took 28 min)"},
-		{storage.OccSkipped, nil, "Skipped by <@U2>: customer postponed &lt;maintenance&gt;"},
+		{domain.OccPosted, []string{"Start", "Done", "Snooze", "Skip"}, "Due 10:00 (Asia/Tokyo)"},
+		{domain.OccStarted, []string{"Done", "Skip"}, "Started by <@U1> at 10:02"},
+		{domain.OccDone, nil, "Done by <@U1> at 10:30 (took 28 min)"},
+		{domain.OccSkipped, nil, "Skipped by <@U2>: customer postponed &lt;maintenance&gt;"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestTaskCard(t *testing.T) {
 		})
 	}
 	t.Run("Late", func(t *testing.T) {
-		v := taskFixture(storage.OccPosted)
+		v := taskFixture(domain.OccPosted)
 		v.Occurrence.Late = true
 		v.Occurrence.ClaimedAt = v.Occurrence.Due.Add(2 * time.Hour)
 		if got := messageText(renderTaskCard(v)); !strings.Contains(got, "posted late by 2 h") {

@@ -11,7 +11,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 const (
@@ -54,7 +53,7 @@ func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 				a.resolveTaskIncident(ctx, place, o)
 			}
 		case actionTaskSkip:
-			if o.State != storage.OccPosted && o.State != storage.OccStarted {
+			if o.State != domain.OccPosted && o.State != domain.OccStarted {
 				break
 			}
 			return a.openSkip(ctx, cb.TriggerID, place, o)
@@ -92,20 +91,20 @@ func snoozeUntil(choice string, now, due time.Time, loc *time.Location) (time.Ti
 
 // taskStateSentence says where an occurrence stands, for a click that
 // came too late to change it.
-func taskStateSentence(o storage.Occurrence, now time.Time) string {
+func taskStateSentence(o domain.Occurrence, now time.Time) string {
 	at := func(t time.Time) string { return chat.FormatTime(now, t.In(now.Location())) }
 	switch o.State {
-	case storage.OccStarted:
+	case domain.OccStarted:
 		return fmt.Sprintf("Already started by <@%s> at %s.", o.StartedBy, at(o.StartedAt))
-	case storage.OccDone:
+	case domain.OccDone:
 		return fmt.Sprintf("Already done by <@%s> at %s.", o.DoneBy, at(o.DoneAt))
-	case storage.OccSkipped:
+	case domain.OccSkipped:
 		return fmt.Sprintf("Already skipped by <@%s>: %s", o.SkippedBy, o.SkipReason)
 	}
 	return "Nothing changed: the task is not in a state that allows it."
 }
 
-func (a *App) resolveTaskIncident(ctx context.Context, place chat.Place, o storage.Occurrence) {
+func (a *App) resolveTaskIncident(ctx context.Context, place chat.Place, o domain.Occurrence) {
 	actor, err := a.actingAs(ctx, place.UserID)
 	if err != nil {
 		_ = a.tellClicker(ctx, place, chat.Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
@@ -117,7 +116,7 @@ func (a *App) resolveTaskIncident(ctx context.Context, place chat.Place, o stora
 	}
 }
 
-func (a *App) openSkip(ctx context.Context, triggerID string, place chat.Place, o storage.Occurrence) error {
+func (a *App) openSkip(ctx context.Context, triggerID string, place chat.Place, o domain.Occurrence) error {
 	input := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. customer postponed the maintenance"), "reason")
 	input.MaxLength = maxSkipReason
 	_, err := a.Slack.OpenView(ctx, triggerID, modal(viewTaskSkip, "Skip this time", "Skip",
@@ -155,7 +154,7 @@ func (a *App) skipSubmission(cb slack.InteractionCallback, state modalState) cha
 // showTaskChange puts an occurrence's new state on its card and, when the
 // click changed nothing (someone got there first), tells the clicker what
 // the state already is.
-func (a *App) showTaskChange(ctx context.Context, place chat.Place, task storage.Task, o storage.Occurrence, changed bool) error {
+func (a *App) showTaskChange(ctx context.Context, place chat.Place, task domain.Task, o domain.Occurrence, changed bool) error {
 	if o.TS == "" && place.MessageTS != "" {
 		// Clicked the instant it appeared, before toban recorded its ts:
 		// the click says where the card is.

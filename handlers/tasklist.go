@@ -11,8 +11,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 const (
@@ -55,12 +53,9 @@ func (a *App) taskList(ctx context.Context, channelID string) (chat.Message, err
 	return chat.Message{Text: fmt.Sprintf("%d scheduled tasks", len(tasks)), Blocks: blocks}, nil
 }
 
-func (a *App) taskListEntry(t storage.Task) []slack.Block {
+func (a *App) taskListEntry(t domain.Task) []slack.Block {
 	loc := taskLocation(t, a.location())
-	schedule := t.Rule
-	if r, err := scheduler.DecodeRule(t.Rule); err == nil {
-		schedule = r.String()
-	}
+	schedule := t.Rule.String()
 	next := "no further due time"
 	if t.Paused {
 		next = "*paused*"
@@ -68,9 +63,9 @@ func (a *App) taskListEntry(t storage.Task) []slack.Block {
 		next = "next " + chat.FormatTime(a.now().In(loc), due.In(loc))
 	}
 	text := fmt.Sprintf("*%s*\n%s — %s", chat.Escape(t.Title), chat.Escape(schedule), next)
-	if t.Escalation != storage.EscalateNone {
-		text += fmt.Sprintf("\nIf not started within %d min: %s %s", t.GraceMinutes, map[string]string{
-			storage.EscalateOnCall: "mention the on-call of", storage.EscalateIncident: "open an incident on"}[t.Escalation], chat.Escape(t.EscalationTargetName))
+	if t.Escalation != domain.EscalateNone {
+		text += fmt.Sprintf("\nIf not started within %d min: %s %s", t.GraceMinutes, map[domain.Escalation]string{
+			domain.EscalateOnCall: "mention the on-call of", domain.EscalateIncident: "open an incident on"}[t.Escalation], chat.Escape(t.EscalationTargetName))
 	}
 	pause := slack.NewButtonBlockElement(actionTaskPause, t.ID, chat.Plain("Pause"))
 	if t.Paused {

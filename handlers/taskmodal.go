@@ -13,7 +13,6 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 const (
@@ -50,16 +49,14 @@ func (a *App) remindCommand(in invocation) chat.Response {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "Scheduled tasks are not set up in this toban."})}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		return a.openTaskModal(ctx, in.TriggerID, taskForm{ChannelID: in.ChannelID}, storage.Task{ChannelID: in.ChannelID, GraceMinutes: 15})
+		return a.openTaskModal(ctx, in.TriggerID, taskForm{ChannelID: in.ChannelID}, domain.Task{ChannelID: in.ChannelID, GraceMinutes: 15})
 	}}
 }
 
-func (a *App) openTaskModal(ctx context.Context, triggerID string, form taskForm, t storage.Task) error {
+func (a *App) openTaskModal(ctx context.Context, triggerID string, form taskForm, t domain.Task) error {
 	rule := scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00", Location: a.location()}
-	if t.Rule != "" {
-		if r, err := scheduler.DecodeRule(t.Rule); err == nil {
-			rule = r
-		}
+	if t.Rule.Kind != "" {
+		rule = t.Rule
 	}
 	view := modal(viewTask, "Scheduled task", "Save", modalState{}, taskBlocks(t, rule, a.location())...)
 	view.PrivateMetadata = chat.EncodeJSON(form)
@@ -72,7 +69,7 @@ func (a *App) openTaskModal(ctx context.Context, triggerID string, form taskForm
 	return nil
 }
 
-func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location) []slack.Block {
+func taskBlocks(t domain.Task, rule scheduler.Rule, defaultZone *time.Location) []slack.Block {
 	input := func(id, label string, el slack.BlockElement, optional bool, hint string) *slack.InputBlock {
 		var h *slack.TextBlockObject
 		if hint != "" {
@@ -148,15 +145,15 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 	grace := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Grace period"), "grace", graceOpts...)
 	grace.InitialOption = graceInitial
 
-	none := slack.NewOptionBlockObject(storage.EscalateNone, chat.Plain("Only remind in the thread"), nil)
-	oncall := slack.NewOptionBlockObject(storage.EscalateOnCall, chat.Plain("Mention who is on call on a schedule"), nil)
-	incident := slack.NewOptionBlockObject(storage.EscalateIncident, chat.Plain("Open a PagerDuty incident on a service (pages the on-call)"), nil)
+	none := slack.NewOptionBlockObject(string(domain.EscalateNone), chat.Plain("Only remind in the thread"), nil)
+	oncall := slack.NewOptionBlockObject(string(domain.EscalateOnCall), chat.Plain("Mention who is on call on a schedule"), nil)
+	incident := slack.NewOptionBlockObject(string(domain.EscalateIncident), chat.Plain("Open a PagerDuty incident on a service (pages the on-call)"), nil)
 	esc := slack.NewRadioButtonsBlockElement("escalation", none, oncall, incident)
 	esc.InitialOption = none
 	switch t.Escalation {
-	case storage.EscalateOnCall:
+	case domain.EscalateOnCall:
 		esc.InitialOption = oncall
-	case storage.EscalateIncident:
+	case domain.EscalateIncident:
 		esc.InitialOption = incident
 	}
 	schedule := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search schedules"), actionScheduleTyped)
@@ -164,9 +161,9 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 	service := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 	service.MinQueryLength = &zero
 	switch t.Escalation {
-	case storage.EscalateOnCall:
+	case domain.EscalateOnCall:
 		schedule.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, chat.Plain(chat.Truncate(t.EscalationTargetName, 75)), nil)
-	case storage.EscalateIncident:
+	case domain.EscalateIncident:
 		service.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, chat.Plain(chat.Truncate(t.EscalationTargetName, 75)), nil)
 	}
 
@@ -192,24 +189,24 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 var taskFieldBlocks = map[string]string{"kind": "kind", "at": "at", "date": "date", "weekdays": "weekdays", "day": "day", "cron": "cron"}
 
 // taskInput validates the task modal into a task; errs holds field errors.
-func (a *App) taskInput(values map[string]map[string]slack.BlockAction, now time.Time) (storage.Task, scheduler.Rule, map[string]string) {
+func (a *App) taskInput(values map[string]map[string]slack.BlockAction, now time.Time) (domain.Task, scheduler.Rule, map[string]string) {
 	errs := map[string]string{}
-	t := storage.Task{
+	t := domain.Task{
 		Title:       strings.TrimSpace(values["title"]["title"].Value),
 		Description: strings.TrimSpace(values["description"]["description"].Value),
 		ChannelID:   values["channel"]["channel"].SelectedConversation,
-		Escalation:  values["escalation"]["escalation"].SelectedOption.Value,
+		Escalation:  domain.Escalation(values["escalation"]["escalation"].SelectedOption.Value),
 	}
 	if t.Title == "" {
 		errs["title"] = "Name the task."
 	}
 	// Checked here, not only by SaveTask after the modal has closed: a
 	// refusal then would lose the form.
-	if utf8.RuneCountInString(t.Title) > storage.MaxTaskTitle {
-		errs["title"] = fmt.Sprintf("A task's name can be at most %d characters.", storage.MaxTaskTitle)
+	if utf8.RuneCountInString(t.Title) > domain.MaxTaskTitle {
+		errs["title"] = fmt.Sprintf("A task's name can be at most %d characters.", domain.MaxTaskTitle)
 	}
-	if utf8.RuneCountInString(t.Description) > storage.MaxTaskDescription {
-		errs["description"] = fmt.Sprintf("The description can be at most %d characters.", storage.MaxTaskDescription)
+	if utf8.RuneCountInString(t.Description) > domain.MaxTaskDescription {
+		errs["description"] = fmt.Sprintf("The description can be at most %d characters.", domain.MaxTaskDescription)
 	}
 	if t.ChannelID == "" {
 		errs["channel"] = "Choose where the card goes."
@@ -247,7 +244,7 @@ func (a *App) taskInput(values map[string]map[string]slack.BlockAction, now time
 	} else if err != nil {
 		errs["kind"] = err.Error()
 	}
-	t.Rule = rule.Encode()
+	t.Rule = rule
 	t.GraceMinutes, t.Escalation, t.EscalationTargetID, t.EscalationTargetName = a.escalationInput(values, errs)
 	return t, rule, errs
 }
@@ -270,7 +267,7 @@ func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		return chat.Response{Ack: viewErrors(errs)}
 	}
 	t.ID, t.CreatedBy, t.Source = form.TaskID, cb.User.ID, "slack"
-	if t.Escalation == storage.EscalateIncident {
+	if t.Escalation == domain.EscalateIncident {
 		// The incident is opened as the task's author; they must be linked.
 		ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 		defer cancel()
@@ -307,32 +304,27 @@ func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) 
 }
 
 // scheduleTask tells the engine about a task's current rule.
-func (a *App) scheduleTask(t storage.Task) {
-	r, err := scheduler.DecodeRule(t.Rule)
-	if err != nil {
-		a.Log.Error().Err(err).Str("task", t.ID).Msg("stored rule unreadable; task not scheduled")
-		return
-	}
-	a.Engine.Upsert(scheduler.Task{ID: t.ID, Rule: r, Paused: t.Paused})
+func (a *App) scheduleTask(t domain.Task) {
+	a.Engine.Upsert(scheduler.Task{ID: t.ID, Rule: t.Rule, Paused: t.Paused})
 }
 
 // escalationInput reads the grace period and the escalation (kind and
 // target) shared by the task and calendar modals, adding field errors.
-func (a *App) escalationInput(values map[string]map[string]slack.BlockAction, errs map[string]string) (grace int, kind, targetID, targetName string) {
+func (a *App) escalationInput(values map[string]map[string]slack.BlockAction, errs map[string]string) (grace int, kind domain.Escalation, targetID, targetName string) {
 	grace, err := strconv.Atoi(values["grace"]["grace"].SelectedOption.Value)
-	if err != nil || grace < 0 || grace > storage.MaxGraceMinutes {
+	if err != nil || grace < 0 || grace > domain.MaxGraceMinutes {
 		errs["grace"] = "Choose a grace period."
 	}
-	switch kind = values["escalation"]["escalation"].SelectedOption.Value; kind {
-	case storage.EscalateNone, "":
-		kind = storage.EscalateNone
-	case storage.EscalateOnCall:
+	switch kind = domain.Escalation(values["escalation"]["escalation"].SelectedOption.Value); kind {
+	case domain.EscalateNone, "":
+		kind = domain.EscalateNone
+	case domain.EscalateOnCall:
 		sel := values["schedule"][actionScheduleTyped].SelectedOption
 		targetID, targetName = sel.Value, optionText(sel)
 		if sel.Value == "" {
 			errs["schedule"] = "Choose the schedule whose on-call to mention."
 		}
-	case storage.EscalateIncident:
+	case domain.EscalateIncident:
 		sel := values["service"][actionServiceSuggest].SelectedOption
 		targetID, targetName = sel.Value, optionText(sel)
 		if sel.Value == "" {
@@ -341,7 +333,7 @@ func (a *App) escalationInput(values map[string]map[string]slack.BlockAction, er
 	default:
 		errs["escalation"] = "Choose what happens when nobody starts a task."
 	}
-	if kind != storage.EscalateNone && a.PagerDuty == nil {
+	if kind != domain.EscalateNone && a.PagerDuty == nil {
 		errs["escalation"] = "PagerDuty is not configured, so only thread reminders are possible."
 	}
 	return grace, kind, targetID, targetName

@@ -4,30 +4,30 @@ import (
 	"context"
 	"time"
 
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 // TaskStore is the database of scheduled operations tasks.
 type TaskStore interface {
-	SaveTask(ctx context.Context, t storage.Task) (storage.Task, error)
-	Task(ctx context.Context, id string) (storage.Task, error)
-	TasksInChannel(ctx context.Context, channelID string) ([]storage.Task, error)
+	SaveTask(ctx context.Context, t domain.Task) (domain.Task, error)
+	Task(ctx context.Context, id string) (domain.Task, error)
+	TasksInChannel(ctx context.Context, channelID string) ([]domain.Task, error)
 	SetTaskPaused(ctx context.Context, id string, paused bool) error
 	DeleteTask(ctx context.Context, id string) error
 
-	ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (storage.Occurrence, bool, error)
+	ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (domain.Occurrence, bool, error)
 	SetOccurrencePosted(ctx context.Context, id, ts string) error
-	Occurrence(ctx context.Context, id string) (storage.Occurrence, error)
-	UnpostedOccurrences(ctx context.Context) ([]storage.Occurrence, error)
-	StartOccurrence(ctx context.Context, id, user string, at time.Time) (storage.Occurrence, bool, error)
-	CompleteOccurrence(ctx context.Context, id, user string, at time.Time) (storage.Occurrence, bool, error)
-	SkipOccurrence(ctx context.Context, id, user, reason string, at time.Time) (storage.Occurrence, bool, error)
-	SnoozeOccurrence(ctx context.Context, id, user string, until, escalateAt time.Time) (storage.Occurrence, bool, error)
-	NextEscalation(ctx context.Context) (storage.Occurrence, bool, error)
+	Occurrence(ctx context.Context, id string) (domain.Occurrence, error)
+	UnpostedOccurrences(ctx context.Context) ([]domain.Occurrence, error)
+	StartOccurrence(ctx context.Context, id, user string, at time.Time) (domain.Occurrence, bool, error)
+	CompleteOccurrence(ctx context.Context, id, user string, at time.Time) (domain.Occurrence, bool, error)
+	SkipOccurrence(ctx context.Context, id, user, reason string, at time.Time) (domain.Occurrence, bool, error)
+	SnoozeOccurrence(ctx context.Context, id, user string, until, escalateAt time.Time) (domain.Occurrence, bool, error)
+	NextEscalation(ctx context.Context) (domain.Occurrence, bool, error)
 	MarkEscalated(ctx context.Context, id string, at time.Time, incidentID string) error
 	PostponeEscalation(ctx context.Context, id string, at time.Time) error
-	OccurrencesForIncident(ctx context.Context, incidentID string) ([]storage.Occurrence, error)
+	OccurrencesForIncident(ctx context.Context, incidentID string) ([]domain.Occurrence, error)
 }
 
 // TaskEngine schedules tasks' due times (the scheduler package).

@@ -11,7 +11,6 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 // taskWake nudges the escalation loop when a deadline may have moved.
@@ -70,7 +69,7 @@ func (a *App) FireTask(ctx context.Context, occ scheduler.Occurrence) error {
 // occurrence claimed before (by a process that may have died right after
 // posting) is looked for in the channel's history first: history is a
 // Tier 3 method, too slow and scarce to consult on every firing.
-func (a *App) postTaskCard(ctx context.Context, task storage.Task, o storage.Occurrence, claimedBefore bool) error {
+func (a *App) postTaskCard(ctx context.Context, task domain.Task, o domain.Occurrence, claimedBefore bool) error {
 	if o.TS != "" {
 		return nil
 	}
@@ -85,7 +84,7 @@ func (a *App) postTaskCard(ctx context.Context, task storage.Task, o storage.Occ
 	}
 	if !found {
 		shown := o
-		shown.State = storage.OccPosted // what the card is once posted
+		shown.State = domain.OccPosted // what the card is once posted
 		ts, err = a.Slack.PostMessage(ctx, o.ChannelID, a.taskCard(ctx, task, shown))
 		if err != nil {
 			return fmt.Errorf("post card of %s: %w", o.ID, err)
@@ -95,7 +94,7 @@ func (a *App) postTaskCard(ctx context.Context, task storage.Task, o storage.Occ
 		return fmt.Errorf("record card of %s: %w", o.ID, err)
 	}
 	// Someone may have clicked the card before its ts was recorded.
-	if fresh, err := a.Tasks.Occurrence(ctx, o.ID); err == nil && fresh.State != storage.OccPosted {
+	if fresh, err := a.Tasks.Occurrence(ctx, o.ID); err == nil && fresh.State != domain.OccPosted {
 		a.updateTaskCard(ctx, task, fresh)
 	}
 	return nil
@@ -121,7 +120,7 @@ func (a *App) RecoverTasks(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) taskCard(ctx context.Context, task storage.Task, o storage.Occurrence) chat.Message {
+func (a *App) taskCard(ctx context.Context, task domain.Task, o domain.Occurrence) chat.Message {
 	v := taskCardView{Task: task, Occurrence: o, Location: taskLocation(task, a.location()), Now: a.now()}
 	if o.IncidentID != "" && a.PagerDuty != nil {
 		if inc, err := a.PagerDuty.Incident(ctx, o.IncidentID); err == nil {
@@ -141,7 +140,7 @@ func incidentStatusLine(v cardView) string {
 }
 
 // updateTaskCard re-renders an occurrence's card in place.
-func (a *App) updateTaskCard(ctx context.Context, task storage.Task, o storage.Occurrence) {
+func (a *App) updateTaskCard(ctx context.Context, task domain.Task, o domain.Occurrence) {
 	if o.TS == "" {
 		return
 	}
@@ -178,7 +177,7 @@ func (a *App) RunTaskEscalations(ctx context.Context, clock scheduler.Clock) {
 // escalateTask reminds in the card's thread and, as configured, mentions
 // the on-call or opens a PagerDuty incident keyed by the occurrence, so a
 // retry after a crash cannot page twice.
-func (a *App) escalateTask(ctx context.Context, o storage.Occurrence) {
+func (a *App) escalateTask(ctx context.Context, o domain.Occurrence) {
 	task, err := a.Tasks.Task(ctx, o.TaskID)
 	if err != nil {
 		a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("escalating an occurrence without its task")
@@ -187,9 +186,9 @@ func (a *App) escalateTask(ctx context.Context, o storage.Occurrence) {
 	}
 	who, incidentID := "", ""
 	switch task.Escalation {
-	case storage.EscalateOnCall:
+	case domain.EscalateOnCall:
 		who = a.onCallMention(ctx, task.EscalationTargetName)
-	case storage.EscalateIncident:
+	case domain.EscalateIncident:
 		incidentID, err = a.pageForTask(ctx, task, o)
 		if err != nil {
 			a.Log.Error().Err(err).Str("occurrence", o.ID).Msg("could not trigger the escalation incident; retrying in a minute")
@@ -249,7 +248,7 @@ func (a *App) onCallMention(ctx context.Context, schedule string) string {
 }
 
 // pageForTask opens the escalation incident, once per occurrence.
-func (a *App) pageForTask(ctx context.Context, task storage.Task, o storage.Occurrence) (string, error) {
+func (a *App) pageForTask(ctx context.Context, task domain.Task, o domain.Occurrence) (string, error) {
 	if a.PagerDuty == nil {
 		return "", domain.ErrNotConfigured
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
-	"github.com/tobanbot/toban/storage"
 )
 
 // actionServiceSuggest is the external select that searches services.
@@ -153,7 +152,7 @@ func (a *App) trigger(ctx context.Context, place chat.Place, in domain.NewIncide
 	if err != nil {
 		return fmt.Errorf("trigger on %s: %w", in.ServiceID, err)
 	}
-	if err := a.Store.RecordActivity(ctx, storage.Activity{IncidentID: inc.ID, Kind: activityTriggered, SlackUserID: place.UserID, PDUserID: actor.ID, At: a.now()}); err != nil {
+	if err := a.Store.RecordActivity(ctx, domain.Activity{IncidentID: inc.ID, Kind: activityTriggered, SlackUserID: place.UserID, PDUserID: actor.ID, At: a.now()}); err != nil {
 		a.Log.Warn().Err(err).Msg("activity not recorded")
 	}
 	return a.postCard(ctx, inc, place.ChannelID)
@@ -170,8 +169,8 @@ func (a *App) postCard(ctx context.Context, inc domain.Incident, channelID strin
 	if err != nil {
 		return fmt.Errorf("post card of %s in %s: %w", inc.ID, channelID, err)
 	}
-	c := storage.Card{IncidentID: inc.ID, ChannelID: channelID, TS: ts}
-	if err := a.Store.SaveCard(ctx, c); err != nil && !errors.Is(err, storage.ErrCardExists) {
+	c := domain.Card{IncidentID: inc.ID, ChannelID: channelID, TS: ts}
+	if err := a.Store.SaveCard(ctx, c); err != nil && !errors.Is(err, domain.ErrCardExists) {
 		return fmt.Errorf("record card of %s: %w", inc.ID, err)
 	}
 	return nil

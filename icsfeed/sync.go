@@ -8,13 +8,12 @@ import (
 
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/storage"
 )
 
 // Store is the database Sync keeps in step (*storage.DB).
 type Store interface {
-	CalendarTasks(ctx context.Context, calendarID string) ([]storage.Task, error)
-	SaveTask(ctx context.Context, t storage.Task) (storage.Task, error)
+	CalendarTasks(ctx context.Context, calendarID string) ([]domain.Task, error)
+	SaveTask(ctx context.Context, t domain.Task) (domain.Task, error)
 	DeleteTask(ctx context.Context, id string) error
 }
 
@@ -42,13 +41,13 @@ type SyncResult struct {
 // A task someone paused stays paused. Each change is told to sch at once.
 // One task that cannot be saved does not stop the others; the errors are
 // returned together.
-func Sync(ctx context.Context, st Store, sch Scheduler, cal storage.Calendar, instances []Instance, now time.Time) (SyncResult, error) {
+func Sync(ctx context.Context, st Store, sch Scheduler, cal domain.Calendar, instances []Instance, now time.Time) (SyncResult, error) {
 	var res SyncResult
 	existing, err := st.CalendarTasks(ctx, cal.ID)
 	if err != nil {
 		return res, fmt.Errorf("sync calendar %s: %w", cal.ID, err)
 	}
-	byKey := make(map[string]storage.Task, len(existing))
+	byKey := make(map[string]domain.Task, len(existing))
 	for _, t := range existing {
 		byKey[t.ExternalID] = t
 	}
@@ -74,12 +73,7 @@ func Sync(ctx context.Context, st Store, sch Scheduler, cal storage.Calendar, in
 		} else {
 			res.Created++
 		}
-		rule, err := scheduler.DecodeRule(saved.Rule)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("event %q: %w", in.Summary, err))
-			continue
-		}
-		sch.Upsert(scheduler.Task{ID: saved.ID, Rule: rule, Paused: saved.Paused})
+		sch.Upsert(scheduler.Task{ID: saved.ID, Rule: saved.Rule, Paused: saved.Paused})
 	}
 	res.Upcoming = len(instances)
 	for _, t := range existing {
@@ -101,20 +95,16 @@ func Sync(ctx context.Context, st Store, sch Scheduler, cal storage.Calendar, in
 
 // notYetDue reports whether the task's one-off due time is still to come,
 // so its card was never posted.
-func notYetDue(t storage.Task, now time.Time) bool {
-	rule, err := scheduler.DecodeRule(t.Rule)
-	if err != nil {
-		return false
-	}
-	_, ok := rule.Next(now)
+func notYetDue(t domain.Task, now time.Time) bool {
+	_, ok := t.Rule.Next(now)
 	return ok
 }
 
 // TaskFor is the task of one instance of the calendar's events: a one-off
 // at the instance's start, titled by its summary, with the calendar's
 // channel, grace period and escalation.
-func TaskFor(cal storage.Calendar, in Instance) storage.Task {
-	title := truncate(in.Summary, storage.MaxTaskTitle-1)
+func TaskFor(cal domain.Calendar, in Instance) domain.Task {
+	title := truncate(in.Summary, domain.MaxTaskTitle-1)
 	if title == "" {
 		title = "(untitled event)"
 	}
@@ -125,11 +115,11 @@ func TaskFor(cal storage.Calendar, in Instance) storage.Task {
 	if in.URL != "" {
 		desc += "\n🔗 " + in.URL
 	}
-	return storage.Task{
+	return domain.Task{
 		Title:                title,
-		Description:          truncate(trimNewlines(desc), storage.MaxTaskDescription-1),
+		Description:          truncate(trimNewlines(desc), domain.MaxTaskDescription-1),
 		ChannelID:            cal.ChannelID,
-		Rule:                 onceRule(in.Start).Encode(),
+		Rule:                 onceRule(in.Start),
 		GraceMinutes:         cal.GraceMinutes,
 		Escalation:           cal.Escalation,
 		EscalationTargetID:   cal.EscalationTargetID,
@@ -162,9 +152,9 @@ func trimNewlines(s string) string {
 }
 
 // sameTask reports whether saving t over old would change nothing.
-func sameTask(old, t storage.Task) bool {
+func sameTask(old, t domain.Task) bool {
 	return old.Title == t.Title && old.Description == t.Description && old.ChannelID == t.ChannelID &&
-		old.Rule == t.Rule && old.GraceMinutes == t.GraceMinutes && old.Escalation == t.Escalation &&
+		old.Rule.Encode() == t.Rule.Encode() && old.GraceMinutes == t.GraceMinutes && old.Escalation == t.Escalation &&
 		old.EscalationTargetID == t.EscalationTargetID && old.EscalationTargetName == t.EscalationTargetName &&
 		old.CreatorPDEmail == t.CreatorPDEmail
 }

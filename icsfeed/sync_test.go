@@ -40,7 +40,7 @@ func (r *recordingScheduler) reset() {
 	r.upserts, r.removed = map[string]scheduler.Task{}, nil
 }
 
-func syncWorld(t *testing.T) (*storage.DB, storage.Calendar, *recordingScheduler) {
+func syncWorld(t *testing.T) (*storage.DB, domain.Calendar, *recordingScheduler) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "toban.db"))
@@ -48,8 +48,8 @@ func syncWorld(t *testing.T) (*storage.DB, storage.Calendar, *recordingScheduler
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cal, err := db.AddCalendar(ctx, storage.Calendar{ChannelID: "C1", URL: "https://calendar.example.com/secret.ics",
-		GraceMinutes: 30, Escalation: storage.EscalateOnCall, EscalationTargetID: "PS1", EscalationTargetName: "Primary", CreatedBy: "U1"})
+	cal, err := db.AddCalendar(ctx, domain.Calendar{ChannelID: "C1", URL: "https://calendar.example.com/secret.ics",
+		GraceMinutes: 30, Escalation: domain.EscalateOnCall, EscalationTargetID: "PS1", EscalationTargetName: "Primary", CreatedBy: "U1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func syncWorld(t *testing.T) (*storage.DB, storage.Calendar, *recordingScheduler
 }
 
 // taskLines renders the calendar's tasks as "external ID: title @ rule".
-func taskLines(t *testing.T, db *storage.DB, cal storage.Calendar) string {
+func taskLines(t *testing.T, db *storage.DB, cal domain.Calendar) string {
 	t.Helper()
 	tasks, err := db.CalendarTasks(context.Background(), cal.ID)
 	if err != nil {
@@ -65,7 +65,7 @@ func taskLines(t *testing.T, db *storage.DB, cal storage.Calendar) string {
 	}
 	var lines []string
 	for _, task := range tasks {
-		lines = append(lines, task.ExternalID+": "+task.Title+" @ "+task.Rule)
+		lines = append(lines, task.ExternalID+": "+task.Title+" @ "+task.Rule.Encode())
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
@@ -98,7 +98,7 @@ func TestSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if maint.ChannelID != "C1" || maint.GraceMinutes != 30 || maint.Escalation != storage.EscalateOnCall ||
+	if maint.ChannelID != "C1" || maint.GraceMinutes != 30 || maint.Escalation != domain.EscalateOnCall ||
 		maint.EscalationTargetID != "PS1" || maint.CreatedBy != "U1" || maint.Description != "📍 Room 4\n🔗 https://example.com/m" {
 		t.Errorf("task = %+v; want the calendar's settings and the location and link as description", maint)
 	}
@@ -160,20 +160,20 @@ func TestSync(t *testing.T) {
 
 	t.Run("CalendarSettingsReachItsTasks", func(t *testing.T) {
 		cal := cal
-		cal.GraceMinutes, cal.Escalation, cal.EscalationTargetID, cal.EscalationTargetName = 5, storage.EscalateNone, "", ""
+		cal.GraceMinutes, cal.Escalation, cal.EscalationTargetID, cal.EscalationTargetName = 5, domain.EscalateNone, "", ""
 		next := []Instance{{Key: "new", Summary: "New event", Start: at(6, 9, 0)}}
 		if _, err := Sync(ctx, db, sch, cal, next, now); err != nil {
 			t.Fatal(err)
 		}
 		task, err := db.TaskByExternalID(ctx, cal.Source(), "new")
-		if err != nil || task.GraceMinutes != 5 || task.Escalation != storage.EscalateNone {
+		if err != nil || task.GraceMinutes != 5 || task.Escalation != domain.EscalateNone {
 			t.Errorf("task = %+v, %v; want grace 5 and no escalation", task, err)
 		}
 	})
 }
 
 func TestTaskFor(t *testing.T) {
-	cal := storage.Calendar{ID: "cal_x", ChannelID: "C1", GraceMinutes: 15}
+	cal := domain.Calendar{ID: "cal_x", ChannelID: "C1", GraceMinutes: 15}
 	ny, _ := time.LoadLocation("America/New_York")
 	tests := []struct {
 		name      string
@@ -184,7 +184,7 @@ func TestTaskFor(t *testing.T) {
 		{"Plain", Instance{Key: "a", Summary: "Check", Start: time.Date(2026, 3, 9, 9, 0, 0, 0, ny)}, "Check", "once;date=2026-03-09;at=09:00;tz=America/New_York"},
 		{"Untitled", Instance{Key: "a", Start: time.Date(2026, 3, 9, 9, 0, 0, 0, ny)}, "(untitled event)", "once;date=2026-03-09;at=09:00;tz=America/New_York"},
 		{"LongTitle", Instance{Key: "a", Summary: strings.Repeat("é", 300), Start: time.Date(2026, 3, 9, 9, 0, 0, 0, ny)},
-			strings.Repeat("é", storage.MaxTaskTitle-1) + "…", "once;date=2026-03-09;at=09:00;tz=America/New_York"},
+			strings.Repeat("é", domain.MaxTaskTitle-1) + "…", "once;date=2026-03-09;at=09:00;tz=America/New_York"},
 		// 01:30 EST on 1 November happens after 01:30 EDT; a rule in New
 		// York would mean the first, so the task's rule is in UTC.
 		{"SecondOfARepeatedHour", Instance{Key: "a", Summary: "Late", Start: time.Date(2026, 11, 1, 6, 30, 0, 0, time.UTC).In(ny)}, "Late", "once;date=2026-11-01;at=06:30;tz=UTC"},
@@ -192,8 +192,8 @@ func TestTaskFor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			task := TaskFor(cal, tt.in)
-			if task.Title != tt.wantTitle || task.Rule != tt.wantRule || task.Source != "ics:cal_x" || task.ExternalID != "a" {
-				t.Errorf("task = %q %q %q %q; want %q %q", task.Title, task.Rule, task.Source, task.ExternalID, tt.wantTitle, tt.wantRule)
+			if task.Title != tt.wantTitle || task.Rule.Encode() != tt.wantRule || task.Source != "ics:cal_x" || task.ExternalID != "a" {
+				t.Errorf("task = %q %q %q %q; want %q %q", task.Title, task.Rule.Encode(), task.Source, task.ExternalID, tt.wantTitle, tt.wantRule)
 			}
 		})
 	}
@@ -212,9 +212,9 @@ type failingStore struct {
 	refuse string
 }
 
-func (f failingStore) SaveTask(ctx context.Context, t storage.Task) (storage.Task, error) {
+func (f failingStore) SaveTask(ctx context.Context, t domain.Task) (domain.Task, error) {
 	if t.Title == f.refuse {
-		return storage.Task{}, domain.Invalid("refused")
+		return domain.Task{}, domain.Invalid("refused")
 	}
 	return f.Store.SaveTask(ctx, t)
 }

@@ -3,47 +3,18 @@ package storage
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/tobanbot/toban/domain"
 )
 
-// The kinds of Activity.
-const (
-	ActivityTriggered    = "triggered"
-	ActivityAcknowledged = "acknowledged"
-	ActivityResolved     = "resolved"
-	ActivityEscalated    = "escalated"
-	ActivityNote         = "note"
-)
-
-var activityKinds = map[string]bool{
-	ActivityTriggered: true, ActivityAcknowledged: true, ActivityResolved: true,
-	ActivityEscalated: true, ActivityNote: true,
-}
-
-// Activity is one thing someone did to an incident through toban, shown on
-// its cards ("Acknowledged by @alice at 10:02").
-type Activity struct {
-	IncidentID string
-	// Kind is one of the Activity* constants.
-	Kind        string
-	SlackUserID string
-	PDUserID    string
-	// Detail qualifies Kind, e.g. "level 2" for an escalation.
-	Detail string
-	// At is when it happened, to the millisecond; zero means now.
-	At time.Time
-}
-
 // RecordActivity appends a to the incident's history. It does not
 // deduplicate: guard a click with FirstClick before acting on it.
-func (db *DB) RecordActivity(ctx context.Context, a Activity) error {
-	switch {
-	case a.IncidentID == "":
-		return fmt.Errorf("record activity: %w", domain.Invalid("an activity needs an incident"))
-	case !activityKinds[a.Kind]:
-		return fmt.Errorf("record activity on %s: %w", a.IncidentID, domain.Invalid("unknown activity kind %q", a.Kind))
+func (db *DB) RecordActivity(ctx context.Context, a domain.Activity) error {
+	if err := a.Validate(); err != nil {
+		if a.IncidentID == "" {
+			return fmt.Errorf("record activity: %w", err)
+		}
+		return fmt.Errorf("record activity on %s: %w", a.IncidentID, err)
 	}
 	at := a.At
 	if at.IsZero() {
@@ -60,7 +31,7 @@ func (db *DB) RecordActivity(ctx context.Context, a Activity) error {
 
 // Activities returns the incident's history, oldest first (equal times in
 // the order recorded); none is not an error.
-func (db *DB) Activities(ctx context.Context, incidentID string) ([]Activity, error) {
+func (db *DB) Activities(ctx context.Context, incidentID string) ([]domain.Activity, error) {
 	rows, err := db.sql.QueryContext(ctx,
 		`SELECT incident_id, kind, slack_user_id, pd_user_id, detail, at
 		 FROM incident_activity WHERE incident_id = $1 ORDER BY at, id`, incidentID)
@@ -68,9 +39,9 @@ func (db *DB) Activities(ctx context.Context, incidentID string) ([]Activity, er
 		return nil, fmt.Errorf("activities of %s: %w", incidentID, err)
 	}
 	defer rows.Close()
-	var out []Activity
+	var out []domain.Activity
 	for rows.Next() {
-		var a Activity
+		var a domain.Activity
 		var at int64
 		if err := rows.Scan(&a.IncidentID, &a.Kind, &a.SlackUserID, &a.PDUserID, &a.Detail, &at); err != nil {
 			return nil, fmt.Errorf("activities of %s: %w", incidentID, err)

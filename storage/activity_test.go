@@ -14,14 +14,14 @@ func TestActivities(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		db, _, clock := openClock(t)
 		t0 := clock.Now()
-		record := []Activity{
-			{IncidentID: "P1", Kind: ActivityTriggered, At: t0},
+		record := []domain.Activity{
+			{IncidentID: "P1", Kind: domain.ActivityTriggered, At: t0},
 			// Same second, later millisecond, recorded out of order.
-			{IncidentID: "P1", Kind: ActivityResolved, SlackUserID: "U2", PDUserID: "PU2", At: t0.Add(900 * time.Millisecond)},
-			{IncidentID: "P1", Kind: ActivityAcknowledged, SlackUserID: "U1", PDUserID: "PU1", At: t0.Add(100 * time.Millisecond)},
+			{IncidentID: "P1", Kind: domain.ActivityResolved, SlackUserID: "U2", PDUserID: "PU2", At: t0.Add(900 * time.Millisecond)},
+			{IncidentID: "P1", Kind: domain.ActivityAcknowledged, SlackUserID: "U1", PDUserID: "PU1", At: t0.Add(100 * time.Millisecond)},
 			// Same millisecond: the order recorded.
-			{IncidentID: "P1", Kind: ActivityEscalated, SlackUserID: "U1", Detail: "level 2", At: t0.Add(100 * time.Millisecond)},
-			{IncidentID: "P2", Kind: ActivityNote, SlackUserID: "U3", Detail: "looking"},
+			{IncidentID: "P1", Kind: domain.ActivityEscalated, SlackUserID: "U1", Detail: "level 2", At: t0.Add(100 * time.Millisecond)},
+			{IncidentID: "P2", Kind: domain.ActivityNote, SlackUserID: "U3", Detail: "looking"},
 		}
 		for _, a := range record {
 			if err := db.RecordActivity(ctx, a); err != nil {
@@ -32,7 +32,7 @@ func TestActivities(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []Activity{record[0], record[2], record[3], record[1]}
+		want := []domain.Activity{record[0], record[2], record[3], record[1]}
 		if len(got) != len(want) {
 			t.Fatalf("Activities(P1) = %d entries, want %d: %+v", len(got), len(want), got)
 		}
@@ -54,11 +54,11 @@ func TestActivities(t *testing.T) {
 		db, _, _ := openClock(t)
 		tests := []struct {
 			name string
-			a    Activity
+			a    domain.Activity
 		}{
-			{"NoIncident", Activity{Kind: ActivityNote}},
-			{"NoKind", Activity{IncidentID: "P1"}},
-			{"UnknownKind", Activity{IncidentID: "P1", Kind: "acked"}},
+			{"NoIncident", domain.Activity{Kind: domain.ActivityNote}},
+			{"NoKind", domain.Activity{IncidentID: "P1"}},
+			{"UnknownKind", domain.Activity{IncidentID: "P1", Kind: "acked"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

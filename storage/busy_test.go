@@ -51,12 +51,12 @@ func TestWritesWaitForAnotherWriter(t *testing.T) {
 	sqliteOnly(t)
 	db, path, clock := openClock(t)
 	ctx := context.Background()
-	task, err := db.SaveTask(ctx, Task{Title: "Check backups", ChannelID: "C1",
-		Rule: scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00"}.Encode()})
+	task, err := db.SaveTask(ctx, domain.Task{Title: "Check backups", ChannelID: "C1",
+		Rule: scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustSaveCard(t, db, Card{IncidentID: "P1", ChannelID: "C1", TS: "1700000000.000100"})
+	mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1700000000.000100"})
 	event := domain.IncidentEvent{ID: "E1", Type: domain.EventTriggered, IncidentID: "P2", OccurredAt: clock.Now(), Source: "webhook"}
 
 	writes := []struct {
@@ -67,19 +67,19 @@ func TestWritesWaitForAnotherWriter(t *testing.T) {
 		{"FirstClick", func() error { _, err := db.FirstClick(ctx, "click:U1:1.2:ack:P1"); return err }},
 		{"AcceptEvents", func() error { _, err := db.AcceptEvents(ctx, "W1", []domain.IncidentEvent{event}); return err }},
 		{"SaveCard", func() error {
-			return db.SaveCard(ctx, Card{IncidentID: "P2", ChannelID: "C1", TS: "1700000000.000200"})
+			return db.SaveCard(ctx, domain.Card{IncidentID: "P2", ChannelID: "C1", TS: "1700000000.000200"})
 		}},
 		{"MarkCardDirty", func() error { return db.MarkCardDirty(ctx, "P1") }},
 		{"RecordActivity", func() error {
-			return db.RecordActivity(ctx, Activity{IncidentID: "P1", Kind: ActivityAcknowledged, SlackUserID: "U1", PDUserID: "PU1"})
+			return db.RecordActivity(ctx, domain.Activity{IncidentID: "P1", Kind: domain.ActivityAcknowledged, SlackUserID: "U1", PDUserID: "PU1"})
 		}},
 		{"ClaimOccurrence", func() error {
 			_, _, err := db.ClaimOccurrence(ctx, task.ID, clock.Now(), false, "C1", time.Time{})
 			return err
 		}},
 		{"SaveTask", func() error {
-			_, err := db.SaveTask(ctx, Task{Title: "Rotate logs", ChannelID: "C1",
-				Rule: scheduler.Rule{Kind: scheduler.KindDaily, At: "10:00"}.Encode()})
+			_, err := db.SaveTask(ctx, domain.Task{Title: "Rotate logs", ChannelID: "C1",
+				Rule: scheduler.Rule{Kind: scheduler.KindDaily, At: "10:00"}})
 			return err
 		}},
 		{"SetCursor", func() error { return db.SetCursor(ctx, "pagerduty.log_entries", "2026-11-21T10:00:00Z") }},

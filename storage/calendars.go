@@ -2,125 +2,41 @@ package storage
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
-	"time"
 
 	"github.com/tobanbot/toban/domain"
 )
-
-// ErrCalendarExists means the channel already has a calendar with that URL.
-var ErrCalendarExists = errors.New("calendar already attached")
-
-// Calendar is an ICS feed attached to a channel: each upcoming event
-// becomes a one-off task whose Source is c.Source().
-type Calendar struct {
-	// ID is assigned by AddCalendar: "cal_" and 12 base32 characters.
-	ID        string
-	ChannelID string
-	// URL is a secret (whoever has it reads the calendar): never log it,
-	// and show only its host.
-	URL string
-	// AllDayAt ("HH:MM", default "09:00") is when an all-day event's task
-	// is due, in the calendar's time zone.
-	AllDayAt string
-	// GraceMinutes and the escalation fields are copied to every task of
-	// the feed, with the meaning they have on a Task.
-	GraceMinutes                                         int
-	Escalation, EscalationTargetID, EscalationTargetName string
-	// CreatedBy is the Slack user who attached it; CreatorPDEmail the From
-	// of the incidents its tasks trigger.
-	CreatedBy, CreatorPDEmail string
-	CreatedAt                 time.Time
-	// LastFetched is when the feed was last read successfully; zero if
-	// never. ETag and LastModified are the validators of that answer.
-	LastFetched        time.Time
-	ETag, LastModified string
-	// LastError is why the latest refresh failed, "" while healthy;
-	// FailingSince is when it started failing.
-	LastError    string
-	FailingSince time.Time
-}
-
-// Source is the Task.Source of the calendar's tasks.
-func (c Calendar) Source() string { return SourceICSPrefix + c.ID }
-
-// Host is the host of the calendar's URL, the only part of it shown.
-func (c Calendar) Host() string {
-	u, err := url.Parse(c.URL)
-	if err != nil || u.Hostname() == "" {
-		return "unknown host"
-	}
-	return u.Hostname()
-}
-
-// CalendarFetch is one successful read of a calendar's URL.
-type CalendarFetch struct {
-	At                 time.Time
-	ETag, LastModified string
-	// Body is the calendar; nil when the server answered 304 Not Modified
-	// and the stored body still holds.
-	Body []byte
-}
 
 const calendarColumns = `id, channel_id, url, all_day_at, grace_minutes, escalation, escalation_target_id,
 	escalation_target_name, created_by, creator_pd_email, created_at, last_fetched, etag, last_modified,
 	last_error, failing_since`
 
-func scanCalendar(r rowScanner) (Calendar, error) {
-	var c Calendar
+func scanCalendar(r rowScanner) (domain.Calendar, error) {
+	var c domain.Calendar
 	var created int64
 	var fetched, failing sql.NullInt64
 	err := r.Scan(&c.ID, &c.ChannelID, &c.URL, &c.AllDayAt, &c.GraceMinutes, &c.Escalation, &c.EscalationTargetID,
 		&c.EscalationTargetName, &c.CreatedBy, &c.CreatorPDEmail, &created, &fetched, &c.ETag, &c.LastModified,
 		&c.LastError, &failing)
 	if err != nil {
-		return Calendar{}, err
+		return domain.Calendar{}, err
 	}
 	c.CreatedAt, c.LastFetched, c.FailingSince = fromMillis(created), nullMillisTime(fetched), nullMillisTime(failing)
 	return c, nil
 }
 
-// checkCalendar validates the fields a person chose, with the rules of
-// checkTask for the ones a task shares.
-func checkCalendar(c Calendar) (Calendar, error) {
-	c.URL = strings.TrimSpace(c.URL)
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, domain.Invalid("A calendar address is an http(s) URL.")
-	}
-	if c.AllDayAt == "" {
-		c.AllDayAt = "09:00"
-	}
-	probe := Task{Title: "calendar", ChannelID: c.ChannelID, Rule: "once;date=2000-01-01;at=" + c.AllDayAt + ";tz=UTC",
-		GraceMinutes: c.GraceMinutes, Escalation: c.Escalation, EscalationTargetID: c.EscalationTargetID}
-	probe, err = checkTask(probe)
-	if err != nil {
-		return c, err
-	}
-	c.ChannelID, c.Escalation, c.EscalationTargetID = probe.ChannelID, probe.Escalation, probe.EscalationTargetID
-	if c.Escalation == EscalateNone {
-		c.EscalationTargetName = ""
-	}
-	return c, nil
-}
-
 // AddCalendar attaches a new calendar and returns it as stored, with its ID.
 // The same URL attached twice to a channel gives ErrCalendarExists.
-func (db *DB) AddCalendar(ctx context.Context, c Calendar) (Calendar, error) {
-	c, err := checkCalendar(c)
+func (db *DB) AddCalendar(ctx context.Context, c domain.Calendar) (domain.Calendar, error) {
+	c, err := c.Normalized()
 	if err != nil {
-		return Calendar{}, fmt.Errorf("add calendar: %w", err)
+		return domain.Calendar{}, fmt.Errorf("add calendar: %w", err)
 	}
-	var b [8]byte
-	rand.Read(b[:]) // never fails
-	c.ID = "cal_" + taskIDEncoding.EncodeToString(b[:])[:12]
+	c.ID = domain.NewID("cal_")
 	saved, err := scanCalendar(db.sql.QueryRowContext(ctx, `
 		INSERT INTO calendars (id, channel_id, url, all_day_at, grace_minutes, escalation, escalation_target_id,
 			escalation_target_name, created_by, creator_pd_email, created_at)
@@ -130,29 +46,29 @@ func (db *DB) AddCalendar(ctx context.Context, c Calendar) (Calendar, error) {
 		c.ID, c.ChannelID, c.URL, c.AllDayAt, c.GraceMinutes, c.Escalation, c.EscalationTargetID,
 		c.EscalationTargetName, c.CreatedBy, c.CreatorPDEmail, db.now().UnixMilli()))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Calendar{}, fmt.Errorf("add calendar in %s: %w", c.ChannelID, ErrCalendarExists)
+		return domain.Calendar{}, fmt.Errorf("add calendar in %s: %w", c.ChannelID, domain.ErrCalendarExists)
 	}
 	if err != nil {
-		return Calendar{}, fmt.Errorf("add calendar in %s: %w", c.ChannelID, err)
+		return domain.Calendar{}, fmt.Errorf("add calendar in %s: %w", c.ChannelID, err)
 	}
 	return saved, nil
 }
 
 // Calendar returns the calendar with the ID.
-func (db *DB) Calendar(ctx context.Context, id string) (Calendar, error) {
+func (db *DB) Calendar(ctx context.Context, id string) (domain.Calendar, error) {
 	c, err := scanCalendar(db.sql.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return Calendar{}, fmt.Errorf("calendar %s: %w", id, err)
+		return domain.Calendar{}, fmt.Errorf("calendar %s: %w", id, err)
 	}
 	return c, nil
 }
 
 // CalendarsInChannel returns the channel's calendars, oldest first; none
 // is not an error.
-func (db *DB) CalendarsInChannel(ctx context.Context, channelID string) ([]Calendar, error) {
+func (db *DB) CalendarsInChannel(ctx context.Context, channelID string) ([]domain.Calendar, error) {
 	cals, err := db.queryCalendars(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE channel_id = $1
 		ORDER BY created_at, rowid`, channelID)
 	if err != nil {
@@ -162,7 +78,7 @@ func (db *DB) CalendarsInChannel(ctx context.Context, channelID string) ([]Calen
 }
 
 // AllCalendars returns every calendar, for the periodic refresh.
-func (db *DB) AllCalendars(ctx context.Context) ([]Calendar, error) {
+func (db *DB) AllCalendars(ctx context.Context) ([]domain.Calendar, error) {
 	cals, err := db.queryCalendars(ctx, `SELECT `+calendarColumns+` FROM calendars ORDER BY created_at, rowid`)
 	if err != nil {
 		return nil, fmt.Errorf("all calendars: %w", err)
@@ -170,13 +86,13 @@ func (db *DB) AllCalendars(ctx context.Context) ([]Calendar, error) {
 	return cals, nil
 }
 
-func (db *DB) queryCalendars(ctx context.Context, query string, args ...any) ([]Calendar, error) {
+func (db *DB) queryCalendars(ctx context.Context, query string, args ...any) ([]domain.Calendar, error) {
 	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var cals []Calendar
+	var cals []domain.Calendar
 	for rows.Next() {
 		c, err := scanCalendar(rows)
 		if err != nil {
@@ -203,7 +119,7 @@ func (db *DB) DeleteCalendar(ctx context.Context, id string) error {
 // RecordCalendarFetch records a successful read: when, its validators, and
 // the body unless it is nil (304) or unchanged. It does not touch
 // LastError; SetCalendarError does.
-func (db *DB) RecordCalendarFetch(ctx context.Context, id string, f CalendarFetch) error {
+func (db *DB) RecordCalendarFetch(ctx context.Context, id string, f domain.CalendarFetch) error {
 	var res sql.Result
 	var err error
 	if f.Body == nil {
@@ -275,9 +191,9 @@ func (db *DB) SetCalendarError(ctx context.Context, id, msg string) (previous st
 
 // CalendarTasks returns the tasks made from the calendar's events, past
 // ones included, by title.
-func (db *DB) CalendarTasks(ctx context.Context, calendarID string) ([]Task, error) {
+func (db *DB) CalendarTasks(ctx context.Context, calendarID string) ([]domain.Task, error) {
 	tasks, err := db.queryTasks(ctx, `SELECT `+taskColumns+` FROM tasks WHERE source = $1
-		ORDER BY title COLLATE NOCASE, id`, SourceICSPrefix+calendarID)
+		ORDER BY title COLLATE NOCASE, id`, domain.SourceICSPrefix+calendarID)
 	if err != nil {
 		return nil, fmt.Errorf("tasks of calendar %s: %w", calendarID, err)
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-func validCalendar() Calendar {
-	return Calendar{ChannelID: "C0OPS", URL: "https://calendar.example.com/ical/secret-token/basic.ics",
+func validCalendar() domain.Calendar {
+	return domain.Calendar{ChannelID: "C0OPS", URL: "https://calendar.example.com/ical/secret-token/basic.ics",
 		GraceMinutes: 15, CreatedBy: "U1"}
 }
 
@@ -28,7 +28,7 @@ func TestAddCalendar(t *testing.T) {
 	if got, want := c.AllDayAt, "09:00"; got != want {
 		t.Errorf("AllDayAt = %q, want %q", got, want)
 	}
-	if got, want := c.Escalation, EscalateNone; got != want {
+	if got, want := c.Escalation, domain.EscalateNone; got != want {
 		t.Errorf("Escalation = %q, want %q", got, want)
 	}
 	if !c.CreatedAt.Equal(taskEpoch) || !c.LastFetched.IsZero() || !c.FailingSince.IsZero() {
@@ -46,7 +46,7 @@ func TestAddCalendar(t *testing.T) {
 	}
 
 	t.Run("ErrSameURLTwiceInAChannel", func(t *testing.T) {
-		if _, err := db.AddCalendar(ctx, validCalendar()); !errors.Is(err, ErrCalendarExists) {
+		if _, err := db.AddCalendar(ctx, validCalendar()); !errors.Is(err, domain.ErrCalendarExists) {
 			t.Errorf("err = %v, want ErrCalendarExists", err)
 		}
 		other := validCalendar()
@@ -60,15 +60,15 @@ func TestAddCalendar(t *testing.T) {
 func TestAddCalendarErrInvalid(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*Calendar)
+		edit func(*domain.Calendar)
 	}{
-		{"NoURL", func(c *Calendar) { c.URL = "" }},
-		{"NotHTTP", func(c *Calendar) { c.URL = "ftp://example.com/cal.ics" }},
-		{"NoChannel", func(c *Calendar) { c.ChannelID = "" }},
-		{"BadAllDayTime", func(c *Calendar) { c.AllDayAt = "25:00" }},
-		{"NegativeGrace", func(c *Calendar) { c.GraceMinutes = -1 }},
-		{"EscalationWithoutTarget", func(c *Calendar) { c.Escalation = EscalateOnCall }},
-		{"UnknownEscalation", func(c *Calendar) { c.Escalation = "sms" }},
+		{"NoURL", func(c *domain.Calendar) { c.URL = "" }},
+		{"NotHTTP", func(c *domain.Calendar) { c.URL = "ftp://example.com/cal.ics" }},
+		{"NoChannel", func(c *domain.Calendar) { c.ChannelID = "" }},
+		{"BadAllDayTime", func(c *domain.Calendar) { c.AllDayAt = "25:00" }},
+		{"NegativeGrace", func(c *domain.Calendar) { c.GraceMinutes = -1 }},
+		{"EscalationWithoutTarget", func(c *domain.Calendar) { c.Escalation = domain.EscalateOnCall }},
+		{"UnknownEscalation", func(c *domain.Calendar) { c.Escalation = "sms" }},
 	}
 	db, _, _ := openTaskDB(t)
 	for _, tt := range tests {
@@ -96,12 +96,12 @@ func TestCalendarFetchAndBody(t *testing.T) {
 		t.Errorf("body before any fetch = %q, %v; want nil", body, err)
 	}
 	at := clock.now()
-	if err := db.RecordCalendarFetch(ctx, c.ID, CalendarFetch{At: at, ETag: `"v1"`, Body: []byte("BEGIN:VCALENDAR")}); err != nil {
+	if err := db.RecordCalendarFetch(ctx, c.ID, domain.CalendarFetch{At: at, ETag: `"v1"`, Body: []byte("BEGIN:VCALENDAR")}); err != nil {
 		t.Fatal(err)
 	}
 	// A 304 keeps the body and takes the new time.
 	clock.add(15 * time.Minute)
-	if err := db.RecordCalendarFetch(ctx, c.ID, CalendarFetch{At: clock.now(), ETag: `"v1"`, LastModified: "Mon, 04 May 2026 08:00:00 GMT"}); err != nil {
+	if err := db.RecordCalendarFetch(ctx, c.ID, domain.CalendarFetch{At: clock.now(), ETag: `"v1"`, LastModified: "Mon, 04 May 2026 08:00:00 GMT"}); err != nil {
 		t.Fatal(err)
 	}
 	body, err := db.CalendarBody(ctx, c.ID)
@@ -112,13 +112,13 @@ func TestCalendarFetchAndBody(t *testing.T) {
 	if !got.LastFetched.Equal(clock.now()) || got.ETag != `"v1"` || got.LastModified == "" {
 		t.Errorf("after 304: fetched %v etag %q last-modified %q", got.LastFetched, got.ETag, got.LastModified)
 	}
-	if err := db.RecordCalendarFetch(ctx, c.ID, CalendarFetch{At: clock.now(), Body: []byte("BEGIN:VCALENDAR v2")}); err != nil {
+	if err := db.RecordCalendarFetch(ctx, c.ID, domain.CalendarFetch{At: clock.now(), Body: []byte("BEGIN:VCALENDAR v2")}); err != nil {
 		t.Fatal(err)
 	}
 	if body, _ := db.CalendarBody(ctx, c.ID); string(body) != "BEGIN:VCALENDAR v2" {
 		t.Errorf("body = %q, want the new one", body)
 	}
-	if err := db.RecordCalendarFetch(ctx, "cal_missing", CalendarFetch{At: at}); !errors.Is(err, domain.ErrNotFound) {
+	if err := db.RecordCalendarFetch(ctx, "cal_missing", domain.CalendarFetch{At: at}); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("fetch of a missing calendar: %v, want ErrNotFound", err)
 	}
 }
@@ -156,7 +156,7 @@ func TestCalendarsAndTheirTasks(t *testing.T) {
 	other := validCalendar()
 	other.URL += "?v=2"
 	b, _ := db.AddCalendar(ctx, other)
-	for i, src := range []string{a.Source(), a.Source(), b.Source(), SourceSlack} {
+	for i, src := range []string{a.Source(), a.Source(), b.Source(), domain.SourceSlack} {
 		task := validTask("task " + string(rune('a'+i)))
 		task.Source, task.ExternalID = src, "uid-"+string(rune('a'+i))
 		if _, err := db.SaveTask(ctx, task); err != nil {

@@ -11,47 +11,16 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-// ErrCardExists means the incident already has a card in that channel;
-// SaveCard kept the first one, which CardIn returns.
-var ErrCardExists = errors.New("card exists")
-
-// Card links a PagerDuty incident to the Slack message that shows it in one
-// channel. An incident has at most one card per channel.
-//
-// Version and Rendered make "this message must be updated" durable: every
-// change to the incident bumps Version (MarkCardDirty), and a successful
-// chat.update records the version it showed (MarkCardRendered). While
-// Version > Rendered the card is stale and DirtyCards lists it, even after
-// a failed call or a restart.
-type Card struct {
-	IncidentID string
-	ChannelID  string
-	TS         string
-	// ThreadTS is empty for a top-level card.
-	ThreadTS string
-	// Version is bumped on every MarkCardDirty.
-	Version int64
-	// Rendered is the Version last successfully shown in Slack.
-	Rendered int64
-	// DirtySince is when the card went stale; zero while it is up to date.
-	DirtySince time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-}
-
-// Dirty reports whether Slack shows an older version than the newest.
-func (c Card) Dirty() bool { return c.Version > c.Rendered }
-
 const cardColumns = `incident_id, channel_id, ts, thread_ts, version, rendered, dirty_since, created_at, updated_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-func scanCard(r rowScanner) (Card, error) {
-	var c Card
+func scanCard(r rowScanner) (domain.Card, error) {
+	var c domain.Card
 	var dirty sql.NullInt64
 	var created, updated int64
 	if err := r.Scan(&c.IncidentID, &c.ChannelID, &c.TS, &c.ThreadTS, &c.Version, &c.Rendered, &dirty, &created, &updated); err != nil {
-		return Card{}, err
+		return domain.Card{}, err
 	}
 	if dirty.Valid {
 		c.DirtySince = fromMillis(dirty.Int64)
@@ -70,13 +39,10 @@ func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // If the incident already has a card in the channel, the first one is kept
 // and SaveCard returns an error wrapping ErrCardExists: the caller should
 // delete or abandon the message it just posted and use CardIn instead.
-func (db *DB) SaveCard(ctx context.Context, c Card) error {
+func (db *DB) SaveCard(ctx context.Context, c domain.Card) error {
 	id := c.IncidentID + " in " + c.ChannelID
-	switch {
-	case c.IncidentID == "" || c.ChannelID == "" || c.TS == "":
-		return fmt.Errorf("save card %s: %w", id, domain.Invalid("a card needs an incident, a channel and a message ts"))
-	case c.Rendered < 0 || c.Rendered > c.Version:
-		return fmt.Errorf("save card %s: %w", id, domain.Invalid("rendered version %d is not between 0 and version %d", c.Rendered, c.Version))
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("save card %s: %w", id, err)
 	}
 	now := db.now().UnixMilli()
 	var dirty sql.NullInt64
@@ -95,13 +61,13 @@ func (db *DB) SaveCard(ctx context.Context, c Card) error {
 		return fmt.Errorf("save card %s: %w", id, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("save card %s: %w", id, ErrCardExists)
+		return fmt.Errorf("save card %s: %w", id, domain.ErrCardExists)
 	}
 	return nil
 }
 
 // CardIn returns the incident's card in the channel.
-func (db *DB) CardIn(ctx context.Context, incidentID, channelID string) (Card, error) {
+func (db *DB) CardIn(ctx context.Context, incidentID, channelID string) (domain.Card, error) {
 	c, err := scanCard(db.sql.QueryRowContext(ctx,
 		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = $1 AND channel_id = $2`,
 		incidentID, channelID))
@@ -109,14 +75,14 @@ func (db *DB) CardIn(ctx context.Context, incidentID, channelID string) (Card, e
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return Card{}, fmt.Errorf("card %s in %s: %w", incidentID, channelID, err)
+		return domain.Card{}, fmt.Errorf("card %s in %s: %w", incidentID, channelID, err)
 	}
 	return c, nil
 }
 
 // CardByMessage returns the card shown by the message ts in the channel,
 // for example the one whose button was clicked.
-func (db *DB) CardByMessage(ctx context.Context, channelID, ts string) (Card, error) {
+func (db *DB) CardByMessage(ctx context.Context, channelID, ts string) (domain.Card, error) {
 	c, err := scanCard(db.sql.QueryRowContext(ctx,
 		`SELECT `+cardColumns+` FROM incident_cards WHERE channel_id = $1 AND ts = $2`,
 		channelID, ts))
@@ -124,14 +90,14 @@ func (db *DB) CardByMessage(ctx context.Context, channelID, ts string) (Card, er
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return Card{}, fmt.Errorf("card for message %s in %s: %w", ts, channelID, err)
+		return domain.Card{}, fmt.Errorf("card for message %s in %s: %w", ts, channelID, err)
 	}
 	return c, nil
 }
 
 // CardsForIncident returns the incident's cards, oldest first; none is not
 // an error.
-func (db *DB) CardsForIncident(ctx context.Context, incidentID string) ([]Card, error) {
+func (db *DB) CardsForIncident(ctx context.Context, incidentID string) ([]domain.Card, error) {
 	cards, err := db.queryCards(ctx,
 		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = $1 ORDER BY created_at, channel_id`,
 		incidentID)
@@ -143,7 +109,7 @@ func (db *DB) CardsForIncident(ctx context.Context, incidentID string) ([]Card, 
 
 // DirtyCards returns up to limit stale cards (Version > Rendered), the one
 // stale longest first; limit <= 0 means all. Ties are broken by UpdatedAt.
-func (db *DB) DirtyCards(ctx context.Context, limit int) ([]Card, error) {
+func (db *DB) DirtyCards(ctx context.Context, limit int) ([]domain.Card, error) {
 	n := int64(limit)
 	if n <= 0 {
 		n = math.MaxInt64 // no limit, in words both engines accept
@@ -158,13 +124,13 @@ func (db *DB) DirtyCards(ctx context.Context, limit int) ([]Card, error) {
 	return cards, nil
 }
 
-func (db *DB) queryCards(ctx context.Context, query string, args ...any) ([]Card, error) {
+func (db *DB) queryCards(ctx context.Context, query string, args ...any) ([]domain.Card, error) {
 	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var cards []Card
+	var cards []domain.Card
 	for rows.Next() {
 		c, err := scanCard(rows)
 		if err != nil {

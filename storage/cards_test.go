@@ -41,7 +41,7 @@ func openClock(t *testing.T) (*DB, string, *testClock) {
 	return db, path, clock
 }
 
-func mustSaveCard(t *testing.T, db *DB, c Card) {
+func mustSaveCard(t *testing.T, db *DB, c domain.Card) {
 	t.Helper()
 	if err := db.SaveCard(context.Background(), c); err != nil {
 		t.Fatalf("SaveCard(%+v): %v", c, err)
@@ -54,11 +54,11 @@ func TestSaveCard(t *testing.T) {
 		db, _, clock := openClock(t)
 		tests := []struct {
 			name string
-			card Card
+			card domain.Card
 		}{
-			{"TopLevel", Card{IncidentID: "P1", ChannelID: "C1", TS: "1700000000.000100"}},
-			{"Threaded", Card{IncidentID: "P1", ChannelID: "C2", TS: "1700000000.000300", ThreadTS: "1700000000.000200"}},
-			{"SavedStale", Card{IncidentID: "P2", ChannelID: "C1", TS: "1700000000.000400", Version: 1}},
+			{"TopLevel", domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1700000000.000100"}},
+			{"Threaded", domain.Card{IncidentID: "P1", ChannelID: "C2", TS: "1700000000.000300", ThreadTS: "1700000000.000200"}},
+			{"SavedStale", domain.Card{IncidentID: "P2", ChannelID: "C1", TS: "1700000000.000400", Version: 1}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -80,11 +80,11 @@ func TestSaveCard(t *testing.T) {
 	})
 	t.Run("ErrCardExists", func(t *testing.T) {
 		db, _, clock := openClock(t)
-		first := Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"}
+		first := domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"}
 		mustSaveCard(t, db, first)
 		clock.Advance(time.Second)
-		err := db.SaveCard(ctx, Card{IncidentID: "P1", ChannelID: "C1", TS: "2.2"})
-		if !errors.Is(err, ErrCardExists) {
+		err := db.SaveCard(ctx, domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "2.2"})
+		if !errors.Is(err, domain.ErrCardExists) {
 			t.Fatalf("second SaveCard = %v, want ErrCardExists", err)
 		}
 		got, err := db.CardIn(ctx, "P1", "C1")
@@ -99,12 +99,12 @@ func TestSaveCard(t *testing.T) {
 		db, _, _ := openClock(t)
 		tests := []struct {
 			name string
-			card Card
+			card domain.Card
 		}{
-			{"NoIncident", Card{ChannelID: "C1", TS: "1.1"}},
-			{"NoChannel", Card{IncidentID: "P1", TS: "1.1"}},
-			{"NoTS", Card{IncidentID: "P1", ChannelID: "C1"}},
-			{"RenderedAheadOfVersion", Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1", Rendered: 1}},
+			{"NoIncident", domain.Card{ChannelID: "C1", TS: "1.1"}},
+			{"NoChannel", domain.Card{IncidentID: "P1", TS: "1.1"}},
+			{"NoTS", domain.Card{IncidentID: "P1", ChannelID: "C1"}},
+			{"RenderedAheadOfVersion", domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1", Rendered: 1}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -119,10 +119,10 @@ func TestSaveCard(t *testing.T) {
 func TestCardLookups(t *testing.T) {
 	ctx := context.Background()
 	db, _, clock := openClock(t)
-	mustSaveCard(t, db, Card{IncidentID: "P1", ChannelID: "C2", TS: "1.1"})
+	mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C2", TS: "1.1"})
 	clock.Advance(time.Millisecond)
-	mustSaveCard(t, db, Card{IncidentID: "P1", ChannelID: "C1", TS: "1.2"})
-	mustSaveCard(t, db, Card{IncidentID: "P2", ChannelID: "C1", TS: "1.3"})
+	mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1.2"})
+	mustSaveCard(t, db, domain.Card{IncidentID: "P2", ChannelID: "C1", TS: "1.3"})
 
 	t.Run("OK", func(t *testing.T) {
 		tests := []struct {
@@ -203,9 +203,9 @@ func TestDirtyCards(t *testing.T) {
 	ctx := context.Background()
 	t.Run("RenderRace", func(t *testing.T) {
 		db, path, clock := openClock(t)
-		mustSaveCard(t, db, Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"})
-		mustSaveCard(t, db, Card{IncidentID: "P1", ChannelID: "C2", TS: "1.2"})
-		mustSaveCard(t, db, Card{IncidentID: "P2", ChannelID: "C1", TS: "1.3"})
+		mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"})
+		mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C2", TS: "1.2"})
+		mustSaveCard(t, db, domain.Card{IncidentID: "P2", ChannelID: "C1", TS: "1.3"})
 		if got := dirtyKeys(t, db, 0); len(got) != 0 {
 			t.Fatalf("dirty after save = %v, want none", got)
 		}
@@ -271,7 +271,7 @@ func TestDirtyCards(t *testing.T) {
 	t.Run("OldestFirst", func(t *testing.T) {
 		db, _, clock := openClock(t)
 		for _, inc := range []string{"PA", "PB", "PC"} {
-			mustSaveCard(t, db, Card{IncidentID: inc, ChannelID: "C1", TS: inc})
+			mustSaveCard(t, db, domain.Card{IncidentID: inc, ChannelID: "C1", TS: inc})
 		}
 		for _, inc := range []string{"PB", "PA", "PC", "PB"} {
 			clock.Advance(time.Millisecond)
@@ -302,7 +302,7 @@ func TestDirtyCards(t *testing.T) {
 	})
 	t.Run("DeleteCard", func(t *testing.T) {
 		db, _, _ := openClock(t)
-		mustSaveCard(t, db, Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"})
+		mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"})
 		db.MarkCardDirty(ctx, "P1")
 		if err := db.DeleteCard(ctx, "P1", "C1"); err != nil {
 			t.Fatal(err)

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/internal/pgtest"
+	"github.com/tobanbot/toban/scheduler"
 )
 
 // changeDeadline is how soon another replica must hear of a change.
@@ -178,7 +180,7 @@ func TestTaskWritesNotifyOtherReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitChange(t, ch, "pause")
-	if err := a.ImportTasks(ctx, []Task{validTask("Rotate keys")}); err != nil {
+	if err := a.ImportTasks(ctx, []domain.Task{validTask("Rotate keys")}); err != nil {
 		t.Fatal(err)
 	}
 	waitChange(t, ch, "import")
@@ -203,7 +205,7 @@ func TestReportScheduleWritesNotifyOtherReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := a.SaveReportSchedule(ctx, ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: "weekly;at=09:00;days=mon;tz=Asia/Tokyo"})
+	s, err := a.SaveReportSchedule(ctx, domain.ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: mustRule("weekly;at=09:00;days=mon;tz=Asia/Tokyo")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +214,7 @@ func TestReportScheduleWritesNotifyOtherReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitChange(t, ch, "delete")
-	if _, err := a.SaveReportSchedule(ctx, ReportSchedule{ChannelID: "C1", Period: "yesterday", Rule: "x"}); err == nil {
+	if _, err := a.SaveReportSchedule(ctx, domain.ReportSchedule{ChannelID: "C1", Period: "yesterday", Rule: scheduler.Rule{Kind: "x"}}); err == nil {
 		t.Fatal("a report of an unknown period was saved")
 	}
 	noChange(t, ch, 3*changePoll, "refused save")

@@ -30,19 +30,19 @@ func fillForCopy(t *testing.T, target string) {
 	}
 	_, err = db.FirstDelivery(ctx, "Ev1")
 	must(err)
-	must(db.Subscribe(ctx, Subscription{ChannelID: "C1", ServiceID: "S1", ServiceName: "API", Urgencies: []string{"high"}}))
-	task, err := db.SaveTask(ctx, Task{Title: "Check backups", ChannelID: "C1", Rule: dailyRule, Paused: true})
+	must(db.Subscribe(ctx, domain.Subscription{ChannelID: "C1", ServiceID: "S1", ServiceName: "API", Urgencies: []string{"high"}}))
+	task, err := db.SaveTask(ctx, domain.Task{Title: "Check backups", ChannelID: "C1", Rule: dailyRule, Paused: true})
 	must(err)
 	_, _, err = db.ClaimOccurrence(ctx, task.ID, taskEpoch, true, "C1", time.Time{})
 	must(err)
-	cal, err := db.AddCalendar(ctx, Calendar{ChannelID: "C1", URL: "https://calendar.example/secret.ics"})
+	cal, err := db.AddCalendar(ctx, domain.Calendar{ChannelID: "C1", URL: "https://calendar.example/secret.ics"})
 	must(err)
-	must(db.RecordCalendarFetch(ctx, cal.ID, CalendarFetch{Body: []byte("BEGIN:VCALENDAR\x00\xff")}))
+	must(db.RecordCalendarFetch(ctx, cal.ID, domain.CalendarFetch{Body: []byte("BEGIN:VCALENDAR\x00\xff")}))
 	_, err = db.AcceptEvents(ctx, "W1", []domain.IncidentEvent{{ID: "E1", Type: "incident.triggered", IncidentID: "P1", OccurredAt: taskEpoch}})
 	must(err)
-	_, err = db.AddToDigest(ctx, "C1", "S1", "API", time.Hour, DigestMember{IncidentID: "P1", Number: 1, Title: "down", Status: domain.StatusTriggered})
+	_, err = db.AddToDigest(ctx, "C1", "S1", "API", time.Hour, domain.DigestMember{IncidentID: "P1", Number: 1, Title: "down", Status: domain.StatusTriggered})
 	must(err)
-	must(db.SaveUserLink(ctx, UserLink{SlackUserID: "U1", PDUserID: "PU1", Manual: true}))
+	must(db.SaveUserLink(ctx, domain.UserLink{SlackUserID: "U1", PDUserID: "PU1", Manual: true}))
 }
 
 func TestCopy(t *testing.T) {
@@ -97,7 +97,7 @@ func TestCopy(t *testing.T) {
 				t.Errorf("user link = %+v, %v; want manual", l, err)
 			}
 			// New rows get ids after the copied ones.
-			if err := db.Subscribe(ctx, Subscription{ChannelID: "C2", ServiceID: "S2", ServiceName: "Web", Urgencies: []string{"low"}}); err != nil {
+			if err := db.Subscribe(ctx, domain.Subscription{ChannelID: "C2", ServiceID: "S2", ServiceName: "Web", Urgencies: []string{"low"}}); err != nil {
 				t.Errorf("subscribe after copy: %v", err)
 			}
 			if n, err := db.AcceptEvents(ctx, "W2", []domain.IncidentEvent{{ID: "E2", Type: "incident.acknowledged", IncidentID: "P1", OccurredAt: taskEpoch}}); err != nil || n != 1 {

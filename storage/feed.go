@@ -50,32 +50,10 @@ func (db *DB) CardsCreatedSince(ctx context.Context, channelID string, t time.Ti
 	return n, nil
 }
 
-// Digest is a storm's summary card for one service in one channel.
-type Digest struct {
-	ID          int64
-	ChannelID   string
-	ServiceID   string
-	ServiceName string
-	StartedAt   time.Time
-	TS          string
-	Version     int64
-	Rendered    int64
-	Members     []DigestMember
-}
-
-// DigestMember is an incident rolled into a digest.
-type DigestMember struct {
-	IncidentID string
-	Number     int
-	Title      string
-	Status     domain.Status
-	AddedAt    time.Time
-}
-
 // AddToDigest puts an incident into the channel's current digest for its
 // service (one started within window), creating the digest if needed, and
 // marks it for re-rendering. Adding the same incident twice is a no-op.
-func (db *DB) AddToDigest(ctx context.Context, channelID, serviceID, serviceName string, window time.Duration, m DigestMember) (int64, error) {
+func (db *DB) AddToDigest(ctx context.Context, channelID, serviceID, serviceName string, window time.Duration, m domain.DigestMember) (int64, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("add to digest: %w", err)
@@ -136,15 +114,15 @@ func (db *DB) SetDigestMemberStatus(ctx context.Context, incidentID string, stat
 }
 
 // DirtyDigests lists digests whose card is not up to date, with members.
-func (db *DB) DirtyDigests(ctx context.Context) ([]Digest, error) {
+func (db *DB) DirtyDigests(ctx context.Context) ([]domain.Digest, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, channel_id, service_id, service_name, started_at, ts, version, rendered
 		FROM digests WHERE version > rendered ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("dirty digests: %w", err)
 	}
-	var out []Digest
+	var out []domain.Digest
 	for rows.Next() {
-		var d Digest
+		var d domain.Digest
 		var started int64
 		if err := rows.Scan(&d.ID, &d.ChannelID, &d.ServiceID, &d.ServiceName, &started, &d.TS, &d.Version, &d.Rendered); err != nil {
 			rows.Close()
@@ -166,32 +144,32 @@ func (db *DB) DirtyDigests(ctx context.Context) ([]Digest, error) {
 }
 
 // Digest reads one digest with its members.
-func (db *DB) Digest(ctx context.Context, id int64) (Digest, error) {
-	var d Digest
+func (db *DB) Digest(ctx context.Context, id int64) (domain.Digest, error) {
+	var d domain.Digest
 	var started int64
 	err := db.sql.QueryRowContext(ctx, `SELECT id, channel_id, service_id, service_name, started_at, ts, version, rendered
 		FROM digests WHERE id = $1`, id).Scan(&d.ID, &d.ChannelID, &d.ServiceID, &d.ServiceName, &started, &d.TS, &d.Version, &d.Rendered)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Digest{}, fmt.Errorf("digest %d: %w", id, domain.ErrNotFound)
+		return domain.Digest{}, fmt.Errorf("digest %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
-		return Digest{}, fmt.Errorf("digest %d: %w", id, err)
+		return domain.Digest{}, fmt.Errorf("digest %d: %w", id, err)
 	}
 	d.StartedAt = time.UnixMilli(started)
 	d.Members, err = db.digestMembers(ctx, id)
 	return d, err
 }
 
-func (db *DB) digestMembers(ctx context.Context, id int64) ([]DigestMember, error) {
+func (db *DB) digestMembers(ctx context.Context, id int64) ([]domain.DigestMember, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT incident_id, number, title, status, added_at FROM digest_members
 		WHERE digest_id = $1 ORDER BY added_at, incident_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("members of digest %d: %w", id, err)
 	}
 	defer rows.Close()
-	var out []DigestMember
+	var out []domain.DigestMember
 	for rows.Next() {
-		var m DigestMember
+		var m domain.DigestMember
 		var status string
 		var added int64
 		if err := rows.Scan(&m.IncidentID, &m.Number, &m.Title, &status, &added); err != nil {

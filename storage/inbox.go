@@ -11,17 +11,6 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-// InboxEvent is an incident event waiting in (or done with) the inbox.
-type InboxEvent struct {
-	// Seq is the event's place in arrival order; it is never reused.
-	Seq   int64
-	Event domain.IncidentEvent
-	// ReceivedAt is when the first delivery of the event was stored.
-	ReceivedAt time.Time
-	// Attempts counts the failed processing attempts so far.
-	Attempts int
-}
-
 // defaultPendingLimit is how many events PendingEvents returns for a limit
 // of 0 or less.
 const defaultPendingLimit = 100
@@ -111,7 +100,7 @@ func checkEvent(ev domain.IncidentEvent) error {
 // incident, events are never handed out past one that is waiting for a
 // retry. (A caller processing a batch should likewise stop on an incident
 // after one of its events fails.)
-func (db *DB) PendingEvents(ctx context.Context, limit int) ([]InboxEvent, error) {
+func (db *DB) PendingEvents(ctx context.Context, limit int) ([]domain.InboxEvent, error) {
 	if limit <= 0 {
 		limit = defaultPendingLimit
 	}
@@ -127,10 +116,10 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]InboxEvent, error
 		return nil, fmt.Errorf("pending events: %w", err)
 	}
 	defer rows.Close()
-	var out []InboxEvent
+	var out []domain.InboxEvent
 	for rows.Next() {
 		var (
-			ie                   InboxEvent
+			ie                   domain.InboxEvent
 			col                  domain.IncidentEvent
 			payload              string
 			occurred, receivedMS int64

@@ -28,7 +28,7 @@ func mustAccept(t *testing.T, db *DB, evs ...domain.IncidentEvent) int {
 	return n
 }
 
-func mustPending(t *testing.T, db *DB) []InboxEvent {
+func mustPending(t *testing.T, db *DB) []domain.InboxEvent {
 	t.Helper()
 	got, err := db.PendingEvents(context.Background(), 0)
 	if err != nil {

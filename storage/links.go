@@ -10,27 +10,13 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-// UserLink says which PagerDuty user a Slack user is, so that toban acts in
-// PagerDuty as the person who clicked.
-type UserLink struct {
-	SlackUserID string
-	PDUserID    string
-	PDName      string
-	Email       string
-	// Manual is set by /toban link; a manual link never expires and an
-	// automatic lookup never overwrites it.
-	Manual bool
-	// CheckedAt is when the link was looked up; zero in SaveUserLink means now.
-	CheckedAt time.Time
-}
-
 // SaveUserLink creates or replaces the link of l.SlackUserID. A link found
 // automatically (Manual false) does not replace a manual one: SaveUserLink
 // then keeps the manual link and returns nil. DeleteUserLink first to drop
 // a manual link.
-func (db *DB) SaveUserLink(ctx context.Context, l UserLink) error {
-	if l.SlackUserID == "" || l.PDUserID == "" {
-		return fmt.Errorf("save user link %s: %w", l.SlackUserID, domain.Invalid("a user link needs a Slack user and a PagerDuty user"))
+func (db *DB) SaveUserLink(ctx context.Context, l domain.UserLink) error {
+	if err := l.Validate(); err != nil {
+		return fmt.Errorf("save user link %s: %w", l.SlackUserID, err)
 	}
 	checked := l.CheckedAt
 	if checked.IsZero() {
@@ -55,28 +41,28 @@ func (db *DB) SaveUserLink(ctx context.Context, l UserLink) error {
 // checked more than maxAge ago, so the caller looks the user up again.
 // maxAge <= 0 accepts a link of any age, e.g. as a fallback while
 // PagerDuty is unavailable.
-func (db *DB) UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (UserLink, error) {
+func (db *DB) UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (domain.UserLink, error) {
 	l, err := scanUserLink(db.sql.QueryRowContext(ctx,
 		`SELECT slack_user_id, pd_user_id, pd_name, email, manual, checked_at FROM user_links WHERE slack_user_id = $1`,
 		slackUserID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return UserLink{}, fmt.Errorf("user link %s: %w", slackUserID, domain.ErrNotFound)
+		return domain.UserLink{}, fmt.Errorf("user link %s: %w", slackUserID, domain.ErrNotFound)
 	}
 	if err != nil {
-		return UserLink{}, fmt.Errorf("user link %s: %w", slackUserID, err)
+		return domain.UserLink{}, fmt.Errorf("user link %s: %w", slackUserID, err)
 	}
 	if !l.Manual && maxAge > 0 && l.CheckedAt.Before(db.now().Add(-maxAge)) {
-		return UserLink{}, fmt.Errorf("user link %s: checked %s, expired: %w",
+		return domain.UserLink{}, fmt.Errorf("user link %s: checked %s, expired: %w",
 			slackUserID, l.CheckedAt.Format(time.RFC3339), domain.ErrNotFound)
 	}
 	return l, nil
 }
 
-func scanUserLink(r rowScanner) (UserLink, error) {
-	var l UserLink
+func scanUserLink(r rowScanner) (domain.UserLink, error) {
+	var l domain.UserLink
 	var checked int64
 	if err := r.Scan(&l.SlackUserID, &l.PDUserID, &l.PDName, &l.Email, &l.Manual, &checked); err != nil {
-		return UserLink{}, err
+		return domain.UserLink{}, err
 	}
 	l.CheckedAt = time.Unix(checked, 0).UTC()
 	return l, nil

@@ -28,7 +28,7 @@ func TestUserLink(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				db, _, clock := openClock(t)
-				want := UserLink{SlackUserID: "U1", PDUserID: "PU1", PDName: "Alice", Email: "alice@example.com", Manual: tt.manual}
+				want := domain.UserLink{SlackUserID: "U1", PDUserID: "PU1", PDName: "Alice", Email: "alice@example.com", Manual: tt.manual}
 				if err := db.SaveUserLink(ctx, want); err != nil {
 					t.Fatal(err)
 				}
@@ -52,38 +52,38 @@ func TestUserLink(t *testing.T) {
 	})
 	t.Run("Upsert", func(t *testing.T) {
 		db, _, clock := openClock(t)
-		save := func(l UserLink) {
+		save := func(l domain.UserLink) {
 			t.Helper()
 			if err := db.SaveUserLink(ctx, l); err != nil {
 				t.Fatal(err)
 			}
 		}
-		save(UserLink{SlackUserID: "U1", PDUserID: "PU-old"})
+		save(domain.UserLink{SlackUserID: "U1", PDUserID: "PU-old"})
 		clock.Advance(time.Minute)
-		save(UserLink{SlackUserID: "U1", PDUserID: "PU1", PDName: "Alice"})
+		save(domain.UserLink{SlackUserID: "U1", PDUserID: "PU1", PDName: "Alice"})
 		got, err := db.UserLink(ctx, "U1", time.Hour)
 		if err != nil || got.PDUserID != "PU1" || !got.CheckedAt.Equal(clock.Now()) {
 			t.Fatalf("after re-save: %+v, %v; want PU1 checked %v", got, err, clock.Now())
 		}
 		// /toban link wins, and a later automatic lookup does not undo it.
-		save(UserLink{SlackUserID: "U1", PDUserID: "PU-manual", Manual: true})
-		save(UserLink{SlackUserID: "U1", PDUserID: "PU-auto"})
+		save(domain.UserLink{SlackUserID: "U1", PDUserID: "PU-manual", Manual: true})
+		save(domain.UserLink{SlackUserID: "U1", PDUserID: "PU-auto"})
 		got, err = db.UserLink(ctx, "U1", time.Hour)
 		if err != nil || got.PDUserID != "PU-manual" || !got.Manual {
 			t.Errorf("after automatic save over manual: %+v, %v; want the manual PU-manual", got, err)
 		}
 		// A manual link replaces a manual link.
-		save(UserLink{SlackUserID: "U1", PDUserID: "PU-manual2", Manual: true})
+		save(domain.UserLink{SlackUserID: "U1", PDUserID: "PU-manual2", Manual: true})
 		if got, _ := db.UserLink(ctx, "U1", time.Hour); got.PDUserID != "PU-manual2" {
 			t.Errorf("after second manual save: PD user %q, want PU-manual2", got.PDUserID)
 		}
 	})
 	t.Run("SlackUserFor", func(t *testing.T) {
 		db, _, clock := openClock(t)
-		db.SaveUserLink(ctx, UserLink{SlackUserID: "U1", PDUserID: "PU1"})
+		db.SaveUserLink(ctx, domain.UserLink{SlackUserID: "U1", PDUserID: "PU1"})
 		clock.Advance(time.Hour)
-		db.SaveUserLink(ctx, UserLink{SlackUserID: "U2", PDUserID: "PU1"})
-		db.SaveUserLink(ctx, UserLink{SlackUserID: "U3", PDUserID: "PU2"})
+		db.SaveUserLink(ctx, domain.UserLink{SlackUserID: "U2", PDUserID: "PU1"})
+		db.SaveUserLink(ctx, domain.UserLink{SlackUserID: "U3", PDUserID: "PU2"})
 		clock.Advance(365 * 24 * time.Hour) // any age
 		tests := []struct {
 			pd, want string
@@ -97,7 +97,7 @@ func TestUserLink(t *testing.T) {
 				t.Errorf("SlackUserFor(%s) = %q, %v; want %q", tt.pd, got, err, tt.want)
 			}
 		}
-		db.SaveUserLink(ctx, UserLink{SlackUserID: "U1", PDUserID: "PU1", Manual: true, CheckedAt: clock.Now().Add(-48 * time.Hour)})
+		db.SaveUserLink(ctx, domain.UserLink{SlackUserID: "U1", PDUserID: "PU1", Manual: true, CheckedAt: clock.Now().Add(-48 * time.Hour)})
 		if got, _ := db.SlackUserFor(ctx, "PU1"); got != "U1" {
 			t.Errorf("SlackUserFor(PU1) = %q, want the manual link U1", got)
 		}
@@ -107,7 +107,7 @@ func TestUserLink(t *testing.T) {
 	})
 	t.Run("Delete", func(t *testing.T) {
 		db, _, _ := openClock(t)
-		db.SaveUserLink(ctx, UserLink{SlackUserID: "U1", PDUserID: "PU1", Manual: true})
+		db.SaveUserLink(ctx, domain.UserLink{SlackUserID: "U1", PDUserID: "PU1", Manual: true})
 		if err := db.DeleteUserLink(ctx, "U1"); err != nil {
 			t.Fatalf("DeleteUserLink: %v", err)
 		}
@@ -129,7 +129,7 @@ func TestUserLink(t *testing.T) {
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		db, _, _ := openClock(t)
-		for _, l := range []UserLink{{PDUserID: "PU1"}, {SlackUserID: "U1"}} {
+		for _, l := range []domain.UserLink{{PDUserID: "PU1"}, {SlackUserID: "U1"}} {
 			if err := db.SaveUserLink(ctx, l); !errors.Is(err, domain.ErrInvalid) {
 				t.Errorf("SaveUserLink(%+v) = %v, want ErrInvalid", l, err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pressly/goose/v3"
+	"github.com/tobanbot/toban/domain"
 )
 
 // provider opens path with the production DSN and returns a goose provider
@@ -56,7 +57,7 @@ func TestMigration00002(t *testing.T) {
 				t.Errorf("Open #%d: event from before the upgrade = %v, %v; want remembered", i+1, first, err)
 			}
 			if i == 0 {
-				mustSaveCard(t, db, Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"})
+				mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"})
 			} else if _, err := db.CardIn(ctx, "P1", "C1"); err != nil {
 				t.Errorf("card saved before reopen: %v", err)
 			}

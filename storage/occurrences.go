@@ -5,81 +5,25 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/tobanbot/toban/domain"
 )
 
-// The states of an occurrence. claimed → posted → (started →) done or
-// skipped; snoozing keeps it posted.
-const (
-	// OccClaimed: recorded, card not (known to be) posted yet.
-	OccClaimed = "claimed"
-	// OccPosted: the card is in the channel; nobody has started.
-	OccPosted = "posted"
-	// OccStarted: someone is on it.
-	OccStarted = "started"
-	// OccDone and OccSkipped are final.
-	OccDone    = "done"
-	OccSkipped = "skipped"
-)
-
-// ErrAlreadyPosted means the occurrence was already recorded as posted with
-// another message: the caller posted a second card and should delete it.
-var ErrAlreadyPosted = errors.New("occurrence already posted")
-
-// Occurrence is one due time of one task and what became of its card.
-// Zero times mean "not set". Times come back in UTC.
-type Occurrence struct {
-	// ID is OccurrenceID(TaskID, Due).
-	ID     string
-	TaskID string
-	// Due is a whole second; Late marks one posted by start-up catch-up.
-	Due  time.Time
-	Late bool
-	// ChannelID and TS locate the card; TS is empty until posted.
-	ChannelID, TS string
-	// State is one of OccClaimed, OccPosted, OccStarted, OccDone,
-	// OccSkipped.
-	State                 string
-	ClaimedAt             time.Time
-	StartedBy             string
-	StartedAt             time.Time
-	DoneBy                string
-	DoneAt                time.Time
-	SkippedBy, SkipReason string
-	SkippedAt             time.Time
-	// SnoozedBy and SnoozedUntil record the latest snooze.
-	SnoozedBy    string
-	SnoozedUntil time.Time
-	// EscalateAt is the pending escalation deadline; zero when none is
-	// pending. EscalatedAt and IncidentID record the latest escalation.
-	EscalateAt  time.Time
-	EscalatedAt time.Time
-	IncidentID  string
-}
-
-// OccurrenceID returns the ID of the task's occurrence due at due: the task
-// ID, "@" and due in unix seconds.
-func OccurrenceID(taskID string, due time.Time) string {
-	return taskID + "@" + strconv.FormatInt(due.Unix(), 10)
-}
-
 const occColumns = `id, task_id, due, late, channel_id, ts, state, claimed_at, started_by, started_at,
 	done_by, done_at, skipped_by, skip_reason, skipped_at, snoozed_by, snoozed_until, escalate_at,
 	escalated_at, incident_id`
 
-func scanOccurrence(r rowScanner) (Occurrence, error) {
-	var o Occurrence
+func scanOccurrence(r rowScanner) (domain.Occurrence, error) {
+	var o domain.Occurrence
 	var due, claimed int64
 	var started, done, skipped, snoozed, escalate, escalated sql.NullInt64
 	err := r.Scan(&o.ID, &o.TaskID, &due, &o.Late, &o.ChannelID, &o.TS, &o.State, &claimed, &o.StartedBy,
 		&started, &o.DoneBy, &done, &o.SkippedBy, &o.SkipReason, &skipped, &o.SnoozedBy, &snoozed,
 		&escalate, &escalated, &o.IncidentID)
 	if err != nil {
-		return Occurrence{}, err
+		return domain.Occurrence{}, err
 	}
 	o.Due, o.ClaimedAt = time.Unix(due, 0).UTC(), fromMillis(claimed)
 	o.StartedAt, o.DoneAt, o.SkippedAt = nullMillisTime(started), nullMillisTime(done), nullMillisTime(skipped)
@@ -110,14 +54,14 @@ func nullMillisTime(n sql.NullInt64) time.Time {
 // posted again, and if not, the earlier attempt may have posted it just
 // before crashing. escalateAt is when to escalate if nobody starts (zero:
 // never); the caller computes it, usually due plus the task's grace.
-func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (Occurrence, bool, error) {
-	id := OccurrenceID(taskID, due)
+func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (domain.Occurrence, bool, error) {
+	id := domain.OccurrenceID(taskID, due)
 	if taskID == "" || due.IsZero() || channelID == "" {
-		return Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, domain.Invalid("an occurrence needs a task, a due time and a channel"))
+		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, domain.Invalid("an occurrence needs a task, a due time and a channel"))
 	}
 	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `
 		INSERT INTO task_occurrences (id, task_id, due, late, channel_id, state, claimed_at, escalate_at)
-		VALUES ($1, $2, $3, $4, $5, '`+OccClaimed+`', $6, $7)
+		VALUES ($1, $2, $3, $4, $5, '`+domain.OccClaimed+`', $6, $7)
 		ON CONFLICT DO NOTHING
 		RETURNING `+occColumns,
 		id, taskID, due.Unix(), boolInt(late), channelID, db.now().UnixMilli(), millisOrNull(escalateAt)))
@@ -125,11 +69,11 @@ func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time,
 		return o, true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, err)
+		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, err)
 	}
 	o, err = db.Occurrence(ctx, id)
 	if err != nil {
-		return Occurrence{}, false, fmt.Errorf("claim: %w", err)
+		return domain.Occurrence{}, false, fmt.Errorf("claim: %w", err)
 	}
 	return o, false, nil
 }
@@ -143,7 +87,7 @@ func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) error {
 	}
 	n, err := rowsChanged(db.sql.ExecContext(ctx,
 		`UPDATE task_occurrences SET ts = $1,
-			state = CASE WHEN state = '`+OccClaimed+`' THEN '`+OccPosted+`' ELSE state END
+			state = CASE WHEN state = '`+domain.OccClaimed+`' THEN '`+domain.OccPosted+`' ELSE state END
 		WHERE id = $2 AND ts = ''`, ts, id))
 	switch {
 	case err != nil:
@@ -158,26 +102,26 @@ func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) error {
 	case cur.TS == ts:
 		return nil
 	}
-	return fmt.Errorf("occurrence %s posted as %s: %w as %s", id, ts, ErrAlreadyPosted, cur.TS)
+	return fmt.Errorf("occurrence %s posted as %s: %w as %s", id, ts, domain.ErrAlreadyPosted, cur.TS)
 }
 
 // Occurrence returns the occurrence with the ID.
-func (db *DB) Occurrence(ctx context.Context, id string) (Occurrence, error) {
+func (db *DB) Occurrence(ctx context.Context, id string) (domain.Occurrence, error) {
 	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `SELECT `+occColumns+` FROM task_occurrences WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return Occurrence{}, fmt.Errorf("occurrence %s: %w", id, err)
+		return domain.Occurrence{}, fmt.Errorf("occurrence %s: %w", id, err)
 	}
 	return o, nil
 }
 
 // OccurrenceByMessage returns the occurrence whose card is the message ts in
 // the channel, for example the one whose button was clicked.
-func (db *DB) OccurrenceByMessage(ctx context.Context, channelID, ts string) (Occurrence, error) {
+func (db *DB) OccurrenceByMessage(ctx context.Context, channelID, ts string) (domain.Occurrence, error) {
 	if ts == "" { // unposted occurrences have an empty ts
-		return Occurrence{}, fmt.Errorf("occurrence for an empty message ts: %w", domain.ErrNotFound)
+		return domain.Occurrence{}, fmt.Errorf("occurrence for an empty message ts: %w", domain.ErrNotFound)
 	}
 	o, err := scanOccurrence(db.sql.QueryRowContext(ctx,
 		`SELECT `+occColumns+` FROM task_occurrences WHERE channel_id = $1 AND ts = $2 AND ts <> ''`, channelID, ts))
@@ -185,7 +129,7 @@ func (db *DB) OccurrenceByMessage(ctx context.Context, channelID, ts string) (Oc
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return Occurrence{}, fmt.Errorf("occurrence for message %s in %s: %w", ts, channelID, err)
+		return domain.Occurrence{}, fmt.Errorf("occurrence for message %s in %s: %w", ts, channelID, err)
 	}
 	return o, nil
 }
@@ -194,7 +138,7 @@ func (db *DB) OccurrenceByMessage(ctx context.Context, channelID, ts string) (Oc
 // oldest claim first: after a crash between claim and post, their cards are
 // owed. An occurrence being posted right now is one too, so call it at
 // start, before the scheduler runs.
-func (db *DB) UnpostedOccurrences(ctx context.Context) ([]Occurrence, error) {
+func (db *DB) UnpostedOccurrences(ctx context.Context) ([]domain.Occurrence, error) {
 	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
 		WHERE ts = '' ORDER BY claimed_at, id`)
 	if err != nil {
@@ -206,17 +150,17 @@ func (db *DB) UnpostedOccurrences(ctx context.Context) ([]Occurrence, error) {
 // transition runs an UPDATE ... WHERE id = ? AND <allowed state> and
 // returns the occurrence after it with changed true, or, when the state did
 // not allow it, the occurrence as it is with changed false and no error.
-func (db *DB) transition(ctx context.Context, op, id, query string, args ...any) (Occurrence, bool, error) {
+func (db *DB) transition(ctx context.Context, op, id, query string, args ...any) (domain.Occurrence, bool, error) {
 	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, query+` RETURNING `+occColumns, args...))
 	if err == nil {
 		return o, true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return Occurrence{}, false, fmt.Errorf("%s occurrence %s: %w", op, id, err)
+		return domain.Occurrence{}, false, fmt.Errorf("%s occurrence %s: %w", op, id, err)
 	}
 	o, err = db.Occurrence(ctx, id)
 	if err != nil {
-		return Occurrence{}, false, fmt.Errorf("%s: %w", op, err)
+		return domain.Occurrence{}, false, fmt.Errorf("%s: %w", op, err)
 	}
 	return o, false, nil
 }
@@ -235,70 +179,70 @@ func (db *DB) checkActor(op, id, user string, at time.Time) (time.Time, error) {
 // (zero: now) and clears its pending escalation. changed is false, with no
 // error, when it is not posted (started already, finished, or not yet
 // posted): a double click or a stale card.
-func (db *DB) StartOccurrence(ctx context.Context, id, user string, at time.Time) (Occurrence, bool, error) {
+func (db *DB) StartOccurrence(ctx context.Context, id, user string, at time.Time) (domain.Occurrence, bool, error) {
 	at, err := db.checkActor("start", id, user, at)
 	if err != nil {
-		return Occurrence{}, false, err
+		return domain.Occurrence{}, false, err
 	}
 	return db.transition(ctx, "start", id, `UPDATE task_occurrences
-		SET state = '`+OccStarted+`', started_by = $1, started_at = $2, escalate_at = NULL
-		WHERE id = $3 AND state IN ('`+OccClaimed+`', '`+OccPosted+`')`, user, at.UnixMilli(), id)
+		SET state = '`+domain.OccStarted+`', started_by = $1, started_at = $2, escalate_at = NULL
+		WHERE id = $3 AND state IN ('`+domain.OccClaimed+`', '`+domain.OccPosted+`')`, user, at.UnixMilli(), id)
 }
 
 // CompleteOccurrence records that user finished the posted or started
 // occurrence at at (zero: now) and clears its pending escalation; changed
 // is false, with no error, in any other state.
-func (db *DB) CompleteOccurrence(ctx context.Context, id, user string, at time.Time) (Occurrence, bool, error) {
+func (db *DB) CompleteOccurrence(ctx context.Context, id, user string, at time.Time) (domain.Occurrence, bool, error) {
 	at, err := db.checkActor("complete", id, user, at)
 	if err != nil {
-		return Occurrence{}, false, err
+		return domain.Occurrence{}, false, err
 	}
 	return db.transition(ctx, "complete", id, `UPDATE task_occurrences
-		SET state = '`+OccDone+`', done_by = $1, done_at = $2, escalate_at = NULL
-		WHERE id = $3 AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, user, at.UnixMilli(), id)
+		SET state = '`+domain.OccDone+`', done_by = $1, done_at = $2, escalate_at = NULL
+		WHERE id = $3 AND state IN ('`+domain.OccClaimed+`', '`+domain.OccPosted+`', '`+domain.OccStarted+`')`, user, at.UnixMilli(), id)
 }
 
 // SkipOccurrence records that user skipped the posted or started occurrence
 // at at (zero: now), with an optional reason of at most MaxTaskDescription
 // runes, and clears its pending escalation; changed is false, with no
 // error, in any other state.
-func (db *DB) SkipOccurrence(ctx context.Context, id, user, reason string, at time.Time) (Occurrence, bool, error) {
+func (db *DB) SkipOccurrence(ctx context.Context, id, user, reason string, at time.Time) (domain.Occurrence, bool, error) {
 	at, err := db.checkActor("skip", id, user, at)
 	if err != nil {
-		return Occurrence{}, false, err
+		return domain.Occurrence{}, false, err
 	}
-	if n := utf8.RuneCountInString(reason); n > MaxTaskDescription {
-		return Occurrence{}, false, fmt.Errorf("skip occurrence %s: %w", id, domain.Invalid("The reason is %d characters long; keep it to %d.", n, MaxTaskDescription))
+	if n := utf8.RuneCountInString(reason); n > domain.MaxTaskDescription {
+		return domain.Occurrence{}, false, fmt.Errorf("skip occurrence %s: %w", id, domain.Invalid("The reason is %d characters long; keep it to %d.", n, domain.MaxTaskDescription))
 	}
 	return db.transition(ctx, "skip", id, `UPDATE task_occurrences
-		SET state = '`+OccSkipped+`', skipped_by = $1, skip_reason = $2, skipped_at = $3, escalate_at = NULL
-		WHERE id = $4 AND state IN ('`+OccClaimed+`', '`+OccPosted+`', '`+OccStarted+`')`, user, reason, at.UnixMilli(), id)
+		SET state = '`+domain.OccSkipped+`', skipped_by = $1, skip_reason = $2, skipped_at = $3, escalate_at = NULL
+		WHERE id = $4 AND state IN ('`+domain.OccClaimed+`', '`+domain.OccPosted+`', '`+domain.OccStarted+`')`, user, reason, at.UnixMilli(), id)
 }
 
 // SnoozeOccurrence records that user snoozed the posted, not started,
 // occurrence until until, and replaces its escalation deadline with
 // escalateAt (zero: none). It stays posted; an earlier EscalatedAt and
 // IncidentID are kept. changed is false, with no error, in any other state.
-func (db *DB) SnoozeOccurrence(ctx context.Context, id, user string, until, escalateAt time.Time) (Occurrence, bool, error) {
+func (db *DB) SnoozeOccurrence(ctx context.Context, id, user string, until, escalateAt time.Time) (domain.Occurrence, bool, error) {
 	if user == "" || until.IsZero() {
-		return Occurrence{}, false, fmt.Errorf("snooze occurrence %s: %w", id, domain.Invalid("a snooze needs who and until when"))
+		return domain.Occurrence{}, false, fmt.Errorf("snooze occurrence %s: %w", id, domain.Invalid("a snooze needs who and until when"))
 	}
 	return db.transition(ctx, "snooze", id, `UPDATE task_occurrences
 		SET snoozed_by = $1, snoozed_until = $2, escalate_at = $3
-		WHERE id = $4 AND state IN ('`+OccClaimed+`', '`+OccPosted+`')`, user, until.UnixMilli(), millisOrNull(escalateAt), id)
+		WHERE id = $4 AND state IN ('`+domain.OccClaimed+`', '`+domain.OccPosted+`')`, user, until.UnixMilli(), millisOrNull(escalateAt), id)
 }
 
 // NextEscalation returns the posted occurrence with the earliest pending
 // escalation deadline, and false when none is pending. It does not look at
 // the clock: the caller waits until EscalateAt.
-func (db *DB) NextEscalation(ctx context.Context) (Occurrence, bool, error) {
+func (db *DB) NextEscalation(ctx context.Context) (domain.Occurrence, bool, error) {
 	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `SELECT `+occColumns+` FROM task_occurrences
-		WHERE state = '`+OccPosted+`' AND escalate_at IS NOT NULL ORDER BY escalate_at, id LIMIT 1`))
+		WHERE state = '`+domain.OccPosted+`' AND escalate_at IS NOT NULL ORDER BY escalate_at, id LIMIT 1`))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return Occurrence{}, false, nil
+		return domain.Occurrence{}, false, nil
 	case err != nil:
-		return Occurrence{}, false, fmt.Errorf("next escalation: %w", err)
+		return domain.Occurrence{}, false, fmt.Errorf("next escalation: %w", err)
 	}
 	return o, true, nil
 }
@@ -333,7 +277,7 @@ func (db *DB) PostponeEscalation(ctx context.Context, id string, at time.Time) e
 		return fmt.Errorf("postpone escalation of %s: %w", id, domain.Invalid("no new deadline"))
 	}
 	n, err := rowsChanged(db.sql.ExecContext(ctx, `UPDATE task_occurrences SET escalate_at = $1
-		WHERE id = $2 AND state = '`+OccPosted+`' AND escalate_at IS NOT NULL`, at.UnixMilli(), id))
+		WHERE id = $2 AND state = '`+domain.OccPosted+`' AND escalate_at IS NOT NULL`, at.UnixMilli(), id))
 	switch {
 	case err != nil:
 		return fmt.Errorf("postpone escalation of %s: %w", id, err)
@@ -347,7 +291,7 @@ func (db *DB) PostponeEscalation(ctx context.Context, id string, at time.Time) e
 
 // OccurrencesForIncident returns the occurrences that triggered the
 // PagerDuty incident, oldest due first.
-func (db *DB) OccurrencesForIncident(ctx context.Context, incidentID string) ([]Occurrence, error) {
+func (db *DB) OccurrencesForIncident(ctx context.Context, incidentID string) ([]domain.Occurrence, error) {
 	if incidentID == "" { // would match every occurrence never escalated
 		return nil, fmt.Errorf("occurrences for incident: %w", domain.Invalid("empty incident ID"))
 	}
@@ -397,7 +341,7 @@ func (db *DB) LastFiredAll(ctx context.Context) (map[string]time.Time, error) {
 
 // OccurrencesBetween returns the occurrences due in [from, to), in every
 // state, by due time then task, for reports.
-func (db *DB) OccurrencesBetween(ctx context.Context, from, to time.Time) ([]Occurrence, error) {
+func (db *DB) OccurrencesBetween(ctx context.Context, from, to time.Time) ([]domain.Occurrence, error) {
 	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
 		WHERE due >= $1 AND due < $2 ORDER BY due, task_id`, ceilUnix(from), ceilUnix(to))
 	if err != nil {
@@ -416,13 +360,13 @@ func ceilUnix(t time.Time) int64 {
 	return s
 }
 
-func (db *DB) queryOccurrences(ctx context.Context, query string, args ...any) ([]Occurrence, error) {
+func (db *DB) queryOccurrences(ctx context.Context, query string, args ...any) ([]domain.Occurrence, error) {
 	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var occs []Occurrence
+	var occs []domain.Occurrence
 	for rows.Next() {
 		o, err := scanOccurrence(rows)
 		if err != nil {

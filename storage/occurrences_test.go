@@ -19,14 +19,14 @@ var (
 )
 
 // occIn claims the task's occurrence due at due and moves it to state.
-func occIn(t *testing.T, db *DB, taskID string, due time.Time, state string) Occurrence {
+func occIn(t *testing.T, db *DB, taskID string, due time.Time, state string) domain.Occurrence {
 	t.Helper()
 	ctx := context.Background()
 	o, claimed, err := db.ClaimOccurrence(ctx, taskID, due, false, "C0OPS", due.Add(15*time.Minute))
 	if err != nil || !claimed {
 		t.Fatalf("ClaimOccurrence(%s, %v) = %v, %v", taskID, due, claimed, err)
 	}
-	if state == OccClaimed {
+	if state == domain.OccClaimed {
 		return o
 	}
 	if err := db.SetOccurrencePosted(ctx, o.ID, strconv.FormatInt(due.Unix(), 10)+"."+taskID); err != nil {
@@ -34,13 +34,13 @@ func occIn(t *testing.T, db *DB, taskID string, due time.Time, state string) Occ
 	}
 	var ok bool
 	switch state {
-	case OccPosted:
+	case domain.OccPosted:
 		ok = true
-	case OccStarted:
+	case domain.OccStarted:
 		_, ok, err = db.StartOccurrence(ctx, o.ID, "U1", due)
-	case OccDone:
+	case domain.OccDone:
 		_, ok, err = db.CompleteOccurrence(ctx, o.ID, "U1", due)
-	case OccSkipped:
+	case domain.OccSkipped:
 		_, ok, err = db.SkipOccurrence(ctx, o.ID, "U1", "holiday", due)
 	}
 	if err != nil || !ok {
@@ -64,14 +64,14 @@ func TestClaimOccurrence(t *testing.T) {
 	if err != nil || !claimed {
 		t.Fatalf("first claim = %v, %v; want claimed", claimed, err)
 	}
-	want := Occurrence{
+	want := domain.Occurrence{
 		ID: "t_a@" + strconv.FormatInt(due.Unix(), 10), TaskID: "t_a", Due: due.UTC(), Late: true,
-		ChannelID: "C0OPS", State: OccClaimed, ClaimedAt: taskEpoch, EscalateAt: esc.UTC(),
+		ChannelID: "C0OPS", State: domain.OccClaimed, ClaimedAt: taskEpoch, EscalateAt: esc.UTC(),
 	}
 	if first != want {
 		t.Errorf("first claim = %+v\nwant          %+v", first, want)
 	}
-	if got := OccurrenceID("t_a", due); got != want.ID {
+	if got := domain.OccurrenceID("t_a", due); got != want.ID {
 		t.Errorf("OccurrenceID = %q, want %q", got, want.ID)
 	}
 	again, claimed, err := db.ClaimOccurrence(ctx, "t_a", due.UTC(), false, "C0OTHER", time.Time{})
@@ -100,8 +100,8 @@ func TestClaimOccurrence(t *testing.T) {
 func TestUnpostedAfterCrash(t *testing.T) {
 	ctx := context.Background()
 	db, clock, path := openTaskDB(t)
-	posted := occIn(t, db, "t_a", taskEpoch, OccPosted)
-	lost := occIn(t, db, "t_b", taskEpoch, OccClaimed) // crash before the post
+	posted := occIn(t, db, "t_a", taskEpoch, domain.OccPosted)
+	lost := occIn(t, db, "t_b", taskEpoch, domain.OccClaimed) // crash before the post
 	db.Close()
 
 	db, err := Open(ctx, path, WithClock(clock.now))
@@ -123,7 +123,7 @@ func TestUnpostedAfterCrash(t *testing.T) {
 	}{
 		{"Post", lost.ID, "9.9", nil},
 		{"SameTSAgain", lost.ID, "9.9", nil},
-		{"OtherTS", lost.ID, "9.8", ErrAlreadyPosted},
+		{"OtherTS", lost.ID, "9.8", domain.ErrAlreadyPosted},
 		{"EmptyTS", lost.ID, "", domain.ErrInvalid},
 		{"Missing", "t_x@1", "9.7", domain.ErrNotFound},
 	}
@@ -135,7 +135,7 @@ func TestUnpostedAfterCrash(t *testing.T) {
 	if unposted, _ := db.UnpostedOccurrences(ctx); len(unposted) != 0 {
 		t.Errorf("UnpostedOccurrences after posting = %d, want 0", len(unposted))
 	}
-	if got, err := db.OccurrenceByMessage(ctx, "C0OPS", "9.9"); err != nil || got.ID != lost.ID || got.State != OccPosted {
+	if got, err := db.OccurrenceByMessage(ctx, "C0OPS", "9.9"); err != nil || got.ID != lost.ID || got.State != domain.OccPosted {
 		t.Errorf("OccurrenceByMessage = %s %s, %v; want %s posted", got.ID, got.State, err, lost.ID)
 	}
 	if got, err := db.OccurrenceByMessage(ctx, "C0OPS", posted.TS); err != nil || got.ID != posted.ID {
@@ -150,13 +150,15 @@ func TestOccurrenceTransitions(t *testing.T) {
 	ctx := context.Background()
 	at := taskEpoch.Add(time.Hour)
 	until := at.Add(2 * time.Hour)
-	ops := map[string]func(db *DB, id string) (Occurrence, bool, error){
-		"start":    func(db *DB, id string) (Occurrence, bool, error) { return db.StartOccurrence(ctx, id, "U9", at) },
-		"complete": func(db *DB, id string) (Occurrence, bool, error) { return db.CompleteOccurrence(ctx, id, "U9", at) },
-		"skip": func(db *DB, id string) (Occurrence, bool, error) {
+	ops := map[string]func(db *DB, id string) (domain.Occurrence, bool, error){
+		"start": func(db *DB, id string) (domain.Occurrence, bool, error) { return db.StartOccurrence(ctx, id, "U9", at) },
+		"complete": func(db *DB, id string) (domain.Occurrence, bool, error) {
+			return db.CompleteOccurrence(ctx, id, "U9", at)
+		},
+		"skip": func(db *DB, id string) (domain.Occurrence, bool, error) {
 			return db.SkipOccurrence(ctx, id, "U9", "freeze", at)
 		},
-		"snooze": func(db *DB, id string) (Occurrence, bool, error) {
+		"snooze": func(db *DB, id string) (domain.Occurrence, bool, error) {
 			return db.SnoozeOccurrence(ctx, id, "U9", until, until.Add(15*time.Minute))
 		},
 	}
@@ -167,26 +169,26 @@ func TestOccurrenceTransitions(t *testing.T) {
 	}{
 		// A card can be clicked the instant it appears, before its ts is
 		// recorded: a claimed occurrence takes clicks like a posted one.
-		{OccClaimed, "start", true, OccStarted},
-		{OccClaimed, "complete", true, OccDone},
-		{OccClaimed, "skip", true, OccSkipped},
-		{OccClaimed, "snooze", true, OccClaimed},
-		{OccPosted, "start", true, OccStarted},
-		{OccPosted, "complete", true, OccDone},
-		{OccPosted, "skip", true, OccSkipped},
-		{OccPosted, "snooze", true, OccPosted},
-		{OccStarted, "start", false, OccStarted},
-		{OccStarted, "complete", true, OccDone},
-		{OccStarted, "skip", true, OccSkipped},
-		{OccStarted, "snooze", false, OccStarted},
-		{OccDone, "start", false, OccDone},
-		{OccDone, "complete", false, OccDone},
-		{OccDone, "skip", false, OccDone},
-		{OccDone, "snooze", false, OccDone},
-		{OccSkipped, "start", false, OccSkipped},
-		{OccSkipped, "complete", false, OccSkipped},
-		{OccSkipped, "skip", false, OccSkipped},
-		{OccSkipped, "snooze", false, OccSkipped},
+		{domain.OccClaimed, "start", true, domain.OccStarted},
+		{domain.OccClaimed, "complete", true, domain.OccDone},
+		{domain.OccClaimed, "skip", true, domain.OccSkipped},
+		{domain.OccClaimed, "snooze", true, domain.OccClaimed},
+		{domain.OccPosted, "start", true, domain.OccStarted},
+		{domain.OccPosted, "complete", true, domain.OccDone},
+		{domain.OccPosted, "skip", true, domain.OccSkipped},
+		{domain.OccPosted, "snooze", true, domain.OccPosted},
+		{domain.OccStarted, "start", false, domain.OccStarted},
+		{domain.OccStarted, "complete", true, domain.OccDone},
+		{domain.OccStarted, "skip", true, domain.OccSkipped},
+		{domain.OccStarted, "snooze", false, domain.OccStarted},
+		{domain.OccDone, "start", false, domain.OccDone},
+		{domain.OccDone, "complete", false, domain.OccDone},
+		{domain.OccDone, "skip", false, domain.OccDone},
+		{domain.OccDone, "snooze", false, domain.OccDone},
+		{domain.OccSkipped, "start", false, domain.OccSkipped},
+		{domain.OccSkipped, "complete", false, domain.OccSkipped},
+		{domain.OccSkipped, "skip", false, domain.OccSkipped},
+		{domain.OccSkipped, "snooze", false, domain.OccSkipped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"/"+tt.op, func(t *testing.T) {
@@ -224,7 +226,7 @@ func TestOccurrenceTransitions(t *testing.T) {
 	}
 	t.Run("Errors", func(t *testing.T) {
 		db, _, _ := openTaskDB(t)
-		o := occIn(t, db, "t_a", taskEpoch, OccPosted)
+		o := occIn(t, db, "t_a", taskEpoch, domain.OccPosted)
 		if _, _, err := db.StartOccurrence(ctx, "t_a@404", "U9", at); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("start a missing occurrence: error = %v, want ErrNotFound", err)
 		}
@@ -240,7 +242,7 @@ func TestOccurrenceTransitions(t *testing.T) {
 func TestStartOccurrenceConcurrently(t *testing.T) {
 	ctx := context.Background()
 	db, _, _ := openTaskDB(t)
-	o := occIn(t, db, "t_a", taskEpoch, OccPosted)
+	o := occIn(t, db, "t_a", taskEpoch, domain.OccPosted)
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -258,7 +260,7 @@ func TestStartOccurrenceConcurrently(t *testing.T) {
 			}
 			if ok {
 				changed = append(changed, user)
-			} else if got.State != OccStarted {
+			} else if got.State != domain.OccStarted {
 				errs = append(errs, errors.New("unchanged occurrence in state "+got.State))
 			}
 		})
@@ -275,21 +277,21 @@ func TestStartOccurrenceConcurrently(t *testing.T) {
 func TestEscalations(t *testing.T) {
 	ctx := context.Background()
 	db, _, _ := openTaskDB(t)
-	claim := func(task string, escIn time.Duration) Occurrence {
+	claim := func(task string, escIn time.Duration) domain.Occurrence {
 		o, _, err := db.ClaimOccurrence(ctx, task, taskEpoch, false, "C0OPS", taskEpoch.Add(escIn))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return o
 	}
-	post := func(o Occurrence) {
+	post := func(o domain.Occurrence) {
 		if err := db.SetOccurrencePosted(ctx, o.ID, o.TaskID+".1"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	a, b, c, d := claim("t_a", 30*time.Minute), claim("t_b", 10*time.Minute), claim("t_c", 20*time.Minute), claim("t_d", 5*time.Minute)
 	noEsc, _, _ := db.ClaimOccurrence(ctx, "t_e", taskEpoch, false, "C0OPS", time.Time{})
-	for _, o := range []Occurrence{a, b, c, noEsc} {
+	for _, o := range []domain.Occurrence{a, b, c, noEsc} {
 		post(o) // d stays claimed: not escalated before its card is posted
 	}
 
@@ -335,7 +337,7 @@ func TestEscalations(t *testing.T) {
 		}
 	}
 	got, _ := db.Occurrence(ctx, a.ID)
-	if got.IncidentID != "PINC1" || !got.EscalatedAt.Equal(taskEpoch.Add(30*time.Minute)) || !got.EscalateAt.IsZero() || got.State != OccPosted {
+	if got.IncidentID != "PINC1" || !got.EscalatedAt.Equal(taskEpoch.Add(30*time.Minute)) || !got.EscalateAt.IsZero() || got.State != domain.OccPosted {
 		t.Errorf("after MarkEscalated: %+v; want incident PINC1, escalated at +30m, no deadline, still posted", got)
 	}
 	if err := db.MarkEscalated(ctx, "t_x@1", time.Time{}, ""); !errors.Is(err, domain.ErrNotFound) {
@@ -355,8 +357,8 @@ func TestOccurrencesBetween(t *testing.T) {
 	db, _, _ := openTaskDB(t)
 	day := 24 * time.Hour
 	for i := range 5 {
-		occIn(t, db, "t_b", taskEpoch.Add(time.Duration(i)*day), OccDone)
-		occIn(t, db, "t_a", taskEpoch.Add(time.Duration(i)*day), OccPosted)
+		occIn(t, db, "t_b", taskEpoch.Add(time.Duration(i)*day), domain.OccDone)
+		occIn(t, db, "t_a", taskEpoch.Add(time.Duration(i)*day), domain.OccPosted)
 	}
 	tests := []struct {
 		name     string
@@ -387,9 +389,9 @@ func TestPostponeEscalation(t *testing.T) {
 	ctx := context.Background()
 	db, _, _ := openTaskDB(t)
 	later := taskEpoch.Add(time.Hour)
-	pending := occIn(t, db, "t_a", taskEpoch, OccPosted)
-	started := occIn(t, db, "t_b", taskEpoch, OccStarted)
-	escalated := occIn(t, db, "t_c", taskEpoch, OccPosted)
+	pending := occIn(t, db, "t_a", taskEpoch, domain.OccPosted)
+	started := occIn(t, db, "t_b", taskEpoch, domain.OccStarted)
+	escalated := occIn(t, db, "t_c", taskEpoch, domain.OccPosted)
 	if err := db.MarkEscalated(ctx, escalated.ID, taskEpoch, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +426,7 @@ func TestPostponeEscalation(t *testing.T) {
 func TestOccurrencePostedAfterClick(t *testing.T) {
 	ctx := context.Background()
 	db, _, _ := openTaskDB(t)
-	o := occIn(t, db, "t_click", taskEpoch, OccClaimed)
+	o := occIn(t, db, "t_click", taskEpoch, domain.OccClaimed)
 	if _, changed, err := db.StartOccurrence(ctx, o.ID, "U1", taskEpoch.Add(time.Second)); err != nil || !changed {
 		t.Fatalf("start = %v, %v", changed, err)
 	}
@@ -432,7 +434,7 @@ func TestOccurrencePostedAfterClick(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := db.Occurrence(ctx, o.ID)
-	if err != nil || got.State != OccStarted || got.TS != "1700000000.000100" {
+	if err != nil || got.State != domain.OccStarted || got.TS != "1700000000.000100" {
 		t.Errorf("occurrence = %+v, %v; want started with its ts", got, err)
 	}
 	if un, err := db.UnpostedOccurrences(ctx); err != nil || len(un) != 0 {

@@ -11,22 +11,11 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-// Follow makes a channel hear about a schedule's shift changes and gaps.
-type Follow struct {
-	ChannelID    string
-	ScheduleID   string
-	ScheduleName string
-	CreatedBy    string // Slack user ID
-	// CreatedAt is set by the database; shifts that began before it are
-	// not announced (the follow confirmation already said who is on call).
-	CreatedAt time.Time
-}
-
 // Follow records that a channel follows a schedule, or refreshes the
 // record (name, who, when) if it already does.
-func (db *DB) Follow(ctx context.Context, f Follow) error {
-	if f.ChannelID == "" || f.ScheduleID == "" {
-		return fmt.Errorf("follow: %w", domain.Invalid("following needs a channel and a schedule"))
+func (db *DB) Follow(ctx context.Context, f domain.Follow) error {
+	if err := f.Validate(); err != nil {
+		return fmt.Errorf("follow: %w", err)
 	}
 	_, err := db.sql.ExecContext(ctx, `
 		INSERT INTO oncall_follows (channel_id, schedule_id, schedule_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -58,7 +47,7 @@ func (db *DB) Unfollow(ctx context.Context, channelID, scheduleID string) error 
 
 // Follows lists the schedules a channel follows (every channel's when
 // channelID is ""), by channel and schedule name.
-func (db *DB) Follows(ctx context.Context, channelID string) ([]Follow, error) {
+func (db *DB) Follows(ctx context.Context, channelID string) ([]domain.Follow, error) {
 	q := `SELECT channel_id, schedule_id, schedule_name, created_by, created_at FROM oncall_follows`
 	var args []any
 	if channelID != "" {
@@ -69,9 +58,9 @@ func (db *DB) Follows(ctx context.Context, channelID string) ([]Follow, error) {
 		return nil, fmt.Errorf("follows: %w", err)
 	}
 	defer rows.Close()
-	var out []Follow
+	var out []domain.Follow
 	for rows.Next() {
-		var f Follow
+		var f domain.Follow
 		var created int64
 		if err := rows.Scan(&f.ChannelID, &f.ScheduleID, &f.ScheduleName, &f.CreatedBy, &created); err != nil {
 			return nil, fmt.Errorf("follows: %w", err)
@@ -116,34 +105,12 @@ func (db *DB) ForgetAnnouncementsBefore(ctx context.Context, t time.Time) (int64
 	return res.RowsAffected()
 }
 
-// States of a maintenance card.
-const (
-	MaintenanceOpen      = "open"
-	MaintenanceEnded     = "ended"
-	MaintenanceCancelled = "cancelled" // deleted before it started
-)
-
-// MaintenanceCard is the Slack card of a maintenance window.
-type MaintenanceCard struct {
-	WindowID    string
-	ChannelID   string
-	TS          string
-	Services    []domain.Service
-	Description string
-	CreatedBy   string // Slack user ID
-	Start, End  time.Time
-	State       string
-	ExtendedBy  string // Slack user ID of the last extension
-	EndedBy     string // Slack user ID; "" when it ended by itself
-	EndedAt     time.Time
-}
-
 // SaveMaintenanceCard records an open card. It is saved before it is
 // posted (TS "", then SetMaintenanceCardTS), so that a click on the card
 // always finds it.
-func (db *DB) SaveMaintenanceCard(ctx context.Context, c MaintenanceCard) error {
-	if c.WindowID == "" || c.ChannelID == "" {
-		return fmt.Errorf("save maintenance card: %w", domain.Invalid("a maintenance card needs a window and a channel"))
+func (db *DB) SaveMaintenanceCard(ctx context.Context, c domain.MaintenanceCard) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("save maintenance card: %w", err)
 	}
 	type svc struct {
 		ID   string `json:"id"`
@@ -178,20 +145,20 @@ func (db *DB) SetMaintenanceCardTS(ctx context.Context, windowID, ts string) err
 
 const maintenanceColumns = `window_id, channel_id, ts, services, description, created_by, start_at, end_at, state, extended_by, ended_by, ended_at`
 
-func scanMaintenanceCard(r rowScanner) (MaintenanceCard, error) {
-	var c MaintenanceCard
+func scanMaintenanceCard(r rowScanner) (domain.MaintenanceCard, error) {
+	var c domain.MaintenanceCard
 	var services string
 	var start, end, ended int64
 	if err := r.Scan(&c.WindowID, &c.ChannelID, &c.TS, &services, &c.Description, &c.CreatedBy, &start, &end,
 		&c.State, &c.ExtendedBy, &c.EndedBy, &ended); err != nil {
-		return MaintenanceCard{}, err
+		return domain.MaintenanceCard{}, err
 	}
 	var list []struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
 	if err := json.Unmarshal([]byte(services), &list); err != nil {
-		return MaintenanceCard{}, fmt.Errorf("services of %s: %w", c.WindowID, err)
+		return domain.MaintenanceCard{}, fmt.Errorf("services of %s: %w", c.WindowID, err)
 	}
 	for _, s := range list {
 		c.Services = append(c.Services, domain.Service{ID: s.ID, Name: s.Name})
@@ -204,28 +171,28 @@ func scanMaintenanceCard(r rowScanner) (MaintenanceCard, error) {
 }
 
 // MaintenanceCard reads the card of a window; none is domain.ErrNotFound.
-func (db *DB) MaintenanceCard(ctx context.Context, windowID string) (MaintenanceCard, error) {
+func (db *DB) MaintenanceCard(ctx context.Context, windowID string) (domain.MaintenanceCard, error) {
 	c, err := scanMaintenanceCard(db.sql.QueryRowContext(ctx,
 		`SELECT `+maintenanceColumns+` FROM maintenance_cards WHERE window_id = $1`, windowID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return MaintenanceCard{}, fmt.Errorf("maintenance card %s: %w", windowID, err)
+		return domain.MaintenanceCard{}, fmt.Errorf("maintenance card %s: %w", windowID, err)
 	}
 	return c, nil
 }
 
 // OpenMaintenanceCards lists the cards of windows not yet ended, soonest
 // end first.
-func (db *DB) OpenMaintenanceCards(ctx context.Context) ([]MaintenanceCard, error) {
+func (db *DB) OpenMaintenanceCards(ctx context.Context) ([]domain.MaintenanceCard, error) {
 	rows, err := db.sql.QueryContext(ctx,
-		`SELECT `+maintenanceColumns+` FROM maintenance_cards WHERE state = $1 ORDER BY end_at, window_id`, MaintenanceOpen)
+		`SELECT `+maintenanceColumns+` FROM maintenance_cards WHERE state = $1 ORDER BY end_at, window_id`, domain.MaintenanceOpen)
 	if err != nil {
 		return nil, fmt.Errorf("open maintenance cards: %w", err)
 	}
 	defer rows.Close()
-	var out []MaintenanceCard
+	var out []domain.MaintenanceCard
 	for rows.Next() {
 		c, err := scanMaintenanceCard(rows)
 		if err != nil {
@@ -241,7 +208,7 @@ func (db *DB) OpenMaintenanceCards(ctx context.Context) ([]MaintenanceCard, erro
 func (db *DB) ExtendMaintenanceCard(ctx context.Context, windowID string, end time.Time, by string) error {
 	res, err := db.sql.ExecContext(ctx,
 		`UPDATE maintenance_cards SET end_at = $1, extended_by = CASE WHEN $2 = '' THEN extended_by ELSE $3 END
-		 WHERE window_id = $4 AND state = $5`, end.UnixMilli(), by, by, windowID, MaintenanceOpen)
+		 WHERE window_id = $4 AND state = $5`, end.UnixMilli(), by, by, windowID, domain.MaintenanceOpen)
 	if err != nil {
 		return fmt.Errorf("extend maintenance card %s: %w", windowID, err)
 	}
@@ -255,12 +222,12 @@ func (db *DB) ExtendMaintenanceCard(ctx context.Context, windowID string, end ti
 // ("" when it ended by itself) and reports whether this call did it: of a
 // click and the end-of-window watcher, exactly one wins.
 func (db *DB) EndMaintenanceCard(ctx context.Context, windowID, state, by string, at time.Time) (bool, error) {
-	if state != MaintenanceEnded && state != MaintenanceCancelled {
+	if state != domain.MaintenanceEnded && state != domain.MaintenanceCancelled {
 		return false, fmt.Errorf("end maintenance card %s: %w", windowID, domain.Invalid("unknown state %q", state))
 	}
 	res, err := db.sql.ExecContext(ctx,
 		`UPDATE maintenance_cards SET state = $1, ended_by = $2, ended_at = $3, end_at = CASE WHEN $3 < end_at THEN $3 ELSE end_at END
-		 WHERE window_id = $4 AND state = $5`, state, by, at.UnixMilli(), windowID, MaintenanceOpen)
+		 WHERE window_id = $4 AND state = $5`, state, by, at.UnixMilli(), windowID, domain.MaintenanceOpen)
 	if err != nil {
 		return false, fmt.Errorf("end maintenance card %s: %w", windowID, err)
 	}

@@ -13,7 +13,7 @@ import (
 func TestFollows(t *testing.T) {
 	db, _ := openTemp(t)
 	ctx := context.Background()
-	for _, f := range []Follow{
+	for _, f := range []domain.Follow{
 		{ChannelID: "C1", ScheduleID: "PS2", ScheduleName: "Secondary", CreatedBy: "U1"},
 		{ChannelID: "C1", ScheduleID: "PS1", ScheduleName: "Primary", CreatedBy: "U1"},
 		{ChannelID: "C2", ScheduleID: "PS1", ScheduleName: "Primary", CreatedBy: "U2"},
@@ -59,7 +59,7 @@ func TestFollows(t *testing.T) {
 		}
 	})
 	t.Run("ErrNoSchedule", func(t *testing.T) {
-		if err := db.Follow(ctx, Follow{ChannelID: "C1"}); !errors.Is(err, domain.ErrInvalid) {
+		if err := db.Follow(ctx, domain.Follow{ChannelID: "C1"}); !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("err = %v, want invalid", err)
 		}
 	})
@@ -105,7 +105,7 @@ func TestMaintenanceCards(t *testing.T) {
 	db, _ := openTemp(t)
 	ctx := context.Background()
 	start := time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC)
-	card := MaintenanceCard{WindowID: "PM1", ChannelID: "C1", TS: "1.1", Description: "DB upgrade", CreatedBy: "U1",
+	card := domain.MaintenanceCard{WindowID: "PM1", ChannelID: "C1", TS: "1.1", Description: "DB upgrade", CreatedBy: "U1",
 		Services: []domain.Service{{ID: "S1", Name: "API, public"}, {ID: "S2", Name: "Web"}}, Start: start, End: start.Add(time.Hour)}
 	card.TS = ""
 	if err := db.SaveMaintenanceCard(ctx, card); err != nil {
@@ -127,7 +127,7 @@ func TestMaintenanceCards(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.State != MaintenanceOpen || got.TS != "1.1" || len(got.Services) != 2 || got.Services[0].Name != "API, public" || !got.End.Equal(start.Add(time.Hour)) {
+		if got.State != domain.MaintenanceOpen || got.TS != "1.1" || len(got.Services) != 2 || got.Services[0].Name != "API, public" || !got.End.Equal(start.Add(time.Hour)) {
 			t.Errorf("card = %+v", got)
 		}
 		if _, err := db.MaintenanceCard(ctx, "PM9"); !errors.Is(err, domain.ErrNotFound) {
@@ -151,16 +151,16 @@ func TestMaintenanceCards(t *testing.T) {
 	})
 	t.Run("EndOnce", func(t *testing.T) {
 		at := start.Add(20 * time.Minute)
-		first, err := db.EndMaintenanceCard(ctx, "PM1", MaintenanceEnded, "U3", at)
+		first, err := db.EndMaintenanceCard(ctx, "PM1", domain.MaintenanceEnded, "U3", at)
 		if err != nil || !first {
 			t.Fatalf("first end = %v, %v", first, err)
 		}
-		again, err := db.EndMaintenanceCard(ctx, "PM1", MaintenanceEnded, "", at.Add(time.Hour))
+		again, err := db.EndMaintenanceCard(ctx, "PM1", domain.MaintenanceEnded, "", at.Add(time.Hour))
 		if err != nil || again {
 			t.Errorf("second end = %v, %v; want no change", again, err)
 		}
 		got, _ := db.MaintenanceCard(ctx, "PM1")
-		if got.State != MaintenanceEnded || got.EndedBy != "U3" || !got.EndedAt.Equal(at) || !got.End.Equal(at) {
+		if got.State != domain.MaintenanceEnded || got.EndedBy != "U3" || !got.EndedAt.Equal(at) || !got.End.Equal(at) {
 			t.Errorf("ended card = %+v", got)
 		}
 		if err := db.ExtendMaintenanceCard(ctx, "PM1", at.Add(time.Hour), "U2"); !errors.Is(err, domain.ErrNotFound) {

@@ -67,17 +67,17 @@ func TestClaimsAcrossReplicas(t *testing.T) {
 				}
 			},
 			func(db *DB, key string) (bool, error) {
-				_, changed, err := db.StartOccurrence(ctx, OccurrenceID(key, due), "U1", time.Time{})
+				_, changed, err := db.StartOccurrence(ctx, domain.OccurrenceID(key, due), "U1", time.Time{})
 				return changed, err
 			}},
 		{"EndMaintenanceCard",
 			func(t *testing.T, db *DB, key string) {
-				if err := db.SaveMaintenanceCard(ctx, MaintenanceCard{WindowID: key, ChannelID: "C1", TS: "1.1", Start: due, End: due.Add(time.Hour)}); err != nil {
+				if err := db.SaveMaintenanceCard(ctx, domain.MaintenanceCard{WindowID: key, ChannelID: "C1", TS: "1.1", Start: due, End: due.Add(time.Hour)}); err != nil {
 					t.Fatal(err)
 				}
 			},
 			func(db *DB, key string) (bool, error) {
-				return db.EndMaintenanceCard(ctx, key, MaintenanceEnded, "U1", due.Add(time.Minute))
+				return db.EndMaintenanceCard(ctx, key, domain.MaintenanceEnded, "U1", due.Add(time.Minute))
 			}},
 	}
 	const rounds, perReplica = 20, 2
@@ -129,7 +129,7 @@ func TestAddToDigestAcrossReplicas(t *testing.T) {
 	for i := range ids {
 		wg.Go(func() {
 			id, err := dbs[i%2].AddToDigest(ctx, "C1", "S1", "API", time.Hour,
-				DigestMember{IncidentID: fmt.Sprintf("P%d", i), Number: i, Title: "t", Status: domain.StatusTriggered})
+				domain.DigestMember{IncidentID: fmt.Sprintf("P%d", i), Number: i, Title: "t", Status: domain.StatusTriggered})
 			if err != nil {
 				t.Error(err)
 			}

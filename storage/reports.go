@@ -2,73 +2,33 @@ package storage
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/scheduler"
 )
-
-// ReportService is a service a scheduled report covers.
-type ReportService struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// ReportSchedule posts an incident report in a channel when Rule comes due.
-type ReportSchedule struct {
-	// ID is "rep_" and 12 random characters, set by SaveReportSchedule.
-	ID        string
-	ChannelID string
-	// Period is "last-week" or "last-month" (report.LastWeek, LastMonth).
-	Period string
-	// Services are the services reported on; none means the channel's
-	// subscribed services when the report runs, else all.
-	Services []ReportService
-	// Rule is a scheduler.Rule, encoded.
-	Rule string
-	// WithIncidents also uploads the per-incident CSV.
-	WithIncidents bool
-	CreatedBy     string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
-
-// ReportRun is one due time of a scheduled report.
-type ReportRun struct {
-	// ID is ReportRunID(ScheduleID, Due).
-	ID         string
-	ScheduleID string
-	// Due is a whole second.
-	Due       time.Time
-	ChannelID string
-	// TS is the posted report message; empty until posted.
-	TS        string
-	ClaimedAt time.Time
-	PostedAt  time.Time
-}
-
-// ReportRunID returns the ID of the schedule's run due at due.
-func ReportRunID(scheduleID string, due time.Time) string {
-	return scheduleID + "@" + strconv.FormatInt(due.Unix(), 10)
-}
 
 const reportColumns = `id, channel_id, period, services, rule, with_incidents, created_by, created_at, updated_at`
 
-func scanReportSchedule(r rowScanner) (ReportSchedule, error) {
-	var s ReportSchedule
+func scanReportSchedule(r rowScanner) (domain.ReportSchedule, error) {
+	var s domain.ReportSchedule
 	var services string
 	var created, updated int64
-	if err := r.Scan(&s.ID, &s.ChannelID, &s.Period, &services, &s.Rule, &s.WithIncidents, &s.CreatedBy, &created, &updated); err != nil {
-		return ReportSchedule{}, err
+	var rule string
+	if err := r.Scan(&s.ID, &s.ChannelID, &s.Period, &services, &rule, &s.WithIncidents, &s.CreatedBy, &created, &updated); err != nil {
+		return domain.ReportSchedule{}, err
+	}
+	var err error
+	if s.Rule, err = scheduler.DecodeRule(rule); err != nil {
+		return domain.ReportSchedule{}, fmt.Errorf("rule of report schedule %s: %w", s.ID, err)
 	}
 	if err := json.Unmarshal([]byte(services), &s.Services); err != nil {
-		return ReportSchedule{}, fmt.Errorf("services of %s: %w", s.ID, err)
+		return domain.ReportSchedule{}, fmt.Errorf("services of %s: %w", s.ID, err)
 	}
 	s.CreatedAt, s.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return s, nil
@@ -76,29 +36,24 @@ func scanReportSchedule(r rowScanner) (ReportSchedule, error) {
 
 // SaveReportSchedule adds a schedule (empty ID: a new one is given) or
 // replaces the one with its ID, and returns it as stored.
-func (db *DB) SaveReportSchedule(ctx context.Context, s ReportSchedule) (ReportSchedule, error) {
-	s.ChannelID, s.Rule = strings.TrimSpace(s.ChannelID), strings.TrimSpace(s.Rule)
-	switch {
-	case s.ChannelID == "" || s.Rule == "":
-		return ReportSchedule{}, fmt.Errorf("save report schedule: %w", domain.Invalid("a scheduled report needs a channel and a schedule"))
-	case s.Period != "last-week" && s.Period != "last-month":
-		return ReportSchedule{}, fmt.Errorf("save report schedule: %w", domain.Invalid("a scheduled report covers last-week or last-month, not %q", s.Period))
+func (db *DB) SaveReportSchedule(ctx context.Context, s domain.ReportSchedule) (domain.ReportSchedule, error) {
+	s.ChannelID = strings.TrimSpace(s.ChannelID)
+	if err := s.Validate(); err != nil {
+		return domain.ReportSchedule{}, fmt.Errorf("save report schedule: %w", err)
 	}
 	if s.ID == "" {
-		var b [8]byte
-		rand.Read(b[:]) // never fails
-		s.ID = "rep_" + taskIDEncoding.EncodeToString(b[:])[:12]
+		s.ID = domain.NewID("rep_")
 	}
 	if s.Services == nil {
-		s.Services = []ReportService{}
+		s.Services = []domain.ReportService{}
 	}
 	services, err := json.Marshal(s.Services)
 	if err != nil {
-		return ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
+		return domain.ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
+		return domain.ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
 	}
 	defer tx.Rollback()
 	now := db.now().UnixMilli()
@@ -108,7 +63,7 @@ func (db *DB) SaveReportSchedule(ctx context.Context, s ReportSchedule) (ReportS
 			services = excluded.services, rule = excluded.rule, with_incidents = excluded.with_incidents,
 			updated_at = excluded.updated_at
 		RETURNING `+reportColumns,
-		s.ID, s.ChannelID, s.Period, string(services), s.Rule, boolInt(s.WithIncidents), s.CreatedBy, now, now))
+		s.ID, s.ChannelID, s.Period, string(services), s.Rule.Encode(), boolInt(s.WithIncidents), s.CreatedBy, now, now))
 	if err == nil {
 		err = db.changedTx(ctx, tx, TopicReports)
 	}
@@ -116,41 +71,41 @@ func (db *DB) SaveReportSchedule(ctx context.Context, s ReportSchedule) (ReportS
 		err = tx.Commit()
 	}
 	if err != nil {
-		return ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
+		return domain.ReportSchedule{}, fmt.Errorf("save report schedule %s: %w", s.ID, err)
 	}
 	return saved, nil
 }
 
 // ReportSchedule returns the schedule with the ID.
-func (db *DB) ReportSchedule(ctx context.Context, id string) (ReportSchedule, error) {
+func (db *DB) ReportSchedule(ctx context.Context, id string) (domain.ReportSchedule, error) {
 	s, err := scanReportSchedule(db.sql.QueryRowContext(ctx, `SELECT `+reportColumns+` FROM report_schedules WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return ReportSchedule{}, fmt.Errorf("report schedule %s: %w", id, err)
+		return domain.ReportSchedule{}, fmt.Errorf("report schedule %s: %w", id, err)
 	}
 	return s, nil
 }
 
 // ReportSchedules returns every schedule, oldest first.
-func (db *DB) ReportSchedules(ctx context.Context) ([]ReportSchedule, error) {
+func (db *DB) ReportSchedules(ctx context.Context) ([]domain.ReportSchedule, error) {
 	return db.queryReportSchedules(ctx, `SELECT `+reportColumns+` FROM report_schedules ORDER BY created_at, id`)
 }
 
 // ReportSchedulesInChannel returns the channel's schedules, oldest first.
-func (db *DB) ReportSchedulesInChannel(ctx context.Context, channelID string) ([]ReportSchedule, error) {
+func (db *DB) ReportSchedulesInChannel(ctx context.Context, channelID string) ([]domain.ReportSchedule, error) {
 	return db.queryReportSchedules(ctx, `SELECT `+reportColumns+` FROM report_schedules
 		WHERE channel_id = $1 ORDER BY created_at, id`, channelID)
 }
 
-func (db *DB) queryReportSchedules(ctx context.Context, query string, args ...any) ([]ReportSchedule, error) {
+func (db *DB) queryReportSchedules(ctx context.Context, query string, args ...any) ([]domain.ReportSchedule, error) {
 	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("report schedules: %w", err)
 	}
 	defer rows.Close()
-	var out []ReportSchedule
+	var out []domain.ReportSchedule
 	for rows.Next() {
 		s, err := scanReportSchedule(rows)
 		if err != nil {
@@ -192,12 +147,12 @@ func (db *DB) DeleteReportSchedule(ctx context.Context, id string) error {
 
 const runColumns = `id, schedule_id, due, channel_id, ts, claimed_at, posted_at`
 
-func scanReportRun(r rowScanner) (ReportRun, error) {
-	var run ReportRun
+func scanReportRun(r rowScanner) (domain.ReportRun, error) {
+	var run domain.ReportRun
 	var due, claimed int64
 	var posted sql.NullInt64
 	if err := r.Scan(&run.ID, &run.ScheduleID, &due, &run.ChannelID, &run.TS, &claimed, &posted); err != nil {
-		return ReportRun{}, err
+		return domain.ReportRun{}, err
 	}
 	run.Due, run.ClaimedAt, run.PostedAt = time.Unix(due, 0).UTC(), fromMillis(claimed), nullMillisTime(posted)
 	return run, nil
@@ -207,10 +162,10 @@ func scanReportRun(r rowScanner) (ReportRun, error) {
 // is posted, and reports whether this call created it. An existing run is
 // returned unchanged with false: posted already if it has a TS, else an
 // earlier attempt may have posted it just before crashing.
-func (db *DB) ClaimReportRun(ctx context.Context, scheduleID string, due time.Time, channelID string) (ReportRun, bool, error) {
-	id := ReportRunID(scheduleID, due)
+func (db *DB) ClaimReportRun(ctx context.Context, scheduleID string, due time.Time, channelID string) (domain.ReportRun, bool, error) {
+	id := domain.ReportRunID(scheduleID, due)
 	if scheduleID == "" || due.IsZero() || channelID == "" {
-		return ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, domain.Invalid("a report run needs a schedule, a due time and a channel"))
+		return domain.ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, domain.Invalid("a report run needs a schedule, a due time and a channel"))
 	}
 	run, err := scanReportRun(db.sql.QueryRowContext(ctx, `
 		INSERT INTO report_runs (id, schedule_id, due, channel_id, claimed_at) VALUES ($1, $2, $3, $4, $5)
@@ -220,11 +175,11 @@ func (db *DB) ClaimReportRun(ctx context.Context, scheduleID string, due time.Ti
 		return run, true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, err)
+		return domain.ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, err)
 	}
 	run, err = scanReportRun(db.sql.QueryRowContext(ctx, `SELECT `+runColumns+` FROM report_runs WHERE id = $1`, id))
 	if err != nil {
-		return ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, err)
+		return domain.ReportRun{}, false, fmt.Errorf("claim report run %s: %w", id, err)
 	}
 	return run, false, nil
 }
@@ -253,7 +208,7 @@ func (db *DB) SetReportRunPosted(ctx context.Context, id, ts string) error {
 	case cur == ts:
 		return nil
 	}
-	return fmt.Errorf("report run %s posted as %s: %w as %s", id, ts, ErrAlreadyPosted, cur)
+	return fmt.Errorf("report run %s posted as %s: %w as %s", id, ts, domain.ErrAlreadyPosted, cur)
 }
 
 // LastReportRun returns the due time of the schedule's newest run, or the

@@ -14,9 +14,9 @@ import (
 func TestReportSchedules(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	rule := "weekly;at=09:00;days=mon;tz=Asia/Tokyo"
-	s := ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: rule, CreatedBy: "U1",
-		Services: []ReportService{{ID: "PSVC1", Name: "Checkout API"}}}
+	rule := mustRule("weekly;at=09:00;days=mon;tz=Asia/Tokyo")
+	s := domain.ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: rule, CreatedBy: "U1",
+		Services: []domain.ReportService{{ID: "PSVC1", Name: "Checkout API"}}}
 
 	saved, err := db.SaveReportSchedule(ctx, s)
 	if err != nil {
@@ -25,14 +25,14 @@ func TestReportSchedules(t *testing.T) {
 	if len(saved.ID) != 16 || saved.ID[:4] != "rep_" || saved.CreatedAt.IsZero() {
 		t.Errorf("saved = %+v, want an ID rep_… and a creation time", saved)
 	}
-	other, err := db.SaveReportSchedule(ctx, ReportSchedule{ChannelID: "C2", Period: "last-month", Rule: rule, WithIncidents: true})
+	other, err := db.SaveReportSchedule(ctx, domain.ReportSchedule{ChannelID: "C2", Period: "last-month", Rule: rule, WithIncidents: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("Read", func(t *testing.T) {
 		got, err := db.ReportSchedule(ctx, saved.ID)
-		if err != nil || got.Rule != rule || !slices.Equal(got.Services, s.Services) || got.Period != "last-week" || got.CreatedBy != "U1" {
+		if err != nil || got.Rule.Encode() != rule.Encode() || !slices.Equal(got.Services, s.Services) || got.Period != "last-week" || got.CreatedBy != "U1" {
 			t.Errorf("ReportSchedule = %+v, %v", got, err)
 		}
 		in, err := db.ReportSchedulesInChannel(ctx, "C2")
@@ -53,7 +53,7 @@ func TestReportSchedules(t *testing.T) {
 		}
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
-		for _, bad := range []ReportSchedule{
+		for _, bad := range []domain.ReportSchedule{
 			{ChannelID: "", Period: "last-week", Rule: rule},
 			{ChannelID: "C1", Period: "week", Rule: rule},
 			{ChannelID: "C1", Period: "last-week"},
@@ -110,14 +110,14 @@ func TestReportRuns(t *testing.T) {
 		}
 	})
 	t.Run("Posted", func(t *testing.T) {
-		id := ReportRunID("rep_a", due)
+		id := domain.ReportRunID("rep_a", due)
 		if err := db.SetReportRunPosted(ctx, id, "1.1"); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.SetReportRunPosted(ctx, id, "1.1"); err != nil {
 			t.Errorf("same ts again: %v, want no-op", err)
 		}
-		if err := db.SetReportRunPosted(ctx, id, "2.2"); !errors.Is(err, ErrAlreadyPosted) {
+		if err := db.SetReportRunPosted(ctx, id, "2.2"); !errors.Is(err, domain.ErrAlreadyPosted) {
 			t.Errorf("another ts: %v, want ErrAlreadyPosted", err)
 		}
 		run, claimed, err := db.ClaimReportRun(ctx, "rep_a", due, "C1")

@@ -2,6 +2,13 @@
 // no cgo) or, for several replicas, in a PostgreSQL database (pgx). The
 // schema lives in embedded, versioned migrations applied at start, each in
 // its own transaction; one set serves both engines (see dialect.go).
+//
+// It owns rows and SQL only: the entities it reads and writes (Task,
+// Occurrence, Card, Calendar, ReportSchedule…) are domain types, which
+// validate themselves; a scheduler.Rule is encoded once when a row is
+// written and decoded once when it is read. It may import domain and
+// scheduler; never handlers or another adapter (bot, pagerduty, webhook,
+// poller).
 package storage
 
 import (

@@ -10,41 +10,11 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-// Subscription makes a channel show a PagerDuty service's incidents.
-type Subscription struct {
-	ID          int64
-	ChannelID   string
-	ServiceID   string
-	ServiceName string
-	// Urgencies are the incident urgencies shown ("high", "low").
-	Urgencies []string
-	// Events are the changes replied in a card's thread: "notes",
-	// "escalations", "reassignments". State changes always update the card.
-	Events    []string
-	CreatedBy string
-	CreatedAt time.Time
-}
-
-// Wants reports whether the subscription shows incidents of urgency.
-func (s Subscription) Wants(urgency string) bool { return contains(s.Urgencies, urgency) }
-
-// Replies reports whether the subscription replies event kind in threads.
-func (s Subscription) Replies(kind string) bool { return contains(s.Events, kind) }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Subscribe adds a subscription, or replaces the channel's subscription to
 // the same service.
-func (db *DB) Subscribe(ctx context.Context, s Subscription) error {
-	if s.ChannelID == "" || s.ServiceID == "" || len(s.Urgencies) == 0 {
-		return fmt.Errorf("subscribe: %w", domain.Invalid("a subscription needs a channel, a service and an urgency"))
+func (db *DB) Subscribe(ctx context.Context, s domain.Subscription) error {
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("subscribe: %w", err)
 	}
 	_, err := db.sql.ExecContext(ctx, `
 		INSERT INTO subscriptions (channel_id, service_id, service_name, urgencies, events, created_by, created_at)
@@ -62,11 +32,11 @@ func (db *DB) Subscribe(ctx context.Context, s Subscription) error {
 
 const subscriptionColumns = `id, channel_id, service_id, service_name, urgencies, events, created_by, created_at`
 
-func scanSubscriptions(rows *sql.Rows) ([]Subscription, error) {
+func scanSubscriptions(rows *sql.Rows) ([]domain.Subscription, error) {
 	defer rows.Close()
-	var out []Subscription
+	var out []domain.Subscription
 	for rows.Next() {
-		var s Subscription
+		var s domain.Subscription
 		var urgencies, events string
 		var created int64
 		if err := rows.Scan(&s.ID, &s.ChannelID, &s.ServiceID, &s.ServiceName, &urgencies, &events, &s.CreatedBy, &created); err != nil {
@@ -88,7 +58,7 @@ func splitList(s string) []string {
 }
 
 // Subscriptions lists a channel's subscriptions by service name.
-func (db *DB) Subscriptions(ctx context.Context, channelID string) ([]Subscription, error) {
+func (db *DB) Subscriptions(ctx context.Context, channelID string) ([]domain.Subscription, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE channel_id = $1 ORDER BY service_name, id`, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions of %s: %w", channelID, err)
@@ -97,7 +67,7 @@ func (db *DB) Subscriptions(ctx context.Context, channelID string) ([]Subscripti
 }
 
 // SubscriptionsFor lists the subscriptions to a service.
-func (db *DB) SubscriptionsFor(ctx context.Context, serviceID string) ([]Subscription, error) {
+func (db *DB) SubscriptionsFor(ctx context.Context, serviceID string) ([]domain.Subscription, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE service_id = $1 ORDER BY id`, serviceID)
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions to %s: %w", serviceID, err)
@@ -106,17 +76,17 @@ func (db *DB) SubscriptionsFor(ctx context.Context, serviceID string) ([]Subscri
 }
 
 // Subscription reads one subscription.
-func (db *DB) Subscription(ctx context.Context, id int64) (Subscription, error) {
+func (db *DB) Subscription(ctx context.Context, id int64) (domain.Subscription, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1`, id)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("subscription %d: %w", id, err)
+		return domain.Subscription{}, fmt.Errorf("subscription %d: %w", id, err)
 	}
 	list, err := scanSubscriptions(rows)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("subscription %d: %w", id, err)
+		return domain.Subscription{}, fmt.Errorf("subscription %d: %w", id, err)
 	}
 	if len(list) == 0 {
-		return Subscription{}, fmt.Errorf("subscription %d: %w", id, domain.ErrNotFound)
+		return domain.Subscription{}, fmt.Errorf("subscription %d: %w", id, domain.ErrNotFound)
 	}
 	return list[0], nil
 }

@@ -12,7 +12,7 @@ import (
 func TestSubscriptions(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTemp(t)
-	sub := Subscription{ChannelID: "C1", ServiceID: "PSVC1", ServiceName: "Checkout API",
+	sub := domain.Subscription{ChannelID: "C1", ServiceID: "PSVC1", ServiceName: "Checkout API",
 		Urgencies: []string{"high"}, Events: []string{"notes", "escalations"}, CreatedBy: "U1"}
 
 	t.Run("OK", func(t *testing.T) {
@@ -66,7 +66,7 @@ func TestSubscriptions(t *testing.T) {
 		}
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
-		if err := db2Must(t).Subscribe(ctx, Subscription{ChannelID: "C1"}); !errors.Is(err, domain.ErrInvalid) {
+		if err := db2Must(t).Subscribe(ctx, domain.Subscription{ChannelID: "C1"}); !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("Subscribe without service = %v, want ErrInvalid", err)
 		}
 	})

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -41,13 +42,22 @@ func openTaskDB(t *testing.T) (*DB, *taskClock, string) {
 	return db, clock, path
 }
 
-var dailyRule = scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00", Location: time.UTC}.Encode()
+var dailyRule = scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00", Location: time.UTC}
 
-func validTask(title string) Task {
-	return Task{Title: title, ChannelID: "C0OPS", Rule: dailyRule, GraceMinutes: 15, CreatedBy: "U1"}
+// mustRule decodes an encoded rule, for tests that write rules as text.
+func mustRule(s string) scheduler.Rule {
+	r, err := scheduler.DecodeRule(s)
+	if err != nil {
+		panic(err)
+	}
+	return r
 }
 
-func mustSaveTask(t *testing.T, db *DB, task Task) Task {
+func validTask(title string) domain.Task {
+	return domain.Task{Title: title, ChannelID: "C0OPS", Rule: dailyRule, GraceMinutes: 15, CreatedBy: "U1"}
+}
+
+func mustSaveTask(t *testing.T, db *DB, task domain.Task) domain.Task {
 	t.Helper()
 	saved, err := db.SaveTask(context.Background(), task)
 	if err != nil {
@@ -60,33 +70,35 @@ func TestSaveTaskValidation(t *testing.T) {
 	db, _, _ := openTaskDB(t)
 	tests := []struct {
 		name  string
-		edit  func(*Task)
+		edit  func(*domain.Task)
 		field string
 	}{
-		{"EmptyTitle", func(t *Task) { t.Title = "  " }, "title"},
-		{"LongTitle", func(t *Task) { t.Title = strings.Repeat("é", MaxTaskTitle+1) }, "title"},
-		{"LongDescription", func(t *Task) { t.Description = strings.Repeat("x", MaxTaskDescription+1) }, "description"},
-		{"NoChannel", func(t *Task) { t.ChannelID = "" }, "channel"},
-		{"ChannelName", func(t *Task) { t.ChannelID = "#ops" }, "channel"},
-		{"EmptyRule", func(t *Task) { t.Rule = "" }, "rule"},
-		{"BadRule", func(t *Task) { t.Rule = "daily;at=25:00;tz=UTC" }, "rule"},
-		{"UnknownZone", func(t *Task) { t.Rule = "daily;at=09:00;tz=Mars/Olympus" }, "rule"},
-		{"NegativeGrace", func(t *Task) { t.GraceMinutes = -1 }, "grace"},
-		{"GraceOverADay", func(t *Task) { t.GraceMinutes = MaxGraceMinutes + 1 }, "grace"},
-		{"UnknownEscalation", func(t *Task) { t.Escalation = "page" }, "escalation"},
-		{"OnCallWithoutSchedule", func(t *Task) { t.Escalation = EscalateOnCall }, "escalation_target"},
-		{"IncidentWithoutService", func(t *Task) { t.Escalation = EscalateIncident; t.EscalationTargetName = "DB" }, "escalation_target"},
-		{"UnknownSource", func(t *Task) { t.Source = "email" }, "source"},
-		{"ICSWithoutFeed", func(t *Task) { t.Source = SourceICSPrefix }, "source"},
-		{"LongExternalID", func(t *Task) { t.ExternalID = strings.Repeat("u", maxExternalID+1) }, "external_id"},
-		{"IDWithAt", func(t *Task) { t.ID = "t_a@b" }, "id"},
+		{"EmptyTitle", func(t *domain.Task) { t.Title = "  " }, "title"},
+		{"LongTitle", func(t *domain.Task) { t.Title = strings.Repeat("é", domain.MaxTaskTitle+1) }, "title"},
+		{"LongDescription", func(t *domain.Task) { t.Description = strings.Repeat("x", domain.MaxTaskDescription+1) }, "description"},
+		{"NoChannel", func(t *domain.Task) { t.ChannelID = "" }, "channel"},
+		{"ChannelName", func(t *domain.Task) { t.ChannelID = "#ops" }, "channel"},
+		{"EmptyRule", func(t *domain.Task) { t.Rule = scheduler.Rule{} }, "rule"},
+		{"BadRule", func(t *domain.Task) {
+			t.Rule = scheduler.Rule{Kind: scheduler.KindDaily, At: "25:00", Location: time.UTC}
+		}, "rule"},
+		{"UnknownKind", func(t *domain.Task) { t.Rule = scheduler.Rule{Kind: "fortnightly", At: "09:00", Location: time.UTC} }, "rule"},
+		{"NegativeGrace", func(t *domain.Task) { t.GraceMinutes = -1 }, "grace"},
+		{"GraceOverADay", func(t *domain.Task) { t.GraceMinutes = domain.MaxGraceMinutes + 1 }, "grace"},
+		{"UnknownEscalation", func(t *domain.Task) { t.Escalation = "page" }, "escalation"},
+		{"OnCallWithoutSchedule", func(t *domain.Task) { t.Escalation = domain.EscalateOnCall }, "escalation_target"},
+		{"IncidentWithoutService", func(t *domain.Task) { t.Escalation = domain.EscalateIncident; t.EscalationTargetName = "DB" }, "escalation_target"},
+		{"UnknownSource", func(t *domain.Task) { t.Source = "email" }, "source"},
+		{"ICSWithoutFeed", func(t *domain.Task) { t.Source = domain.SourceICSPrefix }, "source"},
+		{"LongExternalID", func(t *domain.Task) { t.ExternalID = strings.Repeat("u", domain.MaxExternalID+1) }, "external_id"},
+		{"IDWithAt", func(t *domain.Task) { t.ID = "t_a@b" }, "id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			task := validTask("Check backups")
 			tt.edit(&task)
 			_, err := db.SaveTask(context.Background(), task)
-			var fe *TaskFieldError
+			var fe *domain.TaskFieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("SaveTask error = %v, want a *TaskFieldError", err)
 			}
@@ -108,35 +120,35 @@ func TestSaveTaskInsertAndUpdate(t *testing.T) {
 	ctx := context.Background()
 	db, clock, _ := openTaskDB(t)
 	in := validTask("  Renew certificates ")
-	in.Rule = "weekly;days=wed,mon;at=09:00;tz=Europe/Berlin" // not canonical
-	in.Escalation, in.EscalationTargetID, in.EscalationTargetName = EscalateNone, "PSCHED", "ignored"
+	in.Rule = mustRule("weekly;days=wed,mon;at=09:00;tz=Europe/Berlin") // not canonical
+	in.Escalation, in.EscalationTargetID, in.EscalationTargetName = domain.EscalateNone, "PSCHED", "ignored"
 	got := mustSaveTask(t, db, in)
 
 	if !regexp.MustCompile(`^t_[a-z2-7]{12}$`).MatchString(got.ID) {
 		t.Errorf("ID = %q, want t_ and 12 base32 characters", got.ID)
 	}
-	want := Task{
+	want := domain.Task{
 		ID: got.ID, Title: "Renew certificates", ChannelID: "C0OPS",
-		Rule:         "weekly;at=09:00;days=mon,wed;tz=Europe/Berlin",
-		GraceMinutes: 15, Escalation: EscalateNone, CreatedBy: "U1", Source: SourceSlack,
+		Rule:         mustRule("weekly;at=09:00;days=mon,wed;tz=Europe/Berlin"),
+		GraceMinutes: 15, Escalation: domain.EscalateNone, CreatedBy: "U1", Source: domain.SourceSlack,
 		CreatedAt: taskEpoch, UpdatedAt: taskEpoch,
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("SaveTask = %+v\nwant       %+v", got, want)
 	}
-	if read, err := db.Task(ctx, got.ID); err != nil || read != want {
+	if read, err := db.Task(ctx, got.ID); err != nil || !reflect.DeepEqual(read, want) {
 		t.Errorf("Task = %+v, %v\nwant   %+v", read, err, want)
 	}
 
 	clock.add(time.Hour)
 	upd := got
 	upd.Title, upd.CreatedBy, upd.Paused = "Renew TLS certificates", "U2", true
-	upd.Escalation, upd.EscalationTargetID, upd.EscalationTargetName = EscalateIncident, "PSVC", "Web"
+	upd.Escalation, upd.EscalationTargetID, upd.EscalationTargetName = domain.EscalateIncident, "PSVC", "Web"
 	upd.CreatorPDEmail = "ops@example.com"
 	got2 := mustSaveTask(t, db, upd)
 	want2 := upd
 	want2.CreatedBy, want2.CreatedAt, want2.UpdatedAt = "U1", taskEpoch, taskEpoch.Add(time.Hour)
-	if got2 != want2 {
+	if !reflect.DeepEqual(got2, want2) {
 		t.Errorf("update = %+v\nwant     %+v", got2, want2)
 	}
 
@@ -163,7 +175,7 @@ func TestTaskLookups(t *testing.T) {
 	feed.Source, feed.ExternalID = "ics:holidays", "uid-1@example.com"
 	feed = mustSaveTask(t, db, feed)
 
-	titles := func(ts []Task) string {
+	titles := func(ts []domain.Task) string {
 		var s []string
 		for _, t := range ts {
 			s = append(s, t.Title)
@@ -199,7 +211,7 @@ func TestTaskLookups(t *testing.T) {
 
 	dup := validTask("Same UID")
 	dup.Source, dup.ExternalID = "ics:holidays", "uid-1@example.com"
-	if _, err := db.SaveTask(ctx, dup); !errors.Is(err, ErrTaskExists) {
+	if _, err := db.SaveTask(ctx, dup); !errors.Is(err, domain.ErrTaskExists) {
 		t.Errorf("SaveTask with a taken external ID: error = %v, want ErrTaskExists", err)
 	}
 	dup.Source = "ics:other" // unique per source only
@@ -229,13 +241,13 @@ func TestDeleteTaskKeepsFinishedHistory(t *testing.T) {
 	db, _, _ := openTaskDB(t)
 	task := mustSaveTask(t, db, validTask("Daily check"))
 	keep := mustSaveTask(t, db, validTask("Other task"))
-	states := []string{OccClaimed, OccPosted, OccStarted, OccDone, OccSkipped}
+	states := []string{domain.OccClaimed, domain.OccPosted, domain.OccStarted, domain.OccDone, domain.OccSkipped}
 	ids := make(map[string]string)
 	for i, st := range states {
 		o := occIn(t, db, task.ID, taskEpoch.Add(time.Duration(i)*24*time.Hour), st)
 		ids[st] = o.ID
 	}
-	other := occIn(t, db, keep.ID, taskEpoch, OccPosted)
+	other := occIn(t, db, keep.ID, taskEpoch, domain.OccPosted)
 
 	if err := db.DeleteTask(ctx, task.ID); err != nil {
 		t.Fatalf("DeleteTask: %v", err)
@@ -245,7 +257,7 @@ func TestDeleteTaskKeepsFinishedHistory(t *testing.T) {
 	}
 	for _, st := range states {
 		_, err := db.Occurrence(ctx, ids[st])
-		kept := st == OccDone || st == OccSkipped
+		kept := st == domain.OccDone || st == domain.OccSkipped
 		if kept && err != nil || !kept && !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("%s occurrence after delete: error %v; want kept = %v", st, err, kept)
 		}
@@ -259,26 +271,26 @@ func TestImportTasks(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name    string
-		edit    func([]Task)
+		edit    func([]domain.Task)
 		wantErr string // substring; empty means success
 		field   string
 	}{
-		{"AllValid", func([]Task) {}, "", ""},
-		{"OneInvalid", func(ts []Task) { ts[7].GraceMinutes = 5000 }, "task 8 of 10", "grace"},
-		{"LastInvalid", func(ts []Task) { ts[9].ChannelID = "#ops" }, "task 10 of 10", "channel"},
-		{"DuplicateID", func(ts []Task) { ts[2].ID, ts[5].ID = "t_same", "t_same" }, "task 6 of 10", "id"},
-		{"DuplicateExternalID", func(ts []Task) {
-			ts[1].Source, ts[1].ExternalID = SourceImport, "row-1"
-			ts[4].Source, ts[4].ExternalID = SourceImport, "row-1"
+		{"AllValid", func([]domain.Task) {}, "", ""},
+		{"OneInvalid", func(ts []domain.Task) { ts[7].GraceMinutes = 5000 }, "task 8 of 10", "grace"},
+		{"LastInvalid", func(ts []domain.Task) { ts[9].ChannelID = "#ops" }, "task 10 of 10", "channel"},
+		{"DuplicateID", func(ts []domain.Task) { ts[2].ID, ts[5].ID = "t_same", "t_same" }, "task 6 of 10", "id"},
+		{"DuplicateExternalID", func(ts []domain.Task) {
+			ts[1].Source, ts[1].ExternalID = domain.SourceImport, "row-1"
+			ts[4].Source, ts[4].ExternalID = domain.SourceImport, "row-1"
 		}, "task 5 of 10", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			db, _, _ := openTaskDB(t)
-			tasks := make([]Task, 10)
+			tasks := make([]domain.Task, 10)
 			for i := range tasks {
 				tasks[i] = validTask("Task " + string(rune('A'+i)))
-				tasks[i].Source = SourceImport
+				tasks[i].Source = domain.SourceImport
 			}
 			tt.edit(tasks)
 			err := db.ImportTasks(ctx, tasks)
@@ -295,7 +307,7 @@ func TestImportTasks(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("ImportTasks error = %v, want one containing %q", err, tt.wantErr)
 			}
-			var fe *TaskFieldError
+			var fe *domain.TaskFieldError
 			if tt.field != "" && (!errors.As(err, &fe) || fe.Field != tt.field) {
 				t.Errorf("ImportTasks error = %v, want a *TaskFieldError for %q", err, tt.field)
 			}

@@ -42,7 +42,7 @@ const (
 	FormatCSV  = "csv"
 )
 
-// Escalation kinds of a Row: the same strings as storage.EscalateNone,
+// Escalation kinds of a Row: the same strings as domain.EscalateNone,
 // EscalateOnCall and EscalateIncident.
 const (
 	EscalationNone     = "none"

@@ -179,12 +179,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.knownTasks = map[string]string{}
 	for _, t := range tasks {
-		r, err := scheduler.DecodeRule(t.Rule)
-		if err != nil {
-			m.Log.Error().Err(err).Str("task", t.ID).Msg("task with an unreadable schedule skipped")
-			continue
-		}
-		m.engine.Upsert(scheduler.Task{ID: t.ID, Rule: r, Paused: t.Paused})
+		m.engine.Upsert(scheduler.Task{ID: t.ID, Rule: t.Rule, Paused: t.Paused})
 		m.knownTasks[t.ID] = armed{t.ID, t.Rule, t.Paused}.sig()
 	}
 	m.Log.Info().Int("tasks", len(tasks)).Msg("scheduled tasks loaded")

@@ -11,9 +11,9 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/bot"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
-	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 	"github.com/tobanbot/toban/taskfile"
 )
@@ -66,13 +66,8 @@ func exportTasks(ctx context.Context, db *storage.DB, args []string, stdout, std
 	}
 	rows := make([]taskfile.Row, 0, len(tasks))
 	for _, t := range tasks {
-		r, err := scheduler.DecodeRule(t.Rule)
-		if err != nil {
-			fmt.Fprintf(stderr, "toban: task %s has an unreadable schedule, skipped: %v\n", t.ID, err)
-			continue
-		}
-		rows = append(rows, taskfile.Row{Title: t.Title, Description: t.Description, Channel: t.ChannelID, Rule: r,
-			Grace: time.Duration(t.GraceMinutes) * time.Minute, EscalationKind: t.Escalation, EscalationTarget: t.EscalationTargetID})
+		rows = append(rows, taskfile.Row{Title: t.Title, Description: t.Description, Channel: t.ChannelID, Rule: t.Rule,
+			Grace: time.Duration(t.GraceMinutes) * time.Minute, EscalationKind: string(t.Escalation), EscalationTarget: t.EscalationTargetID})
 	}
 	if err := taskfile.Write(stdout, *format, rows); err != nil {
 		fmt.Fprintln(stderr, "toban:", err)
@@ -124,8 +119,7 @@ func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string,
 		return 1
 	}
 	for _, t := range tasks {
-		r, _ := scheduler.DecodeRule(t.Rule)
-		fmt.Fprintf(stdout, "%s  %-40s  %s in %s\n", map[bool]string{true: "would import", false: "importing"}[*dryRun], t.Title, r.String(), t.ChannelID)
+		fmt.Fprintf(stdout, "%s  %-40s  %s in %s\n", map[bool]string{true: "would import", false: "importing"}[*dryRun], t.Title, t.Rule.String(), t.ChannelID)
 	}
 	if *dryRun {
 		fmt.Fprintf(stdout, "dry run: %d tasks valid, nothing imported\n", len(tasks))
@@ -141,7 +135,7 @@ func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string,
 
 // resolveRows turns rows into tasks, resolving channel names through Slack
 // and escalation targets through PagerDuty; problems are reported by line.
-func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfile.Row, as string, bad func(int, string)) []storage.Task {
+func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfile.Row, as string, bad func(int, string)) []domain.Task {
 	m := metrics.New()
 	api := bot.NewSlackClient(bot.SlackConfig{AppToken: cfg.SlackAppToken, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL}, m, zerolog.Nop())
 	channels := map[string]string{}
@@ -201,10 +195,10 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			existing[t.ChannelID+"\x00"+strings.ToLower(t.Title)] = true
 		}
 	}
-	var tasks []storage.Task
+	var tasks []domain.Task
 	for _, r := range rows {
-		t := storage.Task{ID: storage.NewTaskID(), Title: r.Title, Description: r.Description, Rule: r.Rule.Encode(),
-			GraceMinutes: int(r.Grace / time.Minute), Escalation: r.EscalationKind, CreatedBy: "import", Source: "import"}
+		t := domain.Task{ID: domain.NewTaskID(), Title: r.Title, Description: r.Description, Rule: r.Rule,
+			GraceMinutes: int(r.Grace / time.Minute), Escalation: domain.Escalation(r.EscalationKind), CreatedBy: "import", Source: "import"}
 		t.ChannelID = r.Channel
 		if strings.HasPrefix(r.Channel, "#") {
 			id, ok := channels[r.Channel]
@@ -217,9 +211,9 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			bad(r.Line, fmt.Sprintf("a task %q already posts in %s; rename it or delete the old one first", r.Title, r.Channel))
 		}
 		if t.Escalation == taskfile.EscalationOnCall || t.Escalation == taskfile.EscalationIncident {
-			target, ok := targets[t.Escalation][strings.ToLower(r.EscalationTarget)]
+			target, ok := targets[string(t.Escalation)][strings.ToLower(r.EscalationTarget)]
 			if !ok {
-				bad(r.Line, fmt.Sprintf("PagerDuty has no %s %q", map[string]string{taskfile.EscalationOnCall: "schedule", taskfile.EscalationIncident: "service"}[t.Escalation], r.EscalationTarget))
+				bad(r.Line, fmt.Sprintf("PagerDuty has no %s %q", map[string]string{taskfile.EscalationOnCall: "schedule", taskfile.EscalationIncident: "service"}[string(t.Escalation)], r.EscalationTarget))
 			}
 			t.EscalationTargetID, t.EscalationTargetName = target[0], target[1]
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/fakes/pdfake"
 	"github.com/tobanbot/toban/fakes/slackfake"
 	"github.com/tobanbot/toban/scheduler"
@@ -119,7 +120,7 @@ func TestKillDuringWebhookBurst(t *testing.T) {
 	w.slack.AddChannel("C2", "billing")
 	db := openDB(t, w)
 	for _, s := range []struct{ channel, service string }{{"C1", "PSVC1"}, {"C2", "PSVC2"}} {
-		if err := db.Subscribe(context.Background(), storage.Subscription{ChannelID: s.channel, ServiceID: s.service,
+		if err := db.Subscribe(context.Background(), domain.Subscription{ChannelID: s.channel, ServiceID: s.service,
 			ServiceName: serviceName(s.service), Urgencies: []string{"high", "low"}, Events: []string{"notes"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -250,7 +251,7 @@ func TestKillDuringReminderFiring(t *testing.T) {
 	w := killWorld(t)
 	const channels, perChannel = 6, 6
 	due := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Minute)
-	rule := scheduler.Rule{Kind: scheduler.KindOnce, Date: due.Format(time.DateOnly), At: due.Format("15:04")}.Encode()
+	rule := scheduler.Rule{Kind: scheduler.KindOnce, Date: due.Format(time.DateOnly), At: due.Format("15:04")}
 	db := openDB(t, w)
 	ctx := context.Background()
 	type card struct{ channel, title string }
@@ -260,7 +261,7 @@ func TestKillDuringReminderFiring(t *testing.T) {
 		w.slack.AddChannel(channel, "ops-"+channel)
 		for i := range perChannel {
 			title := fmt.Sprintf("Rotate keys %s-%d", channel, i)
-			task, err := db.SaveTask(ctx, storage.Task{Title: title, ChannelID: channel, Rule: rule, CreatedBy: "U1"})
+			task, err := db.SaveTask(ctx, domain.Task{Title: title, ChannelID: channel, Rule: rule, CreatedBy: "U1"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,7 +350,7 @@ func TestKillDuringOutboxDrain(t *testing.T) {
 		if err := w.pd.AcknowledgeAs(inc.ID, "PU2"); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SaveCard(ctx, storage.Card{IncidentID: inc.ID, ChannelID: channel, TS: ts, Version: 1}); err != nil {
+		if err := db.SaveCard(ctx, domain.Card{IncidentID: inc.ID, ChannelID: channel, TS: ts, Version: 1}); err != nil {
 			t.Fatal(err)
 		}
 		seeds = append(seeds, seeded{channel, ts, title})

@@ -24,12 +24,7 @@ func (m *Main) openReports(ctx context.Context) {
 		log.Error().Err(err).Msg("scheduled reports unreadable; only new ones will run")
 	}
 	for _, s := range schedules {
-		r, err := scheduler.DecodeRule(s.Rule)
-		if err != nil {
-			log.Error().Err(err).Str("schedule", s.ID).Msg("scheduled report with an unreadable schedule skipped")
-			continue
-		}
-		m.reports.Upsert(scheduler.Task{ID: s.ID, Rule: r})
+		m.reports.Upsert(scheduler.Task{ID: s.ID, Rule: s.Rule})
 		m.knownReports[s.ID] = armed{id: s.ID, rule: s.Rule}.sig()
 	}
 	log.Info().Int("schedules", len(schedules)).Msg("scheduled reports loaded")

@@ -17,11 +17,12 @@ const taskReloadInterval = 30 * time.Second
 // armed is one schedule as an engine should have it; sig tells a changed
 // schedule from an unchanged one without comparing rules field by field.
 type armed struct {
-	id, rule string
-	paused   bool
+	id     string
+	rule   scheduler.Rule
+	paused bool
 }
 
-func (a armed) sig() string { return a.rule + "|" + strconv.FormatBool(a.paused) }
+func (a armed) sig() string { return a.rule.Encode() + "|" + strconv.FormatBool(a.paused) }
 
 // engineSync keeps one scheduler engine in step with one table.
 type engineSync struct {
@@ -129,12 +130,7 @@ func (m *Main) apply(s engineSync, all []armed) {
 		if s.known[a.id] == a.sig() {
 			continue
 		}
-		r, err := scheduler.DecodeRule(a.rule)
-		if err != nil {
-			m.Log.Error().Err(err).Str("what", s.what).Str("id", a.id).Msg("schedule unreadable; skipped")
-			continue
-		}
-		s.engine.Upsert(scheduler.Task{ID: a.id, Rule: r, Paused: a.paused})
+		s.engine.Upsert(scheduler.Task{ID: a.id, Rule: a.rule, Paused: a.paused})
 		s.known[a.id] = a.sig()
 	}
 	for id := range s.known {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/fakes/pdfake"
 	"github.com/tobanbot/toban/fakes/slackfake"
 	"github.com/tobanbot/toban/scheduler"
@@ -29,12 +30,12 @@ func clickToUpdate(bin, dir string, clicks int, spacing time.Duration) ([]time.D
 		for i := range clicks {
 			svc := fmt.Sprintf("PS%03d", i)
 			pd.AddService(pdfake.Service{ID: svc, Name: "Service " + svc, EscalationPolicyID: "PEP1"})
-			if err := db.Subscribe(ctx, storage.Subscription{ChannelID: fmt.Sprintf("C%03d", i), ServiceID: svc, ServiceName: svc,
+			if err := db.Subscribe(ctx, domain.Subscription{ChannelID: fmt.Sprintf("C%03d", i), ServiceID: svc, ServiceName: svc,
 				Urgencies: []string{"high", "low"}, CreatedBy: "U1"}); err != nil {
 				return err
 			}
 		}
-		return db.SaveUserLink(ctx, storage.UserLink{SlackUserID: "U1", PDUserID: "PU1", PDName: "Alice", Email: "alice@example.com", Manual: true})
+		return db.SaveUserLink(ctx, domain.UserLink{SlackUserID: "U1", PDUserID: "PU1", PDName: "Alice", Email: "alice@example.com", Manual: true})
 	})
 	if err != nil {
 		return nil, err
@@ -111,7 +112,7 @@ func storm(bin, dir string, n int) (stormResult, error) {
 	err := seed(dbPath, func(ctx context.Context, db *storage.DB) error {
 		for _, svc := range services {
 			pd.AddService(pdfake.Service{ID: svc, Name: svc, EscalationPolicyID: "PEP1"})
-			if err := db.Subscribe(ctx, storage.Subscription{ChannelID: "CSTORM", ServiceID: svc, ServiceName: svc, Urgencies: []string{"high"}, CreatedBy: "U1"}); err != nil {
+			if err := db.Subscribe(ctx, domain.Subscription{ChannelID: "CSTORM", ServiceID: svc, ServiceName: svc, Urgencies: []string{"high"}, CreatedBy: "U1"}); err != nil {
 				return err
 			}
 		}
@@ -194,16 +195,16 @@ func reminders(bin, dir string, tasks, burst int, idle time.Duration) (reminders
 	}
 	past := now.Add(-3 * time.Hour).UTC().Format("15:04") // daily tasks next due tomorrow
 	err := seed(dbPath, func(ctx context.Context, db *storage.DB) error {
-		batch := make([]storage.Task, 0, tasks)
+		batch := make([]domain.Task, 0, tasks)
 		for i := range tasks - burst {
 			r := scheduler.Rule{Kind: scheduler.KindDaily, At: past, Location: time.UTC}
-			batch = append(batch, storage.Task{ID: storage.NewTaskID(), Title: fmt.Sprintf("Daily check %06d", i), ChannelID: "CBULK",
-				Rule: r.Encode(), GraceMinutes: 15, Escalation: storage.EscalateNone, CreatedBy: "U1"})
+			batch = append(batch, domain.Task{ID: domain.NewTaskID(), Title: fmt.Sprintf("Daily check %06d", i), ChannelID: "CBULK",
+				Rule: r, GraceMinutes: 15, Escalation: domain.EscalateNone, CreatedBy: "U1"})
 		}
 		for i := range burst {
 			r := scheduler.Rule{Kind: scheduler.KindOnce, Date: due.UTC().Format("2006-01-02"), At: due.UTC().Format("15:04"), Location: time.UTC}
-			batch = append(batch, storage.Task{ID: storage.NewTaskID(), Title: fmt.Sprintf("Burst task %04d", i), ChannelID: fmt.Sprintf("CB%04d", i),
-				Rule: r.Encode(), GraceMinutes: 15, Escalation: storage.EscalateNone, CreatedBy: "U1"})
+			batch = append(batch, domain.Task{ID: domain.NewTaskID(), Title: fmt.Sprintf("Burst task %04d", i), ChannelID: fmt.Sprintf("CB%04d", i),
+				Rule: r, GraceMinutes: 15, Escalation: domain.EscalateNone, CreatedBy: "U1"})
 		}
 		return db.ImportTasks(ctx, batch)
 	})
