@@ -10,7 +10,10 @@
 // Task's Rule is a scheduler.Rule), so every other package may import it.
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Status is the state of a PagerDuty incident.
 type Status string
@@ -132,4 +135,17 @@ type IncidentFilter struct {
 type Schedule struct {
 	ID   string
 	Name string
+}
+
+// MatchServices returns the services whose name contains query, in any
+// case; all of them for an empty query.
+func MatchServices(all []Service, query string) []Service {
+	q := strings.ToLower(strings.TrimSpace(query))
+	var out []Service
+	for _, s := range all {
+		if q == "" || strings.Contains(strings.ToLower(s.Name), q) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -126,7 +126,7 @@ func (a *App) calendarModal(channelID string) slack.ModalViewRequest {
 			blocks = append(blocks, in)
 		}
 	}
-	return modal(viewCalendar, "Attach a calendar", "Attach", modalState{ChannelID: channelID}, blocks...)
+	return chat.Modal(viewCalendar, "Attach a calendar", "Attach", chat.ModalState{ChannelID: channelID}, blocks...)
 }
 
 // calendarInput reads the modal; errs holds field errors by block.
@@ -150,19 +150,19 @@ func (a *App) calendarInput(values map[string]map[string]slack.BlockAction) (dom
 // the ack's time; a calendar slower than that is accepted and fetched
 // again afterwards, its problems told by message.
 func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
-	state, err := decodeModalState(cb.View.PrivateMetadata)
+	state, err := chat.DecodeModalState(cb.View.PrivateMetadata)
 	if err != nil || state.ChannelID == "" || a.calendars() == nil {
-		return chat.Response{Ack: viewErrors(map[string]string{"url": "This form is from an older toban; close it and start again."})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{"url": "This form is from an older toban; close it and start again."})}
 	}
 	c, errs := a.calendarInput(cb.View.State.Values)
 	if len(errs) > 0 {
-		return chat.Response{Ack: viewErrors(errs)}
+		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}
 	c.ChannelID, c.CreatedBy = state.ChannelID, cb.User.ID
 	if existing, err := a.calendars().CalendarsInChannel(ctx, c.ChannelID); err == nil {
 		for _, e := range existing {
 			if e.URL == c.URL {
-				return chat.Response{Ack: viewErrors(map[string]string{"url": "This calendar is already attached to this channel."})}
+				return chat.Response{Ack: chat.ViewErrors(map[string]string{"url": "This calendar is already attached to this channel."})}
 			}
 		}
 	}
@@ -190,7 +190,7 @@ func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallba
 		errs["escalation"] = "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."
 	}
 	if len(errs) > 0 {
-		return chat.Response{Ack: viewErrors(errs)}
+		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}
 	c.CreatorPDEmail = person.Email
 	return chat.Response{Then: func(ctx context.Context) error {

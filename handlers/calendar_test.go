@@ -74,7 +74,7 @@ func calendarSubmit(values map[string]map[string]slack.BlockAction) slack.Intera
 	cb.Type = slack.InteractionTypeViewSubmission
 	cb.User.ID = "U1"
 	cb.View.CallbackID = viewCalendar
-	cb.View.PrivateMetadata = modalState{ChannelID: "C1"}.encode()
+	cb.View.PrivateMetadata = chat.ModalState{ChannelID: "C1"}.Encode()
 	cb.View.State = &slack.ViewState{Values: values}
 	return cb
 }

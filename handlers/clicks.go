@@ -110,14 +110,7 @@ func (a *App) alreadyDone(ctx context.Context, inc domain.Incident, to domain.St
 
 // tellClicker shows msg to the person who clicked, and only to them.
 func (a *App) tellClicker(ctx context.Context, place chat.Place, msg chat.Message) error {
-	if place.ResponseURL != "" {
-		return a.Slack.Respond(ctx, place.ResponseURL, msg)
-	}
-	if place.ChannelID != "" {
-		return a.Slack.PostEphemeral(ctx, place.ChannelID, place.UserID, msg)
-	}
-	_, err := a.Slack.PostMessage(ctx, place.UserID, msg)
-	return err
+	return chat.TellClicker(ctx, a.Slack, place, msg)
 }
 
 // The click preamble, written once: once (a redelivered envelope acts
@@ -135,12 +128,7 @@ func clickKey(cb slack.InteractionCallback, act *slack.BlockAction, on ...string
 // "view:"+ID for a modal), recorded in the database so that a restart
 // does not forget.
 func (a *App) once(key string, then func(ctx context.Context) error) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		if first, err := a.Store.FirstClick(ctx, key); err != nil || !first {
-			return err
-		}
-		return then(ctx)
-	}
+	return chat.Once(a.Store, key, then)
 }
 
 // lockIncident takes the incident's lock and re-reads it, so that a stale

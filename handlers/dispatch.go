@@ -32,14 +32,7 @@ func (a *App) run(c Command, in invocation) chat.Response {
 	if sub, ok := a.router().byName[c.Name]; ok {
 		return sub.Run(c, in)
 	}
-	return notYet(c.Name)
-}
-
-// notYet answers a subcommand this version of toban does not have yet.
-func notYet(name string) chat.Response {
-	return chat.Response{Ack: chat.Ephemeral(chat.Message{
-		Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", name),
-	})}
+	return chat.NotYet(c.Name)
 }
 
 // Interaction answers a button click, menu choice or modal submission.
@@ -94,12 +87,7 @@ func (a *App) runClick(cb slack.InteractionCallback, act *slack.BlockAction) cha
 }
 
 func (a *App) respondLater(responseURL string, msg chat.Message) chat.Response {
-	if responseURL == "" {
-		return chat.Response{}
-	}
-	return chat.Response{Then: func(ctx context.Context) error {
-		return a.Slack.Respond(ctx, responseURL, msg)
-	}}
+	return chat.RespondLater(a.Slack, responseURL, msg)
 }
 
 // Event handles an Events API event. Only app_home_opened matters today.

@@ -60,7 +60,7 @@ func (a *App) listIncidents(ctx context.Context, userID, scope string) (chat.Mes
 		if err != nil {
 			return chat.Message{}, err
 		}
-		for _, s := range matchServices(all, scope) {
+		for _, s := range domain.MatchServices(all, scope) {
 			filter.ServiceIDs = append(filter.ServiceIDs, s.ID)
 		}
 		if len(filter.ServiceIDs) == 0 {

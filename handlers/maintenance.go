@@ -54,7 +54,7 @@ func (a *App) maintenanceCommand(c Command, in invocation) chat.Response {
 	}
 	deps, ok := a.onCallOpsDeps()
 	if !ok {
-		return notYet("maintenance")
+		return chat.NotYet("maintenance")
 	}
 	switch {
 	case len(c.Args) == 1 && strings.EqualFold(c.Args[0], "list"):
@@ -89,7 +89,7 @@ func (a *App) maintenanceForm(channelID string) slack.ModalViewRequest {
 	}
 	desc := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. Database upgrade, ticket OPS-123"), "description")
 	desc.MaxLength = 1000
-	v := modal(viewMaintNew, "Maintenance window", "Next", modalState{},
+	v := chat.Modal(viewMaintNew, "Maintenance window", "Next", chat.ModalState{},
 		slack.NewSectionBlock(chat.Mrkdwn("While a maintenance window lasts, PagerDuty opens *no incidents* for its services and pages nobody. You will see the exact services and times before anything is created."), nil, nil),
 		slack.NewInputBlock("services", chat.Plain("Services"), nil, services),
 		slack.NewInputBlock("duration", chat.Plain("Duration, starting now"), nil, duration),
@@ -106,17 +106,17 @@ func (a *App) maintenanceForm(channelID string) slack.ModalViewRequest {
 func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var req maintRequest
 	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &req); err != nil {
-		return chat.Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
 	}
 	switch cb.View.CallbackID {
 	case viewMaintNew:
 		req, errs := a.maintenanceInput(cb.View.State.Values, req.Channel)
 		if len(errs) > 0 {
-			return chat.Response{Ack: viewErrors(errs)}
+			return chat.Response{Ack: chat.ViewErrors(errs)}
 		}
 		v := a.maintenanceConfirmation(req)
 		if len(v.PrivateMetadata) > 3000 { // Slack's limit
-			return chat.Response{Ack: viewErrors(map[string]string{"services": "That is too many services for one form; choose fewer."})}
+			return chat.Response{Ack: chat.ViewErrors(map[string]string{"services": "That is too many services for one form; choose fewer."})}
 		}
 		return chat.Response{Ack: slack.NewUpdateViewSubmissionResponse(&v)}
 	case viewMaintConfirm:
@@ -215,7 +215,7 @@ func (a *App) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
 		text += "\n\n" + quote(req.Description)
 	}
 	text += "\n\nMeanwhile PagerDuty opens no incidents for them and pages nobody."
-	v := modal(viewMaintConfirm, "Confirm maintenance", submit, modalState{}, slack.NewSectionBlock(chat.Mrkdwn(chat.Truncate(text, 2990)), nil, nil))
+	v := chat.Modal(viewMaintConfirm, "Confirm maintenance", submit, chat.ModalState{}, slack.NewSectionBlock(chat.Mrkdwn(chat.Truncate(text, 2990)), nil, nil))
 	v.PrivateMetadata = chat.EncodeJSON(req)
 	return v
 }

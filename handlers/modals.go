@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -27,46 +26,11 @@ const (
 // the tighter of the two limits wins.
 const maxNoteLength = 3000
 
-// modalState travels in a modal's private_metadata.
-type modalState struct {
-	IncidentID string `json:"i,omitempty"`
-	ChannelID  string `json:"c,omitempty"`
-	MessageTS  string `json:"t,omitempty"`
-}
-
-func (m modalState) encode() string {
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-func decodeModalState(s string) (modalState, error) {
-	var m modalState
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return m, domain.Invalid("This form is from an older toban. Close it and click the button again.")
-	}
-	return m, nil
-}
-
-func modal(callbackID, title, submit string, state modalState, blocks ...slack.Block) slack.ModalViewRequest {
-	v := slack.ModalViewRequest{
-		Type:            slack.VTModal,
-		CallbackID:      callbackID,
-		Title:           chat.Plain(title),
-		Close:           chat.Plain("Cancel"),
-		PrivateMetadata: state.encode(),
-		Blocks:          slack.Blocks{BlockSet: blocks},
-	}
-	if submit != "" {
-		v.Submit = chat.Plain(submit)
-	}
-	return v
-}
-
 // openEscalate opens the escalation modal at once (trigger IDs expire in
 // 3 s), then fills in the policy's levels when PagerDuty answers.
 func (a *App) openEscalate(ctx context.Context, triggerID string, place chat.Place, incidentID string) error {
-	state := modalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
-	viewID, err := a.Slack.OpenView(ctx, triggerID, modal(viewEscalate, "Escalate", "", state,
+	state := chat.ModalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
+	viewID, err := a.Slack.OpenView(ctx, triggerID, chat.Modal(viewEscalate, "Escalate", "", state,
 		slack.NewSectionBlock(chat.Mrkdwn(":hourglass_flowing_sand: Reading the escalation policy…"), nil, nil)))
 	if err != nil {
 		return fmt.Errorf("open escalate modal: %w", err)
@@ -76,7 +40,7 @@ func (a *App) openEscalate(ctx context.Context, triggerID string, place chat.Pla
 		return fmt.Errorf("read incident %s: %w", incidentID, err)
 	}
 	if !inc.Open() {
-		return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "", state,
+		return a.Slack.UpdateView(ctx, viewID, chat.Modal(viewEscalate, "Escalate", "", state,
 			slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("#%d is already resolved; there is nobody to escalate to.", inc.Number)), nil, nil)))
 	}
 	policy, err := a.PagerDuty.EscalationPolicy(ctx, inc.EscalationPolicyID)
@@ -101,12 +65,12 @@ func (a *App) openEscalate(ctx context.Context, triggerID string, place chat.Pla
 		}
 	}
 	if len(options) == 0 {
-		return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "", state,
+		return a.Slack.UpdateView(ctx, viewID, chat.Modal(viewEscalate, "Escalate", "", state,
 			slack.NewSectionBlock(chat.Mrkdwn("This incident's escalation policy has no levels."), nil, nil)))
 	}
 	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Choose a level"), "level", options...)
 	sel.InitialOption = initial
-	return a.Slack.UpdateView(ctx, viewID, modal(viewEscalate, "Escalate", "Escalate", state,
+	return a.Slack.UpdateView(ctx, viewID, chat.Modal(viewEscalate, "Escalate", "Escalate", state,
 		slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("*[#%d] %s*\nEscalation policy *%s*, now at level %d.", inc.Number, chat.Escape(inc.Title), chat.Escape(policy.Name), current)), nil, nil),
 		slack.NewInputBlock("level", chat.Plain("Escalate to"), nil, sel),
 	))
@@ -114,11 +78,11 @@ func (a *App) openEscalate(ctx context.Context, triggerID string, place chat.Pla
 
 // openNote opens the Add note modal.
 func (a *App) openNote(ctx context.Context, triggerID string, place chat.Place, incidentID string) error {
-	state := modalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
+	state := chat.ModalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
 	input := slack.NewPlainTextInputBlockElement(chat.Plain("What did you find or do?"), "text")
 	input.Multiline = true
 	input.MaxLength = maxNoteLength
-	_, err := a.Slack.OpenView(ctx, triggerID, modal(viewNote, "Add note", "Add note", state,
+	_, err := a.Slack.OpenView(ctx, triggerID, chat.Modal(viewNote, "Add note", "Add note", state,
 		slack.NewInputBlock("note", chat.Plain("Note"), chat.Plain("Saved in PagerDuty as you, and posted in the card's thread."), input)))
 	if err != nil {
 		return fmt.Errorf("open note modal: %w", err)
@@ -129,12 +93,12 @@ func (a *App) openNote(ctx context.Context, triggerID string, place chat.Place, 
 // submission handles a modal's Submit. Field errors are answered in the
 // ack (response_action: errors) and nothing is saved.
 func (a *App) submission(cb slack.InteractionCallback) chat.Response {
-	state, err := decodeModalState(cb.View.PrivateMetadata)
+	state, err := chat.DecodeModalState(cb.View.PrivateMetadata)
 	if err != nil {
-		return chat.Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): chat.UserMessage(err)})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{firstBlockID(cb.View): chat.UserMessage(err)})}
 	}
 	if a.PagerDuty == nil && cb.View.CallbackID != viewTaskSkip {
-		return chat.Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): chat.NotConfigured})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{firstBlockID(cb.View): chat.NotConfigured})}
 	}
 	values := cb.View.State.Values
 	place := chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
@@ -152,15 +116,15 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 		text := strings.TrimSpace(values["note"]["text"].Value)
 		switch {
 		case text == "":
-			return chat.Response{Ack: viewErrors(map[string]string{"note": "Write the note first."})}
+			return chat.Response{Ack: chat.ViewErrors(map[string]string{"note": "Write the note first."})}
 		case utf8.RuneCountInString(text) > maxNoteLength:
-			return chat.Response{Ack: viewErrors(map[string]string{"note": fmt.Sprintf("A note can be at most %d characters.", maxNoteLength)})}
+			return chat.Response{Ack: chat.ViewErrors(map[string]string{"note": fmt.Sprintf("A note can be at most %d characters.", maxNoteLength)})}
 		}
 		return chat.Response{Then: once(func(ctx context.Context) error { return a.addNote(ctx, place, state.IncidentID, text) })}
 	case viewEscalate:
 		level, err := strconv.Atoi(values["level"]["level"].SelectedOption.Value)
 		if err != nil || level < 1 {
-			return chat.Response{Ack: viewErrors(map[string]string{"level": "Choose a level."})}
+			return chat.Response{Ack: chat.ViewErrors(map[string]string{"level": "Choose a level."})}
 		}
 		return chat.Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
 	case viewTaskSkip:
@@ -168,7 +132,7 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 	case viewSubscribe:
 		services, urgencies, events, errs := subscribeInput(values)
 		if len(errs) > 0 {
-			return chat.Response{Ack: viewErrors(errs)}
+			return chat.Response{Ack: chat.ViewErrors(errs)}
 		}
 		return chat.Response{Then: once(func(ctx context.Context) error {
 			return a.subscribe(ctx, cb.User.ID, state.ChannelID, services, urgencies, events)
@@ -176,17 +140,13 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 	case viewTrigger:
 		in, errs := triggerInput(values)
 		if len(errs) > 0 {
-			return chat.Response{Ack: viewErrors(errs)}
+			return chat.Response{Ack: chat.ViewErrors(errs)}
 		}
 		in.IncidentKey = "toban-" + cb.View.ID // a double submit opens one incident
 		return chat.Response{Then: once(func(ctx context.Context) error { return a.trigger(ctx, place, in) })}
 	}
 	a.Log.Debug().Str("callback_id", cb.View.CallbackID).Msg("unknown modal submitted")
 	return chat.Response{}
-}
-
-func viewErrors(errs map[string]string) *slack.ViewSubmissionResponse {
-	return slack.NewErrorsViewSubmissionResponse(errs)
 }
 
 func firstBlockID(v slack.View) string {

@@ -240,7 +240,7 @@ func (a *App) followCommand(query string, in invocation) chat.Response {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	if _, ok := a.onCallOpsDeps(); !ok {
-		return notYet("oncall follow")
+		return chat.NotYet("oncall follow")
 	}
 	if query != "" {
 		return chat.Response{Then: func(ctx context.Context) error {
@@ -255,10 +255,10 @@ func (a *App) followCommand(query string, in invocation) chat.Response {
 		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search schedules"), actionScheduleTyped)
 		zero := 0
 		sel.MinQueryLength = &zero
-		v := modal(viewFollow, "Follow a schedule", "Follow", modalState{},
+		v := chat.Modal(viewFollow, "Follow a schedule", "Follow", chat.ModalState{},
 			slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("<#%s> will be told who is on call at each shift change, and warned ahead of gaps in the rota.", in.ChannelID)), nil, nil),
 			slack.NewInputBlock("schedule", chat.Plain("Schedule"), nil, sel))
-		v.PrivateMetadata = chat.EncodeJSON(modalState{ChannelID: in.ChannelID})
+		v.PrivateMetadata = chat.EncodeJSON(chat.ModalState{ChannelID: in.ChannelID})
 		if _, err := a.Slack.OpenView(ctx, in.TriggerID, v); err != nil {
 			return fmt.Errorf("open follow modal: %w", err)
 		}
@@ -302,7 +302,7 @@ func (a *App) unfollowCommand(query string, in invocation) chat.Response {
 	}
 	deps, ok := a.onCallOpsDeps()
 	if !ok {
-		return notYet("oncall unfollow")
+		return chat.NotYet("oncall unfollow")
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		follows, err := deps.store.Follows(ctx, in.ChannelID)

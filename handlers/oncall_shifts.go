@@ -34,7 +34,7 @@ func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
 	deps, ok := a.onCallOpsDeps()
 	files, ok2 := a.Files, a.Files != nil
 	if !ok || !ok2 {
-		return notYet("shifts")
+		return chat.NotYet("shifts")
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		place := chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}

@@ -120,7 +120,7 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	if _, ok := a.onCallOpsDeps(); !ok {
-		return a.respondLater(place.ResponseURL, notYet("oncall").Ack.(chat.Reply).Message)
+		return a.respondLater(place.ResponseURL, chat.NotYet("oncall").Ack.(chat.Reply).Message)
 	}
 	return chat.Response{Then: a.once(clickKey(cb, act), func(ctx context.Context) error {
 		switch act.ActionID {
@@ -335,7 +335,7 @@ func (a *App) openTakeCustom(ctx context.Context, triggerID string, place chat.P
 		e.InitialTime = t.Format("15:04")
 		return slack.NewInputBlock(block, chat.Plain(label), nil, e)
 	}
-	v := modal(viewTakeCustom, "Take on-call", "Next", modalState{},
+	v := chat.Modal(viewTakeCustom, "Take on-call", "Next", chat.ModalState{},
 		slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Take on-call for *%s*. Times are in %s.", chat.Escape(schedule), loc)), nil, nil),
 		picker("start_date", "From (date)", now, true), picker("start_time", "From (time)", now, false),
 		picker("end_date", "Until (date)", end, true), picker("end_time", "Until (time)", end, false))
@@ -349,7 +349,7 @@ func (a *App) openTakeCustom(ctx context.Context, triggerID string, place chat.P
 func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var req takeRequest
 	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &req); err != nil {
-		return chat.Response{Ack: viewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
 	}
 	place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
 	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
@@ -357,11 +357,11 @@ func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallb
 	}
 	switch cb.View.CallbackID {
 	case viewFollow:
-		var state modalState
+		var state chat.ModalState
 		_ = chat.DecodeJSON(cb.View.PrivateMetadata, &state)
 		id := cb.View.State.Values["schedule"][actionScheduleTyped].SelectedOption.Value
 		if id == "" {
-			return chat.Response{Ack: viewErrors(map[string]string{"schedule": "Choose a schedule."})}
+			return chat.Response{Ack: chat.ViewErrors(map[string]string{"schedule": "Choose a schedule."})}
 		}
 		return chat.Response{Then: once(func(ctx context.Context) error {
 			sched, err := a.findSchedule(ctx, id)
@@ -373,11 +373,11 @@ func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallb
 	case viewTakeCustom:
 		start, end, errs := a.takeRange(cb.View.State.Values)
 		if len(errs) > 0 {
-			return chat.Response{Ack: viewErrors(errs)}
+			return chat.Response{Ack: chat.ViewErrors(errs)}
 		}
 		req.Start, req.End, req.FromNow = start.Unix(), end.Unix(), !start.After(a.now())
 		viewID := cb.View.ID
-		checking := modal(viewTakeConfirm, "Take on-call", "", modalState{},
+		checking := chat.Modal(viewTakeConfirm, "Take on-call", "", chat.ModalState{},
 			slack.NewSectionBlock(chat.Mrkdwn(":hourglass_flowing_sand: Checking the schedule in PagerDuty…"), nil, nil))
 		return chat.Response{Ack: slack.NewUpdateViewSubmissionResponse(&checking), Then: once(func(ctx context.Context) error {
 			return a.confirmTakeView(ctx, viewID, place, req)
@@ -417,7 +417,7 @@ func (a *App) takeRange(values map[string]map[string]slack.BlockAction) (time.Ti
 // with why the range cannot be taken.
 func (a *App) confirmTakeView(ctx context.Context, viewID string, place chat.Place, req takeRequest) error {
 	show := func(submit, text string, r takeRequest) error {
-		v := modal(viewTakeConfirm, "Take on-call", submit, modalState{}, slack.NewSectionBlock(chat.Mrkdwn(text), nil, nil))
+		v := chat.Modal(viewTakeConfirm, "Take on-call", submit, chat.ModalState{}, slack.NewSectionBlock(chat.Mrkdwn(text), nil, nil))
 		v.PrivateMetadata = chat.EncodeJSON(r)
 		return a.Slack.UpdateView(ctx, viewID, v)
 	}

@@ -189,7 +189,7 @@ func resolveServices(all []domain.Service, words []string) ([]report.Service, er
 		if matched {
 			continue
 		}
-		found := matchServices(all, words[i])
+		found := domain.MatchServices(all, words[i])
 		switch {
 		case len(found) == 0:
 			return nil, domain.Invalid("No PagerDuty service is called %q.", words[i])

@@ -35,7 +35,7 @@ func (a *App) reportStore() (ReportStore, bool) {
 // openReportSchedule opens the schedule modal.
 func (a *App) openReportSchedule(in invocation) chat.Response {
 	if _, ok := a.reportStore(); !ok {
-		return notYet("report schedule")
+		return chat.NotYet("report schedule")
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		if _, err := a.Slack.OpenView(ctx, in.TriggerID, reportScheduleModal(in.ChannelID, a.location())); err != nil {
@@ -68,7 +68,7 @@ func reportScheduleModal(channelID string, loc *time.Location) slack.ModalViewRe
 		slack.NewOptionBlockObject("incidents", chat.Plain("Also attach a CSV with one row per incident"), nil))
 	options := slack.NewInputBlock("options", chat.Plain("Files"), nil, incidents)
 	options.Optional = true
-	return modal(viewReportSchedule, "Schedule a report", "Schedule", modalState{ChannelID: channelID},
+	return chat.Modal(viewReportSchedule, "Schedule a report", "Schedule", chat.ModalState{ChannelID: channelID},
 		slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Post an incident report in <#%s> automatically: count, escalations, MTTA and MTTR per service, with a CSV and a chart.", channelID)), nil, nil),
 		slack.NewInputBlock("period", chat.Plain("Report on"), nil, period),
 		servicesBlock,
@@ -81,9 +81,9 @@ func reportScheduleModal(channelID string, loc *time.Location) slack.ModalViewRe
 // scheduleSubmission validates the modal; field errors are answered in the
 // ack and nothing is saved.
 func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
-	state, err := decodeModalState(cb.View.PrivateMetadata)
+	state, err := chat.DecodeModalState(cb.View.PrivateMetadata)
 	if err != nil {
-		return chat.Response{Ack: viewErrors(map[string]string{"period": chat.UserMessage(err)})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{"period": chat.UserMessage(err)})}
 	}
 	values := cb.View.State.Values
 	errs := map[string]string{}
@@ -116,7 +116,7 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 	}
 	s.WithIncidents = len(values["options"]["options"].SelectedOptions) > 0
 	if len(errs) > 0 {
-		return chat.Response{Ack: viewErrors(errs)}
+		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}
 	s.Rule = rule
 	// One modal is saved once, even if the envelope comes twice.
@@ -173,7 +173,7 @@ func scheduleScope(s domain.ReportSchedule) string {
 func (a *App) listReportSchedules(in invocation) chat.Response {
 	store, ok := a.reportStore()
 	if !ok {
-		return notYet("report schedules")
+		return chat.NotYet("report schedules")
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		list, err := store.ReportSchedulesInChannel(ctx, in.ChannelID)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
@@ -19,7 +20,7 @@ func scheduleForm(viewID, period, weekday, at string, services ...string) slack.
 		opts = append(opts, slack.OptionBlockObject{Value: s, Text: &slack.TextBlockObject{Type: "plain_text", Text: "name of " + s}})
 	}
 	cb := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U1"}}
-	cb.View = slack.View{ID: viewID, CallbackID: viewReportSchedule, PrivateMetadata: modalState{ChannelID: "C1"}.encode()}
+	cb.View = slack.View{ID: viewID, CallbackID: viewReportSchedule, PrivateMetadata: chat.ModalState{ChannelID: "C1"}.Encode()}
 	cb.View.State = &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
 		"period":   {"period": {SelectedOption: slack.OptionBlockObject{Value: period}}},
 		"services": {actionServiceSuggest: {SelectedOptions: opts}},

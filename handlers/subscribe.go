@@ -49,7 +49,7 @@ func (a *App) subscribeCommand(in invocation) chat.Response {
 		events.InitialOptions = []*slack.OptionBlockObject{notes, escalations, reassignments}
 		eventsBlock := slack.NewInputBlock("events", chat.Plain("Also reply in the card's thread on"), nil, events)
 		eventsBlock.Optional = true
-		_, err := a.Slack.OpenView(ctx, in.TriggerID, modal(viewSubscribe, "Subscribe channel", "Subscribe", modalState{ChannelID: in.ChannelID},
+		_, err := a.Slack.OpenView(ctx, in.TriggerID, chat.Modal(viewSubscribe, "Subscribe channel", "Subscribe", chat.ModalState{ChannelID: in.ChannelID},
 			slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Incidents of these services get a live card in <#%s>: posted when triggered, updated on every change.", in.ChannelID)), nil, nil),
 			slack.NewInputBlock("services", chat.Plain("Services"), nil, services),
 			slack.NewInputBlock("urgencies", chat.Plain("Urgencies"), nil, urgencies),

@@ -119,8 +119,8 @@ func (a *App) resolveTaskIncident(ctx context.Context, place chat.Place, o domai
 func (a *App) openSkip(ctx context.Context, triggerID string, place chat.Place, o domain.Occurrence) error {
 	input := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. customer postponed the maintenance"), "reason")
 	input.MaxLength = maxSkipReason
-	_, err := a.Slack.OpenView(ctx, triggerID, modal(viewTaskSkip, "Skip this time", "Skip",
-		modalState{IncidentID: o.ID, ChannelID: place.ChannelID, MessageTS: place.MessageTS},
+	_, err := a.Slack.OpenView(ctx, triggerID, chat.Modal(viewTaskSkip, "Skip this time", "Skip",
+		chat.ModalState{IncidentID: o.ID, ChannelID: place.ChannelID, MessageTS: place.MessageTS},
 		slack.NewInputBlock("reason", chat.Plain("Why is it skipped?"), chat.Plain("Shown on the card, so the team knows."), input)))
 	if err != nil {
 		return fmt.Errorf("open skip modal: %w", err)
@@ -129,13 +129,13 @@ func (a *App) openSkip(ctx context.Context, triggerID string, place chat.Place, 
 }
 
 // skipSubmission validates the reason and records the skip.
-func (a *App) skipSubmission(cb slack.InteractionCallback, state modalState) chat.Response {
+func (a *App) skipSubmission(cb slack.InteractionCallback, state chat.ModalState) chat.Response {
 	reason := strings.TrimSpace(cb.View.State.Values["reason"]["reason"].Value)
 	switch {
 	case reason == "":
-		return chat.Response{Ack: viewErrors(map[string]string{"reason": "Say why, so the team knows."})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{"reason": "Say why, so the team knows."})}
 	case utf8.RuneCountInString(reason) > maxSkipReason:
-		return chat.Response{Ack: viewErrors(map[string]string{"reason": fmt.Sprintf("At most %d characters.", maxSkipReason)})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{"reason": fmt.Sprintf("At most %d characters.", maxSkipReason)})}
 	}
 	place := chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
 	return chat.Response{Then: func(ctx context.Context) error {

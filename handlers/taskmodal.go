@@ -58,7 +58,7 @@ func (a *App) openTaskModal(ctx context.Context, triggerID string, form taskForm
 	if t.Rule.Kind != "" {
 		rule = t.Rule
 	}
-	view := modal(viewTask, "Scheduled task", "Save", modalState{}, taskBlocks(t, rule, a.location())...)
+	view := chat.Modal(viewTask, "Scheduled task", "Save", chat.ModalState{}, taskBlocks(t, rule, a.location())...)
 	view.PrivateMetadata = chat.EncodeJSON(form)
 	if form.TaskID != "" {
 		view.Title = chat.Plain("Edit task")
@@ -260,11 +260,11 @@ func optionText(o slack.OptionBlockObject) string {
 func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var form taskForm
 	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &form); err != nil {
-		return chat.Response{Ack: viewErrors(map[string]string{"title": "This form is from an older toban; close it and start again."})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{"title": "This form is from an older toban; close it and start again."})}
 	}
 	t, rule, errs := a.taskInput(cb.View.State.Values, a.now())
 	if len(errs) > 0 {
-		return chat.Response{Ack: viewErrors(errs)}
+		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}
 	t.ID, t.CreatedBy, t.Source = form.TaskID, cb.User.ID, "slack"
 	if t.Escalation == domain.EscalateIncident {
@@ -273,7 +273,7 @@ func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		defer cancel()
 		person, err := a.actingAs(ctx, cb.User.ID)
 		if err != nil {
-			return chat.Response{Ack: viewErrors(map[string]string{"escalation": "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."})}
+			return chat.Response{Ack: chat.ViewErrors(map[string]string{"escalation": "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."})}
 		}
 		t.CreatorPDEmail = person.Email
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // actionServiceSuggest is the external select that searches services.
-const actionServiceSuggest = "service"
+const actionServiceSuggest = chat.ActionServiceSuggest
 
 // maxTitleLength is PagerDuty's limit on an incident title.
 const maxTitleLength = 1024
@@ -50,18 +50,6 @@ func (a *App) allServices(ctx context.Context) ([]domain.Service, error) {
 	return list, nil
 }
 
-// matchServices returns the services whose name contains query.
-func matchServices(all []domain.Service, query string) []domain.Service {
-	q := strings.ToLower(strings.TrimSpace(query))
-	var out []domain.Service
-	for _, s := range all {
-		if q == "" || strings.Contains(strings.ToLower(s.Name), q) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // trigger answers /toban trigger with the modal.
 func (a *App) triggerCommand(channelID, triggerID string) chat.Response {
 	if a.PagerDuty == nil {
@@ -81,7 +69,7 @@ func (a *App) triggerCommand(channelID, triggerID string) chat.Response {
 		details.Multiline = true
 		detailsBlock := slack.NewInputBlock("details", chat.Plain("Details"), nil, details)
 		detailsBlock.Optional = true
-		_, err := a.Slack.OpenView(ctx, triggerID, modal(viewTrigger, "Trigger an incident", "Trigger", modalState{ChannelID: channelID},
+		_, err := a.Slack.OpenView(ctx, triggerID, chat.Modal(viewTrigger, "Trigger an incident", "Trigger", chat.ModalState{ChannelID: channelID},
 			slack.NewInputBlock("service", chat.Plain("Service"), nil, service),
 			slack.NewInputBlock("title", chat.Plain("Title"), nil, title),
 			slack.NewInputBlock("urgency", chat.Plain("Urgency"), nil, urgency),
@@ -107,7 +95,7 @@ func (a *App) suggestServices(ctx context.Context, query string) chat.Response {
 		a.Log.Warn().Err(err).Msg("services for type-ahead unavailable")
 		return chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
 	}
-	matches := matchServices(all, query)
+	matches := domain.MatchServices(all, query)
 	if len(matches) > 100 { // Slack shows at most 100 options
 		matches = matches[:100]
 	}
