@@ -102,29 +102,4 @@ func TestFormatTime(t *testing.T) {
 }
 
 // messageText flattens the text a person reads on a message.
-func messageText(m chat.Message) string {
-	var b strings.Builder
-	add := func(t *slack.TextBlockObject) {
-		if t != nil {
-			b.WriteString(t.Text + "\n")
-		}
-	}
-	for _, blk := range m.Blocks {
-		switch x := blk.(type) {
-		case *slack.SectionBlock:
-			add(x.Text)
-			for _, f := range x.Fields {
-				add(f)
-			}
-		case *slack.ContextBlock:
-			for _, e := range x.ContextElements.Elements {
-				if t, ok := e.(*slack.TextBlockObject); ok {
-					add(t)
-				}
-			}
-		case *slack.HeaderBlock:
-			add(x.Text)
-		}
-	}
-	return b.String()
-}
+func messageText(m chat.Message) string { return chat.ReadText(m) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 )
 
@@ -23,9 +24,7 @@ func (a *App) Slash(ctx context.Context, cmd slack.SlashCommand) chat.Response {
 }
 
 // invocation is who ran a subcommand, where, and how to answer.
-type invocation struct {
-	UserID, ChannelID, ResponseURL, TriggerID string
-}
+type invocation = chat.Invocation
 
 // run executes a parsed subcommand through the feature that registered it.
 func (a *App) run(c Command, in invocation) chat.Response {
@@ -139,3 +138,23 @@ var (
 	helpOnce sync.Once
 	helpBody json.RawMessage
 )
+
+// Command is a parsed /toban invocation (chat.Command).
+type Command = chat.Command
+
+// ParseCommand splits the text after /toban into a subcommand and its
+// arguments (chat.SplitCommand) and checks that a feature registered the
+// subcommand.
+func ParseCommand(text string) (Command, error) {
+	c, err := chat.SplitCommand(text)
+	if err != nil {
+		return Command{}, err
+	}
+	for _, s := range commandList() {
+		if s.Name == c.Name {
+			return c, nil
+		}
+	}
+	words, _ := chat.SplitWords(text)
+	return Command{}, domain.Invalid("I don't know `/toban %s`.", chat.Truncate(words[0], 40))
+}

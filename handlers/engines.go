@@ -25,6 +25,9 @@ type Engines struct {
 func NewEngines(a *App, e Engines) (tasks, reports *scheduler.Engine) {
 	tasks = scheduler.New(e.Clock, e.TaskRuns, a.FireTask, scheduler.Options{MissedPolicy: e.Missed, Logger: e.TaskLog})
 	reports = scheduler.New(e.Clock, e.ReportRuns, a.FireReport, scheduler.Options{Logger: e.ReportLog})
-	a.Engine, a.ReportEngine = tasks, reports
+	a.Engine = tasks
+	if a.Report != nil {
+		a.Report.Engine = reports
+	}
 	return tasks, reports
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/runbook"
 )
 
@@ -47,22 +48,21 @@ type App struct {
 	// Feed and Storm run the incident feed into subscribed channels.
 	Feed  FeedStore
 	Storm StormPolicy
-	// Tasks and Engine run scheduled operations tasks; ReportEngine fires
-	// scheduled reports. NewEngines sets both engines; without them,
-	// schedules made in Slack start at the next restart.
-	Tasks        TaskStore
-	Engine       TaskEngine
-	ReportEngine TaskEngine
+	// Tasks and Engine run scheduled operations tasks. NewEngines sets
+	// Engine (and Report's); without it, schedules made in Slack start at
+	// the next restart.
+	Tasks  TaskStore
+	Engine TaskEngine
 	// The ports below are nil when their feature is not configured (no
 	// PagerDuty token, or a Slack or database adapter without them); the
 	// feature then says so instead of failing.
 	OnCallOps   OnCallOps
 	OnCallStore OnCallStore
-	Reports     ReportSource
-	ReportStore ReportStore
 	Calendars   CalendarStore
 	Files       FileReader
-	Uploader    FileUploader
+	// Report is the incident-report feature; nil when PagerDuty is not
+	// configured.
+	Report *reports.Feature
 	// Runbook runs the actions of TOBAN_ACTIONS from incident cards; nil
 	// when no actions file is configured.
 	Runbook *runbook.Feature

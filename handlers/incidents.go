@@ -56,7 +56,7 @@ func (a *App) listIncidents(ctx context.Context, userID, scope string) (chat.Mes
 		filter.UserIDs = []string{actor.ID}
 		heading = "Open incidents assigned to you"
 	default:
-		all, err := a.allServices(ctx)
+		all, err := a.AllServices(ctx)
 		if err != nil {
 			return chat.Message{}, err
 		}

@@ -50,7 +50,7 @@ func TestParseCommandErrors(t *testing.T) {
 	}{
 		{"Unknown", "frobnicate now", "I don't know `/toban frobnicate`"},
 		{"UnclosedQuote", `oncall "Primary`, "quote is not closed"},
-		{"TooLong", "oncall " + strings.Repeat("x", maxSlashText), "too long"},
+		{"TooLong", "oncall " + strings.Repeat("x", chat.MaxSlashText), "too long"},
 		{"InvalidUTF8", "oncall \xff", "cannot read"},
 	}
 	for _, tt := range tests {

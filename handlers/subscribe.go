@@ -95,7 +95,7 @@ func (a *App) subscribe(ctx context.Context, userID, channelID string, serviceID
 	if !a.Admins[userID] {
 		return a.tellClicker(ctx, chat.Place{UserID: userID, ChannelID: channelID}, onlyAdmins)
 	}
-	all, err := a.allServices(ctx)
+	all, err := a.AllServices(ctx)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,10 @@ type serviceCache struct {
 
 const serviceCacheTTL = 5 * time.Minute
 
-func (a *App) allServices(ctx context.Context) ([]domain.Service, error) {
+// AllServices lists every PagerDuty service, by name, from a cache that
+// PagerDuty refreshes every few minutes; features that resolve service
+// names are given it.
+func (a *App) AllServices(ctx context.Context) ([]domain.Service, error) {
 	c := &a.services
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -90,7 +93,7 @@ func (a *App) suggestServices(ctx context.Context, query string) chat.Response {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
-	all, err := a.allServices(ctx)
+	all, err := a.AllServices(ctx)
 	if err != nil {
 		a.Log.Warn().Err(err).Msg("services for type-ahead unavailable")
 		return chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}

@@ -17,6 +17,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/internal/leader"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
@@ -130,10 +131,8 @@ func (m *Main) Open(ctx context.Context) error {
 		// The database and the Web API are whole adapters: each feature's
 		// port is given them explicitly, never found by assertion.
 		OnCallStore: db,
-		ReportStore: db,
 		Calendars:   db,
 		Files:       m.web,
-		Uploader:    m.web,
 		Storm:       handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
 		Now:         m.Clock.Now,
 		Location:    cfg.Location,
@@ -152,7 +151,10 @@ func (m *Main) Open(ctx context.Context) error {
 		}, m.metrics)
 		app.PagerDuty = m.pd
 		app.OnCallOps = m.pd
-		app.Reports = m.pd
+		app.Report = &reports.Feature{
+			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app, Clicks: db, Store: db, Uploader: m.web,
+			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
+		}
 	} else {
 		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
 	}

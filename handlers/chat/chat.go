@@ -10,6 +10,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/slack-go/slack"
 )
@@ -104,4 +105,33 @@ const ActionRun = "toban.run"
 // command to run.
 func RunButton(label, subcommand string) *slack.ButtonBlockElement {
 	return slack.NewButtonBlockElement(ActionRun+":"+subcommand, subcommand, Plain(label))
+}
+
+// ReadText flattens the text a person reads on a message: its sections,
+// fields, context and headers, a line each.
+func ReadText(m Message) string {
+	var b strings.Builder
+	add := func(t *slack.TextBlockObject) {
+		if t != nil {
+			b.WriteString(t.Text + "\n")
+		}
+	}
+	for _, blk := range m.Blocks {
+		switch x := blk.(type) {
+		case *slack.SectionBlock:
+			add(x.Text)
+			for _, f := range x.Fields {
+				add(f)
+			}
+		case *slack.ContextBlock:
+			for _, e := range x.ContextElements.Elements {
+				if t, ok := e.(*slack.TextBlockObject); ok {
+					add(t)
+				}
+			}
+		case *slack.HeaderBlock:
+			add(x.Text)
+		}
+	}
+	return b.String()
 }

@@ -22,3 +22,8 @@ func PlaceOf(cb slack.InteractionCallback) Place {
 	}
 	return p
 }
+
+// Invocation is who ran a subcommand, where, and how to answer.
+type Invocation struct {
+	UserID, ChannelID, ResponseURL, TriggerID string
+}

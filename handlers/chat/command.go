@@ -1,16 +1,15 @@
-package handlers
+package chat
 
 import (
 	"strings"
 	"unicode/utf8"
 
 	"github.com/tobanbot/toban/domain"
-	"github.com/tobanbot/toban/handlers/chat"
 )
 
-// maxSlashText bounds what the parser accepts; Slack itself caps slash
+// MaxSlashText bounds what the parser accepts; Slack itself caps slash
 // command text near 4,000 characters.
-const maxSlashText = 4000
+const MaxSlashText = 4000
 
 // Command is a parsed /toban invocation.
 type Command struct {
@@ -20,32 +19,28 @@ type Command struct {
 	Args []string
 }
 
-// ParseCommand splits the text after /toban into a subcommand and its
-// arguments. Double or single quotes group words; a backslash is literal.
-func ParseCommand(text string) (Command, error) {
-	if len(text) > maxSlashText {
-		return Command{}, domain.Invalid("That command is too long (%d characters, at most %d).", len(text), maxSlashText)
+// SplitCommand splits the text after /toban into a subcommand and its
+// arguments, without checking that the subcommand exists. Double or single
+// quotes group words; a backslash is literal.
+func SplitCommand(text string) (Command, error) {
+	if len(text) > MaxSlashText {
+		return Command{}, domain.Invalid("That command is too long (%d characters, at most %d).", len(text), MaxSlashText)
 	}
 	if !utf8.ValidString(text) {
 		return Command{}, domain.Invalid("That command contains characters I cannot read.")
 	}
-	words, err := splitWords(text)
+	words, err := SplitWords(text)
 	if err != nil {
 		return Command{}, err
 	}
 	if len(words) == 0 {
 		return Command{Name: "help"}, nil
 	}
-	name := strings.ToLower(words[0])
-	for _, s := range commandList() {
-		if s.Name == name {
-			return Command{Name: name, Args: words[1:]}, nil
-		}
-	}
-	return Command{}, domain.Invalid("I don't know `/toban %s`.", chat.Truncate(words[0], 40))
+	return Command{Name: strings.ToLower(words[0]), Args: words[1:]}, nil
 }
 
-func splitWords(text string) ([]string, error) {
+// SplitWords splits text into words; double or single quotes group words.
+func SplitWords(text string) ([]string, error) {
 	var words []string
 	var cur strings.Builder
 	inWord := false
@@ -75,7 +70,7 @@ func splitWords(text string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, domain.Invalid("A quote is not closed: %s", chat.Truncate(text, 60))
+		return nil, domain.Invalid("A quote is not closed: %s", Truncate(text, 60))
 	}
 	if inWord {
 		words = append(words, cur.String())

@@ -1,4 +1,4 @@
-package handlers
+package reports
 
 import (
 	"context"
@@ -28,17 +28,17 @@ var reportWeekdays = []struct {
 
 var clockTime = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
-func (a *App) reportStore() (ReportStore, bool) {
-	return a.ReportStore, a.ReportStore != nil
+func (f *Feature) reportStore() (Store, bool) {
+	return f.Store, f.Store != nil
 }
 
 // openReportSchedule opens the schedule modal.
-func (a *App) openReportSchedule(in invocation) chat.Response {
-	if _, ok := a.reportStore(); !ok {
+func (f *Feature) openReportSchedule(in chat.Invocation) chat.Response {
+	if _, ok := f.reportStore(); !ok {
 		return chat.NotYet("report schedule")
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		if _, err := a.Slack.OpenView(ctx, in.TriggerID, reportScheduleModal(in.ChannelID, a.location())); err != nil {
+		if _, err := f.Slack.OpenView(ctx, in.TriggerID, reportScheduleModal(in.ChannelID, f.location())); err != nil {
 			return fmt.Errorf("open report schedule modal: %w", err)
 		}
 		return nil
@@ -50,7 +50,7 @@ func reportScheduleModal(channelID string, loc *time.Location) slack.ModalViewRe
 	lastMonth := slack.NewOptionBlockObject(report.LastMonth, chat.Plain("Last month"), nil)
 	period := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, chat.Plain("Period"), "period", lastWeek, lastMonth)
 	period.InitialOption = lastWeek
-	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
+	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, chat.Plain("Search services"), chat.ActionServiceSuggest)
 	zero := 0
 	services.MinQueryLength = &zero
 	servicesBlock := slack.NewInputBlock("services", chat.Plain("Services"),
@@ -80,7 +80,7 @@ func reportScheduleModal(channelID string, loc *time.Location) slack.ModalViewRe
 
 // scheduleSubmission validates the modal; field errors are answered in the
 // ack and nothing is saved.
-func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
+func (f *Feature) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 	state, err := chat.DecodeModalState(cb.View.PrivateMetadata)
 	if err != nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{"period": chat.UserMessage(err)})}
@@ -92,7 +92,7 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 	if s.Period != report.LastWeek && s.Period != report.LastMonth {
 		errs["period"] = "Choose last week or last month."
 	}
-	for _, o := range values["services"][actionServiceSuggest].SelectedOptions {
+	for _, o := range values["services"][chat.ActionServiceSuggest].SelectedOptions {
 		name := o.Value
 		if o.Text != nil && o.Text.Text != "" {
 			name = o.Text.Text
@@ -102,7 +102,7 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 	if len(s.Services) > 100 {
 		errs["services"] = "Choose at most 100 services, or none for all."
 	}
-	rule := scheduler.Rule{Kind: scheduler.KindWeekly, At: values["time"]["time"].SelectedTime, Location: a.location()}
+	rule := scheduler.Rule{Kind: scheduler.KindWeekly, At: values["time"]["time"].SelectedTime, Location: f.location()}
 	for _, d := range reportWeekdays {
 		if d.value == values["weekday"]["weekday"].SelectedOption.Value {
 			rule.Weekdays = []time.Weekday{d.day}
@@ -120,13 +120,13 @@ func (a *App) scheduleSubmission(cb slack.InteractionCallback) chat.Response {
 	}
 	s.Rule = rule
 	// One modal is saved once, even if the envelope comes twice.
-	return chat.Response{Then: a.once("view:"+cb.View.ID, func(ctx context.Context) error {
-		return a.scheduleReport(ctx, s, rule)
+	return chat.Response{Then: chat.Once(f.Clicks, "view:"+cb.View.ID, func(ctx context.Context) error {
+		return f.scheduleReport(ctx, s, rule)
 	})}
 }
 
-func (a *App) scheduleReport(ctx context.Context, s domain.ReportSchedule, rule scheduler.Rule) error {
-	store, ok := a.reportStore()
+func (f *Feature) scheduleReport(ctx context.Context, s domain.ReportSchedule, rule scheduler.Rule) error {
+	store, ok := f.reportStore()
 	if !ok {
 		return domain.ErrNotConfigured
 	}
@@ -135,16 +135,16 @@ func (a *App) scheduleReport(ctx context.Context, s domain.ReportSchedule, rule 
 		return err
 	}
 	when := rule.String()
-	if e := a.ReportEngine; e != nil {
+	if e := f.Engine; e != nil {
 		e.Upsert(scheduler.Task{ID: saved.ID, Rule: rule})
 		if next, ok := e.NextDue(saved.ID); ok {
-			when += ", first on " + chat.FormatTime(a.now().In(a.location()), next.In(a.location()))
+			when += ", first on " + chat.FormatTime(f.now().In(f.location()), next.In(f.location()))
 		}
 	} else {
 		when += " (from toban's next start)"
-		a.Log.Warn().Str("schedule", saved.ID).Msg("no report engine: the scheduled report starts at the next restart")
+		f.Log.Warn().Str("schedule", saved.ID).Msg("no report engine: the scheduled report starts at the next restart")
 	}
-	_, err = a.Slack.PostMessage(ctx, s.ChannelID, chat.Message{Text: fmt.Sprintf(
+	_, err = f.Slack.PostMessage(ctx, s.ChannelID, chat.Message{Text: fmt.Sprintf(
 		":calendar: <@%s> scheduled the incident report of *%s* for %s, %s. `/toban report schedules` lists this channel's scheduled reports.",
 		s.CreatedBy, periodName(s.Period), chat.Escape(scheduleScope(saved)), chat.Escape(when))})
 	return err
@@ -170,8 +170,8 @@ func scheduleScope(s domain.ReportSchedule) string {
 
 // listReportSchedules shows the channel's scheduled reports with Delete
 // buttons.
-func (a *App) listReportSchedules(in invocation) chat.Response {
-	store, ok := a.reportStore()
+func (f *Feature) listReportSchedules(in chat.Invocation) chat.Response {
+	store, ok := f.reportStore()
 	if !ok {
 		return chat.NotYet("report schedules")
 	}
@@ -181,7 +181,7 @@ func (a *App) listReportSchedules(in invocation) chat.Response {
 			return err
 		}
 		if len(list) == 0 {
-			return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: "No incident report is scheduled in this channel. `/toban report schedule` adds one."})
+			return f.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: "No incident report is scheduled in this channel. `/toban report schedule` adds one."})
 		}
 		blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain("Scheduled incident reports"))}
 		for _, s := range list {
@@ -193,13 +193,13 @@ func (a *App) listReportSchedules(in invocation) chat.Response {
 				chat.Plain("This report will no longer be posted in this channel."), chat.Plain("Delete"), chat.Plain("Keep"))
 			blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(text), nil, slack.NewAccessory(del)))
 		}
-		return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: fmt.Sprintf("%d scheduled reports", len(list)), Blocks: blocks})
+		return f.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: fmt.Sprintf("%d scheduled reports", len(list)), Blocks: blocks})
 	}}
 }
 
 // deleteReportSchedule deletes a schedule; its creator or an admin may.
-func (a *App) deleteReportSchedule(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
-	store, ok := a.reportStore()
+func (f *Feature) deleteReportSchedule(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	store, ok := f.reportStore()
 	if !ok {
 		return chat.Response{}
 	}
@@ -207,20 +207,20 @@ func (a *App) deleteReportSchedule(cb slack.InteractionCallback, act *slack.Bloc
 	return chat.Response{Then: func(ctx context.Context) error {
 		s, err := store.ReportSchedule(ctx, act.Value)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, chat.Message{Text: "That scheduled report was already deleted."})
+			return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: "That scheduled report was already deleted."})
 		}
 		if err != nil {
 			return err
 		}
-		if s.CreatedBy != cb.User.ID && !a.Admins[cb.User.ID] {
-			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who scheduled it, or a toban admin can delete this report.", s.CreatedBy)})
+		if s.CreatedBy != cb.User.ID && !f.Admins[cb.User.ID] {
+			return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who scheduled it, or a toban admin can delete this report.", s.CreatedBy)})
 		}
 		if err := store.DeleteReportSchedule(ctx, s.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return err
 		}
-		if e := a.ReportEngine; e != nil {
+		if e := f.Engine; e != nil {
 			e.Remove(s.ID)
 		}
-		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":wastebasket: Deleted: the report of %s will no longer be posted here.", periodName(s.Period))})
+		return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: fmt.Sprintf(":wastebasket: Deleted: the report of %s will no longer be posted here.", periodName(s.Period))})
 	}}
 }

@@ -1,4 +1,4 @@
-package handlers
+package reports
 
 import (
 	"bytes"
@@ -32,44 +32,22 @@ const reportUsage = "Usage: `/toban report [today|week|month|last-week|last-mont
 	"Without a period: last week. Without services: the services this channel is subscribed to, else all. " +
 	"`--incidents` adds a CSV with one row per incident. `/toban report schedule` posts a report every week; `/toban report schedules` lists them."
 
-// ReportSource reads what a report needs from PagerDuty;
-// *pagerduty.Client implements it.
-type ReportSource interface {
-	ReportIncidents(ctx context.Context, since, until time.Time, serviceIDs []string) ([]report.Incident, error)
+func (f *Feature) reportSource() (Source, bool) {
+	return f.Source, f.Source != nil
 }
 
-// FileUploader shares a file in a channel; *bot.WebAPI implements it.
-type FileUploader interface {
-	UploadFile(ctx context.Context, channel, filename, title string, content []byte) error
-}
-
-// ReportStore keeps scheduled reports; *storage.DB implements it.
-type ReportStore interface {
-	SaveReportSchedule(ctx context.Context, s domain.ReportSchedule) (domain.ReportSchedule, error)
-	ReportSchedule(ctx context.Context, id string) (domain.ReportSchedule, error)
-	ReportSchedulesInChannel(ctx context.Context, channelID string) ([]domain.ReportSchedule, error)
-	DeleteReportSchedule(ctx context.Context, id string) error
-	ClaimReportRun(ctx context.Context, scheduleID string, due time.Time, channelID string) (domain.ReportRun, bool, error)
-	SetReportRunPosted(ctx context.Context, id, ts string) error
-}
-
-func (a *App) reportSource() (ReportSource, bool) {
-	return a.Reports, a.Reports != nil && a.PagerDuty != nil
-}
-
-// reportCommand answers /toban report.
-func (a *App) reportCommand(c Command, in invocation) chat.Response {
-	src, ok := a.reportSource()
+// Command answers /toban report with args, the words after it.
+func (f *Feature) Command(args []string, in chat.Invocation) chat.Response {
+	src, ok := f.reportSource()
 	if !ok {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
-	args := c.Args
 	if len(args) > 0 {
 		switch strings.ToLower(args[0]) {
 		case "schedule":
-			return a.openReportSchedule(in)
+			return f.openReportSchedule(in)
 		case "schedules":
-			return a.listReportSchedules(in)
+			return f.listReportSchedules(in)
 		case "help":
 			return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: reportUsage})}
 		}
@@ -84,7 +62,7 @@ func (a *App) reportCommand(c Command, in invocation) chat.Response {
 			words = append(words, w)
 		}
 	}
-	period, names, err := report.ParseArgs(words, report.LastWeek, a.now(), a.location())
+	period, names, err := report.ParseArgs(words, report.LastWeek, f.now(), f.location())
 	if err == nil {
 		for _, n := range names {
 			if strings.HasPrefix(n, "-") || strings.HasPrefix(n, "—") {
@@ -98,21 +76,21 @@ func (a *App) reportCommand(c Command, in invocation) chat.Response {
 	return chat.Response{
 		Ack: chat.Ephemeral(chat.Message{Text: fmt.Sprintf(":hourglass_flowing_sand: Reading PagerDuty for the incident report of %s…", period.Title())}),
 		Then: func(ctx context.Context) error {
-			services, scope, err := a.reportServices(ctx, in.ChannelID, names, nil)
+			services, scope, err := f.reportServices(ctx, in.ChannelID, names, nil)
 			if errors.Is(err, domain.ErrInvalid) {
-				return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: chat.UserMessage(err) + "\n" + reportUsage})
+				return f.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: chat.UserMessage(err) + "\n" + reportUsage})
 			}
 			if err != nil {
 				return err
 			}
-			r, err := a.buildReport(ctx, src, period, services)
+			r, err := f.buildReport(ctx, src, period, services)
 			if err != nil {
 				return err
 			}
-			if _, err := a.Slack.PostMessage(ctx, in.ChannelID, reportMessage(r, scope)); err != nil {
+			if _, err := f.Slack.PostMessage(ctx, in.ChannelID, reportMessage(r, scope)); err != nil {
 				return fmt.Errorf("post report in %s: %w", in.ChannelID, err)
 			}
-			return a.uploadReport(ctx, in.ChannelID, r, withIncidents)
+			return f.uploadReport(ctx, in.ChannelID, r, withIncidents)
 		},
 	}
 }
@@ -120,11 +98,11 @@ func (a *App) reportCommand(c Command, in invocation) chat.Response {
 // reportServices decides what a report covers: the named services, else
 // the schedule's, else the channel's subscriptions, else all (nil). scope
 // says which, for people.
-func (a *App) reportServices(ctx context.Context, channelID string, names []string, saved []domain.ReportService) ([]report.Service, string, error) {
+func (f *Feature) reportServices(ctx context.Context, channelID string, names []string, saved []domain.ReportService) ([]report.Service, string, error) {
 	var out []report.Service
 	switch {
 	case len(names) > 0:
-		all, err := a.allServices(ctx)
+		all, err := f.Services.AllServices(ctx)
 		if err != nil {
 			return nil, "", err
 		}
@@ -136,7 +114,7 @@ func (a *App) reportServices(ctx context.Context, channelID string, names []stri
 			out = append(out, report.Service{ID: s.ID, Name: s.Name})
 		}
 	default:
-		subs, err := a.Store.Subscriptions(ctx, channelID)
+		subs, err := f.Subscriptions.Subscriptions(ctx, channelID)
 		if err != nil {
 			return nil, "", fmt.Errorf("subscriptions of %s: %w", channelID, err)
 		}
@@ -207,7 +185,7 @@ func resolveServices(all []domain.Service, words []string) ([]report.Service, er
 }
 
 // buildReport reads the period's incidents and computes the report.
-func (a *App) buildReport(ctx context.Context, src ReportSource, p report.Period, services []report.Service) (report.Report, error) {
+func (f *Feature) buildReport(ctx context.Context, src Source, p report.Period, services []report.Service) (report.Report, error) {
 	var ids []string
 	for _, s := range services {
 		ids = append(ids, s.ID)
@@ -216,7 +194,7 @@ func (a *App) buildReport(ctx context.Context, src ReportSource, p report.Period
 	if err != nil {
 		return report.Report{}, fmt.Errorf("report %s: %w", p.Title(), err)
 	}
-	return report.Compute(report.Input{Period: p, Generated: a.now(), Incidents: incidents, Services: services}), nil
+	return report.Compute(report.Input{Period: p, Generated: f.now(), Incidents: incidents, Services: services}), nil
 }
 
 // reportMessage renders the report as a channel message: headline figures,
@@ -278,10 +256,10 @@ func reportCount(n int, noun string) string {
 
 // uploadReport shares the CSV (always), the per-incident CSV (on request)
 // and the chart (when there were incidents) in the channel.
-func (a *App) uploadReport(ctx context.Context, channel string, r report.Report, withIncidents bool) error {
-	up := a.Uploader
+func (f *Feature) uploadReport(ctx context.Context, channel string, r report.Report, withIncidents bool) error {
+	up := f.Uploader
 	if up == nil {
-		a.Log.Warn().Msg("this Slack client cannot upload files; the report's CSV and chart were not shared")
+		f.Log.Warn().Msg("this Slack client cannot upload files; the report's CSV and chart were not shared")
 		return nil
 	}
 	name := fmt.Sprintf("incident-report_%s_%s", r.Period.Since.Format(report.DateLayout), r.Period.LastDay().Format(report.DateLayout))
@@ -317,14 +295,14 @@ func (a *App) uploadReport(ctx context.Context, channel string, r report.Report,
 	return errors.Join(errs...)
 }
 
-// FireReport posts one due occurrence of a scheduled report, exactly once:
+// Fire posts one due occurrence of a scheduled report, exactly once:
 // the run is claimed in the database first, and a claim without a recorded
 // message (a crash right after posting) is resolved by finding the message
 // through its metadata before posting again. A last-month report posts on
 // the first of its weekday in each month only. The period is computed at
 // the due time, so a late run still reports the right week.
-func (a *App) FireReport(ctx context.Context, occ scheduler.Occurrence) error {
-	store := a.ReportStore
+func (f *Feature) Fire(ctx context.Context, occ scheduler.Occurrence) error {
+	store := f.Store
 	if store == nil {
 		return nil
 	}
@@ -338,7 +316,7 @@ func (a *App) FireReport(ctx context.Context, occ scheduler.Occurrence) error {
 	if s.Period == report.LastMonth && occ.Due.Day() > 7 {
 		return nil
 	}
-	src, ok := a.reportSource()
+	src, ok := f.reportSource()
 	if !ok {
 		return fmt.Errorf("fire report %s: %w", s.ID, domain.ErrNotConfigured)
 	}
@@ -350,9 +328,9 @@ func (a *App) FireReport(ctx context.Context, occ scheduler.Occurrence) error {
 		return nil
 	}
 	if !claimed {
-		ts, found, err := a.Slack.FindMessage(ctx, run.ChannelID, run.ClaimedAt.Add(-time.Minute), metadataReport, run.ID)
+		ts, found, err := f.Slack.FindMessage(ctx, run.ChannelID, run.ClaimedAt.Add(-time.Minute), metadataReport, run.ID)
 		if err != nil {
-			a.Log.Warn().Err(err).Str("run", run.ID).Msg("could not look for an earlier report; posting")
+			f.Log.Warn().Err(err).Str("run", run.ID).Msg("could not look for an earlier report; posting")
 		}
 		if found {
 			return store.SetReportRunPosted(ctx, run.ID, ts)
@@ -362,39 +340,41 @@ func (a *App) FireReport(ctx context.Context, occ scheduler.Occurrence) error {
 	if err != nil {
 		return fmt.Errorf("fire report %s: %w", s.ID, err)
 	}
-	services, scope, err := a.reportServices(ctx, s.ChannelID, nil, s.Services)
+	services, scope, err := f.reportServices(ctx, s.ChannelID, nil, s.Services)
 	if err != nil {
 		return err
 	}
-	r, err := a.buildReport(ctx, src, period, services)
+	r, err := f.buildReport(ctx, src, period, services)
 	if err != nil {
 		return err
 	}
 	msg := reportMessage(r, scope)
 	msg.Metadata = &chat.Metadata{EventType: metadataReport, Key: run.ID}
-	ts, err := a.Slack.PostMessage(ctx, run.ChannelID, msg)
+	ts, err := f.Slack.PostMessage(ctx, run.ChannelID, msg)
 	if err != nil {
 		return fmt.Errorf("post report %s: %w", run.ID, err)
 	}
 	if err := store.SetReportRunPosted(ctx, run.ID, ts); err != nil {
 		return fmt.Errorf("record report %s: %w", run.ID, err)
 	}
-	if err := a.uploadReport(ctx, run.ChannelID, r, s.WithIncidents); err != nil {
-		a.Log.Warn().Err(err).Str("run", run.ID).Msg("scheduled report posted without all its files")
+	if err := f.uploadReport(ctx, run.ChannelID, r, s.WithIncidents); err != nil {
+		f.Log.Warn().Err(err).Str("run", run.ID).Msg("scheduled report posted without all its files")
 	}
 	return nil
 }
 
-func (a *App) reportClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+// Click answers a click on one of the feature's buttons ("report.").
+func (f *Feature) Click(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	if act.ActionID == actionReportDelete {
-		return a.deleteReportSchedule(cb, act)
+		return f.deleteReportSchedule(cb, act)
 	}
-	return a.respondLater(cb.ResponseURL, chat.Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
+	return chat.RespondLater(f.Slack, cb.ResponseURL, chat.Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
 }
 
-func (a *App) reportSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
+// Submission answers the submission of one of the feature's modals.
+func (f *Feature) Submission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	if cb.View.CallbackID == viewReportSchedule {
-		return a.scheduleSubmission(cb)
+		return f.scheduleSubmission(cb)
 	}
 	return chat.Response{}
 }

@@ -1,14 +1,18 @@
-package handlers
+package reports
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	goldenfile "github.com/tobanbot/toban/internal/golden"
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
@@ -36,7 +40,6 @@ func reportIncidents() []report.Incident {
 
 // reportPD is a PagerDuty with services and report data.
 type reportPD struct {
-	PagerDuty
 	mu    sync.Mutex
 	calls [][]string // service IDs asked for
 	err   error
@@ -44,6 +47,12 @@ type reportPD struct {
 
 func (p *reportPD) Services(ctx context.Context, query string, limit int) ([]domain.Service, error) {
 	return []domain.Service{{ID: "PSVC1", Name: "Checkout API"}, {ID: "PSVC2", Name: "Billing"}, {ID: "PSVC3", Name: "Billing Batch"}}, nil
+}
+
+func (p *reportPD) AllServices(ctx context.Context) ([]domain.Service, error) {
+	all, err := p.Services(ctx, "", 0)
+	sort.Slice(all, func(i, j int) bool { return strings.ToLower(all[i].Name) < strings.ToLower(all[j].Name) })
+	return all, err
 }
 
 func (p *reportPD) ReportIncidents(ctx context.Context, since, until time.Time, serviceIDs []string) ([]report.Incident, error) {
@@ -120,7 +129,40 @@ func (e *fakeEngine) NextDue(id string) (time.Time, bool) {
 	return t.Rule.Next(time.Date(2026, 3, 4, 12, 0, 0, 0, reportTokyo))
 }
 
-func reportApp(t *testing.T) (*App, *reportSlack, *reportPD, *storage.DB) {
+// golden compares v with testdata/name.golden.json (-update rewrites it).
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	goldenfile.JSON(t, name, v)
+}
+
+func messageText(m chat.Message) string { return chat.ReadText(m) }
+
+// jsonEscaped is s as it appears inside a JSON string.
+func jsonEscaped(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+// slash answers cmd as the router would: the words after /toban report
+// go to Command.
+func slash(f *Feature, cmd slack.SlashCommand) chat.Response {
+	c, err := chat.SplitCommand(cmd.Text)
+	if err != nil || c.Name != "report" {
+		panic(fmt.Sprintf("not a report command: %q", cmd.Text))
+	}
+	return f.Command(c.Args, chat.Invocation{UserID: cmd.UserID, ChannelID: cmd.ChannelID, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
+}
+
+// interact answers cb as the router would: a submission to Submission,
+// a click on the feature's buttons to Click.
+func interact(ctx context.Context, f *Feature, cb slack.InteractionCallback) chat.Response {
+	if cb.Type == slack.InteractionTypeViewSubmission {
+		return f.Submission(ctx, cb)
+	}
+	return f.Click(cb, cb.ActionCallback.BlockActions[0])
+}
+
+func reportApp(t *testing.T) (*Feature, *reportSlack, *reportPD, *storage.DB) {
 	t.Helper()
 	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "toban.db"))
 	if err != nil {
@@ -129,7 +171,7 @@ func reportApp(t *testing.T) (*App, *reportSlack, *reportPD, *storage.DB) {
 	t.Cleanup(func() { db.Close() })
 	s, pd := &reportSlack{}, &reportPD{}
 	now := time.Date(2026, 3, 11, 9, 0, 0, 0, reportTokyo) // a Wednesday
-	a := &App{Slack: s, PagerDuty: pd, Reports: pd, Uploader: s, Store: db, ReportStore: db, Location: reportTokyo, Admins: map[string]bool{"UADMIN": true},
+	a := &Feature{Slack: s, Source: pd, Services: pd, Subscriptions: db, Clicks: db, Uploader: s, Store: db, Location: reportTokyo, Admins: map[string]bool{"UADMIN": true},
 		Now: func() time.Time { return now }, Log: zerolog.Nop()}
 	return a, s, pd, db
 }
@@ -155,7 +197,7 @@ func TestReportCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a, s, _, _ := reportApp(t)
-			res := a.Slash(context.Background(), slack.SlashCommand{Text: tt.text, UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
+			res := slash(a, slack.SlashCommand{Text: tt.text, UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
 			ack, _ := json.Marshal(res.Ack)
 			if tt.wantAck == "" && res.Ack != nil || !strings.Contains(string(ack), jsonEscaped(tt.wantAck)) {
 				t.Errorf("ack = %s, want %q", ack, tt.wantAck)
@@ -168,13 +210,6 @@ func TestReportCommand(t *testing.T) {
 			}
 		})
 	}
-	t.Run("NoPagerDuty", func(t *testing.T) {
-		a := &App{}
-		res := a.Slash(context.Background(), slack.SlashCommand{Text: "report", UserID: "U1", ChannelID: "C1"})
-		if ack, _ := json.Marshal(res.Ack); !strings.Contains(string(ack), "PagerDuty is not configured") || res.Then != nil {
-			t.Errorf("ack = %s", ack)
-		}
-	})
 }
 
 func TestReportCommandPosts(t *testing.T) {
@@ -184,7 +219,7 @@ func TestReportCommandPosts(t *testing.T) {
 		if err := db.Subscribe(ctx, domain.Subscription{ChannelID: "C1", ServiceID: "PSVC2", ServiceName: "Billing", Urgencies: []string{"high"}}); err != nil {
 			t.Fatal(err)
 		}
-		res := a.Slash(ctx, slack.SlashCommand{Text: "report --incidents", UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
+		res := slash(a, slack.SlashCommand{Text: "report --incidents", UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
 		if err := res.Then(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +236,7 @@ func TestReportCommandPosts(t *testing.T) {
 	})
 	t.Run("NamedServices", func(t *testing.T) {
 		a, _, pd, _ := reportApp(t)
-		res := a.Slash(ctx, slack.SlashCommand{Text: `report week checkout API "Billing Batch"`, UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
+		res := slash(a, slack.SlashCommand{Text: `report week checkout API "Billing Batch"`, UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
 		if err := res.Then(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +246,7 @@ func TestReportCommandPosts(t *testing.T) {
 	})
 	t.Run("ErrUnknownServiceIsUsage", func(t *testing.T) {
 		a, s, pd, _ := reportApp(t)
-		res := a.Slash(ctx, slack.SlashCommand{Text: "report week Bill", UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
+		res := slash(a, slack.SlashCommand{Text: "report week Bill", UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
 		if err := res.Then(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +258,7 @@ func TestReportCommandPosts(t *testing.T) {
 	t.Run("ErrUploadIsTold", func(t *testing.T) {
 		a, s, _, _ := reportApp(t)
 		s.failFile = true
-		res := a.Slash(ctx, slack.SlashCommand{Text: "report", UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
+		res := slash(a, slack.SlashCommand{Text: "report", UserID: "U1", ChannelID: "C1", ResponseURL: "https://r"})
 		if err := res.Then(ctx); err == nil || len(s.posts) != 1 {
 			t.Errorf("err = %v with %d posts; want the table posted and the upload failure returned", err, len(s.posts))
 		}

@@ -1,4 +1,4 @@
-package handlers
+package reports
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func scheduleForm(viewID, period, weekday, at string, services ...string) slack.
 	cb.View = slack.View{ID: viewID, CallbackID: viewReportSchedule, PrivateMetadata: chat.ModalState{ChannelID: "C1"}.Encode()}
 	cb.View.State = &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
 		"period":   {"period": {SelectedOption: slack.OptionBlockObject{Value: period}}},
-		"services": {actionServiceSuggest: {SelectedOptions: opts}},
+		"services": {chat.ActionServiceSuggest: {SelectedOptions: opts}},
 		"weekday":  {"weekday": {SelectedOption: slack.OptionBlockObject{Value: weekday}}},
 		"time":     {"time": {SelectedTime: at}},
 	}}
@@ -34,7 +34,7 @@ func TestScheduleSubmission(t *testing.T) {
 	ctx := context.Background()
 	t.Run("ErrFields", func(t *testing.T) {
 		a, _, _, _ := reportApp(t)
-		res := a.Interaction(ctx, scheduleForm("V1", "week", "", ""))
+		res := interact(ctx, a, scheduleForm("V1", "week", "", ""))
 		ack, ok := res.Ack.(*slack.ViewSubmissionResponse)
 		if !ok || res.Then != nil {
 			t.Fatalf("ack = %#v, then %v; want field errors and nothing saved", res.Ack, res.Then != nil)
@@ -48,10 +48,10 @@ func TestScheduleSubmission(t *testing.T) {
 	t.Run("SavedScheduledAndConfirmedOnce", func(t *testing.T) {
 		a, s, _, db := reportApp(t)
 		engine := &fakeEngine{tasks: map[string]scheduler.Task{}}
-		a.ReportEngine = engine
+		a.Engine = engine
 		cb := scheduleForm("V2", "last-week", "mon", "09:00", "PSVC1")
 		for range 2 { // the envelope redelivered
-			res := a.Interaction(ctx, cb)
+			res := interact(ctx, a, cb)
 			if res.Ack != nil {
 				t.Fatalf("ack = %#v, want none", res.Ack)
 			}
@@ -94,7 +94,7 @@ func TestFireReport(t *testing.T) {
 		sched := save(t, db, "last-week")
 		occ := scheduler.Occurrence{TaskID: sched.ID, Due: due}
 		for range 2 { // a retry, or a second process
-			if err := a.FireReport(ctx, occ); err != nil {
+			if err := a.Fire(ctx, occ); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -119,7 +119,7 @@ func TestFireReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.foundTS = "99.1"
-		if err := a.FireReport(ctx, scheduler.Occurrence{TaskID: sched.ID, Due: due}); err != nil {
+		if err := a.Fire(ctx, scheduler.Occurrence{TaskID: sched.ID, Due: due}); err != nil {
 			t.Fatal(err)
 		}
 		run, _, _ := db.ClaimReportRun(ctx, sched.ID, due, "C1")
@@ -131,7 +131,7 @@ func TestFireReport(t *testing.T) {
 		a, s, _, db := reportApp(t)
 		sched := save(t, db, "last-month")
 		for _, d := range []time.Time{due, due.AddDate(0, 0, -7), due.AddDate(0, 0, 21)} { // 9 March, 2 March, 30 March
-			if err := a.FireReport(ctx, scheduler.Occurrence{TaskID: sched.ID, Due: d}); err != nil {
+			if err := a.Fire(ctx, scheduler.Occurrence{TaskID: sched.ID, Due: d}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -141,7 +141,7 @@ func TestFireReport(t *testing.T) {
 	})
 	t.Run("DeletedIsSkipped", func(t *testing.T) {
 		a, s, _, _ := reportApp(t)
-		if err := a.FireReport(ctx, scheduler.Occurrence{TaskID: "rep_gone", Due: due}); err != nil || len(s.posts) != 0 {
+		if err := a.Fire(ctx, scheduler.Occurrence{TaskID: "rep_gone", Due: due}); err != nil || len(s.posts) != 0 {
 			t.Errorf("err %v, posts %d", err, len(s.posts))
 		}
 	})
@@ -151,13 +151,13 @@ func TestDeleteReportSchedule(t *testing.T) {
 	ctx := context.Background()
 	a, s, _, db := reportApp(t)
 	engine := &fakeEngine{tasks: map[string]scheduler.Task{}}
-	a.ReportEngine = engine
+	a.Engine = engine
 	sched, _ := db.SaveReportSchedule(ctx, domain.ReportSchedule{ChannelID: "C1", Period: "last-week", Rule: mustRule("weekly;at=09:00;days=mon;tz=UTC"), CreatedBy: "U1"})
 	engine.Upsert(scheduler.Task{ID: sched.ID})
 	click := func(user string) {
 		cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user}, ResponseURL: "https://r"}
 		cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: actionReportDelete, Value: sched.ID}}
-		if err := a.Interaction(ctx, cb).Then(ctx); err != nil {
+		if err := interact(ctx, a, cb).Then(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
