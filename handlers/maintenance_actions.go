@@ -46,13 +46,11 @@ func (a *App) extendMaintenance(ctx context.Context, deps onCallDeps, place chat
 	}
 	now := a.now()
 	if !mw.End.After(now) {
-		a.maintenanceOver(ctx, deps, id, "", mw.End)
-		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", chat.DayTime(now, mw.End, a.location()))})
+		return a.alreadyEnded(ctx, deps, place, id, mw.End, now)
 	}
 	mw, err = deps.ops.ExtendMaintenanceWindow(ctx, id, mw.End.Add(maintExtension))
 	if errors.Is(err, domain.ErrMaintenanceEnded) {
-		a.maintenanceOver(ctx, deps, id, "", now)
-		return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: That maintenance window has already ended."})
+		return a.alreadyEnded(ctx, deps, place, id, time.Time{}, now)
 	}
 	if err != nil {
 		return fmt.Errorf("extend maintenance window %s: %w", id, err)
@@ -80,13 +78,11 @@ func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place chat.Pl
 	}
 	now := a.now()
 	if !mw.End.After(now) {
-		a.maintenanceOver(ctx, deps, id, "", mw.End)
-		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", chat.DayTime(now, mw.End, a.location()))})
+		return a.alreadyEnded(ctx, deps, place, id, mw.End, now)
 	}
 	if err := deps.ops.EndMaintenanceWindow(ctx, id); err != nil {
 		if errors.Is(err, domain.ErrMaintenanceEnded) {
-			a.maintenanceOver(ctx, deps, id, "", now)
-			return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: That maintenance window has already ended."})
+			return a.alreadyEnded(ctx, deps, place, id, time.Time{}, now)
 		}
 		return fmt.Errorf("end maintenance window %s: %w", id, err)
 	}
@@ -115,6 +111,18 @@ func (a *App) endMaintenance(ctx context.Context, deps onCallDeps, place chat.Pl
 		return a.tellClicker(ctx, place, chat.Message{Text: text})
 	}
 	return nil
+}
+
+// alreadyEnded records that the window ended without the click and tells
+// the clicker: at end when its end is known, else (PagerDuty refused the
+// change as too late) just now.
+func (a *App) alreadyEnded(ctx context.Context, deps onCallDeps, place chat.Place, id string, end, now time.Time) error {
+	if end.IsZero() {
+		a.maintenanceOver(ctx, deps, id, "", now)
+		return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: That maintenance window has already ended."})
+	}
+	a.maintenanceOver(ctx, deps, id, "", end)
+	return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", chat.DayTime(now, end, a.location()))})
 }
 
 // maintenanceOver records that a window ended without us (by itself, or

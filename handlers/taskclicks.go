@@ -35,10 +35,7 @@ func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		if errors.Is(err, domain.ErrNotFound) {
 			return a.tellClicker(ctx, place, chat.Message{Text: "That task was deleted."})
 		}
-		if err != nil {
-			return err
-		}
-		task, err := a.Tasks.Task(ctx, o.TaskID)
+		o, task, err := a.withTask(ctx, o, err)
 		if err != nil {
 			return err
 		}
@@ -140,15 +137,22 @@ func (a *App) skipSubmission(cb slack.InteractionCallback, state chat.ModalState
 	place := chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
 	return chat.Response{Then: func(ctx context.Context) error {
 		o, changed, err := a.Tasks.SkipOccurrence(ctx, state.IncidentID, place.UserID, reason, a.now())
-		if err != nil {
-			return err
-		}
-		task, err := a.Tasks.Task(ctx, o.TaskID)
+		o, task, err := a.withTask(ctx, o, err)
 		if err != nil {
 			return err
 		}
 		return a.showTaskChange(ctx, place, task, o, changed)
 	}}
+}
+
+// withTask reads the task of o, which a click or a modal has just read or
+// changed (err is how that went; it is returned as is).
+func (a *App) withTask(ctx context.Context, o domain.Occurrence, err error) (domain.Occurrence, domain.Task, error) {
+	if err != nil {
+		return o, domain.Task{}, err
+	}
+	task, err := a.Tasks.Task(ctx, o.TaskID)
+	return o, task, err
 }
 
 // showTaskChange puts an occurrence's new state on its card and, when the

@@ -43,7 +43,7 @@ func (r Rule) Encode() string {
 		add("at", r.At)
 	}
 	if r.Kind == KindWeekly || !known && len(r.Weekdays) > 0 {
-		days := sortedDays(r.Weekdays)
+		days := SortedDays(r.Weekdays)
 		names := make([]string, len(days))
 		for i, d := range days {
 			names[i] = dayAbbrev[d]

@@ -63,7 +63,7 @@ func canonical(r Rule) Rule {
 	case KindOnce:
 		c.Date, c.At = r.Date, r.At
 	case KindWeekly:
-		c.At, c.Weekdays = r.At, sortedDays(r.Weekdays)
+		c.At, c.Weekdays = r.At, SortedDays(r.Weekdays)
 	case KindMonthlyDay:
 		c.At, c.Day = r.At, r.Day
 	case KindCron:

@@ -140,7 +140,7 @@ func (r Rule) String() string {
 	case KindWeekdays:
 		return "every weekday at " + r.At + tz
 	case KindWeekly:
-		days := sortedDays(r.Weekdays)
+		days := SortedDays(r.Weekdays)
 		names := make([]string, len(days))
 		for i, d := range days {
 			names[i] = d.String()
@@ -310,8 +310,8 @@ func locName(loc *time.Location) string {
 	return loc.String()
 }
 
-// sortedDays returns the distinct valid days, Monday first.
-func sortedDays(days []time.Weekday) []time.Weekday {
+// SortedDays returns the distinct valid days, Monday first.
+func SortedDays(days []time.Weekday) []time.Weekday {
 	var mask uint8
 	for _, d := range days {
 		if d >= time.Sunday && d <= time.Saturday {

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/internal/csvrows"
+	"github.com/tobanbot/toban/internal/csvsep"
 )
 
 // MaxBytes and MaxRows bound what Parse accepts: a rota, not a data dump.
@@ -86,7 +87,7 @@ func Parse(r io.Reader, defaultZone *time.Location) ([]Row, []RowError) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // spreadsheets write a BOM
 	firstLine, _, _ := strings.Cut(strings.TrimLeft(string(data), "\r\n"), "\n")
 	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = separator(firstLine)
+	cr.Comma = csvsep.Guess(firstLine)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 
@@ -264,18 +265,6 @@ func parseTime(s string, loc *time.Location, zoneGiven bool) (time.Time, error) 
 		return local, nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time; write 2026-12-01 09:00 or 2026-12-01T09:00:00+09:00", truncate(s, 40))
-}
-
-// separator guesses the separator from the header: the most frequent of
-// comma, semicolon (spreadsheets in many locales) and tab.
-func separator(header string) rune {
-	best, count := ',', strings.Count(header, ",")
-	for _, r := range []rune{';', '\t'} {
-		if n := strings.Count(header, string(r)); n > count {
-			best, count = r, n
-		}
-	}
-	return best
 }
 
 func blank(values []string) bool {

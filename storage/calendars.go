@@ -87,20 +87,7 @@ func (db *DB) AllCalendars(ctx context.Context) ([]domain.Calendar, error) {
 }
 
 func (db *DB) queryCalendars(ctx context.Context, query string, args ...any) ([]domain.Calendar, error) {
-	rows, err := db.sql.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cals []domain.Calendar
-	for rows.Next() {
-		c, err := scanCalendar(rows)
-		if err != nil {
-			return nil, err
-		}
-		cals = append(cals, c)
-	}
-	return cals, rows.Err()
+	return queryRows(ctx, db.sql, scanCalendar, query, args...)
 }
 
 // DeleteCalendar forgets the calendar. Its tasks are the caller's to

@@ -125,20 +125,7 @@ func (db *DB) DirtyCards(ctx context.Context, limit int) ([]domain.Card, error) 
 }
 
 func (db *DB) queryCards(ctx context.Context, query string, args ...any) ([]domain.Card, error) {
-	rows, err := db.sql.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cards []domain.Card
-	for rows.Next() {
-		c, err := scanCard(rows)
-		if err != nil {
-			return nil, err
-		}
-		cards = append(cards, c)
-	}
-	return cards, rows.Err()
+	return queryRows(ctx, db.sql, scanCard, query, args...)
 }
 
 // MarkCardDirty records that every card of the incident must be re-rendered,

@@ -306,34 +306,18 @@ func (db *DB) OccurrencesForIncident(ctx context.Context, incidentID string) ([]
 // LastFired returns the due time of the task's newest claimed occurrence,
 // or the zero time if there is none. It implements scheduler.Store.
 func (db *DB) LastFired(ctx context.Context, taskID string) (time.Time, error) {
-	var due sql.NullInt64
-	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(due) FROM task_occurrences WHERE task_id = $1`, taskID).Scan(&due); err != nil {
+	last, err := db.lastDue(ctx, "task_occurrences", "task_id", taskID)
+	if err != nil {
 		return time.Time{}, fmt.Errorf("last fired %s: %w", taskID, err)
 	}
-	if !due.Valid {
-		return time.Time{}, nil
-	}
-	return time.Unix(due.Int64, 0).UTC(), nil
+	return last, nil
 }
 
 // LastFiredAll returns LastFired of every task that has an occurrence,
 // deleted tasks with history included. It implements scheduler.BulkStore.
 func (db *DB) LastFiredAll(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT task_id, MAX(due) FROM task_occurrences GROUP BY task_id`)
+	last, err := db.lastDueAll(ctx, "task_occurrences", "task_id")
 	if err != nil {
-		return nil, fmt.Errorf("last fired: %w", err)
-	}
-	defer rows.Close()
-	last := make(map[string]time.Time)
-	for rows.Next() {
-		var id string
-		var due int64
-		if err := rows.Scan(&id, &due); err != nil {
-			return nil, fmt.Errorf("last fired: %w", err)
-		}
-		last[id] = time.Unix(due, 0).UTC()
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("last fired: %w", err)
 	}
 	return last, nil
@@ -361,18 +345,5 @@ func ceilUnix(t time.Time) int64 {
 }
 
 func (db *DB) queryOccurrences(ctx context.Context, query string, args ...any) ([]domain.Occurrence, error) {
-	rows, err := db.sql.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var occs []domain.Occurrence
-	for rows.Next() {
-		o, err := scanOccurrence(rows)
-		if err != nil {
-			return nil, err
-		}
-		occs = append(occs, o)
-	}
-	return occs, rows.Err()
+	return queryRows(ctx, db.sql, scanOccurrence, query, args...)
 }

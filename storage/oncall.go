@@ -186,21 +186,12 @@ func (db *DB) MaintenanceCard(ctx context.Context, windowID string) (domain.Main
 // OpenMaintenanceCards lists the cards of windows not yet ended, soonest
 // end first.
 func (db *DB) OpenMaintenanceCards(ctx context.Context) ([]domain.MaintenanceCard, error) {
-	rows, err := db.sql.QueryContext(ctx,
+	out, err := queryRows(ctx, db.sql, scanMaintenanceCard,
 		`SELECT `+maintenanceColumns+` FROM maintenance_cards WHERE state = $1 ORDER BY end_at, window_id`, domain.MaintenanceOpen)
 	if err != nil {
 		return nil, fmt.Errorf("open maintenance cards: %w", err)
 	}
-	defer rows.Close()
-	var out []domain.MaintenanceCard
-	for rows.Next() {
-		c, err := scanMaintenanceCard(rows)
-		if err != nil {
-			return nil, fmt.Errorf("open maintenance cards: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ExtendMaintenanceCard records a window's new end; by is who moved it

@@ -100,20 +100,8 @@ func (db *DB) ReportSchedulesInChannel(ctx context.Context, channelID string) ([
 }
 
 func (db *DB) queryReportSchedules(ctx context.Context, query string, args ...any) ([]domain.ReportSchedule, error) {
-	rows, err := db.sql.QueryContext(ctx, query, args...)
+	out, err := queryRows(ctx, db.sql, scanReportSchedule, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("report schedules: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.ReportSchedule
-	for rows.Next() {
-		s, err := scanReportSchedule(rows)
-		if err != nil {
-			return nil, fmt.Errorf("report schedules: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("report schedules: %w", err)
 	}
 	return out, nil
@@ -214,34 +202,18 @@ func (db *DB) SetReportRunPosted(ctx context.Context, id, ts string) error {
 // LastReportRun returns the due time of the schedule's newest run, or the
 // zero time if there is none: scheduler.Store's LastFired for reports.
 func (db *DB) LastReportRun(ctx context.Context, scheduleID string) (time.Time, error) {
-	var due sql.NullInt64
-	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(due) FROM report_runs WHERE schedule_id = $1`, scheduleID).Scan(&due); err != nil {
+	last, err := db.lastDue(ctx, "report_runs", "schedule_id", scheduleID)
+	if err != nil {
 		return time.Time{}, fmt.Errorf("last report run of %s: %w", scheduleID, err)
 	}
-	if !due.Valid {
-		return time.Time{}, nil
-	}
-	return time.Unix(due.Int64, 0).UTC(), nil
+	return last, nil
 }
 
 // LastReportRunAll returns LastReportRun of every schedule with a run:
 // scheduler.BulkStore's LastFiredAll for reports.
 func (db *DB) LastReportRunAll(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT schedule_id, MAX(due) FROM report_runs GROUP BY schedule_id`)
+	out, err := db.lastDueAll(ctx, "report_runs", "schedule_id")
 	if err != nil {
-		return nil, fmt.Errorf("last report runs: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]time.Time{}
-	for rows.Next() {
-		var id string
-		var due int64
-		if err := rows.Scan(&id, &due); err != nil {
-			return nil, fmt.Errorf("last report runs: %w", err)
-		}
-		out[id] = time.Unix(due, 0).UTC()
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("last report runs: %w", err)
 	}
 	return out, nil

@@ -178,20 +178,7 @@ func (db *DB) AllTasks(ctx context.Context) ([]domain.Task, error) {
 }
 
 func (db *DB) queryTasks(ctx context.Context, query string, args ...any) ([]domain.Task, error) {
-	rows, err := db.sql.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var tasks []domain.Task
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		tasks = append(tasks, t)
-	}
-	return tasks, rows.Err()
+	return queryRows(ctx, db.sql, scanTask, query, args...)
 }
 
 // SetTaskPaused pauses or resumes the task.

@@ -9,23 +9,11 @@ import (
 	"strings"
 
 	"github.com/tobanbot/toban/internal/csvrows"
+	"github.com/tobanbot/toban/internal/csvsep"
 )
 
 // maxCSVErrors bounds the syntax errors reported before giving up.
 const maxCSVErrors = 100
-
-// separator guesses the CSV separator from the header line: the most
-// frequent of comma, semicolon (spreadsheets in many locales) and tab,
-// comma on a tie.
-func separator(header string) rune {
-	best, count := ',', strings.Count(header, ",")
-	for _, r := range []rune{';', '\t'} {
-		if n := strings.Count(header, string(r)); n > count {
-			best, count = r, n
-		}
-	}
-	return best
-}
 
 // readCSV reads a header naming the columns, then one task per record.
 // Each record's line is the physical line where it starts, so a quoted
@@ -34,7 +22,7 @@ func separator(header string) rune {
 func readCSV(data []byte) ([]record, []RowError) {
 	firstLine, _, _ := strings.Cut(strings.TrimLeft(string(data), "\r\n"), "\n")
 	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = separator(firstLine)
+	r.Comma = csvsep.Guess(firstLine)
 	r.FieldsPerRecord = -1
 
 	header, err := r.Read()

@@ -110,7 +110,7 @@ func FormatSchedule(r scheduler.Rule) string {
 		return "weekdays " + r.At
 	case scheduler.KindWeekly:
 		names := make([]string, 0, 7)
-		for _, d := range sortDays(r.Weekdays) {
+		for _, d := range scheduler.SortedDays(r.Weekdays) {
 			names = append(names, dayNames[d])
 		}
 		return "weekly " + strings.Join(names, ",") + " " + r.At
@@ -146,7 +146,7 @@ func parseDays(list string) ([]time.Weekday, error) {
 	if len(days) == 0 {
 		return nil, domain.Invalid("Name at least one day of the week, e.g. weekly mon,wed 09:00.")
 	}
-	return sortDays(days), nil
+	return scheduler.SortedDays(days), nil
 }
 
 func dayByName(name string) (time.Weekday, bool) {
@@ -156,23 +156,6 @@ func dayByName(name string) (time.Weekday, bool) {
 		}
 	}
 	return 0, false
-}
-
-// sortDays returns the distinct valid days, Monday first.
-func sortDays(days []time.Weekday) []time.Weekday {
-	var mask uint8
-	for _, d := range days {
-		if d >= time.Sunday && d <= time.Saturday {
-			mask |= 1 << d
-		}
-	}
-	out := make([]time.Weekday, 0, 7)
-	for i := range 7 {
-		if d := time.Weekday((i + 1) % 7); mask&(1<<d) != 0 {
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 // clockTime turns H:MM into HH:MM; anything else is left for the scheduler

@@ -33,6 +33,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tobanbot/toban/internal/csvsep"
 	"github.com/tobanbot/toban/scheduler"
 )
 
@@ -184,7 +185,7 @@ func sniff(data []byte) string {
 		if line == "" {
 			continue
 		}
-		first := strings.FieldsFunc(line, func(r rune) bool { return r == rune(separator(line)) })
+		first := strings.FieldsFunc(line, func(r rune) bool { return r == csvsep.Guess(line) })
 		if len(first) > 1 && isColumn(strings.ToLower(strings.Trim(first[0], "\" "))) {
 			return FormatCSV
 		}

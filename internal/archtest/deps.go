@@ -62,6 +62,32 @@ type Layers struct {
 	// Adapters talk to the outside world: Slack, the database, PagerDuty,
 	// the webhook receiver, the poller.
 	Adapters []string
+	// Features are the feature packages under the router ("handlers/reports").
+	// A package under the router that is neither toolkit nor a declared
+	// feature (or inside one) is reported by Undeclared, so that a new
+	// feature is added here, where its rules are read.
+	Features []string
+}
+
+// Undeclared lists the packages of g under the router that are neither
+// toolkit nor a declared feature or a package inside one, and the declared
+// features g does not have.
+func (l Layers) Undeclared(g Graph) []string {
+	var out []string
+	declared := map[string]bool{}
+	for _, f := range l.Features {
+		declared[f] = true
+		if _, ok := g[f]; !ok {
+			out = append(out, f+": declared feature not found")
+		}
+	}
+	for pkg := range g {
+		if l.IsFeature(pkg) && !declared[l.featureOf(pkg)] {
+			out = append(out, pkg+": package under "+l.Router+" is neither toolkit nor a declared feature")
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Violation is one import a rule forbids.

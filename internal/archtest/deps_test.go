@@ -9,11 +9,14 @@ import (
 const module = "github.com/tobanbot/toban"
 
 // tobanLayers is toban's layering: the router and its features under
-// handlers/, the chat toolkit beside them, and the adapters.
+// handlers/, the chat toolkit beside them, and the adapters. Features never
+// import storage, pagerduty, bot, webhook, poller, the router or one
+// another; adapters never import each other.
 var tobanLayers = Layers{
 	Router:   "handlers",
 	Toolkit:  []string{"handlers/chat", "handlers/identity"},
 	Adapters: []string{"bot", "storage", "pagerduty", "webhook", "poller"},
+	Features: []string{"handlers/reports", "handlers/runbook"},
 }
 
 // importsAllowed lists imports the rules forbid that are still there, each
@@ -34,6 +37,9 @@ func TestDependencyRules(t *testing.T) {
 	}
 	for _, v := range tobanLayers.Check(g, importsAllowed) {
 		t.Errorf("%s", v)
+	}
+	for _, u := range tobanLayers.Undeclared(g) {
+		t.Errorf("%s", u)
 	}
 	for key := range importsAllowed {
 		from, to, _ := strings.Cut(key, " -> ")
@@ -89,6 +95,15 @@ func TestDependencyRulesCatchViolations(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Every feature, declared or not, is held to the rules; an undeclared
+	// one, or a declared one that is gone, is reported.
+	declared := tobanLayers
+	declared.Features = []string{"handlers/incident", "handlers/oncall", "handlers/task", "handlers/calendar", "handlers/gone"}
+	wantUndeclared := "handlers/gone: declared feature not found\nhandlers/report/render: package under handlers is neither toolkit nor a declared feature\n" +
+		"handlers/report: package under handlers is neither toolkit nor a declared feature"
+	if got := strings.Join(declared.Undeclared(g), "\n"); got != wantUndeclared {
+		t.Errorf("undeclared:\n%s\nwant:\n%s", got, wantUndeclared)
 	}
 	// An allowlisted import is not reported.
 	allowed := map[string]string{"handlers/incident -> storage": "test"}
