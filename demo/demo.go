@@ -4,6 +4,9 @@
 // click in the page becomes the Socket Mode envelope Slack would send, so
 // the bot cannot tell the demo from production; cmd/toban wires the bot
 // exactly as `toban run` does and hands it the demo's environment.
+//
+// It owns the demo's seed data and web page. It may import the fakes
+// (fakes/slackfake, fakes/pdfake) and scheduler; only cmd/toban imports it.
 package demo
 
 import (

@@ -1,13 +1,17 @@
 // Package handlers turns what people do in Slack — slash commands, button
 // clicks, modal submissions, events — into answers and actions. It owns the
-// router (features register their subcommands and IDs in features.go) and,
-// for now, the features themselves as methods of App. It is pure logic:
+// router (features register their subcommands and IDs in features.go), the
+// dispatch of envelopes to features, and — until each moves into its own
+// package as handlers/reports and handlers/runbook have — the remaining
+// features as methods of App: incidents, cards and the feed, on-call with
+// maintenance and shifts, tasks, calendars. It is pure logic:
 // Slack, PagerDuty and the database are reached through the ports declared
 // here, each given a concrete value in cmd/toban.
 //
-// It may import domain, scheduler, report, icsfeed, shiftfile and its
-// toolkit (handlers/chat, handlers/identity); never storage, bot,
-// pagerduty, webhook or poller (internal/archtest checks it).
+// It may import domain, scheduler, icsfeed, shiftfile, its toolkit
+// (handlers/chat, handlers/identity) and the feature packages below it;
+// never storage, bot, pagerduty, webhook or poller (internal/archtest
+// checks it).
 package handlers
 
 import (

@@ -14,4 +14,8 @@
 // repeated one is its first occurrence).
 //
 // A feed's URL is a secret: nothing in this package puts it in an error.
+//
+// It owns fetching, parsing and expanding feeds and the sync of their tasks,
+// which it reaches through the Store and Scheduler interfaces it declares.
+// It may import domain and scheduler; never an adapter or a feature.
 package icsfeed

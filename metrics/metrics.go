@@ -1,5 +1,8 @@
 // Package metrics defines toban's Prometheus metrics. Each Registry is
 // independent so that tests can run several bots in one process.
+//
+// It owns the metric definitions and imports no toban package; the adapters
+// (bot, pagerduty, webhook) and cmd/toban import it.
 package metrics
 
 import (

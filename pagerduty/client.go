@@ -1,5 +1,10 @@
 // Package pagerduty is toban's adapter to PagerDuty's REST API v2, over
 // go-pagerduty. It returns domain types and errors of domain's kinds.
+//
+// It is an adapter: it owns the REST calls, retries and the mapping of
+// PagerDuty's errors to domain's kinds. It may import domain, metrics and
+// report (the report's incident type); never another adapter, the router or
+// a feature.
 package pagerduty
 
 import (

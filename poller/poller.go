@@ -3,6 +3,10 @@
 // Mode's point). Every interval it reads the entries created since a
 // cursor kept in the database, stores them as events (deduplicated by
 // entry ID) and wakes the processor.
+//
+// It is an adapter: it owns the log-entry cursor and loop. It may import
+// domain only (the inbox and PagerDuty are ports it declares); never another
+// adapter, the router or a feature.
 package poller
 
 import (

@@ -37,6 +37,9 @@
 //
 // Compute makes one pass over the incidents, appending each duration to
 // its service's list (and the totals'), then sorts each list once.
+//
+// It owns the statistics and their renderings, does no I/O and imports no
+// toban package; pagerduty, handlers/reports and cmd/toban import it.
 package report
 
 import (

@@ -50,4 +50,8 @@
 // sleeps on one timer until the earliest one; between due times it does no
 // work at all. See Engine for catch-up after downtime, retries and the
 // never-twice guarantee.
+//
+// It owns recurrence rules (Rule, with its one text encoding) and the
+// engine. It imports no toban package, so domain (a Task's Rule), storage
+// and the features may import it.
 package scheduler

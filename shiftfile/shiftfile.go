@@ -13,6 +13,9 @@
 // start and end are RFC 3339 times, or "2026-12-01 09:00" read in the
 // row's timezone (an IANA name or an offset like +09:00), else in the
 // default zone given to Parse. Comma, semicolon and tab separators work.
+//
+// It owns the file format. It may import domain, internal/csvrows and
+// internal/csvsep; never an adapter or a feature.
 package shiftfile
 
 import (

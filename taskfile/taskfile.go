@@ -20,6 +20,9 @@
 // case; title, channel and schedule are required. Commas, semicolons and
 // tabs are recognised as separators. A YAML file is a list of mappings, or
 // a mapping with one key, tasks, holding that list.
+//
+// It owns the file formats. It may import domain, scheduler,
+// internal/csvrows and internal/csvsep; never an adapter or a feature.
 package taskfile
 
 import (

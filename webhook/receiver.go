@@ -2,6 +2,10 @@
 // signature, decodes their incident events and stores them in the durable
 // inbox before answering, so that a crash after the answer loses nothing.
 // Processing happens later, elsewhere; the receiver only wakes it.
+//
+// It is an adapter: it owns the HTTP receiver and signature check. It may
+// import domain and metrics (the inbox is a port it declares); never another
+// adapter, the router or a feature.
 package webhook
 
 import (

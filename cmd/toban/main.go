@@ -1,5 +1,10 @@
 // Command toban is a Slack Socket Mode bot for operations teams on
 // PagerDuty: incident cards with buttons, on-call, scheduled tasks.
+//
+// It owns configuration, wiring and the command line: it gives every
+// feature's ports their concrete adapters (bot, storage, pagerduty, webhook,
+// poller) and starts the background loops under leader leases. It may import
+// every toban package; nothing imports it.
 package main
 
 import (

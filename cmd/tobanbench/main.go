@@ -3,6 +3,9 @@
 // BENCHMARKS.md: each figure next to its target.
 //
 //	go run ./cmd/tobanbench [-quick] [-out BENCHMARKS.md]
+//
+// It owns the benchmark scenarios and BENCHMARKS.md. It may import domain,
+// scheduler, storage, webhook and the fakes; nothing imports it.
 package main
 
 import (

@@ -13,6 +13,9 @@
 // (SetDelay, FailNext, SetRateLimit) simulate a slow or failing PagerDuty.
 // The server holds no *testing.T and is safe for concurrent use, so a load
 // harness can drive it too.
+//
+// It owns the fake's state and HTTP handlers and imports no toban package;
+// tests, the demo and tobanbench import it.
 package pdfake
 
 import (

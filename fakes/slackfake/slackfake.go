@@ -8,6 +8,10 @@
 // views, files), so end-to-end tests can read like a person using Slack.
 // Nothing in it depends on *testing.T except the helper methods that take a
 // testing.TB, so it can also back a load harness.
+//
+// It owns the fake's state and wire protocols. It may import
+// internal/blockkit (Block Kit limits) only; tests, the demo and tobanbench
+// import it.
 package slackfake
 
 import (

@@ -2,6 +2,12 @@
 // incident card, the run results and the "1 auto-recover / 2 escalate"
 // choice in the card's thread, and /toban runbook. The runs themselves are
 // the runbook package's Responder.
+//
+// It owns the "runbook." action IDs, the run threads and their rendering. It
+// reaches the database, PagerDuty and Slack only through the ports it
+// declares. It may import domain, runbook and the toolkit (handlers/chat);
+// never storage, pagerduty, bot, webhook, poller, the router (handlers) or
+// another feature.
 package runbook
 
 import (

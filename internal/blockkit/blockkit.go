@@ -7,6 +7,9 @@
 //
 // The numbers come from Slack's Block Kit reference (docs.slack.dev) and
 // match python-slack-sdk's validators; see PROTOCOL-NOTES.md.
+//
+// It owns the limits only and imports no toban package; the Slack fake and
+// golden-file tests import it.
 package blockkit
 
 import (

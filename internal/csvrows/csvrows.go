@@ -1,6 +1,8 @@
 // Package csvrows reads the records of a CSV file people wrote by hand:
 // a record with a syntax error is reported and skipped rather than
 // ending the read, so one stray quote does not hide every other problem.
+//
+// It imports no toban package; taskfile and shiftfile import it.
 package csvrows
 
 import (

@@ -1,6 +1,8 @@
 // Package golden compares values, as indented JSON, with files under a
 // test's testdata directory; `go test ./pkg -update` rewrites them. Block
 // Kit tests use it so that a change to a message shows as a diff.
+//
+// It imports no toban package; only tests import it.
 package golden
 
 import (

@@ -9,6 +9,9 @@
 // over. A replica that dies stops renewing and is replaced within TTL plus
 // one poll. Replicas' clocks are assumed to agree within TTL/10 (NTP):
 // each stamps expiries with its own.
+//
+// It owns the lease loop. It may import storage (the leases) only; cmd/toban
+// imports it.
 package leader
 
 import (

@@ -10,6 +10,9 @@
 // contradictions (allowlist.go).
 //
 // Tests attach it to the fake: fake.CheckContract(t, pdcontract.MustLoad(t)).
+//
+// It owns the specs and the check and imports no toban package; only tests
+// import it.
 package pdcontract
 
 import (

@@ -8,6 +8,9 @@
 //	cluster, skip, err := pgtest.Start()
 //	...
 //	defer cluster.Stop()
+//
+// It owns the test clusters and imports no toban package; only tests
+// (storage, leader, cmd/toban) import it.
 package pgtest
 
 import (
