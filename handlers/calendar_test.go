@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
@@ -56,7 +57,10 @@ func calendarApp(t *testing.T, now time.Time) (*App, *calendarSlack, *storage.DB
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &calendarSlack{}
-	return &App{Slack: s, Tasks: db, Calendars: db, Engine: nullEngine{}, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}, s, db
+	a := &App{Slack: s, Tasks: db, Engine: nullEngine{}, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}
+	a.Calendar = &calendar.Feature{Slack: s, Store: db, Tasks: db, Form: a.TaskForm(), Identity: a, Engine: nullEngine{},
+		Admins: a.Admins, Location: time.UTC, Now: a.Now, Log: zerolog.Nop()}
+	return a, s, db
 }
 
 // calendarValues is the attach modal filled in.
@@ -73,7 +77,7 @@ func calendarSubmit(values map[string]map[string]slack.BlockAction) slack.Intera
 	var cb slack.InteractionCallback
 	cb.Type = slack.InteractionTypeViewSubmission
 	cb.User.ID = "U1"
-	cb.View.CallbackID = viewCalendar
+	cb.View.CallbackID = "calendar.attach"
 	cb.View.PrivateMetadata = chat.ModalState{ChannelID: "C1"}.Encode()
 	cb.View.State = &slack.ViewState{Values: values}
 	return cb
@@ -95,25 +99,8 @@ const oneEventICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\n
 
 func TestCalendarModal(t *testing.T) {
 	a := &App{Location: time.UTC}
-	golden(t, "calendar_modal", a.calendarModal("C1"))
-}
-
-func TestCalendarListEntry(t *testing.T) {
-	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
-	rule := func(day int) scheduler.Rule {
-		return scheduler.Rule{Kind: scheduler.KindOnce, Date: fmt.Sprintf("2026-03-%02d", day), At: "09:00", Location: time.UTC}
-	}
-	tasks := []domain.Task{{Title: "Past", Rule: rule(1)}, {Title: "Rotate <keys>", Rule: rule(3)}, {Title: "Later", Rule: rule(9)}}
-	healthy := domain.Calendar{ID: "cal_a", URL: "https://calendar.google.com/calendar/ical/x/private-y/basic.ics", CreatedBy: "U1",
-		GraceMinutes: 15, Escalation: domain.EscalateOnCall, EscalationTargetName: "Primary", LastFetched: now.Add(-10 * time.Minute)}
-	failing := domain.Calendar{ID: "cal_b", URL: "https://cal.example.com/x.ics", CreatedBy: "U2",
-		LastError: "The calendar server is failing (HTTP 503).", FailingSince: now.Add(-time.Hour)}
-	blocks := append(calendarEntry(healthy, tasks, now), calendarEntry(failing, nil, now)...)
-	golden(t, "calendar_list", chat.Message{Text: "2 calendars attached", Blocks: blocks})
-	text := messageText(chat.Message{Blocks: blocks})
-	if strings.Contains(text, "private-y") {
-		t.Errorf("the list shows the secret address: %s", text)
-	}
+	f := &calendar.Feature{Form: a.TaskForm(), Location: time.UTC}
+	golden(t, "calendar_modal", f.Modal("C1"))
 }
 
 func TestCalendarInput(t *testing.T) {
@@ -147,7 +134,7 @@ func TestCalendarInput(t *testing.T) {
 			}
 			v := calendarValues("https://example.com/cal.ics")
 			tt.edit(v)
-			c, errs := a.calendarInput(v)
+			c, errs := (&calendar.Feature{Form: a.TaskForm()}).ReadForm(v)
 			switch {
 			case tt.wantOK == "" && len(errs) > 0:
 				t.Errorf("errors %v, want none", errs)
@@ -209,9 +196,6 @@ func TestCalendarSubmission(t *testing.T) {
 	})
 
 	t.Run("SlowCalendarAcceptedThenChecked", func(t *testing.T) {
-		old := calendarAckFetch
-		calendarAckFetch = 50 * time.Millisecond
-		defer func() { calendarAckFetch = old }()
 		release := make(chan struct{})
 		var calls sync.Mutex
 		first := true
@@ -231,6 +215,7 @@ func TestCalendarSubmission(t *testing.T) {
 		}))
 		defer slow.Close()
 		a, s, db := calendarApp(t, now)
+		a.Calendar.AckFetch = 50 * time.Millisecond
 		res := a.calendarSubmission(context.Background(), calendarSubmit(calendarValues(slow.URL+"/secret.ics")))
 		close(release)
 		if ack := ackJSON(t, res); ack != "" || res.Then == nil {
@@ -274,7 +259,7 @@ func TestRefreshCalendars(t *testing.T) {
 	flaky, steady := add("/flaky.ics"), add("/steady.ics")
 
 	for range 2 { // failing twice is told once
-		a.RefreshCalendars(ctx)
+		a.Calendar.Refresh(ctx)
 	}
 	if got, _ := db.Calendar(ctx, flaky.ID); !strings.Contains(got.LastError, "HTTP 500") {
 		t.Errorf("flaky calendar's error = %q, want HTTP 500", got.LastError)
@@ -287,7 +272,7 @@ func TestRefreshCalendars(t *testing.T) {
 	body = strings.Replace(oneEventICS, "SUMMARY:Rotate keys", "SUMMARY:Rotate all keys", 1)
 	mu.Unlock()
 	for range 2 { // recovering twice is told once
-		a.RefreshCalendars(ctx)
+		a.Calendar.Refresh(ctx)
 	}
 	want := []string{
 		"C1: :warning: I can't read the calendar from 127.0.0.1: The calendar server is failing (HTTP 500). Its tasks stay as they were; I keep trying.",

@@ -26,6 +26,9 @@ func NewEngines(a *App, e Engines) (tasks, reports *scheduler.Engine) {
 	tasks = scheduler.New(e.Clock, e.TaskRuns, a.FireTask, scheduler.Options{MissedPolicy: e.Missed, Logger: e.TaskLog})
 	reports = scheduler.New(e.Clock, e.ReportRuns, a.FireReport, scheduler.Options{Logger: e.ReportLog})
 	a.Engine = tasks
+	if a.Calendar != nil {
+		a.Calendar.Engine = tasks
+	}
 	if a.Report != nil {
 		a.Report.Engine = reports
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/runbook"
@@ -62,8 +63,9 @@ type App struct {
 	// feature then says so instead of failing.
 	OnCallOps   OnCallOps
 	OnCallStore OnCallStore
-	Calendars   CalendarStore
-	Files       FileReader
+	// Calendar is the calendar feature; nil when not configured.
+	Calendar *calendar.Feature
+	Files    FileReader
 	// Report is the incident-report feature; nil when PagerDuty is not
 	// configured.
 	Report *reports.Feature
@@ -83,11 +85,10 @@ type App struct {
 	Now    func() time.Time
 	Log    zerolog.Logger
 
-	routes        appRouter
-	services      serviceCache
-	taskWake      taskWake
-	calendarWaker taskWake
-	opsWaker      taskWake
+	routes   appRouter
+	services serviceCache
+	taskWake taskWake
+	opsWaker taskWake
 }
 
 // now is toban's clock. An App without one is a wiring mistake: falling

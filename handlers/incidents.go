@@ -42,7 +42,7 @@ func (a *App) incidentsCommand(args []string, userID, responseURL string) chat.R
 func (a *App) listIncidents(ctx context.Context, userID, scope string) (chat.Message, error) {
 	var filter domain.IncidentFilter
 	heading := "Open incidents"
-	actor, actorErr := a.actingAs(ctx, userID)
+	actor, actorErr := a.ActingAs(ctx, userID)
 	var notLinked *identity.NotLinkedError
 	if actorErr != nil && !errors.As(actorErr, &notLinked) {
 		return chat.Message{}, actorErr

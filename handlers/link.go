@@ -85,7 +85,9 @@ func (a *App) identity() *identity.Resolver {
 	return &identity.Resolver{Links: storeLinks{a.Store}, Slack: a.Slack, PagerDuty: a.PagerDuty, Now: a.now}
 }
 
-func (a *App) actingAs(ctx context.Context, slackUserID string) (domain.Person, error) {
+// ActingAs is the PagerDuty user a Slack user acts as (identity.Resolver);
+// features that act as someone are given it.
+func (a *App) ActingAs(ctx context.Context, slackUserID string) (domain.Person, error) {
 	return a.identity().ActingAs(ctx, slackUserID)
 }
 
@@ -93,7 +95,7 @@ func (a *App) actingAs(ctx context.Context, slackUserID string) (domain.Person, 
 // it tells them why and how to fix it, and returns ok false with the
 // error of that message (nil when it was delivered).
 func (a *App) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
-	actor, err := a.actingAs(ctx, place.UserID)
+	actor, err := a.ActingAs(ctx, place.UserID)
 	var notLinked *identity.NotLinkedError
 	switch {
 	case errors.As(err, &notLinked):

@@ -38,7 +38,7 @@ func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		place := chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}
-		if _, err := a.actingAs(ctx, in.UserID); err != nil {
+		if _, err := a.ActingAs(ctx, in.UserID); err != nil {
 			var notLinked *identity.NotLinkedError
 			if errors.As(err, &notLinked) {
 				return a.tellClicker(ctx, place, identity.NotLinkedMessage(notLinked))

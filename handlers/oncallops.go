@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
+	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
 )
@@ -81,18 +82,18 @@ func (a *App) opsWake() *taskWake { return &a.opsWaker }
 
 // OnCallOpsWake delivers a value when follows or maintenance windows
 // changed, so that the runner recomputes when it next has work at once.
-func (a *App) OnCallOpsWake() <-chan struct{} { return a.opsWake().c() }
+func (a *App) OnCallOpsWake() <-chan struct{} { return a.opsWake().C() }
 
 // Change topics of App.Changed.
 const (
-	TopicOnCall    = "oncall"    // follows or maintenance windows changed
-	TopicCalendars = "calendars" // a calendar was attached
+	TopicOnCall    = "oncall"       // follows or maintenance windows changed
+	TopicCalendars = calendar.Topic // a calendar was attached
 )
 
 // wakeOnCallOps wakes the runner here and, through Changed, wherever the
 // on-call lease is held.
 func (a *App) wakeOnCallOps() {
-	a.opsWake().wake()
+	a.opsWake().Wake()
 	if a.Changed != nil {
 		a.Changed(TopicOnCall)
 	}
@@ -100,7 +101,7 @@ func (a *App) wakeOnCallOps() {
 
 // WakeOnCallOps makes the on-call runner recompute its next work now,
 // after another replica changed follows or maintenance windows.
-func (a *App) WakeOnCallOps() { a.opsWake().wake() }
+func (a *App) WakeOnCallOps() { a.opsWake().Wake() }
 
 // takeRequest is an offered override, carried by the Confirm button or
 // the confirmation modal.
@@ -421,7 +422,7 @@ func (a *App) confirmTakeView(ctx context.Context, viewID string, place chat.Pla
 		v.PrivateMetadata = chat.EncodeJSON(r)
 		return a.Slack.UpdateView(ctx, viewID, v)
 	}
-	actor, err := a.actingAs(ctx, place.UserID)
+	actor, err := a.ActingAs(ctx, place.UserID)
 	var notLinked *identity.NotLinkedError
 	if errors.As(err, &notLinked) {
 		return show("", identity.NotLinkedMessage(notLinked).Text, req)

@@ -49,7 +49,7 @@ func (a *App) runbookClick(cb slack.InteractionCallback, act *slack.BlockAction)
 	}
 	return chat.Response{Then: a.once(clickKey(cb, act, act.Value), func(ctx context.Context) error {
 		who := runbook.Clicker{SlackUserID: place.UserID, Admin: a.Admins[place.UserID]}
-		person, err := a.actingAs(ctx, place.UserID)
+		person, err := a.ActingAs(ctx, place.UserID)
 		var notLinked *identity.NotLinkedError
 		switch {
 		case err == nil:

@@ -61,7 +61,7 @@ func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 			}
 			o, changed, err = a.Tasks.SnoozeOccurrence(ctx, o.ID, place.UserID, until, until)
 			if err == nil && changed {
-				a.taskWake.wake()
+				a.taskWake.Wake()
 			}
 		}
 		if err != nil {
@@ -102,7 +102,7 @@ func taskStateSentence(o domain.Occurrence, now time.Time) string {
 }
 
 func (a *App) resolveTaskIncident(ctx context.Context, place chat.Place, o domain.Occurrence) {
-	actor, err := a.actingAs(ctx, place.UserID)
+	actor, err := a.ActingAs(ctx, place.UserID)
 	if err != nil {
 		_ = a.tellClicker(ctx, place, chat.Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
 		return

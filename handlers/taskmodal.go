@@ -271,7 +271,7 @@ func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		// The incident is opened as the task's author; they must be linked.
 		ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 		defer cancel()
-		person, err := a.actingAs(ctx, cb.User.ID)
+		person, err := a.ActingAs(ctx, cb.User.ID)
 		if err != nil {
 			return chat.Response{Ack: chat.ViewErrors(map[string]string{"escalation": "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."})}
 		}

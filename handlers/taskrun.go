@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
@@ -14,22 +13,7 @@ import (
 )
 
 // taskWake nudges the escalation loop when a deadline may have moved.
-type taskWake struct {
-	once sync.Once
-	ch   chan struct{}
-}
-
-func (w *taskWake) c() chan struct{} {
-	w.once.Do(func() { w.ch = make(chan struct{}, 1) })
-	return w.ch
-}
-
-func (w *taskWake) wake() {
-	select {
-	case w.c() <- struct{}{}:
-	default:
-	}
-}
+type taskWake = chat.Waker
 
 // FireTask posts the card of one due occurrence, exactly once: the
 // occurrence is claimed in the database first, and a claim without a
@@ -61,7 +45,7 @@ func (a *App) FireTask(ctx context.Context, occ scheduler.Occurrence) error {
 	if err := a.postTaskCard(ctx, task, o, !claimed); err != nil {
 		return err
 	}
-	a.taskWake.wake()
+	a.taskWake.Wake()
 	return nil
 }
 
@@ -168,7 +152,7 @@ func (a *App) RunTaskEscalations(ctx context.Context, clock scheduler.Clock) {
 			}
 			next = o.EscalateAt
 		}
-		if scheduler.SleepUntil(ctx, clock, next, a.taskWake.c()) != nil {
+		if scheduler.SleepUntil(ctx, clock, next, a.taskWake.C()) != nil {
 			return
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/internal/leader"
 	"github.com/tobanbot/toban/metrics"
@@ -131,7 +132,6 @@ func (m *Main) Open(ctx context.Context) error {
 		// The database and the Web API are whole adapters: each feature's
 		// port is given them explicitly, never found by assertion.
 		OnCallStore: db,
-		Calendars:   db,
 		Files:       m.web,
 		Storm:       handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
 		Now:         m.Clock.Now,
@@ -142,6 +142,11 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
+	}
+	app.Calendar = &calendar.Feature{
+		Slack: m.web, Store: db, Tasks: db, Form: app.TaskForm(), Identity: app, Changed: m.announce,
+		Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
+		Clock: m.Clock, RefreshEvery: m.calendarRefresh(),
 	}
 	m.feed = make(chan struct{}, 1)
 	if cfg.PagerDutyConfigured() {
@@ -283,7 +288,7 @@ func (m *Main) backgroundLoops() []loop {
 		// every replica's engine may fire it and a dead replica's share
 		// is someone else's at once, as with tasks.
 		loop{"report scheduler", plain(m.runReports)},
-		m.singleton("calendars", "calendars", func(ctx context.Context) error { return m.app.RunCalendars(ctx, m.Clock, m.calendarRefresh()) }),
+		m.singleton("calendars", "calendars", m.app.Calendar.Run),
 		loop{"runbook", func(ctx context.Context) error {
 			if m.app.Runbook == nil {
 				return nil

@@ -1,4 +1,4 @@
-package handlers
+package calendar
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 )
 
 // calendarList shows the channel's calendars with Refresh now and Detach.
-func (a *App) calendarList(ctx context.Context, channelID string) (chat.Message, error) {
-	cals, err := a.calendars().CalendarsInChannel(ctx, channelID)
+func (f *Feature) calendarList(ctx context.Context, channelID string) (chat.Message, error) {
+	cals, err := f.Store.CalendarsInChannel(ctx, channelID)
 	if err != nil {
 		return chat.Message{}, err
 	}
@@ -23,11 +23,11 @@ func (a *App) calendarList(ctx context.Context, channelID string) (chat.Message,
 	}
 	blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain(fmt.Sprintf("Calendars in this channel: %d", len(cals))))}
 	for _, c := range cals {
-		tasks, err := a.calendars().CalendarTasks(ctx, c.ID)
+		tasks, err := f.Store.CalendarTasks(ctx, c.ID)
 		if err != nil {
 			return chat.Message{}, err
 		}
-		blocks = append(blocks, calendarEntry(c, tasks, a.now().In(a.location()))...)
+		blocks = append(blocks, calendarEntry(c, tasks, f.now().In(f.location()))...)
 	}
 	return chat.Message{Text: fmt.Sprintf("%d calendars attached", len(cals)), Blocks: blocks}, nil
 }
@@ -78,15 +78,14 @@ func calendarEntry(c domain.Calendar, tasks []domain.Task, now time.Time) []slac
 
 // calendarClick handles Refresh now (anyone in the channel) and Detach
 // (the person who attached it, or an admin).
-func (a *App) calendarClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+//
+// Click answers the list's buttons ("calendar.").
+func (f *Feature) Click(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
-	if a.calendars() == nil || a.Engine == nil {
-		return a.respondLater(cb.ResponseURL, chat.Message{Text: "Calendar feeds are not set up in this toban."})
-	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		c, err := a.calendars().Calendar(ctx, act.Value)
+		c, err := f.Store.Calendar(ctx, act.Value)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, chat.Message{Text: "That calendar was already detached."})
+			return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: "That calendar was already detached."})
 		}
 		if err != nil {
 			return err
@@ -94,27 +93,27 @@ func (a *App) calendarClick(cb slack.InteractionCallback, act *slack.BlockAction
 		var note string
 		switch act.ActionID {
 		case actionCalendarRefresh:
-			res, err := a.refreshCalendar(ctx, c)
+			res, err := f.refreshCalendar(ctx, c)
 			if err != nil {
-				return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":warning: I can't read the calendar from %s: %s", c.Host(), calendarProblem(err))})
+				return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: fmt.Sprintf(":warning: I can't read the calendar from %s: %s", c.Host(), calendarProblem(err))})
 			}
 			note = fmt.Sprintf(":arrows_counterclockwise: Refreshed %s: %d new, %d changed, %d removed; %d upcoming.", c.Host(), res.Created, res.Updated, res.Deleted, res.Upcoming)
 		case actionCalendarDetach:
-			if c.CreatedBy != place.UserID && !a.Admins[place.UserID] {
-				return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who attached it, or a toban admin can detach this calendar.", c.CreatedBy)})
+			if c.CreatedBy != place.UserID && !f.Admins[place.UserID] {
+				return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who attached it, or a toban admin can detach this calendar.", c.CreatedBy)})
 			}
-			removed, err := a.detachCalendar(ctx, c)
+			removed, err := f.detachCalendar(ctx, c)
 			if err != nil {
 				return err
 			}
 			text := fmt.Sprintf(":wastebasket: <@%s> detached the calendar (%s): %d upcoming %s deleted.", place.UserID, c.Host(), removed, plural(removed, "task", "tasks"))
-			if _, err := a.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text}); err != nil {
+			if _, err := f.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text}); err != nil {
 				return err
 			}
 		default:
 			return nil
 		}
-		msg, err := a.calendarList(ctx, c.ChannelID)
+		msg, err := f.calendarList(ctx, c.ChannelID)
 		if err != nil {
 			return err
 		}
@@ -125,7 +124,7 @@ func (a *App) calendarClick(cb slack.InteractionCallback, act *slack.BlockAction
 			}
 		}
 		msg.ReplaceOriginal = true
-		return a.tellClicker(ctx, place, msg)
+		return chat.TellClicker(ctx, f.Slack, place, msg)
 	}}
 }
 
@@ -141,28 +140,28 @@ func calendarProblem(err error) string {
 
 // detachCalendar deletes the calendar's tasks still to come, then the
 // calendar; tasks already due stay, for the record.
-func (a *App) detachCalendar(ctx context.Context, c domain.Calendar) (int, error) {
+func (f *Feature) detachCalendar(ctx context.Context, c domain.Calendar) (int, error) {
 	unlock := calendarLocks.Lock(c.ID)
 	defer unlock()
-	tasks, err := a.calendars().CalendarTasks(ctx, c.ID)
+	tasks, err := f.Store.CalendarTasks(ctx, c.ID)
 	if err != nil {
 		return 0, err
 	}
-	now := a.now()
+	now := f.now()
 	removed := 0
 	for _, t := range tasks {
 		if n, _, _ := upcomingTasks([]domain.Task{t}, now); n == 0 {
 			continue
 		}
-		if err := a.Tasks.DeleteTask(ctx, t.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
+		if err := f.Tasks.DeleteTask(ctx, t.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return removed, err
 		}
-		a.Engine.Remove(t.ID)
+		f.Engine.Remove(t.ID)
 		removed++
 	}
-	if err := a.calendars().DeleteCalendar(ctx, c.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
+	if err := f.Store.DeleteCalendar(ctx, c.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
 		return removed, err
 	}
-	a.Log.Info().Str("calendar", c.ID).Str("host", c.Host()).Int("tasks_removed", removed).Msg("calendar detached")
+	f.Log.Info().Str("calendar", c.ID).Str("host", c.Host()).Int("tasks_removed", removed).Msg("calendar detached")
 	return removed, nil
 }

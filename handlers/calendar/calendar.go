@@ -1,4 +1,16 @@
-package handlers
+// Package calendar is the calendar feature: ICS feeds attached to a channel
+// (/toban reminders calendar [list], the attach modal, Refresh now and
+// Detach), whose upcoming events become one-off tasks, and the loop that
+// re-reads every feed (Run).
+//
+// It owns the "calendar." action and callback IDs and the calendars change
+// topic. It reaches the tasks its events become through the Tasks, Engine
+// and TaskForm interfaces it declares, never through the task feature, and
+// Slack and the database through its other ports, given concrete values in
+// cmd/toban. It may import domain, icsfeed, scheduler and the toolkit
+// (handlers/chat); never storage, pagerduty, bot, webhook, poller, the
+// router (handlers) or another feature.
+package calendar
 
 import (
 	"context"
@@ -8,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
@@ -26,9 +39,18 @@ const (
 // refresh moves it on.
 const CalendarHorizon = 35 * 24 * time.Hour
 
-// CalendarStore is the database of calendar feeds (*storage.DB, given as
-// App.Calendars).
-type CalendarStore interface {
+// Topic is the change topic of calendars: a calendar was attached, here
+// or on another replica, and the replica refreshing calendars must hear it.
+const Topic = "calendars"
+
+// Slack is the part of Slack's Web API the feature uses.
+type Slack interface {
+	chat.Teller
+	OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (viewID string, err error)
+}
+
+// Store is the database of calendar feeds (*storage.DB).
+type Store interface {
 	AddCalendar(ctx context.Context, c domain.Calendar) (domain.Calendar, error)
 	Calendar(ctx context.Context, id string) (domain.Calendar, error)
 	CalendarsInChannel(ctx context.Context, channelID string) ([]domain.Calendar, error)
@@ -40,67 +62,124 @@ type CalendarStore interface {
 	CalendarTasks(ctx context.Context, calendarID string) ([]domain.Task, error)
 }
 
+// Tasks is how a calendar reaches the tasks its events become: it saves and
+// deletes them (the tasks' database) without knowing the task feature.
+type Tasks interface {
+	SaveTask(ctx context.Context, t domain.Task) (domain.Task, error)
+	DeleteTask(ctx context.Context, id string) error
+}
+
+// Engine schedules the calendar's tasks (the tasks' scheduler.Engine).
+type Engine interface {
+	Upsert(t scheduler.Task)
+	Remove(taskID string)
+}
+
+// TaskForm is the task modal's grace and escalation inputs, which the
+// calendar's modal shows and reads (the task feature gives them).
+type TaskForm interface {
+	// EscalationBlocks are the grace and escalation input blocks.
+	EscalationBlocks(loc *time.Location) []slack.Block
+	// EscalationInput reads them; errs gets field errors by block.
+	EscalationInput(values map[string]map[string]slack.BlockAction, errs map[string]string) (grace int, kind domain.Escalation, targetID, targetName string)
+}
+
+// Identity says who a Slack user acts as in PagerDuty.
+type Identity interface {
+	ActingAs(ctx context.Context, slackUserID string) (domain.Person, error)
+}
+
+// Feature is the calendar feature: ICS feeds attached to channels, whose
+// events become one-off tasks. A nil *Feature is a feature that is not
+// configured; the router then says so.
+type Feature struct {
+	Slack    Slack
+	Store    Store
+	Tasks    Tasks
+	Form     TaskForm
+	Identity Identity
+	// Engine is the tasks' engine; the feature is not usable without it.
+	Engine Engine
+	// Changed, when set, is told of an attached calendar (Topic), for the
+	// replica that refreshes calendars.
+	Changed func(topic string)
+	// Admins may detach anyone's calendar.
+	Admins   map[string]bool
+	Location *time.Location
+	Now      func() time.Time
+	Log      zerolog.Logger
+	// AckFetch bounds the fetch that validates a new calendar before the
+	// modal's ack (Slack waits 3 s, the bot 2 s); 0 means 1.5 s.
+	AckFetch time.Duration
+	// Clock and RefreshEvery pace Run's refreshes.
+	Clock        scheduler.Clock
+	RefreshEvery time.Duration
+
+	attached chat.Waker
+}
+
 var (
 	// calendarFetcher reads every feed; its zero value refuses link-local
 	// addresses and caps sizes.
 	calendarFetcher = &icsfeed.Fetcher{}
-	// calendarAckFetch bounds the fetch that validates a new calendar
-	// before the modal's ack (Slack waits 3 s, the bot 2 s).
-	calendarAckFetch = 1500 * time.Millisecond
 	// calendarLocks serialises refreshes of one feed (timer, button,
 	// attach), so that two never create the same event's task.
 	calendarLocks chat.Locks
 )
 
-func (a *App) calendars() CalendarStore {
-	return a.Calendars
-}
-
-// calendarWake tells the refresh loop a calendar was attached.
-func (a *App) calendarWake() chan struct{} { return a.calendarWaker.c() }
-
-// CalendarAttached delivers a value after a calendar is attached, so that
-// a refresh loop idle while there were none starts its schedule.
-func (a *App) CalendarAttached() <-chan struct{} { return a.calendarWake() }
-
-// WakeCalendars tells the refresh loop a calendar was attached, here or
-// on another replica.
-func (a *App) WakeCalendars() {
-	select {
-	case a.calendarWake() <- struct{}{}:
-	default: // a wake is pending already
+// now is toban's clock; a Feature without one is a wiring mistake.
+func (f *Feature) now() time.Time {
+	if f.Now == nil {
+		panic("calendar: Feature.Now is not set")
 	}
+	return f.Now()
 }
 
-// HasCalendars reports whether any calendar is attached, so that the
+func (f *Feature) location() *time.Location {
+	if f.Location != nil {
+		return f.Location
+	}
+	return time.UTC
+}
+
+func (f *Feature) ackFetch() time.Duration {
+	if f.AckFetch > 0 {
+		return f.AckFetch
+	}
+	return 1500 * time.Millisecond
+}
+
+// Wake tells the refresh loop a calendar was attached, here or on another
+// replica.
+func (f *Feature) Wake() { f.attached.Wake() }
+
+// hasCalendars reports whether any calendar is attached, so that the
 // refresh loop sleeps on no timer when there is nothing to refresh.
-func (a *App) HasCalendars(ctx context.Context) (bool, error) {
-	if a.calendars() == nil || a.Engine == nil {
-		return false, nil
-	}
-	cals, err := a.calendars().AllCalendars(ctx)
+func (f *Feature) hasCalendars(ctx context.Context) (bool, error) {
+	cals, err := f.Store.AllCalendars(ctx)
 	return len(cals) > 0, err
 }
 
-// calendarCommand answers /toban reminders calendar [list].
-func (a *App) calendarCommand(c Command, in invocation) chat.Response {
-	if a.calendars() == nil || a.Engine == nil {
-		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "Calendar feeds are not set up in this toban."})}
-	}
+// NotSetUp is the answer when the feature is not configured.
+var NotSetUp = chat.Message{Text: "Calendar feeds are not set up in this toban."}
+
+// Command answers /toban reminders calendar [list]; args are the words
+// after "reminders" ("calendar", "list").
+func (f *Feature) Command(args []string, in chat.Invocation) chat.Response {
 	switch {
-	case len(c.Args) > 1 && strings.EqualFold(c.Args[1], "list"):
+	case len(args) > 1 && strings.EqualFold(args[1], "list"):
 		return chat.Response{Then: func(ctx context.Context) error {
-			msg, err := a.calendarList(ctx, in.ChannelID)
+			msg, err := f.calendarList(ctx, in.ChannelID)
 			if err != nil {
 				return err
 			}
-			return a.Slack.Respond(ctx, in.ResponseURL, msg)
+			return f.Slack.Respond(ctx, in.ResponseURL, msg)
 		}}
-	case len(c.Args) > 1:
+	case len(args) > 1:
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "`/toban reminders calendar` attaches a calendar to this channel; `/toban reminders calendar list` shows the attached ones."})}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		_, err := a.Slack.OpenView(ctx, in.TriggerID, a.calendarModal(in.ChannelID))
+		_, err := f.Slack.OpenView(ctx, in.TriggerID, f.Modal(in.ChannelID))
 		if err != nil {
 			return fmt.Errorf("open calendar modal: %w", err)
 		}
@@ -108,7 +187,8 @@ func (a *App) calendarCommand(c Command, in invocation) chat.Response {
 	}}
 }
 
-func (a *App) calendarModal(channelID string) slack.ModalViewRequest {
+// Modal is the attach modal for a channel.
+func (f *Feature) Modal(channelID string) slack.ModalViewRequest {
 	url := slack.NewPlainTextInputBlockElement(chat.Plain("https://calendar.google.com/calendar/ical/…/basic.ics"), "url")
 	allDay := slack.NewTimePickerBlockElement("allday")
 	allDay.InitialTime = "09:00"
@@ -121,16 +201,12 @@ func (a *App) calendarModal(channelID string) slack.ModalViewRequest {
 	}
 	// The grace and escalation inputs are the task modal's, so that the
 	// schedule and service type-aheads answer them.
-	for _, b := range taskBlocks(domain.Task{GraceMinutes: 15}, scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00"}, a.location()) {
-		if in, ok := b.(*slack.InputBlock); ok && (in.BlockID == "grace" || in.BlockID == "escalation" || in.BlockID == "schedule" || in.BlockID == "service") {
-			blocks = append(blocks, in)
-		}
-	}
+	blocks = append(blocks, f.Form.EscalationBlocks(f.location())...)
 	return chat.Modal(viewCalendar, "Attach a calendar", "Attach", chat.ModalState{ChannelID: channelID}, blocks...)
 }
 
-// calendarInput reads the modal; errs holds field errors by block.
-func (a *App) calendarInput(values map[string]map[string]slack.BlockAction) (domain.Calendar, map[string]string) {
+// ReadForm reads the attach modal; errs holds field errors by block.
+func (f *Feature) ReadForm(values map[string]map[string]slack.BlockAction) (domain.Calendar, map[string]string) {
 	errs := map[string]string{}
 	var c domain.Calendar
 	url, err := icsfeed.NormalizeURL(values["url"]["url"].Value)
@@ -142,38 +218,40 @@ func (a *App) calendarInput(values map[string]map[string]slack.BlockAction) (dom
 	if c.AllDayAt == "" {
 		c.AllDayAt = "09:00"
 	}
-	c.GraceMinutes, c.Escalation, c.EscalationTargetID, c.EscalationTargetName = a.escalationInput(values, errs)
+	c.GraceMinutes, c.Escalation, c.EscalationTargetID, c.EscalationTargetName = f.Form.EscalationInput(values, errs)
 	return c, errs
 }
 
 // calendarSubmission validates the calendar by fetching it once within
 // the ack's time; a calendar slower than that is accepted and fetched
 // again afterwards, its problems told by message.
-func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
+//
+// Submission is the modal's submission.
+func (f *Feature) Submission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	state, err := chat.DecodeModalState(cb.View.PrivateMetadata)
-	if err != nil || state.ChannelID == "" || a.calendars() == nil {
+	if err != nil || state.ChannelID == "" {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{"url": "This form is from an older toban; close it and start again."})}
 	}
-	c, errs := a.calendarInput(cb.View.State.Values)
+	c, errs := f.ReadForm(cb.View.State.Values)
 	if len(errs) > 0 {
 		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}
 	c.ChannelID, c.CreatedBy = state.ChannelID, cb.User.ID
-	if existing, err := a.calendars().CalendarsInChannel(ctx, c.ChannelID); err == nil {
+	if existing, err := f.Store.CalendarsInChannel(ctx, c.ChannelID); err == nil {
 		for _, e := range existing {
 			if e.URL == c.URL {
 				return chat.Response{Ack: chat.ViewErrors(map[string]string{"url": "This calendar is already attached to this channel."})}
 			}
 		}
 	}
-	ackCtx, cancel := context.WithTimeout(ctx, calendarAckFetch)
+	ackCtx, cancel := context.WithTimeout(ctx, f.ackFetch())
 	defer cancel()
 	var person domain.Person
 	personErr := make(chan error, 1)
 	go func() {
 		var err error
 		if c.Escalation == domain.EscalateIncident { // incidents are opened as the person attaching
-			person, err = a.actingAs(ackCtx, cb.User.ID)
+			person, err = f.Identity.ActingAs(ackCtx, cb.User.ID)
 		}
 		personErr <- err
 	}()
@@ -194,14 +272,14 @@ func (a *App) calendarSubmission(ctx context.Context, cb slack.InteractionCallba
 	}
 	c.CreatorPDEmail = person.Email
 	return chat.Response{Then: func(ctx context.Context) error {
-		return a.attachCalendar(ctx, c, got, cal)
+		return f.attachCalendar(ctx, c, got, cal)
 	}}
 }
 
 // attachCalendar stores a validated calendar, turns its events into tasks
 // and tells the channel. cal is nil when the validating fetch ran out of
 // time; it is fetched again here.
-func (a *App) attachCalendar(ctx context.Context, c domain.Calendar, got icsfeed.Response, cal *icsfeed.Calendar) error {
+func (f *Feature) attachCalendar(ctx context.Context, c domain.Calendar, got icsfeed.Response, cal *icsfeed.Calendar) error {
 	host := icsfeed.Host(c.URL)
 	if cal == nil {
 		var err error
@@ -209,36 +287,36 @@ func (a *App) attachCalendar(ctx context.Context, c domain.Calendar, got icsfeed
 			cal, err = icsfeed.Parse(got.Body)
 		}
 		if err != nil {
-			return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, chat.Message{Text: fmt.Sprintf(
+			return f.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, chat.Message{Text: fmt.Sprintf(
 				":warning: I did not attach the calendar from %s: %s", host, err.Error())})
 		}
 	}
-	saved, err := a.calendars().AddCalendar(ctx, c)
+	saved, err := f.Store.AddCalendar(ctx, c)
 	if errors.Is(err, domain.ErrCalendarExists) {
-		return a.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, chat.Message{Text: "That calendar is already attached to this channel."})
+		return f.Slack.PostEphemeral(ctx, c.ChannelID, c.CreatedBy, chat.Message{Text: "That calendar is already attached to this channel."})
 	}
 	if err != nil {
 		return err
 	}
-	a.WakeCalendars()
-	if a.Changed != nil {
-		a.Changed(TopicCalendars)
+	f.Wake()
+	if f.Changed != nil {
+		f.Changed(Topic)
 	}
-	if err := a.calendars().RecordCalendarFetch(ctx, saved.ID, domain.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body}); err != nil {
+	if err := f.Store.RecordCalendarFetch(ctx, saved.ID, domain.CalendarFetch{At: f.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body}); err != nil {
 		return err
 	}
-	res, warnings, err := a.syncCalendar(ctx, saved, cal)
+	res, warnings, err := f.syncCalendar(ctx, saved, cal)
 	if err != nil {
-		a.Log.Warn().Err(err).Str("calendar", saved.ID).Str("host", host).Msg("calendar partly synced")
+		f.Log.Warn().Err(err).Str("calendar", saved.ID).Str("host", host).Msg("calendar partly synced")
 	}
-	a.Log.Info().Str("calendar", saved.ID).Str("host", host).Int("upcoming", res.Upcoming).Msg("calendar attached")
+	f.Log.Info().Str("calendar", saved.ID).Str("host", host).Int("upcoming", res.Upcoming).Msg("calendar attached")
 	text := fmt.Sprintf(":date: <@%s> attached a calendar (%s): %d upcoming %s in the next %d days will be posted as tasks.",
 		saved.CreatedBy, host, res.Upcoming, plural(res.Upcoming, "event", "events"), int(CalendarHorizon.Hours()/24))
-	if _, err := a.Slack.PostMessage(ctx, saved.ChannelID, chat.Message{Text: text}); err != nil {
+	if _, err := f.Slack.PostMessage(ctx, saved.ChannelID, chat.Message{Text: text}); err != nil {
 		return err
 	}
 	if len(warnings) > 0 {
-		return a.Slack.PostEphemeral(ctx, saved.ChannelID, saved.CreatedBy, chat.Message{Text: ":warning: Some events of that calendar were read approximately or skipped:\n• " +
+		return f.Slack.PostEphemeral(ctx, saved.ChannelID, saved.CreatedBy, chat.Message{Text: ":warning: Some events of that calendar were read approximately or skipped:\n• " +
 			chat.Escape(strings.Join(warnings[:min(len(warnings), 5)], "\n• "))})
 	}
 	return nil
@@ -252,9 +330,9 @@ func plural(n int, one, many string) string {
 }
 
 // syncCalendar turns the calendar's upcoming instances into tasks.
-func (a *App) syncCalendar(ctx context.Context, c domain.Calendar, cal *icsfeed.Calendar) (icsfeed.SyncResult, []string, error) {
-	now := a.now()
-	exp := cal.Expand(icsfeed.Options{From: now, To: now.Add(CalendarHorizon), Zone: a.location(), AllDayAt: c.AllDayAt})
+func (f *Feature) syncCalendar(ctx context.Context, c domain.Calendar, cal *icsfeed.Calendar) (icsfeed.SyncResult, []string, error) {
+	now := f.now()
+	exp := cal.Expand(icsfeed.Options{From: now, To: now.Add(CalendarHorizon), Zone: f.location(), AllDayAt: c.AllDayAt})
 	warnings := exp.Warnings
 	if exp.Dropped > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d more events in the next %d days were left out; toban posts at most %d per calendar.",
@@ -263,24 +341,21 @@ func (a *App) syncCalendar(ctx context.Context, c domain.Calendar, cal *icsfeed.
 	unlock := calendarLocks.Lock(c.ID)
 	defer unlock()
 	store := struct {
-		CalendarStore
-		TaskStore
-	}{a.calendars(), a.Tasks}
-	res, err := icsfeed.Sync(ctx, store, a.Engine, c, exp.Instances, now)
+		Store
+		Tasks
+	}{f.Store, f.Tasks}
+	res, err := icsfeed.Sync(ctx, store, f.Engine, c, exp.Instances, now)
 	return res, warnings, err
 }
 
-// RefreshCalendars re-reads every attached calendar and brings its tasks
+// Refresh re-reads every attached calendar and brings its tasks
 // up to date. One calendar's failure does not stop the others; the channel
 // is told once when a calendar starts failing and once when it recovers.
-func (a *App) RefreshCalendars(ctx context.Context) {
-	if a.calendars() == nil || a.Engine == nil {
-		return
-	}
-	cals, err := a.calendars().AllCalendars(ctx)
+func (f *Feature) Refresh(ctx context.Context) {
+	cals, err := f.Store.AllCalendars(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			a.Log.Error().Err(err).Msg("calendars not refreshed")
+			f.Log.Error().Err(err).Msg("calendars not refreshed")
 		}
 		return
 	}
@@ -294,8 +369,8 @@ func (a *App) RefreshCalendars(ctx context.Context) {
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				if _, err := a.refreshCalendar(ctx, c); err != nil && ctx.Err() == nil {
-					a.Log.Warn().Err(err).Str("calendar", c.ID).Str("host", c.Host()).Msg("calendar refresh failed")
+				if _, err := f.refreshCalendar(ctx, c); err != nil && ctx.Err() == nil {
+					f.Log.Warn().Err(err).Str("calendar", c.ID).Str("host", c.Host()).Msg("calendar refresh failed")
 				}
 			}()
 		}
@@ -303,13 +378,13 @@ func (a *App) RefreshCalendars(ctx context.Context) {
 	wg.Wait()
 }
 
-// calendarRefreshers is how many calendars RefreshCalendars reads at once.
+// calendarRefreshers is how many calendars Refresh reads at once.
 const calendarRefreshers = 4
 
 // refreshCalendar fetches one calendar (a 304 reuses the stored body),
 // syncs its tasks and records whether it worked.
-func (a *App) refreshCalendar(ctx context.Context, c domain.Calendar) (icsfeed.SyncResult, error) {
-	store := a.calendars()
+func (f *Feature) refreshCalendar(ctx context.Context, c domain.Calendar) (icsfeed.SyncResult, error) {
+	store := f.Store
 	body, err := store.CalendarBody(ctx, c.ID)
 	if err != nil {
 		return icsfeed.SyncResult{}, err
@@ -325,7 +400,7 @@ func (a *App) refreshCalendar(ctx context.Context, c domain.Calendar) (icsfeed.S
 			body = got.Body
 		}
 		if cal, err = icsfeed.Parse(body); err == nil {
-			err = store.RecordCalendarFetch(ctx, c.ID, domain.CalendarFetch{At: a.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body})
+			err = store.RecordCalendarFetch(ctx, c.ID, domain.CalendarFetch{At: f.now(), ETag: got.ETag, LastModified: got.LastModified, Body: got.Body})
 		}
 	}
 	var feedErr *icsfeed.Error
@@ -333,24 +408,24 @@ func (a *App) refreshCalendar(ctx context.Context, c domain.Calendar) (icsfeed.S
 		return icsfeed.SyncResult{}, err // toban's own problem, not the feed's
 	}
 	if feedErr != nil {
-		a.noteCalendarHealth(ctx, c, feedErr)
+		f.noteCalendarHealth(ctx, c, feedErr)
 		return icsfeed.SyncResult{}, feedErr
 	}
-	res, _, err := a.syncCalendar(ctx, c, cal)
-	a.noteCalendarHealth(ctx, c, nil) // after the sync: "its tasks are up to date"
+	res, _, err := f.syncCalendar(ctx, c, cal)
+	f.noteCalendarHealth(ctx, c, nil) // after the sync: "its tasks are up to date"
 	return res, err
 }
 
 // noteCalendarHealth records the outcome of a refresh and tells the
 // channel when it changes from working to failing or back.
-func (a *App) noteCalendarHealth(ctx context.Context, c domain.Calendar, feedErr *icsfeed.Error) {
+func (f *Feature) noteCalendarHealth(ctx context.Context, c domain.Calendar, feedErr *icsfeed.Error) {
 	msg := ""
 	if feedErr != nil {
 		msg = feedErr.Msg
 	}
-	previous, err := a.calendars().SetCalendarError(ctx, c.ID, msg)
+	previous, err := f.Store.SetCalendarError(ctx, c.ID, msg)
 	if err != nil {
-		a.Log.Warn().Err(err).Str("calendar", c.ID).Msg("calendar health not recorded")
+		f.Log.Warn().Err(err).Str("calendar", c.ID).Msg("calendar health not recorded")
 		return
 	}
 	var text string
@@ -362,7 +437,7 @@ func (a *App) noteCalendarHealth(ctx context.Context, c domain.Calendar, feedErr
 	default:
 		return
 	}
-	if _, err := a.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text}); err != nil {
-		a.Log.Warn().Err(err).Str("calendar", c.ID).Msg("calendar health not told")
+	if _, err := f.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: text}); err != nil {
+		f.Log.Warn().Err(err).Str("calendar", c.ID).Msg("calendar health not told")
 	}
 }

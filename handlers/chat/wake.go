@@ -1,0 +1,25 @@
+package chat
+
+import "sync"
+
+// Waker nudges a feature's loop that sleeps until its next due time: a
+// change may have moved that time. Its zero value is ready; a wake while
+// one is pending is dropped.
+type Waker struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+// C is the channel the loop waits on.
+func (w *Waker) C() chan struct{} {
+	w.once.Do(func() { w.ch = make(chan struct{}, 1) })
+	return w.ch
+}
+
+// Wake nudges the loop.
+func (w *Waker) Wake() {
+	select {
+	case w.C() <- struct{}{}:
+	default: // a wake is pending already
+	}
+}
