@@ -93,16 +93,6 @@ type App struct {
 
 // now is toban's clock. An App without one is a wiring mistake: falling
 // back to the machine's clock would make tests depend on the day they run.
-func (a *App) now() time.Time {
-	if a.Now == nil {
-		panic("handlers: App.Now is not set")
-	}
-	return a.Now()
-}
+func (a *App) now() time.Time { return chat.Now(a.Now, "handlers: App.Now") }
 
-func (a *App) location() *time.Location {
-	if a.Location != nil {
-		return a.Location
-	}
-	return time.UTC
-}
+func (a *App) location() *time.Location { return chat.Location(a.Location) }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"time"
-
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
@@ -82,7 +80,7 @@ func (a *App) doLink(ctx context.Context, actor, target, email string) (chat.Mes
 // identity is who the App's users act as, over its database, Slack and
 // PagerDuty ports.
 func (a *App) identity() *identity.Resolver {
-	return &identity.Resolver{Links: storeLinks{a.Store}, Slack: a.Slack, PagerDuty: a.PagerDuty, Now: a.now}
+	return &identity.Resolver{Links: a.Store, Slack: a.Slack, PagerDuty: a.PagerDuty, Now: a.now}
 }
 
 // ActingAs is the PagerDuty user a Slack user acts as (identity.Resolver);
@@ -104,16 +102,4 @@ func (a *App) actorFor(ctx context.Context, place chat.Place) (domain.Person, bo
 		return domain.Person{}, false, err
 	}
 	return actor, true, nil
-}
-
-// storeLinks keeps identity's links in the database's rows.
-type storeLinks struct{ s Store }
-
-func (l storeLinks) UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (identity.Link, error) {
-	r, err := l.s.UserLink(ctx, slackUserID, maxAge)
-	return identity.Link(r), err
-}
-
-func (l storeLinks) SaveUserLink(ctx context.Context, k identity.Link) error {
-	return l.s.SaveUserLink(ctx, domain.UserLink(k))
 }

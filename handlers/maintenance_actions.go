@@ -21,7 +21,7 @@ func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAct
 	}
 	deps, ok := a.onCallOpsDeps()
 	if !ok || act.Value == "" {
-		return a.respondLater(place.ResponseURL, chat.NotYet("maintenance").Ack.(chat.Reply).Message)
+		return a.respondLater(place.ResponseURL, chat.NotYetMessage("maintenance"))
 	}
 	return chat.Response{Then: a.once(clickKey(cb, act, act.Value), func(ctx context.Context) error {
 		actor, ok, err := a.actorFor(ctx, place)

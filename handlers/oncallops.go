@@ -121,7 +121,7 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	if _, ok := a.onCallOpsDeps(); !ok {
-		return a.respondLater(place.ResponseURL, chat.NotYet("oncall").Ack.(chat.Reply).Message)
+		return a.respondLater(place.ResponseURL, chat.NotYetMessage("oncall"))
 	}
 	return chat.Response{Then: a.once(clickKey(cb, act), func(ctx context.Context) error {
 		switch act.ActionID {

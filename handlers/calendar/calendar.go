@@ -128,19 +128,9 @@ var (
 )
 
 // now is toban's clock; a Feature without one is a wiring mistake.
-func (f *Feature) now() time.Time {
-	if f.Now == nil {
-		panic("calendar: Feature.Now is not set")
-	}
-	return f.Now()
-}
+func (f *Feature) now() time.Time { return chat.Now(f.Now, "calendar: Feature.Now") }
 
-func (f *Feature) location() *time.Location {
-	if f.Location != nil {
-		return f.Location
-	}
-	return time.UTC
-}
+func (f *Feature) location() *time.Location { return chat.Location(f.Location) }
 
 func (f *Feature) ackFetch() time.Duration {
 	if f.AckFetch > 0 {

@@ -44,9 +44,12 @@ func RespondLater(s Responder, responseURL string, msg Message) Response {
 
 // NotYet answers a subcommand this version of toban does not have yet.
 func NotYet(name string) Response {
-	return Response{Ack: Ephemeral(Message{
-		Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", name),
-	})}
+	return Response{Ack: Ephemeral(NotYetMessage(name))}
+}
+
+// NotYetMessage is NotYet's message, for an answer given later.
+func NotYetMessage(name string) Message {
+	return Message{Text: fmt.Sprintf(":construction: `/toban %s` is not available in this version of toban yet. `/toban help` lists what is.", name)}
 }
 
 // Clicks records which clicks and submissions were already handled.

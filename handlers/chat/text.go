@@ -106,3 +106,21 @@ func DecodeJSON(s string, v any) error {
 	}
 	return json.Unmarshal([]byte(s), v)
 }
+
+// Now reads toban's clock now. A feature without one is a wiring mistake
+// (falling back to the machine's clock would make tests depend on the day
+// they run), so it panics naming who: "reports: Feature.Now".
+func Now(now func() time.Time, who string) time.Time {
+	if now == nil {
+		panic(who + " is not set")
+	}
+	return now()
+}
+
+// Location is where times are shown: loc, or UTC when it is not set.
+func Location(loc *time.Location) *time.Location {
+	if loc != nil {
+		return loc
+	}
+	return time.UTC
+}

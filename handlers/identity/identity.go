@@ -21,23 +21,11 @@ import (
 // before the email is looked up again (people change jobs and emails).
 const LinkMaxAge = 24 * time.Hour
 
-// Link is who a Slack user acts as in PagerDuty.
-type Link struct {
-	SlackUserID string
-	PDUserID    string
-	PDName      string
-	Email       string
-	// Manual is set by /toban link; a manual link never expires and an
-	// automatic lookup never overwrites it.
-	Manual    bool
-	CheckedAt time.Time
-}
-
 // Links keeps links; UserLink fails with domain.ErrNotFound when there is
 // none younger than maxAge.
 type Links interface {
-	UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (Link, error)
-	SaveUserLink(ctx context.Context, l Link) error
+	UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (domain.UserLink, error)
+	SaveUserLink(ctx context.Context, l domain.UserLink) error
 }
 
 // Emails reads a Slack user's profile email ("" when hidden).
@@ -97,7 +85,7 @@ func (a *Resolver) ActingAs(ctx context.Context, slackUserID string) (domain.Per
 
 // SaveLink records that slackUserID acts as p; manual is /toban link's.
 func (a *Resolver) SaveLink(ctx context.Context, slackUserID string, p domain.Person, manual bool) error {
-	err := a.Links.SaveUserLink(ctx, Link{
+	err := a.Links.SaveUserLink(ctx, domain.UserLink{
 		SlackUserID: slackUserID, PDUserID: p.ID, PDName: p.Name, Email: p.Email,
 		Manual: manual, CheckedAt: a.Now(),
 	})

@@ -9,16 +9,19 @@ import (
 	"github.com/tobanbot/toban/domain"
 )
 
-type links map[string]Link
+type links map[string]domain.UserLink
 
-func (l links) UserLink(_ context.Context, id string, _ time.Duration) (Link, error) {
+func (l links) UserLink(_ context.Context, id string, _ time.Duration) (domain.UserLink, error) {
 	if k, ok := l[id]; ok {
 		return k, nil
 	}
-	return Link{}, domain.ErrNotFound
+	return domain.UserLink{}, domain.ErrNotFound
 }
 
-func (l links) SaveUserLink(_ context.Context, k Link) error { l[k.SlackUserID] = k; return nil }
+func (l links) SaveUserLink(_ context.Context, k domain.UserLink) error {
+	l[k.SlackUserID] = k
+	return nil
+}
 
 type emails map[string]string
 

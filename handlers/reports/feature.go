@@ -96,16 +96,6 @@ type Feature struct {
 }
 
 // now is toban's clock; a Feature without one is a wiring mistake.
-func (f *Feature) now() time.Time {
-	if f.Now == nil {
-		panic("reports: Feature.Now is not set")
-	}
-	return f.Now()
-}
+func (f *Feature) now() time.Time { return chat.Now(f.Now, "reports: Feature.Now") }
 
-func (f *Feature) location() *time.Location {
-	if f.Location != nil {
-		return f.Location
-	}
-	return time.UTC
-}
+func (f *Feature) location() *time.Location { return chat.Location(f.Location) }
