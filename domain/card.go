@@ -137,6 +137,13 @@ type Subscription struct {
 	CreatedAt time.Time
 }
 
+// The thread replies a subscription can ask for (Subscription.Events).
+const (
+	SubscriptionNotes         = "notes"
+	SubscriptionEscalations   = "escalations"
+	SubscriptionReassignments = "reassignments"
+)
+
 // Wants reports whether the subscription shows incidents of urgency.
 func (s Subscription) Wants(urgency string) bool { return contains(s.Urgencies, urgency) }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/subscriptions"
 )
 
 type (
@@ -40,9 +41,9 @@ func (a *App) features() []Feature {
 				actionAddNote: incidentClick, actionOpenInPD: incidentClick,
 				actionAckAllMine: bulk, actionResolveAllMine: bulk,
 				actionDigestAckAll: digest, actionDigestResolve: digest, actionDigestList: digest,
-				actionRemoveSubscription: a.removeSubscription,
+				subscriptions.ActionRemove: a.removeSubscription,
 			},
-			Submissions: map[string]submitFunc{viewNote: submission, viewEscalate: submission, viewTrigger: submission, viewSubscribe: submission},
+			Submissions: map[string]submitFunc{viewNote: submission, viewEscalate: submission, viewTrigger: submission, subscriptions.ViewSubscribe: a.subscriptionSubmission},
 			Suggestions: map[string]suggestFunc{actionServiceSuggest: a.suggestServices},
 		},
 		{Name: "oncall",

@@ -266,8 +266,8 @@ func (a *App) saveFeedCard(ctx context.Context, incidentID, channelID, ts string
 // toban made itself were already replied when they were made.
 func (a *App) replyFeedEvent(ctx context.Context, ev domain.IncidentEvent, cards []domain.Card) error {
 	kind := map[string]string{
-		domain.EventAnnotated: replyNotes, domain.EventEscalated: replyEscalations,
-		domain.EventReassigned: replyReassignments, domain.EventDelegated: replyReassignments,
+		domain.EventAnnotated: domain.SubscriptionNotes, domain.EventEscalated: domain.SubscriptionEscalations,
+		domain.EventReassigned: domain.SubscriptionReassignments, domain.EventDelegated: domain.SubscriptionReassignments,
 	}[ev.Type]
 	if kind == "" || len(cards) == 0 || a.madeByToban(ctx, ev) {
 		return nil

@@ -2,7 +2,8 @@
 // clicks, modal submissions, events — into answers and actions. It owns the
 // router (features register their subcommands and IDs in features.go), the
 // dispatch of envelopes to features, and — until each moves into its own
-// package as handlers/reports and handlers/runbook have — the remaining
+// package as handlers/calendar, handlers/reports, handlers/runbook and
+// handlers/subscriptions have — the remaining
 // features as methods of App: incidents, cards and the feed, on-call with
 // maintenance and shifts, tasks, calendars. It is pure logic:
 // Slack, PagerDuty and the database are reached through the ports declared
@@ -25,6 +26,7 @@ import (
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/runbook"
+	"github.com/tobanbot/toban/handlers/subscriptions"
 )
 
 // Slack is the part of Slack's Web API that handlers use.
@@ -63,6 +65,9 @@ type App struct {
 	// feature then says so instead of failing.
 	OnCallOps   OnCallOps
 	OnCallStore OnCallStore
+	// Subscriptions is the feed's subscriptions feature; nil when not
+	// configured.
+	Subscriptions *subscriptions.Feature
 	// Calendar is the calendar feature; nil when not configured.
 	Calendar *calendar.Feature
 	Files    FileReader

@@ -106,7 +106,7 @@ func (a *App) maintenanceForm(channelID string) slack.ModalViewRequest {
 func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var req maintRequest
 	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &req); err != nil {
-		return chat.Response{Ack: chat.ViewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
 	}
 	switch cb.View.CallbackID {
 	case viewMaintNew:

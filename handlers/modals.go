@@ -95,21 +95,16 @@ func (a *App) openNote(ctx context.Context, triggerID string, place chat.Place, 
 func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 	state, err := chat.DecodeModalState(cb.View.PrivateMetadata)
 	if err != nil {
-		return chat.Response{Ack: chat.ViewErrors(map[string]string{firstBlockID(cb.View): chat.UserMessage(err)})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.UserMessage(err)})}
 	}
 	if a.PagerDuty == nil && cb.View.CallbackID != viewTaskSkip {
-		return chat.Response{Ack: chat.ViewErrors(map[string]string{firstBlockID(cb.View): chat.NotConfigured})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.NotConfigured})}
 	}
 	values := cb.View.State.Values
 	place := chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
+	// One modal is submitted once, even if the envelope comes twice.
 	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
-			// One modal is submitted once, even if the envelope comes twice.
-			if first, err := a.Store.FirstClick(ctx, "view:"+cb.View.ID); err != nil || !first {
-				return err
-			}
-			return then(ctx)
-		}
+		return chat.Once(a.Store, "view:"+cb.View.ID, then)
 	}
 	switch cb.View.CallbackID {
 	case viewNote:
@@ -129,14 +124,6 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 		return chat.Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
 	case viewTaskSkip:
 		return a.skipSubmission(cb, state)
-	case viewSubscribe:
-		services, urgencies, events, errs := subscribeInput(values)
-		if len(errs) > 0 {
-			return chat.Response{Ack: chat.ViewErrors(errs)}
-		}
-		return chat.Response{Then: once(func(ctx context.Context) error {
-			return a.subscribe(ctx, cb.User.ID, state.ChannelID, services, urgencies, events)
-		})}
 	case viewTrigger:
 		in, errs := triggerInput(values)
 		if len(errs) > 0 {
@@ -147,15 +134,6 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 	}
 	a.Log.Debug().Str("callback_id", cb.View.CallbackID).Msg("unknown modal submitted")
 	return chat.Response{}
-}
-
-func firstBlockID(v slack.View) string {
-	for _, b := range v.Blocks.BlockSet {
-		if in, ok := b.(*slack.InputBlock); ok {
-			return in.BlockID
-		}
-	}
-	return ""
 }
 
 func (a *App) addNote(ctx context.Context, place chat.Place, incidentID, text string) error {

@@ -350,7 +350,7 @@ func (a *App) openTakeCustom(ctx context.Context, triggerID string, place chat.P
 func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var req takeRequest
 	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &req); err != nil {
-		return chat.Response{Ack: chat.ViewErrors(map[string]string{firstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
 	}
 	place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
 	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {

@@ -28,7 +28,7 @@ func (a *App) runbookCommand(_ Command, in invocation) chat.Response {
 		return chat.Response{Ack: chat.Ephemeral(runbookNotConfigured)}
 	}
 	if !a.Admins[in.UserID] {
-		return chat.Response{Ack: chat.Ephemeral(onlyAdmins)}
+		return chat.Response{Ack: chat.Ephemeral(chat.OnlyAdmins)}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		msg, err := a.Runbook.Command(ctx)

@@ -19,6 +19,7 @@ import (
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/reports"
+	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/internal/leader"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
@@ -143,6 +144,7 @@ func (m *Main) Open(ctx context.Context) error {
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
 	}
+	app.Subscriptions = &subscriptions.Feature{Slack: m.web, Store: db, Clicks: db, Admins: app.Admins}
 	app.Calendar = &calendar.Feature{
 		Slack: m.web, Store: db, Tasks: db, Form: app.TaskForm(), Identity: app, Changed: m.announce,
 		Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
@@ -156,6 +158,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}, m.metrics)
 		app.PagerDuty = m.pd
 		app.OnCallOps = m.pd
+		app.Subscriptions.Services = app
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app, Clicks: db, Store: db, Uploader: m.web,
 			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,

@@ -57,3 +57,14 @@ func Modal(callbackID, title, submit string, state ModalState, blocks ...slack.B
 func ViewErrors(errs map[string]string) *slack.ViewSubmissionResponse {
 	return slack.NewErrorsViewSubmissionResponse(errs)
 }
+
+// FirstBlockID is the block ID of a view's first input, where an error
+// about the whole form is shown.
+func FirstBlockID(v slack.View) string {
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok {
+			return in.BlockID
+		}
+	}
+	return ""
+}

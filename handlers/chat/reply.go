@@ -69,3 +69,7 @@ func Once(clicks Clicks, key string, then func(ctx context.Context) error) func(
 		return then(ctx)
 	}
 }
+
+// OnlyAdmins is the answer to someone who is not a toban admin asking for
+// what only admins may do.
+var OnlyAdmins = Message{Text: ":no_entry: Only toban admins (`TOBAN_ADMINS`) can change what this channel is subscribed to."}
