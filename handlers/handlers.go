@@ -1,13 +1,14 @@
 // Package handlers turns what people do in Slack — slash commands, button
 // clicks, modal submissions, events — into answers and actions. It owns the
 // router (features register their subcommands and IDs in features.go), the
-// dispatch of envelopes to features, and — until each moves into its own
-// package as handlers/calendar, handlers/reports, handlers/runbook and
-// handlers/subscriptions have — the remaining
-// features as methods of App: incidents, cards and the feed, on-call with
-// maintenance and shifts, tasks, calendars. It is pure logic:
-// Slack, PagerDuty and the database are reached through the ports declared
-// here, each given a concrete value in cmd/toban.
+// dispatch of envelopes to features, and the features not yet in a package
+// of their own, as methods of App: incidents, cards and the feed, on-call
+// with maintenance and shifts, tasks. handlers/calendar, handlers/reports,
+// handlers/runbook and handlers/subscriptions are features of their own,
+// reached through thin glue (*_glue.go) that says "not configured" for a
+// nil one. It is pure logic: Slack, PagerDuty and the database are reached
+// through the ports declared here, each given a concrete value in
+// cmd/toban.
 //
 // It may import domain, scheduler, icsfeed, shiftfile, its toolkit
 // (handlers/chat, handlers/identity) and the feature packages below it;
