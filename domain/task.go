@@ -35,8 +35,9 @@ const (
 	SourceICSPrefix = "ics:"
 )
 
-// Limits on a task's fields, enforced by SaveTask and ImportTasks. The
-// description limit is Slack's for one section of a message.
+// Limits on a task's fields, enforced by Task.Validate (storage checks it
+// on every save). The description limit is Slack's for one section of a
+// message.
 const (
 	MaxTaskTitle       = 200  // runes
 	MaxTaskDescription = 3000 // runes
@@ -91,9 +92,9 @@ type Task struct {
 	CreatedAt, UpdatedAt time.Time
 }
 
-// TaskFieldError is the error SaveTask and ImportTasks return for a task
-// field that is wrong. It wraps a *InvalidError, so errors.Is(err,
-// ErrInvalid) holds and handlers.UserMessage shows the reason.
+// TaskFieldError is the error Task.Validate returns for a task field that
+// is wrong. It wraps an *InvalidError, so errors.Is(err, ErrInvalid) holds
+// and chat.UserMessage shows the reason.
 type TaskFieldError struct {
 	// Field is one of "id", "title", "description", "channel", "rule",
 	// "grace", "escalation", "escalation_target", "source", "external_id".

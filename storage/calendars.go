@@ -30,7 +30,7 @@ func scanCalendar(r rowScanner) (domain.Calendar, error) {
 }
 
 // AddCalendar attaches a new calendar and returns it as stored, with its ID.
-// The same URL attached twice to a channel gives ErrCalendarExists.
+// The same URL attached twice to a channel gives domain.ErrCalendarExists.
 func (db *DB) AddCalendar(ctx context.Context, c domain.Calendar) (domain.Calendar, error) {
 	c, err := c.Normalized()
 	if err != nil {

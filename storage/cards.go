@@ -37,7 +37,7 @@ func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // loop renders it once more.
 //
 // If the incident already has a card in the channel, the first one is kept
-// and SaveCard returns an error wrapping ErrCardExists: the caller should
+// and SaveCard returns an error wrapping domain.ErrCardExists: the caller should
 // delete or abandon the message it just posted and use CardIn instead.
 func (db *DB) SaveCard(ctx context.Context, c domain.Card) error {
 	id := c.IncidentID + " in " + c.ChannelID

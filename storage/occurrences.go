@@ -80,7 +80,7 @@ func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time,
 
 // SetOccurrencePosted records that the claimed occurrence's card is the
 // message ts, making it posted. Recording the same ts again is a no-op,
-// whatever the state since; another ts gives ErrAlreadyPosted.
+// whatever the state since; another ts gives domain.ErrAlreadyPosted.
 func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) error {
 	if ts == "" {
 		return fmt.Errorf("occurrence %s posted: %w", id, domain.Invalid("empty message ts"))

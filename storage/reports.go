@@ -173,7 +173,7 @@ func (db *DB) ClaimReportRun(ctx context.Context, scheduleID string, due time.Ti
 }
 
 // SetReportRunPosted records the run's report message. Recording the same
-// ts again is a no-op; another ts gives ErrAlreadyPosted.
+// ts again is a no-op; another ts gives domain.ErrAlreadyPosted.
 func (db *DB) SetReportRunPosted(ctx context.Context, id, ts string) error {
 	if ts == "" {
 		return fmt.Errorf("report run %s posted: %w", id, domain.Invalid("empty message ts"))

@@ -31,13 +31,13 @@ func scanTask(r rowScanner) (domain.Task, error) {
 }
 
 // SaveTask inserts t, or updates the task with its ID, and returns it as
-// stored. An empty ID gets a new one (NewTaskID); a given ID that does not
+// stored. An empty ID gets a new one (domain.NewTaskID); a given ID that does not
 // exist yet is inserted as is. An update replaces every field except
 // CreatedBy and CreatedAt. The task is checked with Task.Validate
 // only, so a once rule in the past is accepted (a past task can still be
 // renamed); check Rule.Validate(now) when a person creates one. A bad field
-// gives a *TaskFieldError; an ExternalID another task of the Source already
-// has gives ErrTaskExists.
+// gives a *domain.TaskFieldError; an ExternalID another task of the Source already
+// has gives domain.ErrTaskExists.
 func (db *DB) SaveTask(ctx context.Context, t domain.Task) (domain.Task, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -95,9 +95,9 @@ func (db *DB) saveTask(ctx context.Context, tx *sql.Tx, t domain.Task) (domain.T
 }
 
 // ImportTasks saves every task as SaveTask would, in one transaction: if one
-// is refused, none is saved, and the error (wrapping the *TaskFieldError or
-// ErrTaskExists) names the task by its position, from 1. Two tasks with the
-// same non-empty ID are refused. Assign IDs with NewTaskID beforehand to
+// is refused, none is saved, and the error (wrapping the *domain.TaskFieldError or
+// domain.ErrTaskExists) names the task by its position, from 1. Two tasks with the
+// same non-empty ID are refused. Assign IDs with domain.NewTaskID beforehand to
 // know them without reading the tasks back.
 func (db *DB) ImportTasks(ctx context.Context, tasks []domain.Task) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
