@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,9 +21,10 @@ import (
 
 const remindersUsage = `usage:
   toban reminders import [--dry-run] [--as PAGERDUTY_EMAIL] FILE   (FILE: .yaml or .csv; - for stdin)
-  toban reminders export [--format yaml|csv]`
+  toban reminders export [--format yaml|csv]
+  toban reminders delete [--dry-run] ID...`
 
-// remindersCLI runs `toban reminders import|export`.
+// remindersCLI runs `toban reminders import|export|delete`.
 func remindersCLI(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, remindersUsage)
@@ -46,6 +48,8 @@ func remindersCLI(args []string, getenv func(string) string, stdout, stderr io.W
 		return exportTasks(ctx, db, args[1:], stdout, stderr)
 	case "import":
 		return importTasks(ctx, cfg, db, args[1:], stdout, stderr)
+	case "delete":
+		return deleteTasks(ctx, db, args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, remindersUsage)
 	return 2
@@ -71,7 +75,7 @@ func exportTasks(ctx context.Context, db *storage.DB, args []string, stdout, std
 			fmt.Fprintf(stderr, "toban: task %s has an unreadable schedule, skipped: %v\n", t.ID, err)
 			continue
 		}
-		rows = append(rows, taskfile.Row{Title: t.Title, Description: t.Description, Channel: t.ChannelID, Rule: r,
+		rows = append(rows, taskfile.Row{ID: t.ID, Title: t.Title, Description: t.Description, Channel: t.ChannelID, Rule: r,
 			Grace: time.Duration(t.GraceMinutes) * time.Minute, EscalationKind: t.Escalation, EscalationTarget: t.EscalationTargetID})
 	}
 	if err := taskfile.Write(stdout, *format, rows); err != nil {
@@ -81,8 +85,9 @@ func exportTasks(ctx context.Context, db *storage.DB, args []string, stdout, std
 	return 0
 }
 
-// importTasks validates the whole file, then every name it refers to, and
-// imports all tasks in one transaction, or none.
+// importTasks validates the whole file, then every name and task ID it
+// refers to, and imports all tasks in one transaction, or none: a row with
+// an id updates that task, a row without one creates a task.
 func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -108,10 +113,14 @@ func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string,
 			format = taskfile.FormatYAML
 		}
 	}
-	rows, problems := taskfile.Parse(in, format, cfg.Location, time.Now())
+	now := time.Now()
+	rows, problems := taskfile.Parse(in, format, cfg.Location, now)
 	var resolveProblems []string
-	tasks := resolveRows(ctx, cfg, db, rows, *as, func(line int, msg string) {
-		resolveProblems = append(resolveProblems, fmt.Sprintf("line %d: %s", line, msg))
+	create, update := resolveRows(ctx, cfg, db, rows, *as, now, func(line int, msg string) {
+		if line > 0 {
+			msg = fmt.Sprintf("line %d: %s", line, msg)
+		}
+		resolveProblems = append(resolveProblems, msg)
 	})
 	if len(problems) > 0 || len(resolveProblems) > 0 {
 		fmt.Fprintf(stderr, "toban: %s: nothing imported; fix these and run again:\n", name)
@@ -123,25 +132,99 @@ func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string,
 		}
 		return 1
 	}
-	for _, t := range tasks {
+	verb := map[bool][2]string{true: {"would update", "would import"}, false: {"updating", "importing"}}[*dryRun]
+	for _, t := range update {
 		r, _ := scheduler.DecodeRule(t.Rule)
-		fmt.Fprintf(stdout, "%s  %-40s  %s in %s\n", map[bool]string{true: "would import", false: "importing"}[*dryRun], t.Title, r.String(), t.ChannelID)
+		fmt.Fprintf(stdout, "%s  %s  %-40s  %s in %s\n", verb[0], t.ID, t.Title, r.String(), t.ChannelID)
+	}
+	for _, t := range create {
+		r, _ := scheduler.DecodeRule(t.Rule)
+		fmt.Fprintf(stdout, "%s  %-40s  %s in %s\n", verb[1], t.Title, r.String(), t.ChannelID)
 	}
 	if *dryRun {
-		fmt.Fprintf(stdout, "dry run: %d tasks valid, nothing imported\n", len(tasks))
+		fmt.Fprintf(stdout, "dry run: %d tasks valid (%d new, %d updates), nothing imported\n", len(create)+len(update), len(create), len(update))
 		return 0
 	}
-	if err := db.ImportTasks(ctx, tasks); err != nil {
+	if err := db.ImportAndUpdateTasks(ctx, create, update); err != nil {
 		fmt.Fprintln(stderr, "toban: nothing imported:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "imported %d tasks; a running toban schedules them within a minute\n", len(tasks))
+	fmt.Fprintf(stdout, "imported %d new tasks and updated %d; a running toban schedules them within a minute\n", len(create), len(update))
 	return 0
 }
 
-// resolveRows turns rows into tasks, resolving channel names through Slack
-// and escalation targets through PagerDuty; problems are reported by line.
-func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfile.Row, as string, bad func(int, string)) []storage.Task {
+// deleteTasks deletes the tasks named by ID, all of them or, when one is
+// unknown, none.
+func deleteTasks(ctx context.Context, db *storage.DB, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("delete", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dryRun := fs.Bool("dry-run", false, "show what would be deleted, delete nothing")
+	if fs.Parse(args) != nil || fs.NArg() == 0 {
+		fmt.Fprintln(stderr, remindersUsage)
+		return 2
+	}
+	ids := fs.Args()
+	all, err := db.AllTasks(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "toban:", err)
+		return 1
+	}
+	byID := make(map[string]storage.Task, len(all))
+	for _, t := range all {
+		byID[t.ID] = t
+	}
+	var unknown []string
+	for _, id := range ids {
+		if _, ok := byID[id]; !ok {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		reportUnknownTasks(stderr, unknown)
+		return 1
+	}
+	verb := map[bool]string{true: "would delete", false: "deleting"}[*dryRun]
+	for _, id := range ids {
+		fmt.Fprintf(stdout, "%s  %s  %s in %s\n", verb, id, byID[id].Title, byID[id].ChannelID)
+	}
+	if *dryRun {
+		fmt.Fprintf(stdout, "dry run: nothing deleted\n")
+		return 0
+	}
+	if err := db.DeleteTasks(ctx, ids); err != nil {
+		var u *storage.UnknownTasksError
+		if errors.As(err, &u) { // deleted by someone else meanwhile
+			reportUnknownTasks(stderr, u.IDs)
+			return 1
+		}
+		fmt.Fprintln(stderr, "toban: nothing deleted:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "deleted %d tasks; a running toban stops scheduling them within a minute\n", countDistinct(ids))
+	return 0
+}
+
+// reportUnknownTasks says, one line per ID, which tasks do not exist.
+func reportUnknownTasks(stderr io.Writer, ids []string) {
+	fmt.Fprintln(stderr, "toban: nothing deleted; these tasks do not exist (toban reminders export lists the IDs):")
+	for _, id := range ids {
+		fmt.Fprintf(stderr, "  %s: no such task\n", id)
+	}
+}
+
+func countDistinct(ids []string) int {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	return len(seen)
+}
+
+// resolveRows turns rows into tasks to create and tasks to update (the rows
+// with an id), resolving channel names through Slack and escalation targets
+// through PagerDuty and checking that the IDs exist; problems are reported
+// by line (0 for the file as a whole).
+func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfile.Row, as string, now time.Time, bad func(int, string)) (create, update []storage.Task) {
 	m := metrics.New()
 	api := bot.NewSlackClient(bot.SlackConfig{AppToken: cfg.SlackAppToken, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL}, m, zerolog.Nop())
 	channels := map[string]string{}
@@ -174,7 +257,7 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 		}
 		if !cfg.PagerDutyConfigured() {
 			bad(r.Line, "escalation needs PagerDuty, and PAGERDUTY_TOKEN is not set")
-			return nil
+			return nil, nil
 		}
 		pd = pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout, Now: time.Now}, m)
 		targets[taskfile.EscalationOnCall], targets[taskfile.EscalationIncident] = map[string][2]string{}, map[string][2]string{}
@@ -195,16 +278,38 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			bad(0, "could not list PagerDuty services: "+err.Error())
 		}
 	}
-	existing := map[string]bool{}
-	if all, err := db.AllTasks(ctx); err == nil {
-		for _, t := range all {
-			existing[t.ChannelID+"\x00"+strings.ToLower(t.Title)] = true
+	updated := map[string]bool{} // the IDs the file updates
+	for _, r := range rows {
+		if r.ID != "" {
+			updated[r.ID] = true
 		}
 	}
-	var tasks []storage.Task
+	byID := map[string]storage.Task{}
+	existing := map[string]bool{} // channel and title (folded) of the tasks the file leaves alone
+	if all, err := db.AllTasks(ctx); err == nil {
+		for _, t := range all {
+			byID[t.ID] = t
+			if !updated[t.ID] {
+				existing[t.ChannelID+"\x00"+strings.ToLower(t.Title)] = true
+			}
+		}
+	} else {
+		bad(0, "could not read the existing tasks: "+err.Error())
+	}
 	for _, r := range rows {
-		t := storage.Task{ID: storage.NewTaskID(), Title: r.Title, Description: r.Description, Rule: r.Rule.Encode(),
+		t := storage.Task{ID: r.ID, Title: r.Title, Description: r.Description, Rule: r.Rule.Encode(),
 			GraceMinutes: int(r.Grace / time.Minute), Escalation: r.EscalationKind, CreatedBy: "import", Source: "import"}
+		old, isUpdate := byID[r.ID]
+		switch {
+		case r.ID == "":
+			t.ID = storage.NewTaskID()
+		case !isUpdate:
+			bad(r.Line, fmt.Sprintf("id: no task %s; it was deleted, or the file is from another toban. Leave the id empty to create a new task.", r.ID))
+		case t.Rule != old.Rule:
+			if err := r.Rule.Validate(now); err != nil {
+				bad(r.Line, fmt.Sprintf("schedule: %s", ruleProblem(err)))
+			}
+		}
 		t.ChannelID = r.Channel
 		if strings.HasPrefix(r.Channel, "#") {
 			id, ok := channels[r.Channel]
@@ -214,7 +319,8 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			t.ChannelID = id
 		}
 		if existing[t.ChannelID+"\x00"+strings.ToLower(t.Title)] {
-			bad(r.Line, fmt.Sprintf("a task %q already posts in %s; rename it or delete the old one first", r.Title, r.Channel))
+			hint := "rename it, or put the existing task's id in the id column to update it"
+			bad(r.Line, fmt.Sprintf("a task %q already posts in %s; %s", r.Title, r.Channel, hint))
 		}
 		if t.Escalation == taskfile.EscalationOnCall || t.Escalation == taskfile.EscalationIncident {
 			target, ok := targets[t.Escalation][strings.ToLower(r.EscalationTarget)]
@@ -224,9 +330,12 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			t.EscalationTargetID, t.EscalationTargetName = target[0], target[1]
 		}
 		if t.Escalation == taskfile.EscalationIncident {
-			if as == "" {
+			switch {
+			case as == "" && isUpdate && old.CreatorPDEmail != "":
+				// the update keeps the task's PagerDuty user
+			case as == "":
 				bad(r.Line, "escalating by incident needs --as EMAIL: the PagerDuty user incidents are opened as")
-			} else if pd != nil {
+			case pd != nil:
 				if p, err := pd.UserByEmail(ctx, as); err != nil {
 					bad(r.Line, fmt.Sprintf("--as %s: %v", as, err))
 				} else {
@@ -234,7 +343,20 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 				}
 			}
 		}
-		tasks = append(tasks, t)
+		if isUpdate {
+			update = append(update, t)
+		} else {
+			create = append(create, t)
+		}
 	}
-	return tasks
+	return create, update
+}
+
+// ruleProblem is a schedule error's sentence without the field prefix.
+func ruleProblem(err error) string {
+	var fe *scheduler.FieldError
+	if errors.As(err, &fe) {
+		return fe.Msg
+	}
+	return err.Error()
 }
