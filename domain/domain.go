@@ -125,4 +125,7 @@ type IncidentFilter struct {
 type Schedule struct {
 	ID   string
 	Name string
+	// TimeZone is the schedule's IANA time zone as PagerDuty has it; empty
+	// when not known.
+	TimeZone string
 }
