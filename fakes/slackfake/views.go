@@ -244,7 +244,9 @@ func (s *Server) viewsUpdate(req *apiReq) reply {
 		return fail("hash_conflict")
 	}
 	prev, _ := lv.obj["previous_view_id"].(string)
+	old := stateValues(lv.obj)
 	s.setViewLocked(lv, obj, prev)
+	keepStateLocked(lv, old)
 	return s.logViewLocked(lv, "views.update", "")
 }
 
