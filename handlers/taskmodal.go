@@ -61,11 +61,7 @@ func (a *App) openTaskModal(ctx context.Context, triggerID string, form taskForm
 			rule = r
 		}
 	}
-	view := modal(viewTask, "Scheduled task", "Save", modalState{}, taskBlocks(t, rule, a.location())...)
-	view.PrivateMetadata = chat.EncodeJSON(form)
-	if form.TaskID != "" {
-		view.Title = chat.Plain("Edit task")
-	}
+	view := a.taskModalView(form, t, rule)
 	if _, err := a.Slack.OpenView(ctx, triggerID, view); err != nil {
 		return fmt.Errorf("open task modal: %w", err)
 	}
@@ -163,10 +159,11 @@ func taskBlocks(t storage.Task, rule scheduler.Rule, defaultZone *time.Location)
 	schedule.MinQueryLength = &zero
 	service := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 	service.MinQueryLength = &zero
-	switch t.Escalation {
-	case storage.EscalateOnCall:
+	switch {
+	case t.EscalationTargetID == "": // none chosen yet (a modal being rebuilt)
+	case t.Escalation == storage.EscalateOnCall:
 		schedule.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, chat.Plain(chat.Truncate(t.EscalationTargetName, 75)), nil)
-	case storage.EscalateIncident:
+	case t.Escalation == storage.EscalateIncident:
 		service.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, chat.Plain(chat.Truncate(t.EscalationTargetName, 75)), nil)
 	}
 
