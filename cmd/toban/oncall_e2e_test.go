@@ -253,6 +253,20 @@ func TestEndToEndShiftImport(t *testing.T) {
 				t.Errorf("%d overrides created; want none", n)
 			}
 		})
+		t.Run("ErrSyntaxAndLookupsInOnePass", func(t *testing.T) {
+			rota := strings.Replace(shiftsCSV("Secondary", start, 50, 30), "Secondary,bob@example.com,", "Secondary,bob@example.com,soon,", 1)
+			alice.ShareFile(t, "rota-2.csv", []byte(rota))
+			alice.Slash(t, "shifts import")
+			answer := alice.ExpectEphemeral(t, "*rota-2.csv*: nothing was created")
+			text := answer.Text()
+			if !strings.Contains(text, "line 2: the row has 6 values but the header 5 columns") ||
+				!strings.Contains(text, "line 31: no PagerDuty user has the email nobody@example.com.") {
+				t.Errorf("answer does not name both line 2 (syntax) and line 31 (PagerDuty):\n%s", text)
+			}
+			if n := len(w.pd.Overrides("PS2")); n != 0 {
+				t.Errorf("%d overrides created; want none", n)
+			}
+		})
 		alice.ShareFile(t, "rota-fixed.csv", []byte(shiftsCSV("Secondary", start, 50, 0)))
 		t.Run("DryRunCreatesNothing", func(t *testing.T) {
 			alice.Slash(t, "shifts import dry-run")
