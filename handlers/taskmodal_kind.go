@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,8 +54,8 @@ func taskBlocksFor(t storage.Task, rule scheduler.Rule, defaultZone *time.Locati
 		case !ok:
 		case in.BlockID == actionTaskKind:
 			in.DispatchAction = true
-		case known && contains(scheduleFields, in.BlockID):
-			if !contains(needed, in.BlockID) {
+		case known && slices.Contains(scheduleFields, in.BlockID):
+			if !slices.Contains(needed, in.BlockID) {
 				continue
 			}
 			in.Optional = false
@@ -66,15 +67,6 @@ func taskBlocksFor(t storage.Task, rule scheduler.Rule, defaultZone *time.Locati
 		out = append(out, b)
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // taskModalView is the task modal for form, filled in from t and rule.

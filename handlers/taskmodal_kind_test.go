@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestTaskModalFieldsPerKind(t *testing.T) {
 			}
 			var gotRequired []string
 			for _, id := range required {
-				if contains(scheduleFields, id) {
+				if slices.Contains(scheduleFields, id) {
 					gotRequired = append(gotRequired, id)
 				}
 			}
