@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -115,20 +116,15 @@ func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string,
 	}
 	now := time.Now()
 	rows, problems := taskfile.Parse(in, format, cfg.Location, now)
-	var resolveProblems []string
 	create, update := resolveRows(ctx, cfg, db, rows, *as, now, func(line int, msg string) {
-		if line > 0 {
-			msg = fmt.Sprintf("line %d: %s", line, msg)
-		}
-		resolveProblems = append(resolveProblems, msg)
+		problems = append(problems, taskfile.RowError{Line: line, Msg: msg})
 	})
-	if len(problems) > 0 || len(resolveProblems) > 0 {
+	if len(problems) > 0 {
+		// The file's problems and the names and IDs it refers to, by line.
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 		fmt.Fprintf(stderr, "toban: %s: nothing imported; fix these and run again:\n", name)
 		for _, p := range problems {
 			fmt.Fprintln(stderr, " ", p.Error())
-		}
-		for _, p := range resolveProblems {
-			fmt.Fprintln(stderr, " ", p)
 		}
 		return 1
 	}
