@@ -36,6 +36,9 @@ type ResponsePost struct {
 type msgRec struct {
 	Message
 	deleted bool
+	// seen is set once a helper has shown the message to the test (see
+	// Unseen).
+	seen bool
 }
 
 // chatState is the message part of Server, guarded by Server.mu.
@@ -93,6 +96,11 @@ func (s *Server) initChat() {
 func (s *Server) Messages(channel string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c := s.channels[channel]; c != nil {
+		for _, m := range c.msgs {
+			m.seen = true
+		}
+	}
 	return s.messagesLocked(channel)
 }
 
@@ -114,6 +122,11 @@ func (s *Server) messagesLocked(channel string) []Message {
 func (s *Server) Ephemerals(user string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, m := range s.ephemerals {
+		if m.ToUser == user {
+			m.seen = true
+		}
+	}
 	return s.ephemeralsLocked(user)
 }
 

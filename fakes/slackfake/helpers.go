@@ -57,6 +57,7 @@ func (c *ChannelView) expect(contains string, match func(Message) bool) *Card {
 		for i := len(msgs) - 1; i >= 0; i-- {
 			if match(msgs[i]) && strings.Contains(flattenText(msgs[i]), contains) {
 				found = msgs[i]
+				c.s.markSeenLocked(found)
 				return true
 			}
 		}
@@ -274,6 +275,7 @@ func (p *Person) ExpectEphemeral(t testing.TB, contains string) *Card {
 		for i := len(msgs) - 1; i >= 0; i-- {
 			if strings.Contains(flattenText(msgs[i]), contains) {
 				found = msgs[i]
+				p.s.markSeenLocked(found)
 				return true
 			}
 		}
@@ -292,16 +294,6 @@ func (p *Person) ExpectEphemeral(t testing.TB, contains string) *Card {
 // ack. The payload is the view_submission Slack would send.
 func (s *Server) Submit(t testing.TB, user, viewID string, values map[string]map[string]any) Ack {
 	t.Helper()
-	s.mu.Lock()
-	if viewID == "" {
-		viewID = s.topModal[user]
-	}
-	obj, found := s.viewObjLocked(viewID)
-	if !found {
-		s.mu.Unlock()
-		t.Fatalf("slackfake: Submit: no view %q for user %s", viewID, user)
-		return Ack{}
-	}
 	state := map[string]any{}
 	for block, actions := range values {
 		m := map[string]any{}
@@ -312,6 +304,23 @@ func (s *Server) Submit(t testing.TB, user, viewID string, values map[string]map
 			m[action] = v
 		}
 		state[block] = m
+	}
+	return s.submitState(t, user, viewID, state)
+}
+
+// submitState sends the view_submission of viewID ("" = user's latest
+// modal) with state as its state values, and waits for the ack.
+func (s *Server) submitState(t testing.TB, user, viewID string, state map[string]any) Ack {
+	t.Helper()
+	s.mu.Lock()
+	if viewID == "" {
+		viewID = s.topModal[user]
+	}
+	obj, found := s.viewObjLocked(viewID)
+	if !found {
+		s.mu.Unlock()
+		t.Fatalf("slackfake: Submit: no view %q for user %s", viewID, user)
+		return Ack{}
 	}
 	obj["state"] = map[string]any{"values": state}
 	payload := map[string]any{
