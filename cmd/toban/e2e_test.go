@@ -52,6 +52,11 @@ func newWorldWith(t *testing.T, opts slackfake.Options) *world {
 		for _, r := range s.Refusals() {
 			t.Errorf("Slack refuses toban's %s: %s %v", r.Where, r.Code, r.Problems)
 		}
+		// Everything toban said must have been expected by the test: a
+		// stray reply is something a person would have seen.
+		if !t.Failed() {
+			s.ExpectNothingElse(t)
+		}
 	})
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", RealName: "Alice", Email: "alice@example.com"})
 	s.AddChannel("C1", "ops")

@@ -17,7 +17,9 @@ import (
 // services come from type-ahead. Submitting without a reason is refused.
 func maintenanceBot(submitted chan<- slack.View) func(*testBot, socketmode.Event) {
 	text := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject("plain_text", s, false, false) }
-	option := func(value, label string) *slack.OptionBlockObject { return slack.NewOptionBlockObject(value, text(label), nil) }
+	option := func(value, label string) *slack.OptionBlockObject {
+		return slack.NewOptionBlockObject(value, text(label), nil)
+	}
 	view := func(timed bool) slack.ModalViewRequest {
 		services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, text("Services"), "services")
 		kind := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, text("Kind"), "kind",
