@@ -405,7 +405,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 
 // postResponseLocked applies a response_url post or a slash command ack
 // payload the way Slack does.
-func (s *Server) postResponseLocked(rc responseCtx, m msgBody) {
+func (s *Server) postResponseLocked(rc responseCtx, m msgBody) *msgRec {
 	if rc.msgTS != "" && (m.DeleteOriginal || m.ReplaceOriginal) {
 		var orig *msgRec
 		if rc.ephemeral {
@@ -414,20 +414,19 @@ func (s *Server) postResponseLocked(rc responseCtx, m msgBody) {
 			orig = c.byTS[rc.msgTS]
 		}
 		if orig == nil {
-			return
+			return nil
 		}
 		if m.DeleteOriginal {
 			orig.deleted = true
-			return
+			return nil
 		}
 		orig.Text, orig.Blocks, orig.Attachments = m.Text, m.Blocks, m.Attachments
 		orig.Updated++
-		return
+		return nil
 	}
 	msg := Message{Text: m.Text, Blocks: m.Blocks, Attachments: m.Attachments, ThreadTS: m.ThreadTS}
 	if m.ResponseType == "in_channel" {
-		s.addMessageLocked(s.channelLocked(rc.channel, true), msg)
-		return
+		return s.addMessageLocked(s.channelLocked(rc.channel, true), msg)
 	}
-	s.addEphemeralLocked(rc.channel, rc.user, msg)
+	return s.addEphemeralLocked(rc.channel, rc.user, msg)
 }

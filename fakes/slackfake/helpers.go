@@ -161,6 +161,23 @@ func (c *Card) ExpectReply(contains string) *Card {
 	return cv.expect(contains, func(m Message) bool { return m.ThreadTS == c.msg.TS && m.TS != c.msg.TS })
 }
 
+// Replies returns the replies in this message's thread, oldest first,
+// and counts them as seen (see Unseen).
+func (c *Card) Replies() []Message {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	var out []Message
+	if ch := c.s.channels[c.msg.Channel]; ch != nil {
+		for _, m := range ch.msgs {
+			if !m.deleted && m.ThreadTS == c.msg.TS && m.TS != c.msg.TS {
+				m.seen = true
+				out = append(out, m.copy())
+			}
+		}
+	}
+	return out
+}
+
 // ClickAs clicks the button labelled label as person p: it sends the
 // block_actions payload Slack would send and waits for the ack.
 func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {

@@ -11,8 +11,9 @@ import (
 // harness fails a test that leaves an unexpected message behind, because a
 // stray reply is a bug a person would see. The fake counts a message as
 // seen once a helper has shown it to the test: ExpectMessage,
-// ExpectReply, ExpectEphemeral, or reading a channel's or a person's
-// messages whole with Messages or Ephemerals.
+// ExpectReply, ExpectEphemeral, the Ack of a slash command that carried
+// it, or reading a channel's or a person's messages whole with Messages
+// or Ephemerals.
 
 // markSeenLocked marks the stored message behind m as seen.
 func (s *Server) markSeenLocked(m Message) {
@@ -91,4 +92,20 @@ func (s *Server) ExpectNothingElse(t testing.TB) {
 		}
 		t.Errorf("slackfake: unexpected message %s: %s", where, strings.ReplaceAll(flattenText(m), "\n", " | "))
 	}
+}
+
+// DismissEphemerals marks as seen every ephemeral message now shown to
+// anyone whose text contains contains, and returns how many there are:
+// for answers spread over several people in an order a test cannot know.
+func (s *Server) DismissEphemerals(contains string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.ephemerals {
+		if !m.deleted && strings.Contains(flattenText(m.Message), contains) {
+			m.seen = true
+			n++
+		}
+	}
+	return n
 }
