@@ -250,14 +250,7 @@ func (m *Modal) enter(f modalField, v map[string]any) *Modal {
 	m.s.mu.Lock()
 	before := m.s.views[m.id].hash
 	m.s.mu.Unlock()
-	payload := m.payload("block_actions")
-	action := map[string]any{"action_id": f.actionID, "block_id": f.blockID, "action_ts": actionTS()}
-	for k, val := range v {
-		action[k] = val
-	}
-	payload["actions"] = []any{action}
-	payload["trigger_id"] = m.issueTrigger()
-	m.s.waitAckT(m.t, m.s.SendInteraction(payload))
+	m.s.ViewAction(m.t, m.user, m.id, f.blockID, f.actionID, v, m.set)
 	// The app usually answers with views.update right after its ack;
 	// give it that chance before the next field is looked for.
 	m.s.waitChangedBriefly(m.id, before)
@@ -413,7 +406,7 @@ func (m *Modal) fieldsLocked() []modalField {
 	return out
 }
 
-// payload is the common part of an interaction from inside the modal,
+// payload is a block_suggestion-like interaction from inside the modal,
 // with the modal and the person's entries so far as its state.
 func (m *Modal) payload(kind string) map[string]any {
 	m.s.mu.Lock()
@@ -430,17 +423,6 @@ func (m *Modal) payload(kind string) map[string]any {
 		"container": map[string]any{"type": "view", "view_id": m.id},
 		"view":      obj, "is_enterprise_install": false, "enterprise": nil,
 	}
-}
-
-func (m *Modal) issueTrigger() string {
-	m.s.mu.Lock()
-	defer m.s.mu.Unlock()
-	return m.s.issueTriggerLocked(m.user)
-}
-
-func actionTS() string {
-	now := time.Now()
-	return fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)
 }
 
 // plainText is the text of a text object ({"type":"plain_text","text":…}).
