@@ -149,17 +149,34 @@ func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string,
 	return 0
 }
 
+// parseInterspersed parses fs's flags wherever they stand among the
+// positional arguments, which it returns: people paste IDs first and add
+// --dry-run after.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // deleteTasks deletes the tasks named by ID, all of them or, when one is
 // unknown, none.
 func deleteTasks(ctx context.Context, db *storage.DB, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("delete", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dryRun := fs.Bool("dry-run", false, "show what would be deleted, delete nothing")
-	if fs.Parse(args) != nil || fs.NArg() == 0 {
+	ids, err := parseInterspersed(fs, args)
+	if err != nil || len(ids) == 0 {
 		fmt.Fprintln(stderr, remindersUsage)
 		return 2
 	}
-	ids := fs.Args()
 	all, err := db.AllTasks(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "toban:", err)

@@ -145,6 +145,7 @@ func TestRemindersExportEditImport(t *testing.T) {
 			{"UnknownDeletesNothing", []string{backupsID, "t_gone1", "t_gone2"}, 1,
 				[]string{"nothing deleted", "  t_gone1: no such task\n", "  t_gone2: no such task\n"}, 3, ""},
 			{"DryRun", []string{"--dry-run", backupsID}, 0, []string{"would delete  " + backupsID, "dry run: nothing deleted"}, 3, ""},
+			{"DryRunAfterIDs", []string{backupsID, "--dry-run"}, 0, []string{"would delete  " + backupsID, "dry run: nothing deleted"}, 3, ""},
 			{"One", []string{backupsID}, 0, []string{"deleted 1 tasks"}, 2, backupsID},
 		}
 		for _, tt := range tests {
