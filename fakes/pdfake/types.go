@@ -122,6 +122,9 @@ type Incident struct {
 	LastStatusChangeAt time.Time
 	LastStatusChangeBy string // user ID, when a user changed it
 	UpdatedAt          time.Time
+	PriorityID         string      // one of SetPriorities' IDs, or empty
+	Responders         []Responder // users asked through responder requests
+	SnoozedUntil       time.Time   // when a snooze ends; zero when not snoozed
 }
 
 // Open reports whether the incident is triggered or acknowledged.
