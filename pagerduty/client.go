@@ -42,6 +42,8 @@ type Client struct {
 	// sleep waits between attempts; tests replace it to make retries instant
 	// and to see the waits asked for.
 	sleep func(ctx context.Context, d time.Duration) error
+	// prio caches the account's priorities (see Priorities).
+	prio priorityCache
 }
 
 // New builds a client whose requests are retried as retry.go describes and
