@@ -309,3 +309,50 @@ func TestUpdateIncidentPriorityAndReassign(t *testing.T) {
 		t.Errorf("with priorities off got %v, want 400", err)
 	}
 }
+
+// TestPutIncidentPriority: PUT /incidents/{id} takes the priority as a
+// reference or by name, and reassigns to an escalation policy.
+func TestPutIncidentPriority(t *testing.T) {
+	fake, _ := opsFake(t, true)
+	put := func(body string) (int, string) {
+		req, _ := http.NewRequest("PUT", fake.URL()+"/incidents/QT", strings.NewReader(body))
+		req.Header.Set("Authorization", "Token token="+fake.Token())
+		req.Header.Set("Accept", "application/vnd.pagerduty+json;version=2")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("From", aliceEmail)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		buf := make([]byte, 8192)
+		for {
+			n, err := resp.Body.Read(buf)
+			b.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		return resp.StatusCode, b.String()
+	}
+	for _, tc := range []struct {
+		name, body, wantPriority string
+		wantAssignees            []string
+	}{
+		{"ByReference", `{"incident":{"type":"incident","priority":{"id":"PP2","type":"priority_reference"}}}`, "PP2", []string{"U1"}},
+		{"ByName", `{"incident":{"type":"incident","priority":"P1"}}`, "PP1", []string{"U1"}},
+		{"ToPolicy", `{"incident":{"type":"incident_reference","escalation_policy":{"id":"EP1","type":"escalation_policy_reference"}}}`, "PP1", []string{"U1"}},
+		{"ToUsers", `{"incident":{"type":"incident","assignments":[{"assignee":{"id":"U4","type":"user_reference"}}]}}`, "PP1", []string{"U4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, body := put(tc.body); status != 200 {
+				t.Fatalf("got %d %s, want 200", status, body)
+			}
+			got, _ := fake.Incident("QT")
+			if got.PriorityID != tc.wantPriority || strings.Join(got.AssigneeIDs, ",") != strings.Join(tc.wantAssignees, ",") {
+				t.Errorf("got priority %q assignees %v, want %q %v", got.PriorityID, got.AssigneeIDs, tc.wantPriority, tc.wantAssignees)
+			}
+		})
+	}
+}
