@@ -249,3 +249,16 @@ func TestReassignAndSetPriority(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanLacksFeature: PagerDuty answers 402 when the account's plan has
+// no priorities or responder requests; that is ErrNotConfigured.
+func TestPlanLacksFeature(t *testing.T) {
+	e := opsEnv(t)
+	ctx := context.Background()
+	e.fake.FailNextMatching("GET", "/priorities", 1, 402)
+	_, err := e.c.Priorities(ctx)
+	wantErr(t, err, domain.ErrNotConfigured)
+	e.fake.FailNextMatching("POST", "/incidents/QT/responder_requests", 1, 402)
+	_, err = e.c.AddResponders(ctx, alice, "QT", "U1", "help", []domain.ResponderTarget{{Kind: domain.TargetUser, ID: "U2"}})
+	wantErr(t, err, domain.ErrNotConfigured)
+}
