@@ -185,10 +185,10 @@ func (s *Server) addResponderRequestLocked(st *incidentState, requesterID, messa
 	return rr, nil
 }
 
-// snoozeLocked snoozes an acknowledged incident for d: PagerDuty
-// re-triggers it then (a pending "unacknowledge" action). The fake does
-// not re-trigger on its own; tests read SnoozedUntil.
-func (s *Server) snoozeLocked(st *incidentState, d time.Duration) error {
+// snoozeLocked snoozes an acknowledged incident for d on behalf of
+// userID: PagerDuty re-triggers it then (a pending "unacknowledge"
+// action). The fake re-triggers when ExpireSnoozes is called.
+func (s *Server) snoozeLocked(st *incidentState, userID string, d time.Duration) error {
 	switch st.Status {
 	case StatusResolved:
 		return errResolved
@@ -197,5 +197,29 @@ func (s *Server) snoozeLocked(st *incidentState, d time.Duration) error {
 	}
 	st.SnoozedUntil = s.now().Add(d)
 	st.UpdatedAt = s.now()
+	s.logAtLocked(s.now(), st, LogSnooze, fmt.Sprintf("Snoozed for %s by %s.", d, s.userName(userID)),
+		userAgent(userID), "api", nil, nil)
 	return nil
+}
+
+// ExpireSnoozes does what PagerDuty does when snoozes end: every
+// incident whose SnoozedUntil is not after the fake's now goes back to
+// triggered, unacknowledged by a timeout. It returns their IDs, by
+// incident number. Tests call it after moving the fake's clock.
+func (s *Server) ExpireSnoozes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	now := s.now()
+	for _, id := range s.incOrder {
+		st := s.incidents[id]
+		if st.SnoozedUntil.IsZero() || st.SnoozedUntil.After(now) || st.Status != StatusAcknowledged {
+			continue
+		}
+		st.Acknowledgers = nil
+		s.setStatusLocked(st, StatusTriggered, agent{})
+		s.logAtLocked(now, st, LogUnack, "Unacknowledged due to snooze timeout.", agent{}, "timeout", nil, nil)
+		out = append(out, id)
+	}
+	return out
 }

@@ -250,7 +250,8 @@ func (s *Server) snoozeIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.requesterLocked(w, r); !ok {
+	user, ok := s.requesterLocked(w, r)
+	if !ok {
 		return
 	}
 	st := s.incidentByRefLocked(r.PathValue("id"))
@@ -267,7 +268,7 @@ func (s *Server) snoozeIncident(w http.ResponseWriter, r *http.Request) {
 		invalid(w, "Duration must be an integer number of seconds between 1 and 604800")
 		return
 	}
-	if err := s.snoozeLocked(st, time.Duration(secs)*time.Second); err != nil {
+	if err := s.snoozeLocked(st, user.ID, time.Duration(secs)*time.Second); err != nil {
 		invalid(w, err.Error())
 		return
 	}

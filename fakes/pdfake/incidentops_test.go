@@ -356,3 +356,48 @@ func TestPutIncidentPriority(t *testing.T) {
 		})
 	}
 }
+
+// TestExpireSnoozes: when the fake's clock passes a snooze's end,
+// ExpireSnoozes re-triggers the incident as PagerDuty does, with snooze
+// and unacknowledge log entries that fit the spec.
+func TestExpireSnoozes(t *testing.T) {
+	clock := now
+	fake := pdfake.New(pdfake.Options{Now: func() time.Time { return clock }})
+	t.Cleanup(fake.Close)
+	fake.CheckContract(t, pdcontract.MustLoad(t))
+	seed(fake)
+	fake.AddIncident(pdfake.Incident{ID: "QA", Title: "Web slow", ServiceID: "SVC2"})
+	if err := fake.AcknowledgeAs("QA", "U1"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := snooze(t, fake, "QA", aliceEmail, 3600); resp.StatusCode != 201 {
+		t.Fatalf("snooze: %d %s", resp.StatusCode, body)
+	}
+	for _, step := range []struct {
+		advance time.Duration
+		want    string
+		status  string
+	}{
+		{59 * time.Minute, "", pdfake.StatusAcknowledged},
+		{time.Minute, "QA", pdfake.StatusTriggered},
+		{time.Hour, "", pdfake.StatusTriggered},
+	} {
+		clock = clock.Add(step.advance)
+		got := strings.Join(fake.ExpireSnoozes(), ",")
+		in, _ := fake.Incident("QA")
+		if got != step.want || in.Status != step.status {
+			t.Errorf("at +%s got %q, %s; want %q, %s", clock.Sub(now), got, in.Status, step.want, step.status)
+		}
+	}
+	resp, err := newClient(fake, fake.Token()).ListIncidentLogEntriesWithContext(context.Background(), "QA", pagerduty.ListIncidentLogEntriesOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range resp.LogEntries {
+		types = append(types, e.Type)
+	}
+	if want := "unacknowledge_log_entry,snooze_log_entry,acknowledge_log_entry"; !strings.HasPrefix(strings.Join(types, ","), want) {
+		t.Errorf("log entries newest first %v, want them to start %s", types, want)
+	}
+}

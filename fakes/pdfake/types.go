@@ -26,6 +26,8 @@ const (
 	LogEscalate    = "escalate_log_entry"
 	LogAnnotate    = "annotate_log_entry"
 	LogAssign      = "assign_log_entry"
+	LogSnooze      = "snooze_log_entry"
+	LogUnack       = "unacknowledge_log_entry"
 )
 
 // User is a PagerDuty user. Email is what the From header must carry for
