@@ -3,6 +3,7 @@ package slackfake
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,7 @@ func init() {
 	methods["conversations.create"] = (*Server).conversationsCreate
 	methods["conversations.invite"] = (*Server).conversationsInvite
 	methods["conversations.archive"] = (*Server).conversationsArchive
+	methods["conversations.members"] = (*Server).conversationsMembers
 }
 
 // channelNameError is Slack's complaint about a channel name, or "".
@@ -149,6 +151,33 @@ func (s *Server) conversationsArchive(req *apiReq) reply {
 	}
 	c.archived = true
 	return ok(nil)
+}
+
+// conversations.members: channel, cursor, limit (default 100, at most
+// 1000) → member IDs. A channel whose members the fake does not track
+// lists the bot alone.
+func (s *Server) conversationsMembers(req *apiReq) reply {
+	c, found := s.lookupChannelLocked(req.str("channel"))
+	if !found {
+		return fail("channel_not_found")
+	}
+	members := c.members
+	if members == nil {
+		members = []string{s.opts.BotUserID}
+	}
+	limit, _ := strconv.Atoi(req.str("limit"))
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	start, _ := strconv.Atoi(req.str("cursor"))
+	start = min(max(start, 0), len(members))
+	end := min(start+limit, len(members))
+	next := ""
+	if end < len(members) {
+		next = strconv.Itoa(end)
+	}
+	return ok(map[string]any{"members": slices.Clone(members[start:end]),
+		"response_metadata": map[string]any{"next_cursor": next}})
 }
 
 // ChannelMembers returns who is in a channel, in the order they joined

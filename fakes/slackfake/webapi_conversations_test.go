@@ -95,6 +95,10 @@ func TestConversationsInviteArchive(t *testing.T) {
 	if len(f.ChannelMembers(ch.ID)) != 3 {
 		t.Errorf("refused invites changed members: %v", f.ChannelMembers(ch.ID))
 	}
+	listed, next, err := api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: ch.ID, Limit: 2})
+	if err != nil || !slices.Equal(listed, []string{f.BotUserID(), "UALICE"}) || next != "2" {
+		t.Errorf("conversations.members = %v next %q, %v", listed, next, err)
+	}
 
 	if err := api.ArchiveConversationContext(ctx, ch.ID); err != nil {
 		t.Fatal(err)
