@@ -53,6 +53,10 @@ type Incident struct {
 	LastStatusChangeBy Person
 	LastStatusChangeAt time.Time
 	UpdatedAt          time.Time
+	// Priority is the incident's priority; zero when it has none.
+	Priority Priority
+	// Responders lists who was asked to help through responder requests.
+	Responders []Responder
 }
 
 // Open reports whether the incident still needs someone.

@@ -243,6 +243,9 @@ func (s *Server) chatPostMessage(req *apiReq) reply {
 	if !found {
 		return fail("channel_not_found")
 	}
+	if c.archived {
+		return fail("is_archived")
+	}
 	m, code := messageArgs(req)
 	if code != "" {
 		return fail(code)
