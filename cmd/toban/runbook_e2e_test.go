@@ -134,6 +134,11 @@ func TestEndToEndRunbookRecovers(t *testing.T) {
 		"Running *Checkout health* for toban…",
 		"Checkout health ok: HTTP 200", "[file]",
 		"Recovered: Restart checkout succeeded and Checkout health passes. Incident resolved by toban.")
+	for _, m := range card.Replies() {
+		if strings.Contains(string(m.Blocks), "Stop runbook") {
+			t.Errorf("a finished run still offers Stop: %s", m.Text)
+		}
+	}
 
 	got, _ := w.pd.Incident(inc.ID)
 	if got.Status != pdfake.StatusResolved || got.ResolvedBy != "PBOT" {
