@@ -212,6 +212,18 @@ func (w *WebAPI) UpdateView(ctx context.Context, viewID string, view slack.Modal
 	return nil
 }
 
+// UpdateViewIfUnchanged replaces an open modal's content if the modal is
+// still as hash says (the hash of the view a block_actions payload
+// carried). When the person changed it meanwhile, Slack refuses with
+// hash_conflict and the error wraps slack.SlackErrorResponse with that
+// code.
+func (w *WebAPI) UpdateViewIfUnchanged(ctx context.Context, viewID, hash string, view slack.ModalViewRequest) error {
+	if _, err := w.api.UpdateViewContext(ctx, view, "", hash, viewID); err != nil {
+		return fmt.Errorf("update view %s: %w", viewID, err)
+	}
+	return nil
+}
+
 // UserEmail returns the email on a Slack user's profile ("" if hidden).
 func (w *WebAPI) UserEmail(ctx context.Context, userID string) (string, error) {
 	u, err := w.api.GetUserInfoContext(ctx, userID)

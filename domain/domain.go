@@ -63,6 +63,10 @@ type Incident struct {
 	LastStatusChangeBy Person
 	LastStatusChangeAt time.Time
 	UpdatedAt          time.Time
+	// Priority is the incident's priority; zero when it has none.
+	Priority Priority
+	// Responders lists who was asked to help through responder requests.
+	Responders []Responder
 }
 
 // Open reports whether the incident still needs someone.
@@ -135,6 +139,9 @@ type IncidentFilter struct {
 type Schedule struct {
 	ID   string
 	Name string
+	// TimeZone is the schedule's IANA time zone as PagerDuty has it; empty
+	// when not known.
+	TimeZone string
 }
 
 // MatchServices returns the services whose name contains query, in any

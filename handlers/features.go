@@ -75,6 +75,7 @@ func (a *App) features() []Feature {
 			Clicks: map[string]clickFunc{
 				actionTaskStart: taskClick, actionTaskDone: taskClick, actionTaskSnooze: taskClick, actionTaskSkip: taskClick,
 				actionTaskPause: taskList, actionTaskResume: taskList, actionTaskEdit: taskList, actionTaskDelete: taskList,
+				actionTaskKind: a.taskKindClick,
 			},
 			Submissions: map[string]submitFunc{viewTask: a.taskSubmission, viewTaskSkip: submission},
 			Suggestions: map[string]suggestFunc{actionZoneSuggest: func(_ context.Context, q string) chat.Response { return a.suggestZones(q) }},

@@ -60,13 +60,9 @@ func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
 // none, and says what happened.
 func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID string, f chat.SharedFile, dryRun bool) chat.Message {
 	name := chat.Escape(f.Name)
-	rows, problems := shiftfile.Parse(bytes.NewReader(f.Content), a.location())
-	var shifts []shiftfile.Shift
-	if len(problems) == 0 {
-		var err error
-		if shifts, problems, err = shiftfile.Resolve(ctx, rows, a.PagerDuty, a.now()); err != nil {
-			return chat.Message{Text: fmt.Sprintf(":x: *%s*: nothing was created, because I could not check it: %s", name, chat.UserMessage(err))}
-		}
+	shifts, problems, err := shiftfile.Check(ctx, bytes.NewReader(f.Content), a.location(), a.PagerDuty, a.now())
+	if err != nil {
+		return chat.Message{Text: fmt.Sprintf(":x: *%s*: nothing was created, because I could not check it: %s", name, chat.UserMessage(err))}
 	}
 	if len(problems) > 0 {
 		lines := make([]string, 0, len(problems))
@@ -80,7 +76,7 @@ func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID
 		lines = append(lines, "• "+chat.Escape(shiftfile.Describe(s, a.location())))
 	}
 	if dryRun {
-		return chat.Message{Text: limitLines(fmt.Sprintf(":mag: *%s* is valid. Dry run, nothing was created; these %d overrides would be (times in %s):", name, len(shifts), a.location()), lines)}
+		return chat.Message{Text: limitLines(fmt.Sprintf(":mag: *%s* is valid. Dry run, nothing was created; these %d overrides would be (each in its own time zone):", name, len(shifts)), lines)}
 	}
 	out := shiftfile.Apply(ctx, shifts, ops)
 	if len(out.Created) > 0 {

@@ -58,11 +58,7 @@ func (a *App) openTaskModal(ctx context.Context, triggerID string, form taskForm
 	if t.Rule.Kind != "" {
 		rule = t.Rule
 	}
-	view := chat.Modal(viewTask, "Scheduled task", "Save", chat.ModalState{}, taskBlocks(t, rule, a.location())...)
-	view.PrivateMetadata = chat.EncodeJSON(form)
-	if form.TaskID != "" {
-		view.Title = chat.Plain("Edit task")
-	}
+	view := a.taskModalView(form, t, rule)
 	if _, err := a.Slack.OpenView(ctx, triggerID, view); err != nil {
 		return fmt.Errorf("open task modal: %w", err)
 	}
@@ -160,10 +156,11 @@ func taskBlocks(t domain.Task, rule scheduler.Rule, defaultZone *time.Location) 
 	schedule.MinQueryLength = &zero
 	service := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 	service.MinQueryLength = &zero
-	switch t.Escalation {
-	case domain.EscalateOnCall:
+	switch {
+	case t.EscalationTargetID == "": // none chosen yet (a modal being rebuilt)
+	case t.Escalation == domain.EscalateOnCall:
 		schedule.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, chat.Plain(chat.Truncate(t.EscalationTargetName, 75)), nil)
-	case domain.EscalateIncident:
+	case t.Escalation == domain.EscalateIncident:
 		service.InitialOption = slack.NewOptionBlockObject(t.EscalationTargetID, chat.Plain(chat.Truncate(t.EscalationTargetName, 75)), nil)
 	}
 

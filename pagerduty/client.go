@@ -47,6 +47,8 @@ type Client struct {
 	// sleep waits between attempts; tests replace it to make retries instant
 	// and to see the waits asked for.
 	sleep func(ctx context.Context, d time.Duration) error
+	// prio caches the account's priorities (see Priorities).
+	prio priorityCache
 }
 
 // New builds a client whose requests are retried as retry.go describes and
@@ -124,6 +126,10 @@ func mapErrorWait(err error, retryAfter time.Duration) error {
 			return fmt.Errorf("%w: %w", domain.ErrNotFound, err)
 		case apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden:
 			return fmt.Errorf("%w: %w", domain.ErrUnauthorized, err)
+		case apiErr.StatusCode == http.StatusPaymentRequired:
+			// The account's plan lacks the feature (priorities, responder
+			// requests): only PagerDuty's admins can change that.
+			return fmt.Errorf("%w: the PagerDuty account's plan lacks this feature: %w", domain.ErrNotConfigured, err)
 		case apiErr.Temporary():
 			return fmt.Errorf("%w: %w", &domain.UnavailableError{Service: "PagerDuty",
 				Reason: fmt.Sprintf("answered with a server error (HTTP %d)", apiErr.StatusCode)}, err)

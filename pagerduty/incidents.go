@@ -226,6 +226,13 @@ func toIncident(in pd.Incident) domain.Incident {
 	for _, a := range in.Assignments {
 		out.Assignees = append(out.Assignees, domain.Person{ID: a.Assignee.ID, Name: a.Assignee.Summary})
 	}
+	if in.Priority != nil {
+		out.Priority = domain.Priority{ID: in.Priority.ID, Name: firstNonEmpty(in.Priority.Name, in.Priority.Summary),
+			Description: in.Priority.Description}
+	}
+	for _, r := range in.IncidentResponders {
+		out.Responders = append(out.Responders, toResponder(r))
+	}
 	for _, a := range in.Acknowledgements {
 		out.Acknowledgements = append(out.Acknowledgements, domain.Acknowledgement{
 			By: toActor(a.Acknowledger),

@@ -21,7 +21,7 @@ func (c *Client) Schedules(ctx context.Context, query string) ([]domain.Schedule
 			return nil, fmt.Errorf("list schedules: %w", rl.mapError(err))
 		}
 		for _, s := range resp.Schedules {
-			out = append(out, domain.Schedule{ID: s.ID, Name: firstNonEmpty(s.Name, s.Summary)})
+			out = append(out, domain.Schedule{ID: s.ID, Name: firstNonEmpty(s.Name, s.Summary), TimeZone: s.TimeZone})
 		}
 		if !resp.More || len(resp.Schedules) == 0 {
 			return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -36,65 +37,35 @@ type Shift struct {
 	User     domain.Person
 	Start    time.Time
 	End      time.Time
+	// Zone is the shift's own time zone, to show it in: the zone its row is
+	// written in (Row.Zone), else the schedule's in PagerDuty, else the
+	// offset its start was written with.
+	Zone *time.Location
 }
 
 // Resolve finds each row's schedule (by ID, else by name, ignoring case)
 // and user (by email), and checks what only then can be checked: that
 // no shift has already ended and that no two shifts of one schedule
-// overlap. It returns the shifts only when no row has a problem; err is
-// for PagerDuty failing, not for bad rows.
+// overlap. It returns the shifts only when no row has a problem (a row's
+// problems joined on one line); err is for PagerDuty failing, not for bad
+// rows.
 func Resolve(ctx context.Context, rows []Row, dir Directory, now time.Time) ([]Shift, []RowError, error) {
-	all, err := dir.Schedules(ctx, "")
+	res, err := newResolver(ctx, dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list schedules: %w", err)
+		return nil, nil, err
 	}
-	byID := map[string]domain.Schedule{}
-	byName := map[string][]domain.Schedule{}
-	for _, s := range all {
-		byID[s.ID] = s
-		key := strings.ToLower(strings.TrimSpace(s.Name))
-		byName[key] = append(byName[key], s)
-	}
-	users := map[string]*domain.Person{} // lower email → user, nil when unknown
 	var problems []RowError
 	shifts := make([]Shift, 0, len(rows))
 	for _, r := range rows {
-		var why []string
-		sched, ok := byID[r.Schedule]
-		if !ok {
-			switch matches := byName[strings.ToLower(r.Schedule)]; len(matches) {
-			case 0:
-				why = append(why, fmt.Sprintf("PagerDuty has no schedule named %q", truncate(r.Schedule, 60)))
-			case 1:
-				sched = matches[0]
-			default:
-				why = append(why, fmt.Sprintf("%d schedules are named %q; use the schedule ID instead", len(matches), truncate(r.Schedule, 60)))
-			}
-		}
-		key := strings.ToLower(r.Email)
-		user, looked := users[key]
-		if !looked {
-			p, err := dir.UserByEmail(ctx, r.Email)
-			switch {
-			case errors.Is(err, domain.ErrNotFound):
-			case err != nil:
-				return nil, nil, fmt.Errorf("look up %s: %w", r.Email, err)
-			default:
-				user = &p
-			}
-			users[key] = user
-		}
-		if user == nil {
-			why = append(why, fmt.Sprintf("no PagerDuty user has the email %s", r.Email))
-		}
-		if !r.End.After(now) {
-			why = append(why, fmt.Sprintf("the shift ended already (%s)", r.End.Format("2006-01-02 15:04 MST")))
+		shift, why, err := res.resolve(ctx, r, now)
+		if err != nil {
+			return nil, nil, err
 		}
 		if len(why) > 0 {
 			problems = append(problems, RowError{r.Line, strings.Join(why, "; ") + "."})
 			continue
 		}
-		shifts = append(shifts, Shift{Line: r.Line, Schedule: sched, User: *user, Start: r.Start, End: r.End})
+		shifts = append(shifts, shift)
 	}
 	problems = append(problems, overlaps(shifts)...)
 	if len(problems) > 0 {
@@ -102,6 +73,129 @@ func Resolve(ctx context.Context, rows []Row, dir Directory, now time.Time) ([]S
 		return nil, problems, nil
 	}
 	return shifts, nil, nil
+}
+
+// Check reads a shift file (as Parse) and resolves its rows (as Resolve) in
+// one pass: a row with a syntax problem is still looked up as far as it can
+// be, so the file's every problem, syntax and PagerDuty alike, comes back
+// at once, one RowError per problem, ordered by line. It returns the shifts
+// only when there is no problem; err is for PagerDuty failing.
+func Check(ctx context.Context, r io.Reader, defaultZone *time.Location, dir Directory, now time.Time) ([]Shift, []RowError, error) {
+	f := parse(r, defaultZone)
+	if !f.header {
+		return nil, f.errs, nil
+	}
+	if len(f.rows) == 0 && len(f.errs) == 0 {
+		return nil, []RowError{{Msg: "The file has a header but no shifts."}}, nil
+	}
+	problems := f.errs
+	var shifts []Shift
+	if len(f.rows) > 0 {
+		res, err := newResolver(ctx, dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, row := range f.rows {
+			why := f.problems[i]
+			shift, lookups, err := res.resolve(ctx, row, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			why = append(why, lookups...)
+			for _, w := range why {
+				problems = append(problems, RowError{row.Line, w + "."})
+			}
+			if len(why) == 0 {
+				shifts = append(shifts, shift)
+			}
+		}
+	}
+	problems = append(problems, overlaps(shifts)...)
+	if len(problems) > 0 {
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+		return nil, problems, nil
+	}
+	return shifts, nil, nil
+}
+
+// resolver looks rows up in PagerDuty, asking once per email.
+type resolver struct {
+	dir    Directory
+	byID   map[string]domain.Schedule
+	byName map[string][]domain.Schedule
+	users  map[string]*domain.Person // lower email → user, nil when unknown
+}
+
+func newResolver(ctx context.Context, dir Directory) (*resolver, error) {
+	all, err := dir.Schedules(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("list schedules: %w", err)
+	}
+	res := &resolver{dir: dir, byID: map[string]domain.Schedule{}, byName: map[string][]domain.Schedule{}, users: map[string]*domain.Person{}}
+	for _, s := range all {
+		res.byID[s.ID] = s
+		key := strings.ToLower(strings.TrimSpace(s.Name))
+		res.byName[key] = append(res.byName[key], s)
+	}
+	return res, nil
+}
+
+// resolve finds what it can of the row's schedule and user and says what is
+// wrong, each problem without a final full stop. Empty or malformed fields
+// (the parser's to report) are not looked up.
+func (res *resolver) resolve(ctx context.Context, r Row, now time.Time) (Shift, []string, error) {
+	var why []string
+	sched, ok := res.byID[r.Schedule]
+	if !ok && r.Schedule != "" {
+		switch matches := res.byName[strings.ToLower(r.Schedule)]; len(matches) {
+		case 0:
+			why = append(why, fmt.Sprintf("PagerDuty has no schedule named %q", truncate(r.Schedule, 60)))
+		case 1:
+			sched = matches[0]
+		default:
+			why = append(why, fmt.Sprintf("%d schedules are named %q; use the schedule ID instead", len(matches), truncate(r.Schedule, 60)))
+		}
+	}
+	var user *domain.Person
+	if validEmail(r.Email) {
+		key := strings.ToLower(r.Email)
+		u, looked := res.users[key]
+		if !looked {
+			p, err := res.dir.UserByEmail(ctx, r.Email)
+			switch {
+			case errors.Is(err, domain.ErrNotFound):
+			case err != nil:
+				return Shift{}, nil, fmt.Errorf("look up %s: %w", r.Email, err)
+			default:
+				u = &p
+			}
+			res.users[key] = u
+		}
+		if user = u; user == nil {
+			why = append(why, fmt.Sprintf("no PagerDuty user has the email %s", r.Email))
+		}
+	}
+	if !r.End.IsZero() && !r.End.After(now) {
+		why = append(why, fmt.Sprintf("the shift ended already (%s)", r.End.Format("2006-01-02 15:04 MST")))
+	}
+	if len(why) > 0 || user == nil || sched.ID == "" {
+		return Shift{}, why, nil
+	}
+	return Shift{Line: r.Line, Schedule: sched, User: *user, Start: r.Start, End: r.End, Zone: shiftZone(r, sched)}, nil, nil
+}
+
+// shiftZone is the zone to show a shift in: the row's, else the
+// schedule's, else its start's own offset.
+func shiftZone(r Row, sched domain.Schedule) *time.Location {
+	if r.Zone != nil {
+		return r.Zone
+	}
+	if sched.TimeZone != "" {
+		if loc, err := time.LoadLocation(sched.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return r.Start.Location()
 }
 
 // overlaps reports each shift that overlaps an earlier-starting one of the
@@ -256,9 +350,26 @@ func Remove(ctx context.Context, o Overrides, created []domain.Override) (left [
 	return left
 }
 
-// Describe says what a shift does, with times in loc: "line 2: Primary —
-// Bob Ops (bob@example.com), Tue Dec 1 09:00 → Tue Dec 1 18:00".
+// Describe says what a shift does, with its times in its own zone (Zone),
+// or in loc when it has none, and that zone named: "line 2: Primary — Bob
+// Ops (bob@example.com), Tue Dec 1 2026 09:00 → Tue Dec 1 2026 18:00
+// (Asia/Tokyo)".
 func Describe(s Shift, loc *time.Location) string {
-	return fmt.Sprintf("line %d: %s — %s (%s), %s → %s", s.Line, s.Schedule.Name, s.User.Name, s.User.Email,
-		s.Start.In(loc).Format("Mon Jan 2 2006 15:04"), s.End.In(loc).Format("Mon Jan 2 2006 15:04"))
+	if s.Zone != nil {
+		loc = s.Zone
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return fmt.Sprintf("line %d: %s — %s (%s), %s → %s (%s)", s.Line, s.Schedule.Name, s.User.Name, s.User.Email,
+		s.Start.In(loc).Format("Mon Jan 2 2006 15:04"), s.End.In(loc).Format("Mon Jan 2 2006 15:04"), zoneName(loc, s.Start))
+}
+
+// zoneName is loc's IANA name, or for a fixed offset its name as written
+// (+09:00) or, unnamed, the offset at t.
+func zoneName(loc *time.Location, t time.Time) string {
+	if name := loc.String(); name != "" && name != "Local" {
+		return name
+	}
+	return t.In(loc).Format("-07:00")
 }

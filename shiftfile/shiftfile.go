@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,10 @@ type Row struct {
 	Email    string
 	Start    time.Time
 	End      time.Time
+	// Zone is the zone the row's times are written in: its timezone column,
+	// else the default zone naive times were read in; nil when the times
+	// carry their own offsets and no timezone column says more.
+	Zone *time.Location
 }
 
 // RowError is one problem, with the line it is on (0 for the whole file).
@@ -77,15 +82,46 @@ var columns = map[string]string{
 
 // Parse reads a shift file. Rows whose naive times have no zone of their
 // own are read in defaultZone; with a nil defaultZone they are errors.
-// Every problem is reported, each with its line; rows are returned only
-// when there is none.
+// Every problem is reported, each with its line (a row's problems joined on
+// one); rows are returned only when there is none. Check also looks the rows
+// up in PagerDuty, in the same pass.
 func Parse(r io.Reader, defaultZone *time.Location) ([]Row, []RowError) {
+	f := parse(r, defaultZone)
+	errs := f.errs
+	for i, row := range f.rows {
+		if len(f.problems[i]) > 0 {
+			errs = append(errs, RowError{row.Line, strings.Join(f.problems[i], "; ") + "."})
+		}
+	}
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return nil, errs
+	}
+	if len(f.rows) == 0 {
+		return nil, []RowError{{Msg: "The file has a header but no shifts."}}
+	}
+	return f.rows, nil
+}
+
+// parsed is a file as parse read it: every row it could read, each with
+// its problems (none for a good row), and the problems of the file itself
+// (header, CSV syntax, size).
+type parsed struct {
+	rows     []Row
+	problems [][]string // per row, without a final full stop
+	errs     []RowError
+	// header is true when the header was read and named every column
+	// needed, so that rows could be read at all.
+	header bool
+}
+
+func parse(r io.Reader, defaultZone *time.Location) parsed {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
-		return nil, []RowError{{Msg: "The file could not be read: " + err.Error()}}
+		return parsed{errs: []RowError{{Msg: "The file could not be read: " + err.Error()}}}
 	}
 	if len(data) > MaxBytes {
-		return nil, []RowError{{Msg: fmt.Sprintf("The file is larger than %d MB; split it.", MaxBytes>>20)}}
+		return parsed{errs: []RowError{{Msg: fmt.Sprintf("The file is larger than %d MB; split it.", MaxBytes>>20)}}}
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // spreadsheets write a BOM
 	firstLine, _, _ := strings.Cut(strings.TrimLeft(string(data), "\r\n"), "\n")
@@ -96,10 +132,10 @@ func Parse(r io.Reader, defaultZone *time.Location) ([]Row, []RowError) {
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, []RowError{{Msg: "The file is empty; it needs a header (schedule,email,start,end,timezone) and one row per shift."}}
+		return parsed{errs: []RowError{{Msg: "The file is empty; it needs a header (schedule,email,start,end,timezone) and one row per shift."}}}
 	}
 	if err != nil {
-		return nil, []RowError{csvError(err)}
+		return parsed{errs: []RowError{csvError(err)}}
 	}
 	headerLine, _ := cr.FieldPos(0)
 	index := map[string]int{}
@@ -123,7 +159,7 @@ func Parse(r io.Reader, defaultZone *time.Location) ([]Row, []RowError) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs // the rows cannot be read without their columns
+		return parsed{errs: errs} // the rows cannot be read without their columns
 	}
 	get := func(values []string, col string) string {
 		if i := index[col] - 1; i >= 0 && i < len(values) {
@@ -132,33 +168,24 @@ func Parse(r io.Reader, defaultZone *time.Location) ([]Row, []RowError) {
 		return ""
 	}
 
-	var rows []Row
+	f := parsed{header: true}
 	csvrows.Read(cr, maxSyntaxErrors, func(line int, values []string) bool {
 		if blank(values) {
 			return true
 		}
-		if len(rows)+len(errs) >= MaxRows {
-			errs = append(errs, RowError{line, fmt.Sprintf("The file has more than %d rows; split it.", MaxRows)})
+		if len(f.rows) >= MaxRows {
+			f.errs = append(f.errs, RowError{line, fmt.Sprintf("The file has more than %d rows; split it.", MaxRows)})
 			return false
 		}
 		row, problems := parseRow(line, get(values, "schedule"), get(values, "email"), get(values, "start"), get(values, "end"), get(values, "timezone"), defaultZone)
 		if len(values) > len(header) {
 			problems = append(problems, fmt.Sprintf("the row has %d values but the header %d columns; quote values that contain the separator", len(values), len(header)))
 		}
-		if len(problems) > 0 {
-			errs = append(errs, RowError{line, strings.Join(problems, "; ") + "."})
-			return true
-		}
-		rows = append(rows, row)
+		f.rows = append(f.rows, row)
+		f.problems = append(f.problems, problems)
 		return true
-	}, func(err error) { errs = append(errs, csvError(err)) })
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	if len(rows) == 0 {
-		return nil, []RowError{{Msg: "The file has a header but no shifts."}}
-	}
-	return rows, nil
+	}, func(err error) { f.errs = append(f.errs, csvError(err)) })
+	return f
 }
 
 func parseRow(line int, schedule, email, start, end, zone string, defaultZone *time.Location) (Row, []string) {
@@ -169,7 +196,7 @@ func parseRow(line int, schedule, email, start, end, zone string, defaultZone *t
 	}
 	if email == "" {
 		problems = append(problems, "no email")
-	} else if at := strings.IndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " ,;<>") {
+	} else if !validEmail(email) {
 		problems = append(problems, fmt.Sprintf("%q is not an email address", truncate(email, 60)))
 	}
 	loc := defaultZone
@@ -180,6 +207,9 @@ func parseRow(line int, schedule, email, start, end, zone string, defaultZone *t
 			z = time.UTC // the row is refused anyway; read its times for more hints
 		}
 		loc = z
+	}
+	if zone != "" || !hasOffset(start) {
+		row.Zone = loc
 	}
 	var err error
 	if row.Start, err = parseTime(start, loc, zone != ""); err != nil {
@@ -192,6 +222,13 @@ func parseRow(line int, schedule, email, start, end, zone string, defaultZone *t
 		problems = append(problems, fmt.Sprintf("end %s is not after start %s", end, start))
 	}
 	return row, problems
+}
+
+// validEmail reports whether s looks like an email address: something, @,
+// something, and no spaces or list separators.
+func validEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at >= 1 && at < len(s)-1 && !strings.ContainsAny(s, " ,;<>")
 }
 
 var offsetPattern = regexp.MustCompile(`^(UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$`)
@@ -268,6 +305,16 @@ func parseTime(s string, loc *time.Location, zoneGiven bool) (time.Time, error) 
 		return local, nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time; write 2026-12-01 09:00 or 2026-12-01T09:00:00+09:00", truncate(s, 40))
+}
+
+// hasOffset reports whether s is a time with its own offset.
+func hasOffset(s string) bool {
+	for _, layout := range zonedLayouts {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func blank(values []string) bool {

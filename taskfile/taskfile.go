@@ -2,6 +2,8 @@
 // that a team can keep hundreds of them in a spreadsheet or a YAML file and
 // load them into toban at once. Both formats have the same fields:
 //
+//	id           optional: the ID of the toban task the row updates (as
+//	             export writes it); empty means a new task
 //	title        required, one line, at most 200 characters
 //	description  optional, e.g. a runbook link
 //	channel      a Slack channel ID (C0123ABCD) or #name; resolving a name
@@ -64,7 +66,7 @@ const (
 )
 
 // columns are the fields of a task, in the order Write puts them.
-var columns = []string{"title", "description", "channel", "schedule", "timezone", "grace", "escalation"}
+var columns = []string{"id", "title", "description", "channel", "schedule", "timezone", "grace", "escalation"}
 
 func isColumn(name string) bool {
 	for _, c := range columns {
@@ -80,6 +82,8 @@ type Row struct {
 	// Line is where the task starts in the file (1 is the first line);
 	// Write ignores it.
 	Line int
+	// ID is the task the row updates, as written; empty for a new task.
+	ID string
 	// Title and Description are trimmed of surrounding white space.
 	Title, Description string
 	// Channel is a Slack channel ID or "#name", as written (names in lower
@@ -127,7 +131,10 @@ type record struct {
 // Rule.Validate(now), so a once schedule in the past is refused), the time
 // zone (empty means defaultZone; nil means UTC), title, channel, grace and
 // escalation syntax, and that no two tasks share a title in the same
-// channel (case-insensitively). It returns the tasks that passed, in file
+// channel (case-insensitively) or an ID. A row with an ID may keep a once
+// schedule that has passed, so that an exported past task imports again;
+// whether that ID exists, and whether its schedule changed, is the caller's
+// to check. It returns the tasks that passed, in file
 // order, and every problem found, ordered by line: for CSV the physical line where
 // the row starts, the header being line 1; for YAML the line where the item
 // starts. Import only when there is no error. A UTF-8 byte order mark is
@@ -204,6 +211,7 @@ func checkRecords(recs []record, defaultZone *time.Location, now time.Time) ([]R
 	}
 	zones := map[string]*time.Location{}
 	firstLine := map[string]int{} // channel and title, folded → line
+	idLine := map[string]int{}
 	var rows []Row
 	var errs []RowError
 	for _, rec := range recs {
@@ -215,6 +223,14 @@ func checkRecords(recs []record, defaultZone *time.Location, now time.Time) ([]R
 					Msg: fmt.Sprintf("Line %d already has a task titled %s in %s.", line, quote(row.Title), row.Channel)})
 			} else {
 				firstLine[key] = rec.line
+			}
+		}
+		if row.ID != "" {
+			if line, dup := idLine[row.ID]; dup {
+				rowErrs = append(rowErrs, RowError{Line: rec.line, Field: "id",
+					Msg: fmt.Sprintf("Line %d already updates task %s.", line, row.ID)})
+			} else {
+				idLine[row.ID] = rec.line
 			}
 		}
 		if len(rowErrs) > 0 {
@@ -235,6 +251,10 @@ func checkRecord(rec record, defaultZone *time.Location, now time.Time, zones ma
 	}
 	f := rec.fields
 
+	row.ID = strings.TrimSpace(f["id"])
+	if row.ID != "" && !validID(row.ID) {
+		bad("id", "%s is not a task ID; keep the id column as export wrote it, or leave it empty for a new task.", quote(row.ID))
+	}
 	row.Title = strings.TrimSpace(f["title"])
 	switch n := utf8.RuneCountInString(row.Title); {
 	case n == 0:
@@ -271,6 +291,9 @@ func checkRecord(rec record, defaultZone *time.Location, now time.Time, zones ma
 		var fe *scheduler.FieldError
 		if errors.As(err, &fe) {
 			err = errors.New(fe.Msg)
+			if row.ID != "" && rule.Kind == scheduler.KindOnce && rule.Validate(time.Unix(0, 0)) == nil {
+				err = nil // a past task exported and imported again
+			}
 		}
 	}
 	if err != nil {
@@ -295,6 +318,20 @@ func checkRecord(rec record, defaultZone *time.Location, now time.Time, zones ma
 		row.Grace = d
 	}
 	return row, errs
+}
+
+// validID reports whether id can be a task ID: at most 64 letters, digits
+// and _-.: as storage allows.
+func validID(id string) bool {
+	if len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-.:", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7F || r >= 0x80 && r < 0xA0 }

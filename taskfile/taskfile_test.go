@@ -23,7 +23,7 @@ func mustZone(t testing.TB, name string) *time.Location {
 
 // rowKey is everything about a row but its line, with the rule canonical.
 func rowKey(r Row) string {
-	return fmt.Sprintf("%q %q %q %s grace=%s esc=%s:%q", r.Title, r.Description, r.Channel, r.Rule.Encode(), r.Grace, r.EscalationKind, r.EscalationTarget)
+	return fmt.Sprintf("id=%q %q %q %q %s grace=%s esc=%s:%q", r.ID, r.Title, r.Description, r.Channel, r.Rule.Encode(), r.Grace, r.EscalationKind, r.EscalationTarget)
 }
 
 func sameRows(t *testing.T, got, want []Row) {
@@ -41,7 +41,7 @@ func sameRows(t *testing.T, got, want []Row) {
 func sampleRows(t testing.TB) []Row {
 	berlin, tokyo := mustZone(t, "Europe/Berlin"), mustZone(t, "Asia/Tokyo")
 	return []Row{
-		{Title: "Check backups", Description: "Runbook: https://wiki.example.com/backups", Channel: "C0123ABCD",
+		{ID: "t_abcdefgh2345", Title: "Check backups", Description: "Runbook: https://wiki.example.com/backups", Channel: "C0123ABCD",
 			Rule: scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00", Location: berlin}, EscalationKind: EscalationNone},
 		{Title: "Rotate keys, then tell #security", Description: "Line one\nline two, with \"quotes\"\n\ttabbed", Channel: "#ops",
 			Rule:  scheduler.Rule{Kind: scheduler.KindWeekly, At: "10:30", Weekdays: []time.Weekday{time.Monday, time.Wednesday}, Location: tokyo},
@@ -82,9 +82,9 @@ func TestWrite(t *testing.T) {
 	if err := Write(&csvOut, FormatCSV, rows); err != nil {
 		t.Fatal(err)
 	}
-	wantCSV := `title,description,channel,schedule,timezone,grace,escalation
-Check backups,Runbook: https://wiki.example.com/backups,C0123ABCD,daily 09:00,Europe/Berlin,,none
-"Rotate keys, then tell #security","Line one
+	wantCSV := `id,title,description,channel,schedule,timezone,grace,escalation
+t_abcdefgh2345,Check backups,Runbook: https://wiki.example.com/backups,C0123ABCD,daily 09:00,Europe/Berlin,,none
+,"Rotate keys, then tell #security","Line one
 line two, with ""quotes""
 	tabbed",#ops,"weekly mon,wed 10:30",Asia/Tokyo,90m,oncall:Primary: Ops
 `
@@ -95,7 +95,8 @@ line two, with ""quotes""
 		t.Fatal(err)
 	}
 	wantYAML := `tasks:
-  - title: Check backups
+  - id: t_abcdefgh2345
+    title: Check backups
     description: 'Runbook: https://wiki.example.com/backups'
     channel: C0123ABCD
     schedule: daily 09:00
@@ -223,6 +224,9 @@ func TestParseErrors(t *testing.T) {
 		{"YAMLUnknownField", FormatYAML, "tasks:\n  - title: T\n    channel: C1\n    schedule: daily 09:00\n  - titel: U\n    channel: C1\n    schedule: daily 09:00\n", 5, "titel", "Unknown field"},
 		{"YAMLListValue", FormatYAML, "- title: T\n  channel: [C1, C2]\n  schedule: daily 09:00\n", 1, "channel", "single value"},
 		{"YAMLTwice", FormatYAML, "- title: T\n  title: U\n  channel: C1\n  schedule: daily 09:00\n", 1, "title", "given twice"},
+		{"BadID", FormatCSV, "id," + header + "t 1,T,C1,daily 09:00,,,\n", 2, "id", "is not a task ID"},
+		{"DuplicateID", FormatCSV, "id," + header + "t_a,T,C1,daily 09:00,,,\nt_a,U,C1,daily 09:00,,,\n", 3, "id", "Line 2 already updates task t_a"},
+		{"PastOnceNewTask", FormatCSV, "id," + header + ",T,C1,once 2026-05-04 07:59,,,\n", 2, "schedule", "is in the past"},
 		{"YAMLTwoDocuments", FormatYAML, "- title: T\n---\n- title: U\n", 2, "", "more than one YAML document"},
 	}
 	for _, tt := range tests {
@@ -291,6 +295,37 @@ func TestParseEmpty(t *testing.T) {
 		if rows, errs := Parse(&buf, "", nil, now); len(rows) != 0 || len(errs) != 0 {
 			t.Errorf("%s round trip of no rows = %v, %v; want nothing", format, rows, errs)
 		}
+	}
+}
+
+// TestIDColumn: the id column is optional, so files written before it
+// existed still import; a row with an ID may keep a once schedule that has
+// passed (an exported past task), a new row may not.
+func TestIDColumn(t *testing.T) {
+	tests := []struct {
+		name, in string
+		wantIDs  []string
+	}{
+		{"OldFileWithoutID", "title,channel,schedule\nT,C1,daily 09:00\n", []string{""}},
+		{"IDAndNew", "id,title,channel,schedule\nt_abc,T,C1,daily 09:00\n ,U,C1,daily 09:00\n", []string{"t_abc", ""}},
+		{"IDLastColumn", "title,channel,schedule,ID\nT,C1,daily 09:00, t_abc \n", []string{"t_abc"}},
+		{"PastOnceKept", "id,title,channel,schedule\nt_abc,T,C1,once 2026-05-01 10:00\n", []string{"t_abc"}},
+		{"YAML", "- id: t_abc\n  title: T\n  channel: C1\n  schedule: daily 09:00\n- title: U\n  channel: C1\n  schedule: daily 09:00\n", []string{"t_abc", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, errs := Parse(strings.NewReader(tt.in), "", time.UTC, now)
+			if len(errs) > 0 {
+				t.Fatalf("errors: %v", errs)
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.ID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.wantIDs) {
+				t.Errorf("IDs = %q, want %q", got, tt.wantIDs)
+			}
+		})
 	}
 }
 

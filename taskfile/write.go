@@ -9,9 +9,10 @@ import (
 
 // Write exports rows in format, "yaml" or "csv", so that Parse reads them
 // back as they were (Line aside). CSV has the header
-// title,description,channel,schedule,timezone,grace,escalation; YAML is a
+// id,title,description,channel,schedule,timezone,grace,escalation; YAML is a
 // mapping whose key tasks holds the list, each task leaving out an empty
-// description, grace or escalation. The time zone is always written, so the
+// id, description, grace or escalation. The id lets an edited file update
+// the tasks it came from. The time zone is always written, so the
 // file does not depend on the default zone of whoever imports it. A row
 // whose rule FormatSchedule cannot write is an error, and nothing useful
 // has been written then.
@@ -50,5 +51,5 @@ func rowValues(row Row) ([]string, error) {
 	if row.Grace != 0 || escalation != EscalationNone {
 		grace = formatGrace(row.Grace)
 	}
-	return []string{row.Title, row.Description, row.Channel, schedule, zone, grace, escalation}, nil
+	return []string{row.ID, row.Title, row.Description, row.Channel, schedule, zone, grace, escalation}, nil
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -14,15 +16,17 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
+	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 	"github.com/tobanbot/toban/taskfile"
 )
 
 const remindersUsage = `usage:
   toban reminders import [--dry-run] [--as PAGERDUTY_EMAIL] FILE   (FILE: .yaml or .csv; - for stdin)
-  toban reminders export [--format yaml|csv]`
+  toban reminders export [--format yaml|csv]
+  toban reminders delete [--dry-run] ID...`
 
-// remindersCLI runs `toban reminders import|export`.
+// remindersCLI runs `toban reminders import|export|delete`.
 func remindersCLI(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, remindersUsage)
@@ -46,6 +50,8 @@ func remindersCLI(args []string, getenv func(string) string, stdout, stderr io.W
 		return exportTasks(ctx, db, args[1:], stdout, stderr)
 	case "import":
 		return importTasks(ctx, cfg, db, args[1:], stdout, stderr)
+	case "delete":
+		return deleteTasks(ctx, db, args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, remindersUsage)
 	return 2
@@ -66,7 +72,7 @@ func exportTasks(ctx context.Context, db *storage.DB, args []string, stdout, std
 	}
 	rows := make([]taskfile.Row, 0, len(tasks))
 	for _, t := range tasks {
-		rows = append(rows, taskfile.Row{Title: t.Title, Description: t.Description, Channel: t.ChannelID, Rule: t.Rule,
+		rows = append(rows, taskfile.Row{ID: t.ID, Title: t.Title, Description: t.Description, Channel: t.ChannelID, Rule: t.Rule,
 			Grace: time.Duration(t.GraceMinutes) * time.Minute, EscalationKind: string(t.Escalation), EscalationTarget: t.EscalationTargetID})
 	}
 	if err := taskfile.Write(stdout, *format, rows); err != nil {
@@ -76,8 +82,9 @@ func exportTasks(ctx context.Context, db *storage.DB, args []string, stdout, std
 	return 0
 }
 
-// importTasks validates the whole file, then every name it refers to, and
-// imports all tasks in one transaction, or none.
+// importTasks validates the whole file, then every name and task ID it
+// refers to, and imports all tasks in one transaction, or none: a row with
+// an id updates that task, a row without one creates a task.
 func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -103,39 +110,128 @@ func importTasks(ctx context.Context, cfg Config, db *storage.DB, args []string,
 			format = taskfile.FormatYAML
 		}
 	}
-	rows, problems := taskfile.Parse(in, format, cfg.Location, time.Now())
-	var resolveProblems []string
-	tasks := resolveRows(ctx, cfg, db, rows, *as, func(line int, msg string) {
-		resolveProblems = append(resolveProblems, fmt.Sprintf("line %d: %s", line, msg))
+	now := time.Now()
+	rows, problems := taskfile.Parse(in, format, cfg.Location, now)
+	create, update := resolveRows(ctx, cfg, db, rows, *as, now, func(line int, msg string) {
+		problems = append(problems, taskfile.RowError{Line: line, Msg: msg})
 	})
-	if len(problems) > 0 || len(resolveProblems) > 0 {
+	if len(problems) > 0 {
+		// The file's problems and the names and IDs it refers to, by line.
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 		fmt.Fprintf(stderr, "toban: %s: nothing imported; fix these and run again:\n", name)
 		for _, p := range problems {
 			fmt.Fprintln(stderr, " ", p.Error())
 		}
-		for _, p := range resolveProblems {
-			fmt.Fprintln(stderr, " ", p)
-		}
 		return 1
 	}
-	for _, t := range tasks {
-		fmt.Fprintf(stdout, "%s  %-40s  %s in %s\n", map[bool]string{true: "would import", false: "importing"}[*dryRun], t.Title, t.Rule.String(), t.ChannelID)
+	verb := map[bool][2]string{true: {"would update", "would import"}, false: {"updating", "importing"}}[*dryRun]
+	for _, t := range update {
+		fmt.Fprintf(stdout, "%s  %s  %-40s  %s in %s\n", verb[0], t.ID, t.Title, t.Rule.String(), t.ChannelID)
+	}
+	for _, t := range create {
+		fmt.Fprintf(stdout, "%s  %-40s  %s in %s\n", verb[1], t.Title, t.Rule.String(), t.ChannelID)
 	}
 	if *dryRun {
-		fmt.Fprintf(stdout, "dry run: %d tasks valid, nothing imported\n", len(tasks))
+		fmt.Fprintf(stdout, "dry run: %d tasks valid (%d new, %d updates), nothing imported\n", len(create)+len(update), len(create), len(update))
 		return 0
 	}
-	if err := db.ImportTasks(ctx, tasks); err != nil {
+	if err := db.ImportAndUpdateTasks(ctx, create, update); err != nil {
 		fmt.Fprintln(stderr, "toban: nothing imported:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "imported %d tasks; a running toban schedules them within a minute\n", len(tasks))
+	fmt.Fprintf(stdout, "imported %d new tasks and updated %d; a running toban schedules them within a minute\n", len(create), len(update))
 	return 0
 }
 
-// resolveRows turns rows into tasks, resolving channel names through Slack
-// and escalation targets through PagerDuty; problems are reported by line.
-func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfile.Row, as string, bad func(int, string)) []domain.Task {
+// parseInterspersed parses fs's flags wherever they stand among the
+// positional arguments, which it returns: people paste IDs first and add
+// --dry-run after.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// deleteTasks deletes the tasks named by ID, all of them or, when one is
+// unknown, none.
+func deleteTasks(ctx context.Context, db *storage.DB, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("delete", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dryRun := fs.Bool("dry-run", false, "show what would be deleted, delete nothing")
+	ids, err := parseInterspersed(fs, args)
+	if err != nil || len(ids) == 0 {
+		fmt.Fprintln(stderr, remindersUsage)
+		return 2
+	}
+	all, err := db.AllTasks(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "toban:", err)
+		return 1
+	}
+	byID := make(map[string]domain.Task, len(all))
+	for _, t := range all {
+		byID[t.ID] = t
+	}
+	var unknown []string
+	for _, id := range ids {
+		if _, ok := byID[id]; !ok {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		reportUnknownTasks(stderr, unknown)
+		return 1
+	}
+	verb := map[bool]string{true: "would delete", false: "deleting"}[*dryRun]
+	for _, id := range ids {
+		fmt.Fprintf(stdout, "%s  %s  %s in %s\n", verb, id, byID[id].Title, byID[id].ChannelID)
+	}
+	if *dryRun {
+		fmt.Fprintf(stdout, "dry run: nothing deleted\n")
+		return 0
+	}
+	if err := db.DeleteTasks(ctx, ids); err != nil {
+		var u *storage.UnknownTasksError
+		if errors.As(err, &u) { // deleted by someone else meanwhile
+			reportUnknownTasks(stderr, u.IDs)
+			return 1
+		}
+		fmt.Fprintln(stderr, "toban: nothing deleted:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "deleted %d tasks; a running toban stops scheduling them within a minute\n", countDistinct(ids))
+	return 0
+}
+
+// reportUnknownTasks says, one line per ID, which tasks do not exist.
+func reportUnknownTasks(stderr io.Writer, ids []string) {
+	fmt.Fprintln(stderr, "toban: nothing deleted; these tasks do not exist (toban reminders export lists the IDs):")
+	for _, id := range ids {
+		fmt.Fprintf(stderr, "  %s: no such task\n", id)
+	}
+}
+
+func countDistinct(ids []string) int {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	return len(seen)
+}
+
+// resolveRows turns rows into tasks to create and tasks to update (the rows
+// with an id), resolving channel names through Slack and escalation targets
+// through PagerDuty and checking that the IDs exist; problems are reported
+// by line (0 for the file as a whole).
+func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfile.Row, as string, now time.Time, bad func(int, string)) (create, update []domain.Task) {
 	m := metrics.New()
 	api := bot.NewSlackClient(bot.SlackConfig{AppToken: cfg.SlackAppToken, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL}, m, zerolog.Nop())
 	channels := map[string]string{}
@@ -168,7 +264,7 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 		}
 		if !cfg.PagerDutyConfigured() {
 			bad(r.Line, "escalation needs PagerDuty, and PAGERDUTY_TOKEN is not set")
-			return nil
+			return nil, nil
 		}
 		pd = pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout, Now: time.Now}, m)
 		targets[taskfile.EscalationOnCall], targets[taskfile.EscalationIncident] = map[string][2]string{}, map[string][2]string{}
@@ -189,16 +285,38 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			bad(0, "could not list PagerDuty services: "+err.Error())
 		}
 	}
-	existing := map[string]bool{}
-	if all, err := db.AllTasks(ctx); err == nil {
-		for _, t := range all {
-			existing[t.ChannelID+"\x00"+strings.ToLower(t.Title)] = true
+	updated := map[string]bool{} // the IDs the file updates
+	for _, r := range rows {
+		if r.ID != "" {
+			updated[r.ID] = true
 		}
 	}
-	var tasks []domain.Task
+	byID := map[string]domain.Task{}
+	existing := map[string]bool{} // channel and title (folded) of the tasks the file leaves alone
+	if all, err := db.AllTasks(ctx); err == nil {
+		for _, t := range all {
+			byID[t.ID] = t
+			if !updated[t.ID] {
+				existing[t.ChannelID+"\x00"+strings.ToLower(t.Title)] = true
+			}
+		}
+	} else {
+		bad(0, "could not read the existing tasks: "+err.Error())
+	}
 	for _, r := range rows {
-		t := domain.Task{ID: domain.NewTaskID(), Title: r.Title, Description: r.Description, Rule: r.Rule,
+		t := domain.Task{ID: r.ID, Title: r.Title, Description: r.Description, Rule: r.Rule,
 			GraceMinutes: int(r.Grace / time.Minute), Escalation: domain.Escalation(r.EscalationKind), CreatedBy: "import", Source: "import"}
+		old, isUpdate := byID[r.ID]
+		switch {
+		case r.ID == "":
+			t.ID = domain.NewTaskID()
+		case !isUpdate:
+			bad(r.Line, fmt.Sprintf("id: no task %s; it was deleted, or the file is from another toban. Leave the id empty to create a new task.", r.ID))
+		case t.Rule.Encode() != old.Rule.Encode():
+			if err := r.Rule.Validate(now); err != nil {
+				bad(r.Line, fmt.Sprintf("schedule: %s", ruleProblem(err)))
+			}
+		}
 		t.ChannelID = r.Channel
 		if strings.HasPrefix(r.Channel, "#") {
 			id, ok := channels[r.Channel]
@@ -208,7 +326,8 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			t.ChannelID = id
 		}
 		if existing[t.ChannelID+"\x00"+strings.ToLower(t.Title)] {
-			bad(r.Line, fmt.Sprintf("a task %q already posts in %s; rename it or delete the old one first", r.Title, r.Channel))
+			hint := "rename it, or put the existing task's id in the id column to update it"
+			bad(r.Line, fmt.Sprintf("a task %q already posts in %s; %s", r.Title, r.Channel, hint))
 		}
 		if t.Escalation == taskfile.EscalationOnCall || t.Escalation == taskfile.EscalationIncident {
 			target, ok := targets[string(t.Escalation)][strings.ToLower(r.EscalationTarget)]
@@ -218,9 +337,12 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 			t.EscalationTargetID, t.EscalationTargetName = target[0], target[1]
 		}
 		if t.Escalation == taskfile.EscalationIncident {
-			if as == "" {
+			switch {
+			case as == "" && isUpdate && old.CreatorPDEmail != "":
+				// the update keeps the task's PagerDuty user
+			case as == "":
 				bad(r.Line, "escalating by incident needs --as EMAIL: the PagerDuty user incidents are opened as")
-			} else if pd != nil {
+			case pd != nil:
 				if p, err := pd.UserByEmail(ctx, as); err != nil {
 					bad(r.Line, fmt.Sprintf("--as %s: %v", as, err))
 				} else {
@@ -228,7 +350,20 @@ func resolveRows(ctx context.Context, cfg Config, db *storage.DB, rows []taskfil
 				}
 			}
 		}
-		tasks = append(tasks, t)
+		if isUpdate {
+			update = append(update, t)
+		} else {
+			create = append(create, t)
+		}
 	}
-	return tasks
+	return create, update
+}
+
+// ruleProblem is a schedule error's sentence without the field prefix.
+func ruleProblem(err error) string {
+	var fe *scheduler.FieldError
+	if errors.As(err, &fe) {
+		return fe.Msg
+	}
+	return err.Error()
 }

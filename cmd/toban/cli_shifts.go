@@ -22,7 +22,9 @@ FILE has a header and one shift per row, e.g.
   Primary,bob@example.com,2026-12-01 09:00,2026-12-01 18:00,Asia/Tokyo
 schedule is a name or ID; start and end are RFC 3339, or "2026-12-01 09:00"
 in the row's timezone (IANA name or offset), else in TOBAN_TIMEZONE.
-Every row is checked first; if any is wrong, nothing is created. Shifts
+Every row is checked first, PagerDuty names and emails included, and every
+problem is listed, one per line; if any, nothing is created. --dry-run shows
+each shift in its row's time zone (else its schedule's). Shifts
 are sent in one request per schedule; if PagerDuty refuses some, the
 output says row by row what was created and prints the remove command
 that takes the created ones out again.`
@@ -76,13 +78,10 @@ func shiftsCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 	pd := pagerduty.New(pagerduty.Config{Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents,
 		Timeout: cfg.PagerDutyTimeout, Now: time.Now}, metrics.New())
 
-	rows, problems := shiftfile.Parse(in, cfg.Location)
-	var shifts []shiftfile.Shift
-	if len(problems) == 0 {
-		if shifts, problems, err = shiftfile.Resolve(ctx, rows, pd, time.Now()); err != nil {
-			fmt.Fprintf(stderr, "toban: %s: nothing created; PagerDuty could not be asked: %v\n", name, err)
-			return 1
-		}
+	shifts, problems, err := shiftfile.Check(ctx, in, cfg.Location, pd, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "toban: %s: nothing created; PagerDuty could not be asked: %v\n", name, err)
+		return 1
 	}
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "toban: %s: nothing created; fix these rows and run again:\n", name)
@@ -99,7 +98,7 @@ func shiftsCLI(args []string, getenv func(string) string, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "%s  %s\n", verb, shiftfile.Describe(s, cfg.Location))
 	}
 	if dryRun {
-		fmt.Fprintf(stdout, "dry run: %d shifts valid (times in %s), nothing created\n", len(shifts), cfg.Location)
+		fmt.Fprintf(stdout, "dry run: %d shifts valid (each in its own time zone), nothing created\n", len(shifts))
 		return 0
 	}
 	out := shiftfile.Apply(ctx, shifts, pd)

@@ -52,6 +52,11 @@ func newWorldWith(t *testing.T, opts slackfake.Options) *world {
 		for _, r := range s.Refusals() {
 			t.Errorf("Slack refuses toban's %s: %s %v", r.Where, r.Code, r.Problems)
 		}
+		// Everything toban said must have been expected by the test: a
+		// stray reply is something a person would have seen.
+		if !t.Failed() {
+			s.ExpectNothingElse(t)
+		}
 	})
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", RealName: "Alice", Email: "alice@example.com"})
 	s.AddChannel("C1", "ops")
@@ -361,11 +366,56 @@ func TestEndToEndBadBotToken(t *testing.T) {
 	}
 }
 
+// expectEphemerals waits until exactly want ephemeral answers containing
+// contains have been shown, to whoever, and counts them as expected.
+func expectEphemerals(t *testing.T, s *slackfake.Server, contains string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := s.DismissEphemerals(contains)
+		if got == want {
+			return
+		}
+		if got > want || time.Now().After(deadline) {
+			t.Fatalf("%d ephemerals contain %q, want %d", got, contains, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func waitConnections(t *testing.T, s *slackfake.Server, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.WaitConnected(ctx, n); err != nil {
 		t.Fatalf("connection %d never came: %v", n, err)
+	}
+}
+
+// expectThread checks that card's thread reads, reply by reply, as want:
+// each reply contains its line of want ("[file]" for a reply that only
+// shares a file), nothing missing and nothing more. It waits for replies
+// still on their way.
+func expectThread(t *testing.T, card *slackfake.Card, want ...string) {
+	t.Helper()
+	replies := card.Replies()
+	for deadline := time.Now().Add(10 * time.Second); len(replies) < len(want) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		replies = card.Replies()
+	}
+	var got []string
+	for _, m := range replies {
+		text := strings.ReplaceAll(m.Text, "\n", " ")
+		if text == "" && len(m.Files) > 0 {
+			text = "[file]"
+		}
+		got = append(got, text)
+	}
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = strings.Contains(got[i], want[i])
+	}
+	if !ok {
+		t.Errorf("thread of %s reads:\n  %s\nwant, in order:\n  %s", card.TS(), strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }

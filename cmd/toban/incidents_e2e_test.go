@@ -73,16 +73,12 @@ func selected(kind, value string) map[string]any {
 func triggerIncident(t *testing.T, w *world, person *slackfake.Person, title string) *slackfake.Card {
 	t.Helper()
 	person.Slash(t, "trigger")
-	id, _ := view(t, w.slack, person.ID, callback("incident.trigger"))
-	ack := w.slack.Submit(t, person.ID, id, map[string]map[string]any{
-		"service": {"service": selected("external_select", "PSVC1")},
-		"title":   {"title": title},
-		"urgency": {"urgency": selected("radio_buttons", "high")},
-		"details": {"details": "primary unreachable since 09:58"},
-	})
-	if len(ack.Payload) > 0 && strings.Contains(string(ack.Payload), "errors") {
-		t.Fatalf("trigger modal refused: %s", ack.Payload)
-	}
+	person.ExpectModal(t, "Trigger an incident").
+		Choose("Service", "Checkout API").
+		Type("Title", title).
+		Choose("Urgency", "High — page now").
+		Type("Details", "primary unreachable since 09:58").
+		Submit()
 	return w.slack.Channel(t, "C1").ExpectMessage(title)
 }
 
@@ -148,8 +144,7 @@ func TestEndToEndIncidentCardLifecycle(t *testing.T) {
 
 	t.Run("Escalate", func(t *testing.T) {
 		card.ClickAs(t, alice, "Escalate")
-		id, _ := view(t, w.slack, "U1", hasBlock("level"))
-		w.slack.Submit(t, "U1", id, map[string]map[string]any{"level": {"level": selected("static_select", "2")}})
+		alice.ExpectModal(t, "Escalate").Choose("Escalate to", "Level 2").Submit()
 		card.ExpectReply("escalated #")
 		card.ExpectText("Escalated to level 2 by <@U1>")
 		got := writes(w.pd, "PUT", "/incidents", `"escalation_level":2`)
@@ -160,7 +155,8 @@ func TestEndToEndIncidentCardLifecycle(t *testing.T) {
 
 	t.Run("AddNote", func(t *testing.T) {
 		card.ClickAs(t, bob, "Add note")
-		id, modal := view(t, w.slack, "U2", callback("incident.note"))
+		note := bob.ExpectModal(t, "Add note")
+		_, modal := view(t, w.slack, "U2", callback("incident.note"))
 		t.Run("OpensOnStrictSlack", func(t *testing.T) {
 			// The fake refuses a max_length outside 1–3000 as Slack does;
 			// with 25000 this modal never opened on a real workspace.
@@ -177,12 +173,11 @@ func TestEndToEndIncidentCardLifecycle(t *testing.T) {
 			}
 		})
 		t.Run("ErrEmpty", func(t *testing.T) {
-			ack := w.slack.Submit(t, "U2", id, map[string]map[string]any{"note": {"text": "   "}})
-			if !strings.Contains(string(ack.Payload), `"response_action":"errors"`) || !strings.Contains(string(ack.Payload), `"note"`) {
-				t.Errorf("ack = %s, want a field error on note", ack.Payload)
+			if errs := note.Type("Note", "   ").SubmitRefused(); errs["Note"] == "" {
+				t.Errorf("errors = %v, want one on Note", errs)
 			}
 		})
-		w.slack.Submit(t, "U2", id, map[string]map[string]any{"note": {"text": "Failover to replica started"}})
+		note.Type("Note", "Failover to replica started").Submit()
 		card.ExpectReply("Failover to replica started")
 		notes := w.pd.Notes(inc.ID)
 		if len(notes) != 1 || notes[0].UserID != "PU2" || notes[0].Content != "Failover to replica started" {
@@ -276,10 +271,8 @@ func TestEndToEndSimultaneousAcknowledge(t *testing.T) {
 	}
 	wg.Wait()
 	card.ExpectText("Acknowledged by")
-	deadline := time.Now().Add(3 * time.Second)
-	for len(alice.Ephemerals())+len(bob.Ephemerals()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	// The one who lost is told who won.
+	expectEphemerals(t, w.slack, "was already acknowledged by", 1)
 	if got := len(writes(w.pd, "PUT", "/incidents", `"acknowledged"`)); got != 1 {
 		t.Errorf("acknowledge writes = %d, want 1", got)
 	}

@@ -31,8 +31,9 @@ Usage:
   toban [run]                          run the bot (the default)
   toban demo [--addr HOST:PORT]        try toban in a browser: the real bot with fake Slack and PagerDuty (default 127.0.0.1:8080)
   toban check                          validate the configuration and try Slack, PagerDuty and the database
-  toban reminders import FILE          load scheduled tasks from a YAML or CSV file (all or nothing)
-  toban reminders export [--format F]  print every scheduled task as yaml (default) or csv
+  toban reminders import FILE          load scheduled tasks from a YAML or CSV file (all or nothing); rows with an id update that task
+  toban reminders export [--format F]  print every scheduled task, with its id, as yaml (default) or csv
+  toban reminders delete ID...         delete scheduled tasks by id (all or none)
   toban shifts import FILE [--dry-run] load on-call shifts into PagerDuty schedules as overrides
   toban report [--period P | --since D [--until D]] [--service NAME]... [--format table|csv|json] [--incidents] [--chart FILE]
                                        incident counts, escalations, MTTA and MTTR per service

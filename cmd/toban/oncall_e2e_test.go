@@ -253,6 +253,20 @@ func TestEndToEndShiftImport(t *testing.T) {
 				t.Errorf("%d overrides created; want none", n)
 			}
 		})
+		t.Run("ErrSyntaxAndLookupsInOnePass", func(t *testing.T) {
+			rota := strings.Replace(shiftsCSV("Secondary", start, 50, 30), "Secondary,bob@example.com,", "Secondary,bob@example.com,soon,", 1)
+			alice.ShareFile(t, "rota-2.csv", []byte(rota))
+			alice.Slash(t, "shifts import")
+			answer := alice.ExpectEphemeral(t, "*rota-2.csv*: nothing was created")
+			text := answer.Text()
+			if !strings.Contains(text, "line 2: the row has 6 values but the header 5 columns") ||
+				!strings.Contains(text, "line 31: no PagerDuty user has the email nobody@example.com.") {
+				t.Errorf("answer does not name both line 2 (syntax) and line 31 (PagerDuty):\n%s", text)
+			}
+			if n := len(w.pd.Overrides("PS2")); n != 0 {
+				t.Errorf("%d overrides created; want none", n)
+			}
+		})
 		alice.ShareFile(t, "rota-fixed.csv", []byte(shiftsCSV("Secondary", start, 50, 0)))
 		t.Run("DryRunCreatesNothing", func(t *testing.T) {
 			alice.Slash(t, "shifts import dry-run")
@@ -281,20 +295,15 @@ func TestEndToEndMaintenanceWindow(t *testing.T) {
 	w.startWith(t, func(m *Main) { m.Clock = clock })
 	alice := w.slack.User("U1").In("C1")
 	bob := w.slack.User("U2").In("C1")
-	both := map[string]any{"type": "multi_external_select", "selected_options": []map[string]any{
-		{"value": "PSVC1", "text": map[string]any{"type": "plain_text", "text": "Checkout API"}},
-		{"value": "PSVC2", "text": map[string]any{"type": "plain_text", "text": "Billing"}},
-	}}
-
 	// create fills in the form, checks the confirmation and confirms.
 	create := func(t *testing.T, duration, description string, wantConfirm ...string) *slackfake.Card {
 		t.Helper()
 		alice.Slash(t, "maintenance")
-		id, _ := view(t, w.slack, "U1", callback("maint.new"))
-		ack := w.slack.Submit(t, "U1", id, map[string]map[string]any{
-			"services": {"service": both}, "duration": {"duration": selected("static_select", duration)},
-			"description": {"description": description},
-		})
+		ack := alice.ExpectModal(t, "Maintenance window").
+			Choose("Services", "Checkout API", "Billing").
+			Choose("Duration, starting now", duration).
+			Type("Description", description).
+			Submit()
 		for _, want := range wantConfirm {
 			if !strings.Contains(string(ack.Payload), jsonText(want)) {
 				t.Errorf("confirmation lacks %q: %s", want, ack.Payload)
@@ -303,13 +312,12 @@ func TestEndToEndMaintenanceWindow(t *testing.T) {
 		if n := len(w.pd.MaintenanceWindows()); n != 0 && len(wantConfirm) > 0 {
 			t.Errorf("%d windows before confirming", n)
 		}
-		id, _ = view(t, w.slack, "U1", callback("maint.confirm"))
-		w.slack.Submit(t, "U1", id, nil)
+		alice.ExpectModal(t, "Confirm maintenance").Submit()
 		return w.slack.Channel(t, "C1").ExpectMessage(description)
 	}
 
 	t.Run("EndsByItself", func(t *testing.T) {
-		card := create(t, "30m", "Cache flush", "• *Checkout API* (`PSVC1`)", "• *Billing* (`PSVC2`)",
+		card := create(t, "30 minutes", "Cache flush", "• *Checkout API* (`PSVC1`)", "• *Billing* (`PSVC2`)",
 			"From *now* (Sat Nov 21 10:00) until *Sat Nov 21 10:30* (Asia/Tokyo), for *30 min*.")
 		card.ExpectText("Ongoing: no incidents until 10:30")
 		mws := w.pd.MaintenanceWindows()
@@ -327,7 +335,7 @@ func TestEndToEndMaintenanceWindow(t *testing.T) {
 	})
 
 	t.Run("ExtendThenEndNow", func(t *testing.T) {
-		card := create(t, "1h", "DB upgrade")
+		card := create(t, "1 hour", "DB upgrade")
 		card.ExpectText("no incidents until 11:31")
 		id := w.pd.MaintenanceWindows()[1].ID
 
@@ -350,7 +358,7 @@ func TestEndToEndMaintenanceWindow(t *testing.T) {
 	})
 
 	t.Run("ListWithEndNow", func(t *testing.T) {
-		create(t, "2h", "Network change")
+		create(t, "2 hours", "Network change")
 		bob.Slash(t, "maintenance list")
 		list := bob.ExpectEphemeral(t, "Maintenance windows")
 		if !strings.Contains(list.Text(), "*ongoing*, 10:41 → 12:41") || strings.Contains(list.Text(), "DB upgrade") {

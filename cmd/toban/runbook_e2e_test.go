@@ -126,6 +126,19 @@ func TestEndToEndRunbookRecovers(t *testing.T) {
 	card.ExpectReply("*Restart checkout* ok")
 	card.ExpectReply("Recovered: Restart checkout succeeded and Checkout health passes. Incident resolved by toban.")
 	card.ExpectText("Resolved")
+	expectThread(t, card,
+		"Running *Checkout health* for toban…",
+		"Checkout health failed: HTTP 503, expected 200", "[file]",
+		"Running *Restart checkout* for toban…",
+		"Restart checkout ok: HTTP 200", "[file]",
+		"Running *Checkout health* for toban…",
+		"Checkout health ok: HTTP 200", "[file]",
+		"Recovered: Restart checkout succeeded and Checkout health passes. Incident resolved by toban.")
+	for _, m := range card.Replies() {
+		if strings.Contains(string(m.Blocks), "Stop runbook") {
+			t.Errorf("a finished run still offers Stop: %s", m.Text)
+		}
+	}
 
 	got, _ := w.pd.Incident(inc.ID)
 	if got.Status != pdfake.StatusResolved || got.ResolvedBy != "PBOT" {
@@ -164,6 +177,12 @@ func TestEndToEndRunbookRecoveryFailsEscalatesOnce(t *testing.T) {
 	w, r, _ := runbookWorld(t, false, true)
 	inc, card := triggerCheckout(t, w, r, "Checkout down")
 	card.ExpectReply("Escalated to level 2 by toban: Restart checkout did not recover it (HTTP 500, expected 2xx).")
+	expectThread(t, card,
+		"Running *Checkout health* for toban…",
+		"Checkout health failed: HTTP 503, expected 200", "[file]",
+		"Running *Restart checkout* for toban…",
+		"Restart checkout failed: HTTP 500, expected 2xx", "[file]",
+		"Escalated to level 2 by toban: Restart checkout did not recover it (HTTP 500, expected 2xx).")
 	got, _ := w.pd.Incident(inc.ID)
 	if got.Status == pdfake.StatusResolved || got.EscalationLevel != 2 {
 		t.Errorf("incident %s at level %d, want open at level 2", got.Status, got.EscalationLevel)
@@ -212,12 +231,27 @@ func TestEndToEndRunbookOfferAndPermissions(t *testing.T) {
 		if got.Status != pdfake.StatusResolved || got.ResolvedBy != "PU2" {
 			t.Errorf("incident %s resolved by %q, want Bob (PU2)", got.Status, got.ResolvedBy)
 		}
+		expectThread(t, card,
+			"Running *Checkout health* for toban…",
+			"Checkout health failed: HTTP 503, expected 200", "[file]",
+			"Checkout health failed: recover or escalate?",
+			"Running *Restart checkout* for <@U2>…",
+			"Restart checkout ok: HTTP 200", "[file]",
+			"Running *Checkout health* for <@U2>…",
+			"Checkout health ok: HTTP 200", "[file]",
+			"Recovered: Restart checkout succeeded and Checkout health passes. Incident resolved by <@U2>.")
 	})
 	t.Run("RunButtonOnTheCard", func(t *testing.T) {
 		_, card2 := triggerCheckout(t, w, r, "Checkout again")
 		card2.ExpectReply("Every check passes")
 		card2.ClickAs(t, alice, "▶ Checkout health")
 		card2.ExpectReply("Running *Checkout health* for <@U1>…")
+		expectThread(t, card2,
+			"Running *Checkout health* for toban…",
+			"Checkout health ok: HTTP 200", "[file]",
+			"Every check passes: the service answers as expected.",
+			"Running *Checkout health* for <@U1>…",
+			"Checkout health ok: HTTP 200", "[file]")
 	})
 }
 

@@ -2,6 +2,7 @@ package pdfake
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -192,6 +193,8 @@ type manageIn struct {
 	EscalationPolicy *refIn       `json:"escalation_policy"`
 	Assignments      []assigneeIn `json:"assignments"`
 	Resolution       string       `json:"resolution"`
+	// Priority is a priority reference or a priority's name.
+	Priority json.RawMessage `json:"priority"`
 }
 
 func (m manageIn) assignees() []string {
@@ -213,6 +216,15 @@ func (s *Server) checkManageLocked(st *incidentState, m manageIn) error {
 		return errors.New("Urgency must be high or low")
 	case !st.Open():
 		return errResolved
+	}
+	if len(m.Priority) > 0 {
+		id, name, ok := parsePriorityIn(m.Priority)
+		if !ok {
+			return errors.New("Priority must be a priority reference or a priority name")
+		}
+		if _, ok := s.priorityLocked(id, name); !ok {
+			return errors.New("Priority not found")
+		}
 	}
 	epID := st.EscalationPolicyID
 	if m.EscalationPolicy != nil {
@@ -237,6 +249,11 @@ func (s *Server) applyManageLocked(st *incidentState, m manageIn, user *User) {
 	}
 	if m.Urgency != "" {
 		st.Urgency = m.Urgency
+	}
+	if len(m.Priority) > 0 {
+		id, name, _ := parsePriorityIn(m.Priority)
+		p, _ := s.priorityLocked(id, name)
+		st.PriorityID = p.ID
 	}
 	if m.EscalationPolicy != nil {
 		st.EscalationPolicyID = m.EscalationPolicy.ID

@@ -67,6 +67,13 @@ type Server struct {
 	events    []Event
 	// automation holds Automation Actions and their invocations.
 	automation automationState
+	// priorities are the account's, most severe first; prioritiesOff
+	// is an account with priorities turned off.
+	priorities    []Priority
+	prioritiesOff bool
+	// statusUpdates and responderRequests are by incident ID.
+	statusUpdates     map[string][]StatusUpdate
+	responderRequests map[string][]ResponderRequest
 	// refuseOverrides: user ID → why override items for them are refused.
 	refuseOverrides map[string]string
 
@@ -119,6 +126,9 @@ func New(opts Options) *Server {
 		logIdx:    map[string][]int{},
 		mws:       map[string]*MaintenanceWindow{},
 		buckets:   map[string]*bucket{},
+
+		statusUpdates:     map[string][]StatusUpdate{},
+		responderRequests: map[string][]ResponderRequest{},
 	}
 	s.mux = s.routes()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))

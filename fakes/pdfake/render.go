@@ -289,9 +289,11 @@ type incidentJSON struct {
 	PendingActions       []any            `json:"pending_actions"`
 	Acknowledgements     []ackJSON        `json:"acknowledgements"`
 	Urgency              string           `json:"urgency"`
-	Priority             *ref             `json:"priority"`
+	Priority             *priorityJSON    `json:"priority"`
 	ResolveReason        *ref             `json:"resolve_reason"`
 	Body                 *incidentBody    `json:"body,omitempty"`
+	IncidentsResponders  []responderJSON  `json:"incidents_responders"`
+	ResponderRequests    []rrJSON         `json:"responder_requests"`
 }
 
 // incidentJSON renders an incident. Resolved incidents show no assignments
@@ -334,6 +336,7 @@ func (s *Server) incidentJSON(st *incidentState) incidentJSON {
 	if st.Details != "" {
 		out.Body = &incidentBody{Type: "incident_body", Details: st.Details}
 	}
+	s.incidentOpsJSON(st, &out)
 	if st.Open() {
 		for _, id := range st.AssigneeIDs {
 			out.Assignments = append(out.Assignments, assignmentJSON{At: fmtTime(st.AssignedAt), Assignee: s.userRef(id)})

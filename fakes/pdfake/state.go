@@ -15,6 +15,10 @@ var ErrNotFound = errors.New("pdfake: not found")
 // errResolved is PagerDuty's complaint about changing a resolved incident.
 var errResolved = errors.New("Incident Already Resolved")
 
+// errNotAcknowledged is the fake's complaint about snoozing an incident
+// that is not acknowledged (PagerDuty only snoozes acknowledged ones).
+var errNotAcknowledged = errors.New("Incident must be acknowledged before it can be snoozed")
+
 // AddUser adds or replaces a user.
 func (s *Server) AddUser(u User) {
 	if u.TimeZone == "" {
@@ -267,6 +271,10 @@ func (s *Server) copyIncident(st *incidentState) Incident {
 	in := st.Incident
 	in.AssigneeIDs = slices.Clone(in.AssigneeIDs)
 	in.Acknowledgers = slices.Clone(in.Acknowledgers)
+	in.Responders = slices.Clone(in.Responders)
+	for i := range in.Responders {
+		in.Responders[i].ViaPolicies = slices.Clone(in.Responders[i].ViaPolicies)
+	}
 	return in
 }
 
@@ -312,6 +320,7 @@ func (s *Server) addIncidentLocked(in Incident, by agent, channel string, detail
 	}
 	in.AssigneeIDs = slices.Clone(in.AssigneeIDs)
 	in.Acknowledgers = slices.Clone(in.Acknowledgers)
+	in.Responders = slices.Clone(in.Responders)
 	in.AssignedAt = cmp.Or(in.AssignedAt, in.CreatedAt)
 	if in.Status == StatusResolved && in.ResolvedAt.IsZero() {
 		in.ResolvedAt = now
@@ -376,6 +385,7 @@ func (s *Server) setStatusLocked(st *incidentState, status string, by agent) {
 	now := s.now()
 	if st.Status != status {
 		st.Status = status
+		st.SnoozedUntil = time.Time{} // a snooze ends with the status it was made in
 		st.LastStatusChangeAt = now
 		st.LastStatusChangeBy = ""
 		if by.typ == "user_reference" {

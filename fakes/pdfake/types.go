@@ -26,6 +26,8 @@ const (
 	LogEscalate    = "escalate_log_entry"
 	LogAnnotate    = "annotate_log_entry"
 	LogAssign      = "assign_log_entry"
+	LogSnooze      = "snooze_log_entry"
+	LogUnack       = "unacknowledge_log_entry"
 )
 
 // User is a PagerDuty user. Email is what the From header must carry for
@@ -122,6 +124,9 @@ type Incident struct {
 	LastStatusChangeAt time.Time
 	LastStatusChangeBy string // user ID, when a user changed it
 	UpdatedAt          time.Time
+	PriorityID         string      // one of SetPriorities' IDs, or empty
+	Responders         []Responder // users asked through responder requests
+	SnoozedUntil       time.Time   // when a snooze ends; zero when not snoozed
 }
 
 // Open reports whether the incident is triggered or acknowledged.

@@ -36,6 +36,9 @@ type ResponsePost struct {
 type msgRec struct {
 	Message
 	deleted bool
+	// seen is set once a helper has shown the message to the test (see
+	// Unseen).
+	seen bool
 }
 
 // chatState is the message part of Server, guarded by Server.mu.
@@ -93,6 +96,11 @@ func (s *Server) initChat() {
 func (s *Server) Messages(channel string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c := s.channels[channel]; c != nil {
+		for _, m := range c.msgs {
+			m.seen = true
+		}
+	}
 	return s.messagesLocked(channel)
 }
 
@@ -114,6 +122,11 @@ func (s *Server) messagesLocked(channel string) []Message {
 func (s *Server) Ephemerals(user string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, m := range s.ephemerals {
+		if m.ToUser == user {
+			m.seen = true
+		}
+	}
 	return s.ephemeralsLocked(user)
 }
 
@@ -229,6 +242,9 @@ func (s *Server) chatPostMessage(req *apiReq) reply {
 	c, found := s.lookupChannelLocked(req.str("channel"))
 	if !found {
 		return fail("channel_not_found")
+	}
+	if c.archived {
+		return fail("is_archived")
 	}
 	m, code := messageArgs(req)
 	if code != "" {
@@ -392,7 +408,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 
 // postResponseLocked applies a response_url post or a slash command ack
 // payload the way Slack does.
-func (s *Server) postResponseLocked(rc responseCtx, m msgBody) {
+func (s *Server) postResponseLocked(rc responseCtx, m msgBody) *msgRec {
 	if rc.msgTS != "" && (m.DeleteOriginal || m.ReplaceOriginal) {
 		var orig *msgRec
 		if rc.ephemeral {
@@ -401,20 +417,19 @@ func (s *Server) postResponseLocked(rc responseCtx, m msgBody) {
 			orig = c.byTS[rc.msgTS]
 		}
 		if orig == nil {
-			return
+			return nil
 		}
 		if m.DeleteOriginal {
 			orig.deleted = true
-			return
+			return nil
 		}
 		orig.Text, orig.Blocks, orig.Attachments = m.Text, m.Blocks, m.Attachments
 		orig.Updated++
-		return
+		return nil
 	}
 	msg := Message{Text: m.Text, Blocks: m.Blocks, Attachments: m.Attachments, ThreadTS: m.ThreadTS}
 	if m.ResponseType == "in_channel" {
-		s.addMessageLocked(s.channelLocked(rc.channel, true), msg)
-		return
+		return s.addMessageLocked(s.channelLocked(rc.channel, true), msg)
 	}
-	s.addEphemeralLocked(rc.channel, rc.user, msg)
+	return s.addEphemeralLocked(rc.channel, rc.user, msg)
 }

@@ -361,7 +361,11 @@ func (s *Server) applyAckLocked(e *envelope, payload json.RawMessage) {
 		var m msgBody
 		if json.Unmarshal(payload, &m) == nil && m.hasContent() {
 			if _, refused := s.refuseLocked("ack.slash_commands", m.check()); !refused {
-				s.postResponseLocked(responseCtx{user: e.user, channel: e.channel}, m)
+				// The answer travels back to the test in the Ack it
+				// waited for, so it counts as shown (see Unseen).
+				if r := s.postResponseLocked(responseCtx{user: e.user, channel: e.channel}, m); r != nil {
+					r.seen = true
+				}
 			}
 		}
 	case e.itype == string(slack.InteractionTypeViewSubmission):

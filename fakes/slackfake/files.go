@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -37,9 +38,20 @@ func (s *Server) Files() []File {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]File, len(s.fileOrder))
+	shown := map[string]bool{}
 	for i, f := range s.fileOrder {
 		out[i] = f.File
 		out[i].Content = clone(f.Content)
+		shown[f.ID] = true
+	}
+	// The messages that share these files have been shown to the test
+	// with them (see Unseen).
+	for _, c := range s.channels {
+		for _, m := range c.msgs {
+			if slices.ContainsFunc(m.Files, func(id string) bool { return shown[id] }) {
+				m.seen = true
+			}
+		}
 	}
 	return out
 }

@@ -57,6 +57,7 @@ func (c *ChannelView) expect(contains string, match func(Message) bool) *Card {
 		for i := len(msgs) - 1; i >= 0; i-- {
 			if match(msgs[i]) && strings.Contains(flattenText(msgs[i]), contains) {
 				found = msgs[i]
+				c.s.markSeenLocked(found)
 				return true
 			}
 		}
@@ -158,6 +159,23 @@ func (c *Card) ExpectReply(contains string) *Card {
 	c.t.Helper()
 	cv := &ChannelView{s: c.s, t: c.t, id: c.msg.Channel}
 	return cv.expect(contains, func(m Message) bool { return m.ThreadTS == c.msg.TS && m.TS != c.msg.TS })
+}
+
+// Replies returns the replies in this message's thread, oldest first,
+// and counts them as seen (see Unseen).
+func (c *Card) Replies() []Message {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	var out []Message
+	if ch := c.s.channels[c.msg.Channel]; ch != nil {
+		for _, m := range ch.msgs {
+			if !m.deleted && m.ThreadTS == c.msg.TS && m.TS != c.msg.TS {
+				m.seen = true
+				out = append(out, m.copy())
+			}
+		}
+	}
+	return out
 }
 
 // ClickAs clicks the button labelled label as person p: it sends the
@@ -274,6 +292,7 @@ func (p *Person) ExpectEphemeral(t testing.TB, contains string) *Card {
 		for i := len(msgs) - 1; i >= 0; i-- {
 			if strings.Contains(flattenText(msgs[i]), contains) {
 				found = msgs[i]
+				p.s.markSeenLocked(found)
 				return true
 			}
 		}
@@ -292,16 +311,6 @@ func (p *Person) ExpectEphemeral(t testing.TB, contains string) *Card {
 // ack. The payload is the view_submission Slack would send.
 func (s *Server) Submit(t testing.TB, user, viewID string, values map[string]map[string]any) Ack {
 	t.Helper()
-	s.mu.Lock()
-	if viewID == "" {
-		viewID = s.topModal[user]
-	}
-	obj, found := s.viewObjLocked(viewID)
-	if !found {
-		s.mu.Unlock()
-		t.Fatalf("slackfake: Submit: no view %q for user %s", viewID, user)
-		return Ack{}
-	}
 	state := map[string]any{}
 	for block, actions := range values {
 		m := map[string]any{}
@@ -312,6 +321,23 @@ func (s *Server) Submit(t testing.TB, user, viewID string, values map[string]map
 			m[action] = v
 		}
 		state[block] = m
+	}
+	return s.submitState(t, user, viewID, state)
+}
+
+// submitState sends the view_submission of viewID ("" = user's latest
+// modal) with state as its state values, and waits for the ack.
+func (s *Server) submitState(t testing.TB, user, viewID string, state map[string]any) Ack {
+	t.Helper()
+	s.mu.Lock()
+	if viewID == "" {
+		viewID = s.topModal[user]
+	}
+	obj, found := s.viewObjLocked(viewID)
+	if !found {
+		s.mu.Unlock()
+		t.Fatalf("slackfake: Submit: no view %q for user %s", viewID, user)
+		return Ack{}
 	}
 	obj["state"] = map[string]any{"values": state}
 	payload := map[string]any{

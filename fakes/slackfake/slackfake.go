@@ -242,6 +242,13 @@ type channel struct {
 	added    bool
 	msgs     []*msgRec
 	byTS     map[string]*msgRec
+	// Set by conversations.create, .invite and .archive (see
+	// webapi_conversations.go); members is nil when not tracked.
+	private  bool
+	archived bool
+	created  int64
+	creator  string
+	members  []string
 }
 
 // channelLocked returns the channel with that id, creating it if create is

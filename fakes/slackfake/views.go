@@ -29,6 +29,9 @@ type viewState struct {
 	viewLog   []View
 	homeViews map[string]string // user → Home tab view id
 	topModal  map[string]string // user → the modal opened or pushed last
+	// handedOut holds "view id/hash" of modals ExpectModal has given the
+	// test, so that it waits for a new one next time.
+	handedOut map[string]bool
 }
 
 type trigger struct {
@@ -47,6 +50,7 @@ func (s *Server) initViews() {
 	s.views = map[string]*liveView{}
 	s.homeViews = map[string]string{}
 	s.topModal = map[string]string{}
+	s.handedOut = map[string]bool{}
 }
 
 // issueTriggerLocked makes a trigger_id for user, valid once.
@@ -244,7 +248,9 @@ func (s *Server) viewsUpdate(req *apiReq) reply {
 		return fail("hash_conflict")
 	}
 	prev, _ := lv.obj["previous_view_id"].(string)
+	old := stateValues(lv.obj)
 	s.setViewLocked(lv, obj, prev)
+	keepStateLocked(lv, old)
 	return s.logViewLocked(lv, "views.update", "")
 }
 

@@ -385,10 +385,5 @@ func (s *Server) conversationsInfo(req *apiReq) reply {
 	if !found {
 		return fail("channel_not_found")
 	}
-	return ok(map[string]any{"channel": map[string]any{
-		"id": c.id, "name": c.name, "is_channel": strings.HasPrefix(c.id, "C"),
-		"is_group": strings.HasPrefix(c.id, "G"), "is_im": strings.HasPrefix(c.id, "D"),
-		"is_private": !strings.HasPrefix(c.id, "C"), "is_member": true, "is_archived": false,
-		"created": 1700000000, "context_team_id": TeamID,
-	}})
+	return ok(map[string]any{"channel": s.channelJSONLocked(c)})
 }

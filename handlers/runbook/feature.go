@@ -21,6 +21,9 @@ type Thread struct{ ChannelID, TS string }
 // Slack is what the feature says in Slack.
 type Slack interface {
 	PostMessage(ctx context.Context, channel string, msg chat.Message) (ts string, err error)
+	// UpdateMessage replaces the message at ts: a run's "Running…" line
+	// loses its Stop button when the run ends.
+	UpdateMessage(ctx context.Context, channel, ts string, msg chat.Message) error
 	// UploadFileIn shares a file as a reply in the thread threadTS.
 	UploadFileIn(ctx context.Context, channel, threadTS, filename, title string, content []byte) error
 	// GroupHandles lists the handles ("@sre") of the user groups a user is in.
@@ -69,6 +72,18 @@ type Feature struct {
 
 	once sync.Once
 	jobs chan func(context.Context)
+
+	// stoppable holds, per incident, the "Running…" lines this replica
+	// posted with a Stop button, to take the button away when the run
+	// ends.
+	mu        sync.Mutex
+	stoppable map[string][]postedLine
+}
+
+// postedLine is a message toban posted in a card's thread.
+type postedLine struct {
+	channel, ts string
+	msg         chat.Message
 }
 
 // queueSize bounds the responses waiting for a worker; an alert storm on a

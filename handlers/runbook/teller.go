@@ -3,6 +3,7 @@ package runbook
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -18,20 +19,48 @@ var _ rb.Teller = (*Feature)(nil)
 // Tell posts text in the incident's threads, with a Stop button while a
 // multi-step response is under way. Failures are logged here, once.
 func (f *Feature) Tell(ctx context.Context, incidentID, text string) error {
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(clip(text, 3000)), nil, nil)}
-	if f.Responder != nil && f.Responder.Running(incidentID) && strings.HasPrefix(text, "Running ") {
-		stop := slack.NewButtonBlockElement(ActionStop, incidentID, plain("Stop runbook"))
-		stop.Style = slack.StyleDanger
-		blocks = append(blocks, slack.NewActionBlock("runbook_stop:"+incidentID, stop))
+	line := chat.Message{Text: clip(text, 3000), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(clip(text, 3000)), nil, nil)}}
+	if f.Responder == nil || !f.Responder.Running(incidentID) || !strings.HasPrefix(text, "Running ") {
+		_, err := f.post(ctx, incidentID, line)
+		return err
 	}
-	return f.post(ctx, incidentID, chat.Message{Text: clip(text, 3000), Blocks: blocks})
+	stop := slack.NewButtonBlockElement(ActionStop, incidentID, plain("Stop runbook"))
+	stop.Style = slack.StyleDanger
+	withStop := line
+	withStop.Blocks = append(slices.Clone(line.Blocks), slack.NewActionBlock("runbook_stop:"+incidentID, stop))
+	posted, err := f.post(ctx, incidentID, withStop)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stoppable == nil {
+		f.stoppable = map[string][]postedLine{}
+	}
+	for _, p := range posted {
+		p.msg = line
+		f.stoppable[incidentID] = append(f.stoppable[incidentID], p)
+	}
+	return err
+}
+
+// settle takes the Stop button off the incident's "Running…" lines: the
+// run they announced has ended, and a live button on it would mislead.
+func (f *Feature) settle(ctx context.Context, incidentID string) {
+	f.mu.Lock()
+	lines := f.stoppable[incidentID]
+	delete(f.stoppable, incidentID)
+	f.mu.Unlock()
+	for _, l := range lines {
+		if err := f.Slack.UpdateMessage(ctx, l.channel, l.ts, l.msg); err != nil {
+			f.Log.Warn().Err(err).Str("incident", incidentID).Msg("runbook: take the Stop button off a finished run")
+		}
+	}
 }
 
 // Result posts how a run ended, with the first lines of its output, and
 // the whole output as a file.
 func (f *Feature) Result(ctx context.Context, incidentID string, a *rb.Action, res rb.Result) error {
+	f.settle(ctx, incidentID)
 	text := fmt.Sprintf("%s %s: %s", a.Name, res.Status, res.Summary)
-	if err := f.post(ctx, incidentID, chat.Message{Text: clip(text, 3000), Blocks: ResultBlocks(a, res)}); err != nil {
+	if _, err := f.post(ctx, incidentID, chat.Message{Text: clip(text, 3000), Blocks: ResultBlocks(a, res)}); err != nil {
 		return err
 	}
 	if len(res.Output) == 0 {
@@ -56,7 +85,8 @@ func (f *Feature) Offer(ctx context.Context, incidentID string, check *rb.Action
 	if got, err := f.Incidents.Incident(ctx, incidentID); err == nil {
 		inc = got
 	}
-	return f.post(ctx, incidentID, chat.Message{Text: check.Name + " failed: recover or escalate?", Blocks: OfferBlocks(inc, check, res, recovery)})
+	_, err := f.post(ctx, incidentID, chat.Message{Text: check.Name + " failed: recover or escalate?", Blocks: OfferBlocks(inc, check, res, recovery)})
+	return err
 }
 
 // Changed re-renders the incident's cards after toban resolved or
@@ -65,22 +95,27 @@ func (f *Feature) Changed(ctx context.Context, incidentID string) {
 	f.Threads.RefreshCards(ctx, incidentID)
 }
 
-func (f *Feature) post(ctx context.Context, incidentID string, msg chat.Message) error {
+// post posts msg in the threads of the incident's cards and returns where
+// it went.
+func (f *Feature) post(ctx context.Context, incidentID string, msg chat.Message) ([]postedLine, error) {
 	threads, err := f.Threads.IncidentThreads(ctx, incidentID)
 	if err != nil {
-		return f.logged(incidentID, fmt.Errorf("threads of %s: %w", incidentID, err))
+		return nil, f.logged(incidentID, fmt.Errorf("threads of %s: %w", incidentID, err))
 	}
 	if len(threads) == 0 {
 		f.Log.Warn().Str("incident", incidentID).Msg("runbook: the incident has no card to tell in")
 	}
+	var posted []postedLine
 	for _, th := range threads {
 		m := msg
 		m.ThreadTS = th.TS
-		if _, err := f.Slack.PostMessage(ctx, th.ChannelID, m); err != nil {
-			return f.logged(incidentID, fmt.Errorf("post in %s: %w", th.ChannelID, err))
+		ts, err := f.Slack.PostMessage(ctx, th.ChannelID, m)
+		if err != nil {
+			return posted, f.logged(incidentID, fmt.Errorf("post in %s: %w", th.ChannelID, err))
 		}
+		posted = append(posted, postedLine{channel: th.ChannelID, ts: ts, msg: m})
 	}
-	return nil
+	return posted, nil
 }
 
 func (f *Feature) logged(incidentID string, err error) error {

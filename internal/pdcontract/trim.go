@@ -19,6 +19,8 @@ var usedPaths = []string{
 	"/schedules/{id}/overrides", "/schedules/{id}/overrides/{override_id}",
 	"/oncalls",
 	"/incidents", "/incidents/{id}", "/incidents/{id}/notes", "/incidents/{id}/log_entries",
+	"/incidents/{id}/status_updates", "/incidents/{id}/responder_requests", "/incidents/{id}/snooze",
+	"/priorities",
 	"/log_entries", "/log_entries/{id}",
 	"/maintenance_windows", "/maintenance_windows/{id}",
 	"/automation_actions/actions/{id}/invocations", "/automation_actions/invocations/{id}",
