@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/scheduler"
-	"github.com/tobanbot/toban/domain"
 )
 
 // inputIDs returns the block IDs of the input blocks, and which of them
