@@ -169,11 +169,23 @@ func (db *DB) MarkEventDone(ctx context.Context, seq int64) error {
 // Attempts goes up by one and PendingEvents leaves the event, and the
 // later events of its incident, out until retryAt. An unknown seq gives an
 // error wrapping domain.ErrNotFound.
+//
+// Claims (ClaimEvents) on the incident's pending events are released, so
+// that whichever replica claims next, once retryAt has come, takes the
+// failed event and those after it together.
 func (db *DB) MarkEventFailed(ctx context.Context, seq int64, retryAt time.Time) error {
 	res, err := db.sql.ExecContext(ctx,
 		`UPDATE incident_events SET attempts = attempts + 1, retry_at = $1 WHERE seq = $2`,
 		retryAt.UnixMilli(), seq)
-	return checkOneRow(res, err, fmt.Sprintf("mark event %d failed", seq))
+	if err := checkOneRow(res, err, fmt.Sprintf("mark event %d failed", seq)); err != nil {
+		return err
+	}
+	_, err = db.sql.ExecContext(ctx, `UPDATE incident_events SET claimed_by = '', claim_until = 0
+		WHERE processed_at IS NULL AND incident_id = (SELECT incident_id FROM incident_events WHERE seq = $1)`, seq)
+	if err != nil {
+		return fmt.Errorf("mark event %d failed: release claims: %w", seq, err)
+	}
+	return nil
 }
 
 // checkOneRow returns the error of an update of one row, saying what it
