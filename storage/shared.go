@@ -237,3 +237,7 @@ func (db *DB) ReserveCardSlot(ctx context.Context, channelID, incidentID string,
 	}
 	return true, nil
 }
+
+// Postgres reports whether the database is PostgreSQL, the engine several
+// replicas share; state kept in one process is enough on SQLite.
+func (db *DB) Postgres() bool { return db.pg }

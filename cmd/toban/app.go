@@ -105,10 +105,17 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.db = db
 	m.elector = m.newElector()
+	m.metrics.GaugeInboxDepth(m.inboxDepth)
 
 	slackCfg := bot.SlackConfig{AppToken: cfg.SlackAppToken, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL}
 	api := bot.NewSlackClient(slackCfg, m.metrics, m.Log)
 	m.web = bot.NewWebAPI(api, slackCfg, m.metrics)
+	if db.Postgres() {
+		// Replicas share Slack's limits: a channel's budget and a 429's
+		// Retry-After are kept in the database. One SQLite process paces
+		// alone, in memory.
+		m.web.SharePacing(db, m.Log.With().Str("component", "pacing").Logger())
+	}
 	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if who, err := api.AuthTestContext(authCtx); err != nil {
@@ -125,7 +132,7 @@ func (m *Main) Open(ctx context.Context) error {
 	app := &handlers.App{
 		Slack: m.web,
 		Store: db,
-		Tasks: db,
+		Tasks: taskClaims{db, m.metrics},
 		Feed:  db,
 		// The database and the Web API are whole adapters: each feature's
 		// port is given them explicitly, never found by assertion.
@@ -277,7 +284,10 @@ func (m *Main) backgroundLoops() []loop {
 		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
 		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
 		loops = append(loops,
-			loop{"feed", plain(func(ctx context.Context) { m.app.RunFeed(ctx, m.db, m.feed) })},
+			loop{"feed", plain(func(ctx context.Context) {
+				m.app.RunFeed(ctx, inboxClaims{m.db, m.elector.Holder(), m.metrics}, m.feed)
+			})},
+			loop{"inbox claim renewal", plain(m.renewInboxClaims)},
 			m.singleton("poller", "poller", p.Run))
 	}
 	return append(loops,
