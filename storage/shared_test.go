@@ -190,3 +190,54 @@ func TestReserveCardSlotAcrossReplicas(t *testing.T) {
 		t.Errorf("another channel: %v, %v; want its own count", ok, err)
 	}
 }
+
+// TestOccurrenceClaimsHeldAndRetaken: of two replicas firing one
+// occurrence, the second leaves it to the first while the first's claim
+// lives (renewed), and retakes it once the claim has lapsed unposted.
+func TestOccurrenceClaimsHeldAndRetaken(t *testing.T) {
+	target := tempTarget(t)
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	open := func(holder string) *DB {
+		db, err := Open(context.Background(), target, WithClock(clock), WithHolder(holder))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a, b := open("a"), open("b")
+	ctx := context.Background()
+	due := now.Truncate(time.Minute)
+	if _, claimed, err := a.ClaimOccurrence(ctx, "T1", due, false, "C1", time.Time{}); err != nil || !claimed {
+		t.Fatalf("first claim: %v, %v", claimed, err)
+	}
+	o, claimed, err := b.ClaimOccurrence(ctx, "T1", due, false, "C1", time.Time{})
+	if err != nil || claimed || !o.HeldElsewhere {
+		t.Fatalf("second replica: claimed %v, held elsewhere %v, %v; want it left to the first", claimed, o.HeldElsewhere, err)
+	}
+	advance(ClaimLease - time.Second)
+	if n, err := a.RenewOccurrenceClaims(ctx); err != nil || n != 1 {
+		t.Fatalf("renew: %d, %v", n, err)
+	}
+	advance(ClaimLease - time.Second)
+	if got, err := b.RetakeUnposted(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("retook %d under a renewed claim (%v)", len(got), err)
+	}
+	advance(2 * time.Second) // a died: no renewal
+	got, err := b.RetakeUnposted(ctx)
+	if err != nil || len(got) != 1 || got[0].TaskID != "T1" {
+		t.Fatalf("after the lease: %+v, %v; want T1 retaken", got, err)
+	}
+	if o, claimed, _ := a.ClaimOccurrence(ctx, "T1", due, false, "C1", time.Time{}); claimed || !o.HeldElsewhere {
+		t.Errorf("a's late firing: claimed %v, held elsewhere %v; want it left to b", claimed, o.HeldElsewhere)
+	}
+	if err := b.SetOccurrencePosted(ctx, OccurrenceID("T1", due), "1.1"); err != nil {
+		t.Fatal(err)
+	}
+	if o, _, _ := a.ClaimOccurrence(ctx, "T1", due, false, "C1", time.Time{}); o.HeldElsewhere || o.TS != "1.1" {
+		t.Errorf("posted occurrence: held elsewhere %v, ts %q", o.HeldElsewhere, o.TS)
+	}
+}

@@ -52,12 +52,14 @@ type Main struct {
 	LeaseTTL time.Duration
 	// elector runs this replica's singletons under leases.
 	elector *leader.Elector
-	pd      *pagerduty.Client
-	feed    chan struct{}
-	web     *bot.WebAPI
-	bot     *bot.Bot
-	http    *http.Server
-	ln      net.Listener
+	// holder names this replica in leases and claims.
+	holder string
+	pd     *pagerduty.Client
+	feed   chan struct{}
+	web    *bot.WebAPI
+	bot    *bot.Bot
+	http   *http.Server
+	ln     net.Listener
 }
 
 // NewMain prepares a Main that logs to logOut.
@@ -99,7 +101,8 @@ func (m *Main) Open(ctx context.Context) error {
 	cfg := m.Config
 	// Leases are timed by the elector's real timers, so they are stamped
 	// with wall time even when m.Clock is a test's movable clock.
-	db, err := storage.Open(ctx, cfg.DBPath, storage.WithClock(m.Clock.Now), storage.WithLeaseClock(time.Now))
+	m.holder = holderName()
+	db, err := storage.Open(ctx, cfg.DBPath, storage.WithClock(m.Clock.Now), storage.WithLeaseClock(time.Now), storage.WithHolder(m.holder))
 	if err != nil {
 		return &StartupError{fmt.Errorf("TOBAN_DB: %w", err)}
 	}
@@ -279,6 +282,7 @@ func (m *Main) backgroundLoops() []loop {
 		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
 		{"report reload", plain(func(ctx context.Context) { m.reloadReports(ctx, reload) })},
 		{"cross-replica wakes", m.forwardWakes},
+		{"claim renewal", plain(m.renewClaims)},
 	}
 	if m.pd != nil {
 		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
@@ -287,7 +291,7 @@ func (m *Main) backgroundLoops() []loop {
 			loop{"feed", plain(func(ctx context.Context) {
 				m.app.RunFeed(ctx, inboxClaims{m.db, m.elector.Holder(), m.metrics}, m.feed)
 			})},
-			loop{"inbox claim renewal", plain(m.renewInboxClaims)},
+
 			m.singleton("poller", "poller", p.Run))
 	}
 	return append(loops,

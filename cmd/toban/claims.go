@@ -9,10 +9,6 @@ import (
 	"github.com/tobanbot/toban/storage"
 )
 
-// inboxLease is how long an inbox claim outlives a replica that stops
-// renewing it (it died): then another replica retakes the events.
-const inboxLease = 15 * time.Second
-
 // inboxClaims is the feed's inbox as every replica runs it: each batch
 // the feed asks for is claimed for this replica under a lease (renewed by
 // renewInboxClaims while it works), so an event accepted by any replica
@@ -25,7 +21,7 @@ type inboxClaims struct {
 
 // PendingEvents claims up to limit events for this replica.
 func (c inboxClaims) PendingEvents(ctx context.Context, limit int) ([]storage.InboxEvent, error) {
-	got, err := c.ClaimEvents(ctx, c.holder, limit, inboxLease)
+	got, err := c.ClaimEvents(ctx, c.holder, limit, storage.ClaimLease)
 	if err != nil {
 		return nil, err
 	}
@@ -34,9 +30,12 @@ func (c inboxClaims) PendingEvents(ctx context.Context, limit int) ([]storage.In
 	return got.Events, nil
 }
 
-// renewInboxClaims keeps this replica's inbox claims alive while it lives.
-func (m *Main) renewInboxClaims(ctx context.Context) {
-	t := time.NewTicker(inboxLease / 3)
+// renewClaims keeps this replica's claims (inbox events, occurrences
+// being posted) alive while it lives, and retakes the occurrences whose
+// claimers died: the share of a dead replica is someone else's within
+// storage.ClaimLease and one period.
+func (m *Main) renewClaims(ctx context.Context) {
+	t := time.NewTicker(storage.ClaimLease / 4)
 	defer t.Stop()
 	for {
 		select {
@@ -44,8 +43,14 @@ func (m *Main) renewInboxClaims(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if _, err := m.db.RenewEventClaims(ctx, m.elector.Holder(), inboxLease); err != nil && ctx.Err() == nil {
+		if _, err := m.db.RenewEventClaims(ctx, m.elector.Holder(), storage.ClaimLease); err != nil && ctx.Err() == nil {
 			m.Log.Warn().Err(err).Msg("inbox claims not renewed")
+		}
+		if _, err := m.db.RenewOccurrenceClaims(ctx); err != nil && ctx.Err() == nil {
+			m.Log.Warn().Err(err).Msg("occurrence claims not renewed")
+		}
+		if err := m.app.RecoverTasks(ctx); err != nil && ctx.Err() == nil {
+			m.Log.Warn().Err(err).Msg("task recovery failed")
 		}
 	}
 }
@@ -65,10 +70,17 @@ func (c taskClaims) ClaimOccurrence(ctx context.Context, taskID string, due time
 	case err != nil:
 	case claimed:
 		c.metrics.ClaimsTaken.WithLabelValues("task").Inc()
-	case o.State == storage.OccClaimed:
+	case o.TS == "" && !o.HeldElsewhere:
 		c.metrics.ClaimsRetaken.WithLabelValues("task").Inc()
 	}
 	return o, claimed, err
+}
+
+// RetakeUnposted retakes as the store does, counting.
+func (c taskClaims) RetakeUnposted(ctx context.Context) ([]storage.Occurrence, error) {
+	occs, err := c.TaskStore.RetakeUnposted(ctx)
+	c.metrics.ClaimsRetaken.WithLabelValues("task").Add(float64(len(occs)))
+	return occs, err
 }
 
 // inboxDepth reads the shared inbox's depth for /metrics.

@@ -6,6 +6,12 @@
 ALTER TABLE incident_events ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE incident_events ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
 
+-- The same on task occurrences between claim and post: the replica posting
+-- the card holds it; others leave it alone until the claim lapses. Rows
+-- from before have no live claim, so a restart recovers them at once.
+ALTER TABLE task_occurrences ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE task_occurrences ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
+
 -- Slack pacing shared by the replicas: one row per key (a channel's
 -- posts, or chat.update). tat is the theoretical arrival time of the next
 -- write (GCRA) and paused_until the end of the latest Retry-After, both
@@ -30,5 +36,7 @@ CREATE INDEX storm_slots_at ON storm_slots (channel_id, at);
 -- +goose Down
 DROP TABLE storm_slots;
 DROP TABLE slack_pacing;
+ALTER TABLE task_occurrences DROP COLUMN claim_until;
+ALTER TABLE task_occurrences DROP COLUMN claimed_by;
 ALTER TABLE incident_events DROP COLUMN claim_until;
 ALTER TABLE incident_events DROP COLUMN claimed_by;
