@@ -31,6 +31,16 @@ func TestReplicasTasksFireOnceThroughAKill(t *testing.T) {
 	if *long {
 		n = 1000
 	}
+	if raceEnabled {
+		// Under the race detector three replicas on two shared cores are
+		// CPU-bound several times over: lateness then says nothing about
+		// toban. What must still hold is that a dead replica's claims are
+		// retaken within a lease and a sweep (storage.ClaimLease + 2.5 s),
+		// not at some later restart. The 2 s bound is checked without
+		// -race (go test -long ./cmd/toban -run ThisTest) and by make
+		// bench's replica firing.
+		p99Bound = 20 * time.Second
+	}
 	url := postgresDB(t)
 	w := replicaWorld(t, 10, time.Now)
 	w.env["TOBAN_DB"] = url
