@@ -37,7 +37,7 @@ func TestReplicasTasksFireOnceThroughAKill(t *testing.T) {
 		// toban. What must still hold is that a dead replica's claims are
 		// retaken within a lease and a sweep (storage.ClaimLease + 2.5 s),
 		// not at some later restart. The 2 s bound is checked without
-		// -race (go test -long ./cmd/toban -run ThisTest) and by make
+		// -race (go test ./cmd/toban -run ThisTest -args -long) and by make
 		// bench's replica firing.
 		p99Bound = 20 * time.Second
 	}
