@@ -140,6 +140,19 @@ func main() {
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
 }
 
+// loadAverage is /proc/loadavg's first three fields, "" where there is none.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], ", ")
+}
+
 func run(only, name string) bool { return only == "" || only == name }
 
 func render(rows []row, took time.Duration, quick bool) string {
@@ -147,6 +160,14 @@ func render(rows []row, took time.Duration, quick bool) string {
 	fmt.Fprintf(&b, "# toban benchmarks\n\nMeasured by `make bench` (`go run ./cmd/tobanbench`) on %s: %s, %d CPUs, %s, %s.\n",
 		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
 	fmt.Fprintf(&b, "The real binary ran against the in-repo Slack and PagerDuty fakes on loopback; the run took %s.\n", took.Round(time.Second))
+	if load := loadAverage(); load != "" {
+		fmt.Fprintf(&b, "Load average when it ended (1, 5, 15 min): %s", load)
+		var one float64
+		if _, err := fmt.Sscanf(load, "%g", &one); err == nil && one > float64(runtime.NumCPU()) {
+			b.WriteString(" — above the CPU count: other work shared the machine, and the timings are inflated by it")
+		}
+		b.WriteString(".\n")
+	}
 	if quick {
 		b.WriteString("\n**Quick run: short durations, figures not comparable with the targets.**\n")
 	}
