@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
 )
@@ -31,6 +32,28 @@ type pacer struct {
 	gates   map[string]*gate
 	calls   int
 	updates *rate.Limiter
+	// shared, when set, holds the budgets and pauses in the database so
+	// that they hold across replicas; the local limiters are the fallback
+	// when it cannot be reached.
+	shared PaceStore
+	log    zerolog.Logger
+}
+
+// PaceStore keeps Slack pacing shared by several replicas (storage.DB):
+// one budget per key, reserved a write at a time, and the pauses that
+// 429s impose.
+type PaceStore interface {
+	ReservePace(ctx context.Context, key string, interval time.Duration, burst int, now time.Time) (time.Time, error)
+	PausePace(ctx context.Context, key string, until time.Time) error
+}
+
+// paceKey names the budget a write draws on: the channel's for posts, the
+// app's one chat.update budget for updates.
+func paceKey(channel string, update bool) string {
+	if update {
+		return "chat.update"
+	}
+	return "post:" + channel
 }
 
 type gate struct {
@@ -74,6 +97,20 @@ func (p *pacer) wait(ctx context.Context, channel string, update bool) error {
 			return err
 		}
 	}
+	if p.shared != nil {
+		interval, burst := time.Second/postsPerSecond, postBurst
+		if update {
+			interval, burst = time.Minute/updatesPerMin, updateBurst
+		}
+		at, err := p.shared.ReservePace(ctx, paceKey(channel, update), interval, burst, time.Now())
+		if err == nil {
+			return sleep(ctx, time.Until(at))
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.log.Warn().Err(err).Str("channel", channel).Msg("shared pacing unavailable; pacing this replica alone")
+	}
 	if update {
 		return p.updates.Wait(ctx)
 	}
@@ -101,11 +138,21 @@ func (p *pacer) do(ctx context.Context, channel string, update bool, call func()
 		if !errors.As(err, &limited) || attempt == maxRateRetries {
 			return err
 		}
-		p.pause(channel, min(max(limited.RetryAfter, time.Second), maxRetryAfter))
+		d := min(max(limited.RetryAfter, time.Second), maxRetryAfter)
+		p.pause(channel, d)
+		if p.shared != nil {
+			// Every replica waits the Retry-After, not only this one.
+			if err := p.shared.PausePace(ctx, paceKey(channel, update), time.Now().Add(d)); err != nil && ctx.Err() == nil {
+				p.log.Warn().Err(err).Str("channel", channel).Msg("Retry-After not shared with other replicas")
+			}
+		}
 	}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -104,6 +104,14 @@ func NewWebAPI(api *slack.Client, cfg SlackConfig, m *metrics.Registry) *WebAPI 
 	return &WebAPI{api: api, http: instrumentedHTTPClient(cfg.APIURL, m), pacer: newPacer()}
 }
 
+// SharePacing makes w pace its posts and updates, and honour 429s, with
+// every replica that shares store: a channel's budget and a Retry-After
+// hold across them. Call it before the first write. Without it, w paces
+// this process alone (one replica, SQLite).
+func (w *WebAPI) SharePacing(store PaceStore, log zerolog.Logger) {
+	w.pacer.shared, w.pacer.log = store, log
+}
+
 // Client returns the underlying slack-go client.
 func (w *WebAPI) Client() *slack.Client { return w.api }
 

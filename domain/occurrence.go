@@ -53,6 +53,10 @@ type Occurrence struct {
 	EscalateAt  time.Time
 	EscalatedAt time.Time
 	IncidentID  string
+	// HeldElsewhere is set by a claim on an occurrence claimed, and not
+	// yet posted, by another live replica: that one is posting its card,
+	// so leave it alone.
+	HeldElsewhere bool
 }
 
 // OccurrenceID returns the ID of the task's occurrence due at due: the task

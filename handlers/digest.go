@@ -71,26 +71,43 @@ func (a *App) renderDigests(ctx context.Context) {
 		return
 	}
 	for _, d := range digests {
-		msg := renderDigest(d)
-		ts := d.TS
-		if ts == "" {
-			found := false
-			ts, found, err = a.Slack.FindMessage(ctx, d.ChannelID, d.StartedAt.Add(-a.Storm.Window), metadataDigest, strconv.FormatInt(d.ID, 10))
-			if err == nil && !found {
-				ts, err = a.Slack.PostMessage(ctx, d.ChannelID, msg)
-			} else if err == nil {
-				err = a.Slack.UpdateMessage(ctx, d.ChannelID, ts, msg)
-			}
-		} else {
+		a.renderDigest(ctx, d.ID)
+	}
+}
+
+// renderDigest posts or updates one digest, under the digest's lock so
+// that of replicas rendering at once one posts it and the others find it
+// up to date (re-read under the lock).
+func (a *App) renderDigest(ctx context.Context, id int64) {
+	unlock, err := a.Store.LockIncident(ctx, "digest/"+strconv.FormatInt(id, 10))
+	if err != nil {
+		a.Log.Warn().Err(err).Int64("digest", id).Msg("digest not locked; will retry")
+		return
+	}
+	defer unlock()
+	d, err := a.Feed.Digest(ctx, id)
+	if err != nil || d.Version <= d.Rendered {
+		return
+	}
+	msg := renderDigest(d)
+	ts := d.TS
+	if ts == "" {
+		found := false
+		ts, found, err = a.Slack.FindMessage(ctx, d.ChannelID, d.StartedAt.Add(-a.Storm.Window), metadataDigest, strconv.FormatInt(d.ID, 10))
+		if err == nil && !found {
+			ts, err = a.Slack.PostMessage(ctx, d.ChannelID, msg)
+		} else if err == nil {
 			err = a.Slack.UpdateMessage(ctx, d.ChannelID, ts, msg)
 		}
-		if err != nil {
-			a.Log.Warn().Err(err).Int64("digest", d.ID).Msg("digest not shown; will retry")
-			continue
-		}
-		if err := a.Feed.MarkDigestRendered(ctx, d.ID, ts, d.Version); err != nil {
-			a.Log.Warn().Err(err).Int64("digest", d.ID).Msg("digest shown but not recorded")
-		}
+	} else {
+		err = a.Slack.UpdateMessage(ctx, d.ChannelID, ts, msg)
+	}
+	if err != nil {
+		a.Log.Warn().Err(err).Int64("digest", d.ID).Msg("digest not shown; will retry")
+		return
+	}
+	if err := a.Feed.MarkDigestRendered(ctx, d.ID, ts, d.Version); err != nil {
+		a.Log.Warn().Err(err).Int64("digest", d.ID).Msg("digest shown but not recorded")
 	}
 }
 

@@ -234,11 +234,11 @@ func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub domain.
 		}
 	}
 	if storm.Threshold > 0 {
-		n, err := a.Feed.CardsCreatedSince(ctx, sub.ChannelID, a.now().Add(-storm.Window))
+		own, err := a.Feed.ReserveCardSlot(ctx, sub.ChannelID, inc.ID, a.now().Add(-storm.Window), storm.Threshold)
 		if err != nil {
 			return err
 		}
-		if n >= storm.Threshold {
+		if !own {
 			_, err := a.Feed.AddToDigest(ctx, sub.ChannelID, inc.ServiceID, inc.ServiceName, storm.Window,
 				domain.DigestMember{IncidentID: inc.ID, Number: inc.Number, Title: inc.Title, Status: inc.Status})
 			return err

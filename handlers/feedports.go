@@ -19,7 +19,10 @@ type Inbox interface {
 // FeedStore is what the incident feed keeps in the database.
 type FeedStore interface {
 	ClaimFeedCard(ctx context.Context, incidentID, channelID string) (time.Time, error)
-	CardsCreatedSince(ctx context.Context, channelID string, t time.Time) (int, error)
+	// ReserveCardSlot says whether the incident gets a card of its own in
+	// the channel (true, and its slot is taken) or goes to the digest,
+	// counting the cards given there since since across every replica.
+	ReserveCardSlot(ctx context.Context, channelID, incidentID string, since time.Time, threshold int) (bool, error)
 	AddToDigest(ctx context.Context, channelID, serviceID, serviceName string, window time.Duration, m domain.DigestMember) (int64, error)
 	InDigest(ctx context.Context, incidentID string) (bool, error)
 	SetDigestMemberStatus(ctx context.Context, incidentID string, status domain.Status) error

@@ -19,7 +19,9 @@ type TaskStore interface {
 	ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (domain.Occurrence, bool, error)
 	SetOccurrencePosted(ctx context.Context, id, ts string) error
 	Occurrence(ctx context.Context, id string) (domain.Occurrence, error)
-	UnpostedOccurrences(ctx context.Context) ([]domain.Occurrence, error)
+	// RetakeUnposted claims for this replica the occurrences claimed but
+	// never posted whose claims have lapsed (their replica died).
+	RetakeUnposted(ctx context.Context) ([]domain.Occurrence, error)
 	StartOccurrence(ctx context.Context, id, user string, at time.Time) (domain.Occurrence, bool, error)
 	CompleteOccurrence(ctx context.Context, id, user string, at time.Time) (domain.Occurrence, bool, error)
 	SkipOccurrence(ctx context.Context, id, user, reason string, at time.Time) (domain.Occurrence, bool, error)

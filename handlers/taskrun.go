@@ -42,6 +42,9 @@ func (a *App) FireTask(ctx context.Context, occ scheduler.Occurrence) error {
 	if err != nil {
 		return fmt.Errorf("claim %s at %s: %w", task.ID, occ.Due, err)
 	}
+	if o.HeldElsewhere {
+		return nil // another replica claimed it and is posting its card
+	}
 	if err := a.postTaskCard(ctx, task, o, !claimed); err != nil {
 		return err
 	}
@@ -85,9 +88,11 @@ func (a *App) postTaskCard(ctx context.Context, task domain.Task, o domain.Occur
 }
 
 // RecoverTasks finishes what a crash interrupted: occurrences claimed but
-// never recorded as posted.
+// never recorded as posted, by this process before a restart or by a
+// replica that died, once their claims have lapsed. Run it at start and
+// then every few seconds.
 func (a *App) RecoverTasks(ctx context.Context) error {
-	unposted, err := a.Tasks.UnpostedOccurrences(ctx)
+	unposted, err := a.Tasks.RetakeUnposted(ctx)
 	if err != nil {
 		return fmt.Errorf("recover tasks: %w", err)
 	}

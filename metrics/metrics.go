@@ -49,6 +49,12 @@ type Registry struct {
 	// LeaseTakeovers counts tenures begun by taking a lease whose holder
 	// let it expire unreleased (it died, stalled or lost the database).
 	LeaseTakeovers *prometheus.CounterVec
+	// ClaimsTaken counts the work this replica claimed, by kind ("inbox"
+	// for webhook and poller events, "task" for task occurrences).
+	ClaimsTaken *prometheus.CounterVec
+	// ClaimsRetaken counts claims this replica took over from one that
+	// never finished them (it died or stalled), by kind.
+	ClaimsRetaken *prometheus.CounterVec
 }
 
 // New creates the metrics and registers them, with Go runtime and process
@@ -100,13 +106,19 @@ func New() *Registry {
 		LeaseTakeovers: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "toban_lease_takeovers_total", Help: "Leases this replica took over from a holder that let them expire, by lease name.",
 		}, []string{"lease"}),
+		ClaimsTaken: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_claims_taken_total", Help: "Work this replica claimed, by kind (inbox events, task occurrences).",
+		}, []string{"kind"}),
+		ClaimsRetaken: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "toban_claims_retaken_total", Help: "Claims this replica took over from one that never finished them, by kind.",
+		}, []string{"kind"}),
 	}
 	r.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		r.EnvelopesReceived, r.EnvelopesAcked, r.AckLatency, r.EventsDeduplicated, r.EnvelopesRedelivered,
 		r.HandlerErrors, r.HandlerPanics, r.Reconnects, r.Connected, r.WorkQueued,
-		r.SlackCalls, r.PagerDutyCalls, r.LeaderHeld, r.LeaseTakeovers,
+		r.SlackCalls, r.PagerDutyCalls, r.LeaderHeld, r.LeaseTakeovers, r.ClaimsTaken, r.ClaimsRetaken,
 	)
 	return r
 }
@@ -118,6 +130,22 @@ func (r *Registry) CountLeasesLost(lost func() uint64) {
 	r.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "toban_leases_lost_total", Help: "Singleton leases this replica lost (renewal refused or late) while running.",
 	}, func() float64 { return float64(lost()) }))
+}
+
+// GaugeInboxDepth exports depth() as toban_inbox_depth, read at each
+// scrape: the incident events stored and not yet processed, on every
+// replica together (the inbox is shared). A failed read reports -1. Call
+// it once per Registry.
+func (r *Registry) GaugeInboxDepth(depth func() (int64, error)) {
+	r.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "toban_inbox_depth", Help: "Incident events waiting in the shared inbox (webhooks and poller), -1 when unreadable.",
+	}, func() float64 {
+		n, err := depth()
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
 }
 
 // Handler serves the metrics in the Prometheus text format.

@@ -28,8 +28,12 @@ func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.I
 	if len(evs) == 0 {
 		return 0, nil
 	}
-	db.inboxMu.Lock()
-	defer db.inboxMu.Unlock()
+	if !db.pg {
+		// PostgreSQL takes concurrent inserts; queueing them here would
+		// make one replica's webhooks wait for each other.
+		db.inboxMu.Lock()
+		defer db.inboxMu.Unlock()
+	}
 	payloads := make([][]byte, len(evs))
 	for i, ev := range evs {
 		if err := checkEvent(ev); err != nil {
@@ -41,26 +45,39 @@ func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.I
 		}
 		payloads[i] = b
 	}
+	const insert = `INSERT INTO incident_events
+		(event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING`
+	now := db.now().UnixMilli()
+	if len(evs) == 1 {
+		// One event, one statement: no transaction to begin and commit.
+		ev := evs[0]
+		res, err := db.sql.ExecContext(ctx, insert, ev.ID, ev.IncidentID, ev.Type, ev.Source, webhookID,
+			string(payloads[0]), ev.OccurredAt.UnixMilli(), now)
+		if err != nil {
+			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
+		}
+		return int(n), nil
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("accept events: %w", err)
 	}
 	defer tx.Rollback()
-	if len(evs) > 1 {
-		// Two replicas inserting overlapping batches in different orders
-		// would deadlock on PostgreSQL; one event at a time cannot.
-		if err := db.serialize(ctx, tx, "inbox-batch"); err != nil {
-			return 0, fmt.Errorf("accept events: %w", err)
-		}
+	// Two replicas inserting overlapping batches in different orders
+	// would deadlock on PostgreSQL; one event at a time cannot.
+	if err := db.serialize(ctx, tx, "inbox-batch"); err != nil {
+		return 0, fmt.Errorf("accept events: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO incident_events
-		(event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING`)
+	stmt, err := tx.PrepareContext(ctx, insert)
 	if err != nil {
 		return 0, fmt.Errorf("accept events: %w", err)
 	}
 	defer stmt.Close()
-	now := db.now().UnixMilli()
 	accepted := 0
 	for i, ev := range evs {
 		res, err := stmt.ExecContext(ctx, ev.ID, ev.IncidentID, ev.Type, ev.Source, webhookID,
@@ -158,11 +175,23 @@ func (db *DB) MarkEventDone(ctx context.Context, seq int64) error {
 // Attempts goes up by one and PendingEvents leaves the event, and the
 // later events of its incident, out until retryAt. An unknown seq gives an
 // error wrapping domain.ErrNotFound.
+//
+// Claims (ClaimEvents) on the incident's pending events are released, so
+// that whichever replica claims next, once retryAt has come, takes the
+// failed event and those after it together.
 func (db *DB) MarkEventFailed(ctx context.Context, seq int64, retryAt time.Time) error {
 	res, err := db.sql.ExecContext(ctx,
 		`UPDATE incident_events SET attempts = attempts + 1, retry_at = $1 WHERE seq = $2`,
 		retryAt.UnixMilli(), seq)
-	return checkOneRow(res, err, fmt.Sprintf("mark event %d failed", seq))
+	if err := checkOneRow(res, err, fmt.Sprintf("mark event %d failed", seq)); err != nil {
+		return err
+	}
+	_, err = db.sql.ExecContext(ctx, `UPDATE incident_events SET claimed_by = '', claim_until = 0
+		WHERE processed_at IS NULL AND incident_id = (SELECT incident_id FROM incident_events WHERE seq = $1)`, seq)
+	if err != nil {
+		return fmt.Errorf("mark event %d failed: release claims: %w", seq, err)
+	}
+	return nil
 }
 
 // checkOneRow returns the error of an update of one row, saying what it

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -59,14 +61,28 @@ func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time,
 	if taskID == "" || due.IsZero() || channelID == "" {
 		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, domain.Invalid("an occurrence needs a task, a due time and a channel"))
 	}
+	now, until := db.claimTimes()
 	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `
-		INSERT INTO task_occurrences (id, task_id, due, late, channel_id, state, claimed_at, escalate_at)
-		VALUES ($1, $2, $3, $4, $5, '`+domain.OccClaimed+`', $6, $7)
+		INSERT INTO task_occurrences (id, task_id, due, late, channel_id, state, claimed_at, escalate_at, claimed_by, claim_until)
+		VALUES ($1, $2, $3, $4, $5, '`+domain.OccClaimed+`', $6, $7, $8, $9)
 		ON CONFLICT DO NOTHING
 		RETURNING `+occColumns,
-		id, taskID, due.Unix(), boolInt(late), channelID, db.now().UnixMilli(), millisOrNull(escalateAt)))
+		id, taskID, due.Unix(), boolInt(late), channelID, db.now().UnixMilli(), millisOrNull(escalateAt), db.holder, until))
 	if err == nil {
 		return o, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, err)
+	}
+	// Claimed already. Unposted with its claim lapsed (the replica that
+	// claimed it died), it is retaken by this one; a live claim of
+	// another replica is left to it.
+	o, err = scanOccurrence(db.sql.QueryRowContext(ctx, `
+		UPDATE task_occurrences SET claimed_by = $1, claim_until = $2
+		WHERE id = $3 AND ts = '' AND (claim_until <= $4 OR (claimed_by = $1 AND claimed_by <> ''))
+		RETURNING `+occColumns, db.holder, until, id, now))
+	if err == nil {
+		return o, false, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, err)
@@ -75,7 +91,62 @@ func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time,
 	if err != nil {
 		return domain.Occurrence{}, false, fmt.Errorf("claim: %w", err)
 	}
+	o.HeldElsewhere = o.TS == ""
 	return o, false, nil
+}
+
+// ClaimLease is how long a replica's claim on an occurrence or an inbox
+// event outlives it when it stops renewing (it died).
+const ClaimLease = 10 * time.Second
+
+// claimTimes are now and the end of a claim taken now, in lease time;
+// a handle without a holder takes claims that lapse at once.
+func (db *DB) claimTimes() (now, until int64) {
+	now = db.leaseNow().UnixMilli()
+	if db.holder == "" {
+		return now, 0
+	}
+	return now, now + ClaimLease.Milliseconds()
+}
+
+// RetakeUnposted claims, for this handle's holder, the occurrences
+// claimed but never posted whose claims have lapsed (their replica died
+// between claim and post, or before a restart), and returns them oldest
+// claim first: their cards are owed, and may have reached Slack just
+// before the crash.
+func (db *DB) RetakeUnposted(ctx context.Context) ([]domain.Occurrence, error) {
+	now, until := db.claimTimes()
+	occs, err := db.queryOccurrences(ctx, `UPDATE task_occurrences SET claimed_by = $1, claim_until = $2
+		WHERE ts = '' AND claim_until <= $3 RETURNING `+occColumns, db.holder, until, now)
+	if err != nil {
+		return nil, fmt.Errorf("retake unposted occurrences: %w", err)
+	}
+	slices.SortFunc(occs, func(a, b domain.Occurrence) int {
+		if c := a.ClaimedAt.Compare(b.ClaimedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return occs, nil
+}
+
+// RenewOccurrenceClaims extends this handle's live claims on unposted
+// occurrences by ClaimLease, and returns how many it extended.
+func (db *DB) RenewOccurrenceClaims(ctx context.Context) (int64, error) {
+	now, until := db.claimTimes()
+	if db.holder == "" {
+		return 0, nil
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE task_occurrences SET claim_until = $1
+		WHERE ts = '' AND claimed_by = $2 AND claim_until > $3`, until, db.holder, now)
+	if err != nil {
+		return 0, fmt.Errorf("renew occurrence claims: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("renew occurrence claims: %w", err)
+	}
+	return n, nil
 }
 
 // SetOccurrencePosted records that the claimed occurrence's card is the

@@ -54,6 +54,9 @@ type DB struct {
 	pgURL string
 	// hub fans change notifications out to Changes subscribers.
 	hub changeHub
+	// holder names the replica in the claims it takes (WithHolder); a
+	// handle without one takes claims any replica may retake at once.
+	holder string
 }
 
 // Option changes how Open sets up the database.
@@ -61,6 +64,11 @@ type Option func(*DB)
 
 // WithClock makes the database stamp rows with now instead of time.Now.
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
+// WithHolder names the replica that holds this handle's claims on task
+// occurrences: for ClaimLease after claiming (renewed with
+// RenewOccurrenceClaims) no other replica posts the occurrence's card.
+func WithHolder(name string) Option { return func(db *DB) { db.holder = name } }
 
 // WithLeaseClock makes leases expire by now instead of the WithClock
 // clock; give it wall time when WithClock is a clock that can jump.

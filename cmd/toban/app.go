@@ -55,12 +55,14 @@ type Main struct {
 	LeaseTTL time.Duration
 	// elector runs this replica's singletons under leases.
 	elector *leader.Elector
-	pd      *pagerduty.Client
-	feed    chan struct{}
-	web     *bot.WebAPI
-	bot     *bot.Bot
-	http    *http.Server
-	ln      net.Listener
+	// holder names this replica in leases and claims.
+	holder string
+	pd     *pagerduty.Client
+	feed   chan struct{}
+	web    *bot.WebAPI
+	bot    *bot.Bot
+	http   *http.Server
+	ln     net.Listener
 }
 
 // NewMain prepares a Main that logs to logOut.
@@ -102,16 +104,24 @@ func (m *Main) Open(ctx context.Context) error {
 	cfg := m.Config
 	// Leases are timed by the elector's real timers, so they are stamped
 	// with wall time even when m.Clock is a test's movable clock.
-	db, err := storage.Open(ctx, cfg.DBPath, storage.WithClock(m.Clock.Now), storage.WithLeaseClock(time.Now))
+	m.holder = holderName()
+	db, err := storage.Open(ctx, cfg.DBPath, storage.WithClock(m.Clock.Now), storage.WithLeaseClock(time.Now), storage.WithHolder(m.holder))
 	if err != nil {
 		return &StartupError{fmt.Errorf("TOBAN_DB: %w", err)}
 	}
 	m.db = db
 	m.elector = m.newElector()
+	m.metrics.GaugeInboxDepth(m.inboxDepth)
 
 	slackCfg := bot.SlackConfig{AppToken: cfg.SlackAppToken, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL}
 	api := bot.NewSlackClient(slackCfg, m.metrics, m.Log)
 	m.web = bot.NewWebAPI(api, slackCfg, m.metrics)
+	if db.Postgres() {
+		// Replicas share Slack's limits: a channel's budget and a 429's
+		// Retry-After are kept in the database. One SQLite process paces
+		// alone, in memory.
+		m.web.SharePacing(db, m.Log.With().Str("component", "pacing").Logger())
+	}
 	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if who, err := api.AuthTestContext(authCtx); err != nil {
@@ -128,7 +138,7 @@ func (m *Main) Open(ctx context.Context) error {
 	app := &handlers.App{
 		Slack: m.web,
 		Store: db,
-		Tasks: db,
+		Tasks: taskClaims{db, m.metrics},
 		Feed:  db,
 		// The database and the Web API are whole adapters: each feature's
 		// port is given them explicitly, never found by assertion.
@@ -277,12 +287,16 @@ func (m *Main) backgroundLoops() []loop {
 		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
 		{"report reload", plain(func(ctx context.Context) { m.reloadReports(ctx, reload) })},
 		{"cross-replica wakes", m.forwardWakes},
+		{"claim renewal", plain(m.renewClaims)},
 	}
 	if m.pd != nil {
 		// PagerDuty's log is in PagerDuty's time, not the scheduler's clock.
 		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
 		loops = append(loops,
-			loop{"feed", plain(func(ctx context.Context) { m.app.RunFeed(ctx, m.db, m.feed) })},
+			loop{"feed", plain(func(ctx context.Context) {
+				m.app.RunFeed(ctx, inboxClaims{m.db, m.elector.Holder(), m.metrics}, m.feed)
+			})},
+
 			m.singleton("poller", "poller", p.Run))
 	}
 	return append(loops,

@@ -39,7 +39,7 @@ func holderName() string {
 
 // newElector makes this replica's one Elector, wired to the leader gauges.
 func (m *Main) newElector() *leader.Elector {
-	e := leader.New(m.db, holderName(), leader.Options{
+	e := leader.New(m.db, m.holder, leader.Options{
 		TTL: m.LeaseTTL,
 		Log: m.Log.With().Str("component", "leader").Logger(),
 		OnChange: func(name string, held bool, l storage.Lease) {

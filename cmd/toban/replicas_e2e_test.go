@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/fakes/pdfake"
 	"github.com/tobanbot/toban/fakes/slackfake"
 	"github.com/tobanbot/toban/scheduler"
@@ -317,6 +320,23 @@ func testKilledPollerTakenOver(t *testing.T, db func(*world)) {
 	w := replicaWorld(t, 10, time.Now)
 	db(w)
 	w.env["TOBAN_PD_POLL_INTERVAL"] = "1s"
+	// No webhooks: incidents reach the feed only through the poller, so
+	// each card below is a log entry the poller read and the feed
+	// processed.
+	sdb := openDB(t, w)
+	if err := sdb.Subscribe(context.Background(), domain.Subscription{ChannelID: "C1", ServiceID: "PSVC1",
+		ServiceName: "Checkout API", Urgencies: []string{"high", "low"}}); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	var polled []string
+	trigger := func(k int) {
+		for range k {
+			title := fmt.Sprintf("Polled incident %02d", len(polled))
+			w.pd.AddIncident(pdfake.Incident{Title: title, ServiceID: "PSVC1", Urgency: "high", EscalationPolicyID: "PEP1"})
+			polled = append(polled, title)
+		}
+	}
 	tapA, urlA := tapPagerDuty(t, w.pd.URL())
 	tapB, urlB := tapPagerDuty(t, w.pd.URL())
 	w.env["PAGERDUTY_API_URL"] = urlA
@@ -343,8 +363,13 @@ func testKilledPollerTakenOver(t *testing.T, db func(*world)) {
 	if n := survivorTap.logReads.Load(); n != 0 {
 		t.Errorf("the replica without the lease read the log %d times", n)
 	}
+	trigger(5)
+	within(t, 15*time.Second, "cards of the incidents polled before the kill", func() bool {
+		return countMessages(w.slack, "C1", "Polled incident") >= 5
+	})
 
 	kill(t, holder)
+	trigger(5) // logged while nobody polls
 	killed := time.Now()
 	for !slices.Contains(processReadiness(t, survivor).Leases, "poller") {
 		if time.Since(killed) > 10*time.Second {
@@ -358,6 +383,19 @@ func testKilledPollerTakenOver(t *testing.T, db func(*world)) {
 			t.Fatal("the new holder never read PagerDuty's log")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// The new holder resumes from the shared cursor (with its overlap):
+	// the entries after the kill are polled, those before not again.
+	within(t, 15*time.Second, "cards of the incidents logged after the kill", func() bool {
+		return countMessages(w.slack, "C1", "Polled incident") >= len(polled)
+	})
+	within(t, 10*time.Second, "inbox drained", func() bool {
+		return scrapeMetric(t, survivor, "toban_inbox_depth", "") == 0
+	})
+	for _, title := range polled {
+		if n := countMessages(w.slack, "C1", title); n != 1 {
+			t.Errorf("%s: %d cards, want 1 (its log entry processed once)", title, n)
+		}
 	}
 	resp, err := http.Get("http://" + survivor + "/metrics")
 	if err != nil {

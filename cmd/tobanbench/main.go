@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func main() {
 	quick := flag.Bool("quick", false, "short runs, for a smoke test (figures are not comparable)")
 	out := flag.String("out", "BENCHMARKS.md", "where to write the results")
 	goBench := flag.String("gobench", "", "output of go test -bench to summarise (medians) in the report")
-	only := flag.String("only", "", "run one scenario: ack, click, ingest, storm, reminders, idle")
+	only := flag.String("only", "", "run one scenario: ack, click, ingest, storm, reminders, idle, postgres")
 	floorMode := flag.Bool("floor", false, "internal: run the bare ack loop (the floor) against SLACK_API_URL")
 	flag.Parse()
 	if *floorMode {
@@ -52,6 +53,7 @@ func main() {
 	info, err := os.Stat(bin)
 	check(err)
 	var rows []row
+	var floor sqliteFloor
 
 	if run(*only, "ack") {
 		step(fmt.Sprintf("ack latency: 200 envelopes/s, 3 alternating rounds of %s, toban and a bare slack-go loop", ackFor))
@@ -78,8 +80,9 @@ func main() {
 	}
 	if run(*only, "click") {
 		step(fmt.Sprintf("click → PagerDuty → chat.update, %d clicks", clicks))
-		lat, err := clickToUpdate(bin, dir, clicks, 1500*time.Millisecond)
+		lat, err := clickToUpdate(bin, filepath.Join(dir, "click.db"), 1, clicks, 1500*time.Millisecond)
 		check(err)
+		floor.click99 = percentile(lat, 0.99)
 		rows = append(rows, row{"click → update p50 / p99", fmt.Sprintf("%s / %s", ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))), "p99 ≤ 10 ms", percentile(lat, 0.99) <= 10*time.Millisecond, "zero-latency fakes: toban's own overhead"})
 
 	}
@@ -88,6 +91,7 @@ func main() {
 		ing, err := webhookIngest(bin, dir, 5000)
 		check(err)
 		rate := float64(ing.deliveries) / ing.elapsed.Seconds()
+		floor.ingestRate, floor.haveIngest = rate, true
 		rows = append(rows,
 			row{"webhook ingest", fmt.Sprintf("%.0f deliveries/s", rate), "≥ 2,000/s", rate >= 2000, "16 senders, signed, stored before 202"},
 			row{"webhook duplicates dropped / doubled", fmt.Sprintf("%d / %d", ing.deliveries-ing.stored, max(0, ing.stored-ing.unique)), "all / 0", ing.stored == ing.unique, fmt.Sprintf("%d unique events stored", ing.stored)})
@@ -107,6 +111,7 @@ func main() {
 		step(fmt.Sprintf("reminders: %d tasks, 1,000 due in the same minute, %s idle", tasks, idleFor))
 		rem, err := reminders(bin, dir, tasks, 1000, idleFor)
 		check(err)
+		floor.late99 = rem.late99
 		rows = append(rows,
 			row{fmt.Sprintf("%d tasks: start to ready", tasks), rem.start.Round(time.Millisecond).String(), "≤ 2 s", rem.start <= 2*time.Second, ""},
 			row{fmt.Sprintf("%d tasks: RSS", tasks), mb(rem.rss), "≤ 100 MB", rem.rss <= 100<<20, ""},
@@ -123,7 +128,11 @@ func main() {
 			row{"binary size", mb(info.Size()), "", true, "static, CGO_ENABLED=0, -s -w"})
 	}
 
-	report := render(rows, time.Since(began), *quick)
+	pgSection := ""
+	if run(*only, "postgres") {
+		pgSection = postgresSection(bin, dir, floor, clicks)
+	}
+	report := render(rows, time.Since(began), *quick) + pgSection
 	if *goBench != "" {
 		section, err := goBenchSection(*goBench)
 		check(err)
@@ -134,6 +143,19 @@ func main() {
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
 }
 
+// loadAverage is /proc/loadavg's first three fields, "" where there is none.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], ", ")
+}
+
 func run(only, name string) bool { return only == "" || only == name }
 
 func render(rows []row, took time.Duration, quick bool) string {
@@ -141,6 +163,14 @@ func render(rows []row, took time.Duration, quick bool) string {
 	fmt.Fprintf(&b, "# toban benchmarks\n\nMeasured by `make bench` (`go run ./cmd/tobanbench`) on %s: %s, %d CPUs, %s, %s.\n",
 		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
 	fmt.Fprintf(&b, "The real binary ran against the in-repo Slack and PagerDuty fakes on loopback; the run took %s.\n", took.Round(time.Second))
+	if load := loadAverage(); load != "" {
+		fmt.Fprintf(&b, "Load average when it ended (1, 5, 15 min): %s", load)
+		var one float64
+		if _, err := fmt.Sscanf(load, "%g", &one); err == nil && one > float64(runtime.NumCPU()) {
+			b.WriteString(" — above the CPU count: other work shared the machine, and the timings are inflated by it")
+		}
+		b.WriteString(".\n")
+	}
 	if quick {
 		b.WriteString("\n**Quick run: short durations, figures not comparable with the targets.**\n")
 	}

@@ -17,15 +17,16 @@ import (
 
 // clickToUpdate measures a click on Acknowledge until the card's
 // chat.update, with fakes that answer at once: toban's own overhead.
-func clickToUpdate(bin, dir string, clicks int, spacing time.Duration) ([]time.Duration, error) {
-	s := slackfake.New(slackfake.Options{})
+// The clicks go to replicas tobans on target, each holding a socket.
+func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Duration) ([]time.Duration, error) {
+	s := slackfake.New(slackfake.Options{MaxConnections: max(0, replicas)})
 	defer s.Close()
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
 	pd := pdfake.New(pdfake.Options{})
 	defer pd.Close()
 	pd.AddUser(pdfake.User{ID: "PU1", Name: "Alice", Email: "alice@example.com"})
 	pd.AddEscalationPolicy(pdfake.EscalationPolicy{ID: "PEP1", Name: "Ops", Levels: []pdfake.EscalationLevel{{Targets: []pdfake.Target{{Type: pdfake.TargetUser, ID: "PU1"}}}}})
-	dbPath := filepath.Join(dir, "click.db")
+	dbPath := target
 	err := seed(dbPath, func(ctx context.Context, db *storage.DB) error {
 		for i := range clicks {
 			svc := fmt.Sprintf("PS%03d", i)
@@ -45,6 +46,13 @@ func clickToUpdate(bin, dir string, clicks int, spacing time.Duration) ([]time.D
 		return nil, err
 	}
 	defer p.stop()
+	for range replicas - 1 {
+		q, err := startToban(bin, env(s, pd, dbPath))
+		if err != nil {
+			return nil, err
+		}
+		defer q.stop()
+	}
 
 	type card struct{ channel, ts, incident string }
 	cards := make([]card, clicks)

@@ -31,6 +31,7 @@ var wallClockAllowed = map[string]string{
 	"bot/pacing.go:pacer.gate":            "paces posts at Slack's real per-channel rate",
 	"bot/pacing.go:pacer.wait":            "Retry-After pauses last real seconds",
 	"bot/pacing.go:pacer.pause":           "Retry-After pauses last real seconds",
+	"bot/pacing.go:pacer.do":              "a Retry-After shared with other replicas ends in real time",
 	"handlers/feed.go:App.RunFeed":        "digests re-rendered at most every 2 real seconds (chat.update is Tier 3)",
 	"pagerduty/retry.go:retryAfterHeader": "ratelimit-reset counts real seconds",
 	"pagerduty/retry.go:fitsDeadline":     "a request's context deadline is on the real clock",

@@ -237,6 +237,16 @@ func (c *Cluster) NewDatabase(t testing.TB) string {
 	return withDatabase(c.baseURL, name)
 }
 
+// CreateDatabase creates an empty database named name for a program that
+// is not a test (make bench) and returns its URL; Stop of a private
+// cluster removes it with the cluster.
+func (c *Cluster) CreateDatabase(ctx context.Context, name string) (string, error) {
+	if _, err := c.admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	return withDatabase(c.baseURL, name), nil
+}
+
 // withDatabase replaces the database name in a postgres URL.
 func withDatabase(base, name string) string {
 	scheme, rest, _ := strings.Cut(base, "://")
