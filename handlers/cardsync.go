@@ -53,14 +53,22 @@ func (a *App) cardViewOf(ctx context.Context, inc domain.Incident) cardView {
 // stay marked dirty in the database and are retried by RunCardSync, so the
 // card ends up true even if Slack was rate limiting.
 func (a *App) showOnCards(ctx context.Context, inc domain.Incident, place chat.Place) {
+	a.showOnCardsIf(ctx, inc, place, true)
+}
+
+// showOnCardsIf is showOnCards that marks the cards stale only when
+// changed is set; cards already stale are rendered either way.
+func (a *App) showOnCardsIf(ctx context.Context, inc domain.Incident, place chat.Place, changed bool) {
 	if place.MessageTS != "" && place.ChannelID != "" {
 		err := a.Store.SaveCard(ctx, domain.Card{IncidentID: inc.ID, ChannelID: place.ChannelID, TS: place.MessageTS})
 		if err != nil && !errors.Is(err, domain.ErrCardExists) {
 			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not recorded")
 		}
 	}
-	if err := a.Store.MarkCardDirty(ctx, inc.ID); err != nil {
-		a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not marked for update")
+	if changed {
+		if err := a.Store.MarkCardDirty(ctx, inc.ID); err != nil {
+			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not marked for update")
+		}
 	}
 	a.renderCards(ctx, inc)
 	if place.MessageTS == "" && place.ResponseURL != "" {

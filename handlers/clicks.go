@@ -50,8 +50,10 @@ func (a *App) changeStatus(ctx context.Context, place chat.Place, incidentID str
 	}
 	defer unlock()
 	if msg := a.alreadyDone(ctx, inc, to); msg != "" {
-		a.showOnCards(ctx, inc, place)
-		return a.tellClicker(ctx, place, chat.Message{Text: msg})
+		// Tell first: a person who lost a race should know at once.
+		err := a.tellClicker(ctx, place, chat.Message{Text: msg})
+		a.showOnCardsIf(ctx, inc, place, !a.changeShownByToban(ctx, inc))
+		return err
 	}
 	if to == domain.StatusAcknowledged {
 		inc, err = a.PagerDuty.Acknowledge(ctx, incidentID, actor)
@@ -87,6 +89,32 @@ func verb(to domain.Status) string {
 		return "resolve"
 	}
 	return "acknowledge"
+}
+
+// changeShownByToban reports whether inc's latest status change is one
+// toban made and recorded: then toban re-rendered the cards right after
+// (under the incident's lock; a failed render leaves them dirty for card
+// sync), so the click that lost the race need not update them again — 19
+// losing clicks would otherwise spend the app's chat.update budget on
+// identical cards. A change made elsewhere (the phone app) is not known to
+// be shown, and the cards are refreshed.
+func (a *App) changeShownByToban(ctx context.Context, inc domain.Incident) bool {
+	acts, err := a.Store.Activities(ctx, inc.ID)
+	if err != nil || len(acts) == 0 {
+		return false
+	}
+	last := acts[len(acts)-1]
+	by := inc.LastStatusChangeBy.ID
+	switch inc.Status {
+	case domain.StatusAcknowledged:
+		if n := len(inc.Acknowledgements); n > 0 {
+			by = inc.Acknowledgements[n-1].By.ID
+		}
+		return last.Kind == activityAcknowledged && by != "" && last.PDUserID == by
+	case domain.StatusResolved:
+		return last.Kind == activityResolved && by != "" && last.PDUserID == by
+	}
+	return false
 }
 
 // alreadyDone says, for a click that would change nothing, who already did

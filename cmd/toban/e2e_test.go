@@ -377,7 +377,11 @@ func expectEphemerals(t *testing.T, s *slackfake.Server, contains string, want i
 			return
 		}
 		if got > want || time.Now().After(deadline) {
-			t.Fatalf("%d ephemerals contain %q, want %d", got, contains, want)
+			var other []string
+			for _, m := range s.Unseen() {
+				other = append(other, strings.ReplaceAll(slackfake.Describe(m), "\n", " | "))
+			}
+			t.Fatalf("%d ephemerals contain %q, want %d; not yet expected:\n  %s", got, contains, want, strings.Join(other, "\n  "))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -202,10 +202,9 @@ func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {
 	})
 	user := s.userObjLocked(p.ID)
 	chName := s.channelNameLocked(c.msg.Channel)
+	actionTS := s.actionTSLocked()
 	s.mu.Unlock()
 
-	now := time.Now()
-	actionTS := fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)
 	container := map[string]any{
 		"type": "message", "message_ts": c.msg.TS, "channel_id": c.msg.Channel, "is_ephemeral": c.msg.Ephemeral,
 	}
@@ -230,6 +229,18 @@ func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {
 		payload["message"] = c.msg.wire()
 	}
 	return s.waitAckT(t, s.SendInteraction(payload))
+}
+
+// actionTSLocked is a new action_ts: Slack's is unique per action, so two
+// clicks in the same microsecond (goroutines clicking at once) still get
+// two.
+func (s *Server) actionTSLocked() string {
+	micros := time.Now().UnixMicro()
+	if micros <= s.lastActionMicros {
+		micros = s.lastActionMicros + 1
+	}
+	s.lastActionMicros = micros
+	return fmt.Sprintf("%d.%06d", micros/1e6, micros%1e6)
 }
 
 func (s *Server) userObjLocked(id string) map[string]any {

@@ -109,3 +109,12 @@ func (s *Server) DismissEphemerals(contains string) int {
 	}
 	return n
 }
+
+// Describe is m as a person reads it: its text and its blocks' text, and
+// who sees it when it is ephemeral, for failure messages.
+func Describe(m Message) string {
+	if m.Ephemeral {
+		return "(only " + m.ToUser + ") " + flattenText(m)
+	}
+	return flattenText(m)
+}

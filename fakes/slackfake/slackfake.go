@@ -130,6 +130,8 @@ type Server struct {
 	host string // "127.0.0.1:PORT"
 
 	lastTSMicros int64 // newest ts handed out with Options.Now; guarded by mu
+	// lastActionMicros is the newest action_ts handed out; guarded by mu.
+	lastActionMicros int64
 
 	pinging atomic.Bool
 	wg      sync.WaitGroup
