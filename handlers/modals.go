@@ -97,7 +97,7 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 	if err != nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.UserMessage(err)})}
 	}
-	if a.PagerDuty == nil && cb.View.CallbackID != viewTaskSkip {
+	if a.PagerDuty == nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.NotConfigured})}
 	}
 	values := cb.View.State.Values
@@ -122,8 +122,6 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 			return chat.Response{Ack: chat.ViewErrors(map[string]string{"level": "Choose a level."})}
 		}
 		return chat.Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
-	case viewTaskSkip:
-		return a.skipSubmission(cb, state)
 	case viewTrigger:
 		in, errs := triggerInput(values)
 		if len(errs) > 0 {

@@ -55,51 +55,13 @@ func (a *App) onCall(filter, responseURL string) chat.Response {
 	}}
 }
 
-// onCallLevel is who holds one level of a policy now, and who is next.
-type onCallLevel struct {
-	policy string
-	level  int
-	now    []domain.OnCall
-	next   *domain.OnCall
-}
-
-// onCallLevels groups entries by policy and level, splitting each level
-// into the people on call now and the first shift that starts later.
-func onCallLevels(entries []domain.OnCall, now time.Time) []*onCallLevel {
-	byKey := map[string]*onCallLevel{}
-	var levels []*onCallLevel
-	for _, e := range entries {
-		key := fmt.Sprintf("%s\x00%d", e.EscalationPolicyName, e.Level)
-		l := byKey[key]
-		if l == nil {
-			l = &onCallLevel{policy: e.EscalationPolicyName, level: e.Level}
-			byKey[key] = l
-			levels = append(levels, l)
-		}
-		switch {
-		case e.Start.IsZero() || !e.Start.After(now):
-			l.now = append(l.now, e)
-		case l.next == nil || e.Start.Before(l.next.Start):
-			e := e
-			l.next = &e
-		}
-	}
-	sort.SliceStable(levels, func(i, j int) bool {
-		if levels[i].policy != levels[j].policy {
-			return levels[i].policy < levels[j].policy
-		}
-		return levels[i].level < levels[j].level
-	})
-	return levels
-}
-
 // onCallMessage renders who is on call now, until when, and who is next,
 // per escalation policy and level, with Take on-call buttons for each
 // schedule someone is on call from.
 func (a *App) onCallMessage(filter string, entries []domain.OnCall) chat.Message {
 	loc := a.location()
 	now := a.now().In(loc)
-	levels := onCallLevels(entries, now)
+	levels := chat.OnCallLevels(entries, now)
 	if len(levels) == 0 {
 		if filter == "" {
 			return chat.Message{Text: "Nobody is on call in PagerDuty right now."}
@@ -110,15 +72,15 @@ func (a *App) onCallMessage(filter string, entries []domain.OnCall) chat.Message
 	var text strings.Builder
 	offered := map[string]bool{} // schedules with Take buttons already
 	for i := 0; i < len(levels); {
-		policy := levels[i].policy
+		policy := levels[i].Policy
 		var lines []string
 		var takes []slack.Block
-		for ; i < len(levels) && levels[i].policy == policy; i++ {
+		for ; i < len(levels) && levels[i].Policy == policy; i++ {
 			l := levels[i]
 			lines = append(lines, levelLine(l, now, loc))
-			candidates := l.now
-			if len(l.now) == 0 && l.next != nil {
-				candidates = []domain.OnCall{*l.next} // a gap now: fill it until the next shift
+			candidates := l.Now
+			if len(l.Now) == 0 && l.Next != nil {
+				candidates = []domain.OnCall{*l.Next} // a gap now: fill it until the next shift
 			}
 			for _, e := range candidates {
 				if e.ScheduleName == "" || offered[e.ScheduleName] || len(e.ScheduleName) > 1900 {
@@ -127,10 +89,10 @@ func (a *App) onCallMessage(filter string, entries []domain.OnCall) chat.Message
 				offered[e.ScheduleName] = true
 				var holders []string
 				until := e.End
-				if len(l.now) == 0 {
+				if len(l.Now) == 0 {
 					until = e.Start
 				}
-				for _, h := range l.now {
+				for _, h := range l.Now {
 					if h.ScheduleName == e.ScheduleName {
 						holders = append(holders, chat.Escape(h.User.Name))
 					}
@@ -170,13 +132,13 @@ func takeBlocks(n int, schedule string, holders []string, until, now time.Time, 
 	}
 }
 
-func levelLine(l *onCallLevel, now time.Time, loc *time.Location) string {
+func levelLine(l *chat.OnCallLevel, now time.Time, loc *time.Location) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Level %d* — ", l.level)
-	if len(l.now) == 0 {
+	fmt.Fprintf(&b, "*Level %d* — ", l.Level)
+	if len(l.Now) == 0 {
 		b.WriteString("_nobody right now_")
 	}
-	for i, e := range l.now {
+	for i, e := range l.Now {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -188,8 +150,8 @@ func levelLine(l *onCallLevel, now time.Time, loc *time.Location) string {
 			fmt.Fprintf(&b, " until %s", chat.FormatTime(now, e.End.In(loc)))
 		}
 	}
-	if l.next != nil {
-		fmt.Fprintf(&b, "; next: %s from %s", chat.Escape(l.next.User.Name), chat.FormatTime(now, l.next.Start.In(loc)))
+	if l.Next != nil {
+		fmt.Fprintf(&b, "; next: %s from %s", chat.Escape(l.Next.User.Name), chat.FormatTime(now, l.Next.Start.In(loc)))
 	}
 	return b.String()
 }
@@ -343,4 +305,31 @@ func (a *App) personMention(ctx context.Context, p domain.Person) string {
 		}
 	}
 	return chat.Escape(p.Name)
+}
+
+// actionScheduleTyped is the external select that searches schedules.
+const actionScheduleTyped = chat.ActionScheduleSuggest
+
+// suggestSchedules answers the schedule type-ahead of any modal.
+func (a *App) suggestSchedules(ctx context.Context, query string) chat.Response {
+	empty := chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+	if a.PagerDuty == nil {
+		return empty
+	}
+	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	list, err := a.PagerDuty.Schedules(ctx, query)
+	if err != nil {
+		a.Log.Warn().Err(err).Msg("schedules for type-ahead unavailable")
+		return empty
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	opts := []*slack.OptionBlockObject{}
+	for i, s := range list {
+		if i == 100 {
+			break
+		}
+		opts = append(opts, slack.NewOptionBlockObject(s.ID, chat.Plain(chat.Truncate(s.Name, 75)), nil))
+	}
+	return chat.Response{Ack: slack.OptionsResponse{Options: opts}}
 }

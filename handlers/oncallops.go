@@ -78,7 +78,7 @@ func (a *App) onCallOpsDeps() (onCallDeps, bool) {
 }
 
 // opsWake wakes the on-call runner when follows or windows change.
-func (a *App) opsWake() *taskWake { return &a.opsWaker }
+func (a *App) opsWake() *chat.Waker { return &a.opsWaker }
 
 // OnCallOpsWake delivers a value when follows or maintenance windows
 // changed, so that the runner recomputes when it next has work at once.

@@ -20,6 +20,7 @@ import (
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/subscriptions"
+	"github.com/tobanbot/toban/handlers/tasks"
 	"github.com/tobanbot/toban/internal/leader"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
@@ -128,7 +129,6 @@ func (m *Main) Open(ctx context.Context) error {
 	app := &handlers.App{
 		Slack: m.web,
 		Store: db,
-		Tasks: db,
 		Feed:  db,
 		// The database and the Web API are whole adapters: each feature's
 		// port is given them explicitly, never found by assertion.
@@ -144,9 +144,13 @@ func (m *Main) Open(ctx context.Context) error {
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
 	}
+	app.Tasks = &tasks.Feature{
+		Slack: m.web, Views: m.web, Store: db, Incidents: app, Users: db, Identity: app, Clicks: db,
+		Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log, Clock: m.Clock,
+	}
 	app.Subscriptions = &subscriptions.Feature{Slack: m.web, Store: db, Clicks: db, Admins: app.Admins}
 	app.Calendar = &calendar.Feature{
-		Slack: m.web, Store: db, Tasks: db, Form: app.TaskForm(), Identity: app, Changed: m.announce,
+		Slack: m.web, Store: db, Tasks: db, Form: app.Tasks, Identity: app, Changed: m.announce,
 		Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
 		Clock: m.Clock, RefreshEvery: m.calendarRefresh(),
 	}
@@ -158,6 +162,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}, m.metrics)
 		app.PagerDuty = m.pd
 		app.OnCallOps = m.pd
+		app.Tasks.PagerDuty = m.pd
 		app.Subscriptions.Services = app
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app, Clicks: db, Store: db, Uploader: m.web,
@@ -220,7 +225,7 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error().Err(err).Msg("http server stopped")
 		}
 	}()
-	if err := m.app.RecoverTasks(ctx); err != nil {
+	if err := m.app.Tasks.Recover(ctx); err != nil {
 		m.Log.Warn().Err(err).Msg("task recovery failed")
 	}
 	// The background loops start together and stop together: when the bot
@@ -273,7 +278,7 @@ func (m *Main) backgroundLoops() []loop {
 		{"delivery pruning", plain(m.forgetOldDeliveries)},
 		m.singleton("card sync", "card-sync", plain(func(ctx context.Context) { m.app.RunCardSync(ctx, m.Config.CardRetry) })),
 		{"scheduler", m.engine.Run},
-		{"task escalations", plain(func(ctx context.Context) { m.app.RunTaskEscalations(ctx, m.Clock) })},
+		{"task escalations", m.app.Tasks.Run},
 		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
 		{"report reload", plain(func(ctx context.Context) { m.reloadReports(ctx, reload) })},
 		{"cross-replica wakes", m.forwardWakes},
