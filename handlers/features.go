@@ -6,6 +6,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/handlers/tasks"
 )
@@ -49,9 +50,9 @@ func (a *App) features() []Feature {
 			Commands: []Subcommand{
 				{"oncall", "/toban oncall [<schedule or policy>|follow <schedule>|unfollow]", "who is on call now, until when, and who is next; take the pager", a.onCallCommand},
 			},
-			Clicks:      map[string]clickFunc{"oncall.": a.onCallOpsClick},
-			Submissions: map[string]submitFunc{"oncall.": a.onCallOpsSubmission},
-			Suggestions: map[string]suggestFunc{actionScheduleTyped: a.suggestSchedules},
+			Clicks:      map[string]clickFunc{"oncall.": a.onCallClick},
+			Submissions: map[string]submitFunc{"oncall.": a.onCallSubmission},
+			Suggestions: map[string]suggestFunc{oncall.ActionScheduleSuggest: a.suggestSchedules},
 		},
 		{Name: "trigger",
 			Commands: []Subcommand{
@@ -80,8 +81,8 @@ func (a *App) features() []Feature {
 				{"maintenance", "/toban maintenance [list]", "put services into a maintenance window", a.maintenanceCommand},
 				{"shifts", "/toban shifts import [dry-run]", "load on-call shifts from a CSV file shared in the channel", a.shiftsCommand},
 			},
-			Clicks:      map[string]clickFunc{"maint.": a.maintenanceClick},
-			Submissions: map[string]submitFunc{"maint.": a.maintenanceSubmission},
+			Clicks:      map[string]clickFunc{"maint.": a.onCallClick},
+			Submissions: map[string]submitFunc{"maint.": a.onCallSubmission},
 		},
 		{Name: "report",
 			Commands: []Subcommand{

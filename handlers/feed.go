@@ -295,7 +295,7 @@ func (a *App) replyText(ctx context.Context, ev domain.IncidentEvent) (string, e
 		if ev.Note == "" {
 			return "", nil
 		}
-		return fmt.Sprintf(":memo: Note from %s:\n%s", chat.Escape(who), quote(ev.Note)), nil
+		return fmt.Sprintf(":memo: Note from %s:\n%s", chat.Escape(who), chat.Quote(ev.Note)), nil
 	default:
 		inc, err := a.eventIncident(ctx, ev, false)
 		if err != nil {

@@ -18,11 +18,13 @@ func TestGoldenFilesPassBlockKit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The golden files of features moved out of handlers, which were here.
-	features, err := filepath.Glob(filepath.Join("tasks", "testdata", "*.golden.json"))
-	if err != nil {
-		t.Fatal(err)
+	for _, feature := range []string{"oncall", "tasks"} {
+		moved, err := filepath.Glob(filepath.Join(feature, "testdata", "*.golden.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, moved...)
 	}
-	files = append(files, features...)
 	if len(files) == 0 {
 		t.Fatal("no golden files found")
 	}

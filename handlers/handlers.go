@@ -2,10 +2,9 @@
 // clicks, modal submissions, events — into answers and actions. It owns the
 // router (features register their subcommands and IDs in features.go), the
 // dispatch of envelopes to features, and the features not yet in a package
-// of their own, as methods of App: incidents, cards and the feed, on-call
-// with maintenance and shifts. handlers/calendar, handlers/reports,
-// handlers/runbook, handlers/subscriptions and handlers/tasks are features
-// of their own, reached through thin glue (*_glue.go) that says "not
+// of their own, as methods of App: incidents, cards and the feed.
+// handlers/calendar, handlers/oncall, handlers/reports, handlers/runbook,
+// handlers/subscriptions and handlers/tasks are features of their own, reached through thin glue (*_glue.go) that says "not
 // configured" for a nil one. It is pure logic: Slack, PagerDuty and the database are reached
 // through the ports declared here, each given a concrete value in
 // cmd/toban.
@@ -25,6 +24,7 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/runbook"
 	"github.com/tobanbot/toban/handlers/subscriptions"
@@ -57,20 +57,17 @@ type App struct {
 	// Feed and Storm run the incident feed into subscribed channels.
 	Feed  FeedStore
 	Storm StormPolicy
+	// OnCall is the on-call feature (with follows, shift import and
+	// maintenance windows); nil when not configured.
+	OnCall *oncall.Feature
 	// Tasks is the scheduled-task feature; nil when not configured.
 	// NewEngines gives it its engine (and Report its own).
 	Tasks *tasks.Feature
-	// The ports below are nil when their feature is not configured (no
-	// PagerDuty token, or a Slack or database adapter without them); the
-	// feature then says so instead of failing.
-	OnCallOps   OnCallOps
-	OnCallStore OnCallStore
 	// Subscriptions is the feed's subscriptions feature; nil when not
 	// configured.
 	Subscriptions *subscriptions.Feature
 	// Calendar is the calendar feature; nil when not configured.
 	Calendar *calendar.Feature
-	Files    FileReader
 	// Report is the incident-report feature; nil when PagerDuty is not
 	// configured.
 	Report *reports.Feature
@@ -92,7 +89,6 @@ type App struct {
 
 	routes   appRouter
 	services serviceCache
-	opsWaker chat.Waker
 }
 
 // now is toban's clock. An App without one is a wiring mistake: falling

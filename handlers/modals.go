@@ -146,7 +146,7 @@ func (a *App) addNote(ctx context.Context, place chat.Place, incidentID, text st
 		a.Log.Warn().Err(err).Msg("activity not recorded")
 	}
 	a.adoptCard(ctx, incidentID, place)
-	a.replyOnCards(ctx, incidentID, chat.Message{Text: fmt.Sprintf(":memo: Note by <@%s>:\n%s", place.UserID, quote(text))})
+	a.replyOnCards(ctx, incidentID, chat.Message{Text: fmt.Sprintf(":memo: Note by <@%s>:\n%s", place.UserID, chat.Quote(text))})
 	return nil
 }
 
@@ -193,8 +193,4 @@ func (a *App) adoptCard(ctx context.Context, incidentID string, place chat.Place
 	if err != nil && !errors.Is(err, domain.ErrCardExists) {
 		a.Log.Warn().Err(err).Msg("card not recorded")
 	}
-}
-
-func quote(text string) string {
-	return "> " + strings.ReplaceAll(chat.Escape(text), "\n", "\n> ")
 }

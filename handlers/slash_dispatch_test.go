@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/oncall"
 )
 
 // noPagerDuty stands for a configured PagerDuty that must not be called:
@@ -48,6 +49,7 @@ func TestSlashAnswers(t *testing.T) {
 			a := &App{Admins: map[string]bool{}}
 			if tt.pd {
 				a.PagerDuty = noPagerDuty{}
+				a.OnCall = &oncall.Feature{PagerDuty: noPagerDuty{}}
 			}
 			if tt.admin {
 				a.Admins["U1"] = true

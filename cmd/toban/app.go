@@ -18,6 +18,7 @@ import (
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/handlers/calendar"
+	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/handlers/tasks"
@@ -127,22 +128,24 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	app := &handlers.App{
-		Slack: m.web,
-		Store: db,
-		Feed:  db,
-		// The database and the Web API are whole adapters: each feature's
-		// port is given them explicitly, never found by assertion.
-		OnCallStore: db,
-		Files:       m.web,
-		Storm:       handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
-		Now:         m.Clock.Now,
-		Location:    cfg.Location,
-		Admins:      map[string]bool{},
-		Log:         m.Log.With().Str("component", "handlers").Logger(),
-		Changed:     m.announce,
+		Slack:    m.web,
+		Store:    db,
+		Feed:     db,
+		Storm:    handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
+		Now:      m.Clock.Now,
+		Location: cfg.Location,
+		Admins:   map[string]bool{},
+		Log:      m.Log.With().Str("component", "handlers").Logger(),
+		Changed:  m.announce,
 	}
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
+	}
+	// The database and the Web API are whole adapters: each feature's
+	// port is given them explicitly, never found by assertion.
+	app.OnCall = &oncall.Feature{
+		Slack: m.web, Store: db, Files: m.web, Users: db, Identity: app, Clicks: db, Changed: m.announce,
+		Location: cfg.Location, Now: m.Clock.Now, Log: app.Log, Clock: m.Clock,
 	}
 	app.Tasks = &tasks.Feature{
 		Slack: m.web, Views: m.web, Store: db, Incidents: app, Users: db, Identity: app, Clicks: db,
@@ -161,7 +164,7 @@ func (m *Main) Open(ctx context.Context) error {
 			Now: m.Clock.Now,
 		}, m.metrics)
 		app.PagerDuty = m.pd
-		app.OnCallOps = m.pd
+		app.OnCall.PagerDuty, app.OnCall.Ops = m.pd, m.pd
 		app.Tasks.PagerDuty = m.pd
 		app.Subscriptions.Services = app
 		app.Report = &reports.Feature{
@@ -291,7 +294,7 @@ func (m *Main) backgroundLoops() []loop {
 			m.singleton("poller", "poller", p.Run))
 	}
 	return append(loops,
-		m.singleton("on-call operations", "oncall", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }),
+		m.singleton("on-call operations", "oncall", m.app.OnCall.Run),
 		// Not a singleton: each report run is claimed before posting, so
 		// every replica's engine may fire it and a dead replica's share
 		// is someone else's at once, as with tasks.
