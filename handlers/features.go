@@ -81,8 +81,8 @@ func (a *App) features() []Feature {
 				{"maintenance", "/toban maintenance [list]", "put services into a maintenance window", a.maintenanceCommand},
 				{"shifts", "/toban shifts import [dry-run]", "load on-call shifts from a CSV file shared in the channel", a.shiftsCommand},
 			},
-			Clicks:      map[string]clickFunc{"maint.": a.onCallClick},
-			Submissions: map[string]submitFunc{"maint.": a.onCallSubmission},
+			Clicks:      map[string]clickFunc{"maint.": a.maintenanceClick},
+			Submissions: map[string]submitFunc{"maint.": a.maintenanceSubmission},
 		},
 		{Name: "report",
 			Commands: []Subcommand{

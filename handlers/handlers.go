@@ -3,8 +3,9 @@
 // router (features register their subcommands and IDs in features.go), the
 // dispatch of envelopes to features, and the features not yet in a package
 // of their own, as methods of App: incidents, cards and the feed.
-// handlers/calendar, handlers/oncall, handlers/reports, handlers/runbook,
-// handlers/subscriptions and handlers/tasks are features of their own, reached through thin glue (*_glue.go) that says "not
+// handlers/calendar, handlers/maintenance, handlers/oncall,
+// handlers/reports, handlers/runbook, handlers/subscriptions and
+// handlers/tasks are features of their own, reached through thin glue (*_glue.go) that says "not
 // configured" for a nil one. It is pure logic: Slack, PagerDuty and the database are reached
 // through the ports declared here, each given a concrete value in
 // cmd/toban.
@@ -24,6 +25,7 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/runbook"
@@ -57,9 +59,12 @@ type App struct {
 	// Feed and Storm run the incident feed into subscribed channels.
 	Feed  FeedStore
 	Storm StormPolicy
-	// OnCall is the on-call feature (with follows, shift import and
-	// maintenance windows); nil when not configured.
+	// OnCall is the on-call feature (with follows and shift import); nil
+	// when not configured.
 	OnCall *oncall.Feature
+	// Maintenance is the maintenance-window feature; nil when PagerDuty
+	// is not configured.
+	Maintenance *maintenance.Feature
 	// Tasks is the scheduled-task feature; nil when not configured.
 	// NewEngines gives it its engine (and Report its own).
 	Tasks *tasks.Feature

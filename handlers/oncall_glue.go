@@ -9,9 +9,10 @@ import (
 	"github.com/tobanbot/toban/handlers/oncall"
 )
 
-// The on-call feature (handlers/oncall: on-call, follows, shift import,
-// maintenance windows) as the router reaches it: a nil App.OnCall is a
-// feature that is not configured, and says so.
+// The on-call feature (handlers/oncall: on-call, follows, shift import)
+// and the maintenance-window feature (handlers/maintenance) as the router
+// reaches them: a nil App.OnCall or App.Maintenance is a feature that is
+// not configured, and says so.
 
 // Change topics of App.Changed.
 const (
@@ -25,10 +26,6 @@ func (a *App) onCallCommand(c Command, in invocation) chat.Response {
 	return a.onCallFeatureCommand("oncall", c, in)
 }
 
-func (a *App) maintenanceCommand(c Command, in invocation) chat.Response {
-	return a.onCallFeatureCommand("maintenance", c, in)
-}
-
 func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
 	return a.onCallFeatureCommand("shifts", c, in)
 }
@@ -40,7 +37,7 @@ func (a *App) onCallFeatureCommand(name string, c Command, in invocation) chat.R
 	return a.OnCall.Command(name, c.Args, in)
 }
 
-// onCallClick serves the "oncall." and "maint." action IDs.
+// onCallClick serves the "oncall." action IDs.
 func (a *App) onCallClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	if a.OnCall == nil {
 		return a.respondLater(chat.PlaceOf(cb).ResponseURL, onCallNotConfigured)
@@ -48,7 +45,7 @@ func (a *App) onCallClick(cb slack.InteractionCallback, act *slack.BlockAction) 
 	return a.OnCall.Click(cb, act)
 }
 
-// onCallSubmission serves the "oncall." and "maint." callback IDs.
+// onCallSubmission serves the "oncall." callback IDs.
 func (a *App) onCallSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	if a.OnCall == nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.NotConfigured})}
@@ -69,4 +66,25 @@ func (a *App) WakeOnCallOps() {
 	if a.OnCall != nil {
 		a.OnCall.Wake()
 	}
+}
+
+func (a *App) maintenanceCommand(c Command, in invocation) chat.Response {
+	if a.Maintenance == nil {
+		return chat.Response{Ack: chat.Ephemeral(onCallNotConfigured)}
+	}
+	return a.Maintenance.Command(c.Args, in)
+}
+
+func (a *App) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	if a.Maintenance == nil {
+		return a.respondLater(chat.PlaceOf(cb).ResponseURL, onCallNotConfigured)
+	}
+	return a.Maintenance.Click(cb, act)
+}
+
+func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
+	if a.Maintenance == nil {
+		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.NotConfigured})}
+	}
+	return a.Maintenance.Submission(ctx, cb)
 }

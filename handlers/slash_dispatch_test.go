@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
 )
 
@@ -50,6 +51,7 @@ func TestSlashAnswers(t *testing.T) {
 			if tt.pd {
 				a.PagerDuty = noPagerDuty{}
 				a.OnCall = &oncall.Feature{PagerDuty: noPagerDuty{}}
+				a.Maintenance = &maintenance.Feature{}
 			}
 			if tt.admin {
 				a.Admins["U1"] = true

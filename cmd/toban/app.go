@@ -18,6 +18,7 @@ import (
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/handlers/calendar"
+	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/subscriptions"
@@ -164,7 +165,11 @@ func (m *Main) Open(ctx context.Context) error {
 			Now: m.Clock.Now,
 		}, m.metrics)
 		app.PagerDuty = m.pd
-		app.OnCall.PagerDuty, app.OnCall.Ops = m.pd, m.pd
+		app.Maintenance = &maintenance.Feature{
+			Slack: m.web, Windows: m.pd, Store: db, Identity: app, Clicks: db, Loop: app.OnCall,
+			Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
+		}
+		app.OnCall.PagerDuty, app.OnCall.Ops, app.OnCall.Windows = m.pd, m.pd, app.Maintenance
 		app.Tasks.PagerDuty = m.pd
 		app.Subscriptions.Services = app
 		app.Report = &reports.Feature{

@@ -37,18 +37,16 @@ func (oc *Feature) Tick(ctx context.Context) time.Time {
 		return time.Time{}
 	}
 	now := oc.now()
-	return earliest(oc.announceShifts(ctx, deps, now), oc.maintenanceTick(ctx, deps, now))
+	return chat.Earliest(oc.announceShifts(ctx, deps, now), oc.windowsTick(ctx, now))
 }
 
-// earliest is the earliest non-zero time (zero if none).
-func earliest(ts ...time.Time) time.Time {
-	var out time.Time
-	for _, t := range ts {
-		if !t.IsZero() && (out.IsZero() || t.Before(out)) {
-			out = t
-		}
+// windowsTick closes the cards of maintenance windows that ended, and
+// returns the next end to watch (zero when none, or no Windows).
+func (oc *Feature) windowsTick(ctx context.Context, now time.Time) time.Time {
+	if oc.Windows == nil {
+		return time.Time{}
 	}
-	return out
+	return oc.Windows.Tick(ctx, now)
 }
 
 // shiftKey identifies one shift's announcement in one channel.
@@ -108,7 +106,7 @@ func (oc *Feature) announceShifts(ctx context.Context, deps onCallDeps, now time
 		sched, shifts, err := deps.ops.ScheduleShifts(ctx, id, since, horizon)
 		if err != nil {
 			oc.Log.Warn().Err(err).Str("schedule", id).Msg("followed schedule unreadable")
-			next = earliest(next, now.Add(onCallRetry))
+			next = chat.Earliest(next, now.Add(onCallRetry))
 			continue
 		}
 		name := firstNonEmptyString(sched.Name, bySchedule[id][0].ScheduleName)
@@ -119,14 +117,14 @@ func (oc *Feature) announceShifts(ctx context.Context, deps onCallDeps, now time
 			}
 			for _, t := range []time.Time{s.Start, s.End} {
 				if t.After(now) {
-					next = earliest(next, t)
+					next = chat.Earliest(next, t)
 				}
 			}
 		}
 		gaps := rotaGaps(shifts, since, horizon)
 		for _, g := range gaps {
 			if warn := g.start.Add(-gapWarnAhead); warn.After(now) {
-				next = earliest(next, warn)
+				next = chat.Earliest(next, warn)
 			}
 		}
 		for _, f := range bySchedule[id] {

@@ -2,11 +2,10 @@
 // with Take on-call buttons and the override they create), /toban oncall
 // follow and unfollow (shift-change and gap announcements in a channel),
 // /toban shifts import (overrides from a CSV file shared in Slack, with
-// Undo), /toban maintenance (maintenance windows and their cards, Extend
-// and End), and Run, the loop that announces shifts and gaps and closes
-// the cards of windows that ended.
+// Undo), and Run, the loop that announces shifts and gaps and, through the
+// Windows port, closes the cards of maintenance windows that ended.
 //
-// It owns the "oncall." and "maint." action and callback IDs, the
+// It owns the "oncall." action and callback IDs, the
 // schedule type-ahead and the on-call change topic. It reaches Slack,
 // PagerDuty and the database only through the ports declared here, given
 // concrete values in cmd/toban. It may import domain, scheduler,
@@ -17,7 +16,6 @@ package oncall
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -56,19 +54,14 @@ type PagerDuty interface {
 	UserByEmail(ctx context.Context, email string) (domain.Person, error)
 }
 
-// Ops is the part of PagerDuty that on-call operations and maintenance
-// windows write and read (*pagerduty.Client).
+// Ops is the part of PagerDuty that on-call operations write and read
+// (*pagerduty.Client).
 type Ops interface {
 	CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error)
 	CreateOverrides(ctx context.Context, scheduleID string, items []domain.NewOverride) ([]domain.OverrideResult, error)
 	DeleteOverride(ctx context.Context, scheduleID, overrideID string) error
 	Overrides(ctx context.Context, scheduleID string, since, until time.Time) ([]domain.Override, error)
 	ScheduleShifts(ctx context.Context, scheduleID string, since, until time.Time) (domain.Schedule, []domain.Shift, error)
-	CreateMaintenanceWindow(ctx context.Context, in domain.NewMaintenanceWindow, as domain.Person) (domain.MaintenanceWindow, error)
-	MaintenanceWindow(ctx context.Context, id string) (domain.MaintenanceWindow, error)
-	MaintenanceWindows(ctx context.Context) ([]domain.MaintenanceWindow, error)
-	ExtendMaintenanceWindow(ctx context.Context, id string, end time.Time) (domain.MaintenanceWindow, error)
-	EndMaintenanceWindow(ctx context.Context, id string) error
 }
 
 // Store is the part of the database on-call operations use (*storage.DB).
@@ -78,12 +71,6 @@ type Store interface {
 	Follows(ctx context.Context, channelID string) ([]domain.Follow, error)
 	ClaimAnnouncement(ctx context.Context, key string) (bool, error)
 	ReleaseAnnouncement(ctx context.Context, key string) error
-	SaveMaintenanceCard(ctx context.Context, c domain.MaintenanceCard) error
-	SetMaintenanceCardTS(ctx context.Context, windowID, ts string) error
-	MaintenanceCard(ctx context.Context, windowID string) (domain.MaintenanceCard, error)
-	OpenMaintenanceCards(ctx context.Context) ([]domain.MaintenanceCard, error)
-	ExtendMaintenanceCard(ctx context.Context, windowID string, end time.Time, by string) error
-	EndMaintenanceCard(ctx context.Context, windowID, state, by string, at time.Time) (bool, error)
 	// ForgetAnnouncementsBefore prunes announcement claims older than t.
 	ForgetAnnouncementsBefore(ctx context.Context, t time.Time) (int64, error)
 }
@@ -94,6 +81,13 @@ type FileReader interface {
 	// shared in channelID: domain.ErrNotFound when none, domain.ErrInvalid
 	// when over maxBytes.
 	NewestFile(ctx context.Context, channelID, userID, ext string, maxBytes int64) (chat.SharedFile, error)
+}
+
+// Windows closes the cards of maintenance windows that ended (the
+// maintenance feature); Run calls Tick with its own work.
+type Windows interface {
+	// Tick returns the next window end to watch (zero when none).
+	Tick(ctx context.Context, now time.Time) time.Time
 }
 
 // Users finds the Slack user linked to a PagerDuty user, so that people
@@ -111,6 +105,8 @@ type Feature struct {
 	// Ops and Store are nil when their adapters lack on-call operations.
 	Ops   Ops
 	Store Store
+	// Windows, when set, has its ended windows closed by Run.
+	Windows Windows
 	// Files is nil when the Slack client cannot read shared files.
 	Files FileReader
 	// Users, when set, turns PagerDuty users into Slack mentions.
@@ -176,35 +172,28 @@ func (oc *Feature) wakeOnCallOps() {
 	}
 }
 
+// WindowsChanged wakes Run, here and wherever the on-call lease is held,
+// after a maintenance window was created, extended or ended.
+func (oc *Feature) WindowsChanged() { oc.wakeOnCallOps() }
+
 // Wake makes the on-call runner recompute its next work now, after
 // another replica changed follows or maintenance windows.
 func (oc *Feature) Wake() { oc.opsWake().Wake() }
 
-// Command runs /toban oncall, /toban maintenance or /toban shifts (name)
-// with its arguments.
+// Command runs /toban oncall or /toban shifts (name) with its arguments.
 func (oc *Feature) Command(name string, args []string, in chat.Invocation) chat.Response {
-	switch name {
-	case "maintenance":
-		return oc.maintenanceCommand(args, in)
-	case "shifts":
+	if name == "shifts" {
 		return oc.shiftsCommand(args, in)
 	}
 	return oc.onCallCommand(args, in)
 }
 
-// Click handles the buttons of the "oncall." and "maint." action IDs.
+// Click handles the buttons of the "oncall." action IDs.
 func (oc *Feature) Click(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
-	if strings.HasPrefix(act.ActionID, "maint.") {
-		return oc.maintenanceClick(cb, act)
-	}
 	return oc.onCallOpsClick(cb, act)
 }
 
-// Submission handles the modals of the "oncall." and "maint." callback
-// IDs.
+// Submission handles the modals of the "oncall." callback IDs.
 func (oc *Feature) Submission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
-	if strings.HasPrefix(cb.View.CallbackID, "maint.") {
-		return oc.maintenanceSubmission(ctx, cb)
-	}
 	return oc.onCallOpsSubmission(ctx, cb)
 }

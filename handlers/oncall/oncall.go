@@ -307,12 +307,9 @@ func (oc *Feature) personMention(ctx context.Context, p domain.Person) string {
 	return chat.Escape(p.Name)
 }
 
-// The type-aheads the feature's modals show: schedules (answered by
-// SuggestSchedules) and services (answered by the incident feature).
-const (
-	actionScheduleTyped  = chat.ActionScheduleSuggest
-	actionServiceSuggest = chat.ActionServiceSuggest
-)
+// actionScheduleTyped is the schedule type-ahead the feature's modals
+// show, answered by SuggestSchedules.
+const actionScheduleTyped = chat.ActionScheduleSuggest
 
 // ActionScheduleSuggest is the action ID SuggestSchedules answers.
 const ActionScheduleSuggest = actionScheduleTyped
