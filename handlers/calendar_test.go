@@ -16,6 +16,7 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/tasks"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
 )
@@ -57,8 +58,9 @@ func calendarApp(t *testing.T, now time.Time) (*App, *calendarSlack, *storage.DB
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &calendarSlack{}
-	a := &App{Slack: s, Tasks: db, Engine: nullEngine{}, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}
-	a.Calendar = &calendar.Feature{Slack: s, Store: db, Tasks: db, Form: a.TaskForm(), Identity: a, Engine: nullEngine{},
+	a := &App{Slack: s, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}
+	a.Tasks = &tasks.Feature{Slack: s, Store: db, Engine: nullEngine{}, Admins: a.Admins, Location: time.UTC, Now: a.Now, Log: zerolog.Nop()}
+	a.Calendar = &calendar.Feature{Slack: s, Store: db, Tasks: db, Form: a.Tasks, Identity: a, Engine: nullEngine{},
 		Admins: a.Admins, Location: time.UTC, Now: a.Now, Log: zerolog.Nop()}
 	return a, s, db
 }
@@ -98,8 +100,7 @@ func ackJSON(t *testing.T, res chat.Response) string {
 const oneEventICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Rotate keys\r\nDTSTART:20260303T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 
 func TestCalendarModal(t *testing.T) {
-	a := &App{Location: time.UTC}
-	f := &calendar.Feature{Form: a.TaskForm(), Location: time.UTC}
+	f := &calendar.Feature{Form: &tasks.Feature{Location: time.UTC}, Location: time.UTC}
 	golden(t, "calendar_modal", f.Modal("C1"))
 }
 
@@ -128,13 +129,13 @@ func TestCalendarInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := &App{}
+			form := &tasks.Feature{}
 			if tt.pd {
-				a.PagerDuty = noPagerDuty{}
+				form.PagerDuty = noPagerDuty{}
 			}
 			v := calendarValues("https://example.com/cal.ics")
 			tt.edit(v)
-			c, errs := (&calendar.Feature{Form: a.TaskForm()}).ReadForm(v)
+			c, errs := (&calendar.Feature{Form: form}).ReadForm(v)
 			switch {
 			case tt.wantOK == "" && len(errs) > 0:
 				t.Errorf("errors %v, want none", errs)

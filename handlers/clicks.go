@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
@@ -21,7 +20,7 @@ func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction
 		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	incidentID := act.Value
-	return chat.Response{Then: a.once(clickKey(cb, act, incidentID), func(ctx context.Context) error {
+	return chat.Response{Then: a.once(chat.ClickKey(cb, act, incidentID), func(ctx context.Context) error {
 		switch act.ActionID {
 		case actionAcknowledge:
 			return a.changeStatus(ctx, place, incidentID, domain.StatusAcknowledged)
@@ -144,13 +143,6 @@ func (a *App) tellClicker(ctx context.Context, place chat.Place, msg chat.Messag
 // The click preamble, written once: once (a redelivered envelope acts
 // once), actorFor (who the clicker acts as in PagerDuty, or why nobody),
 // lockIncident (the incident's lock, then a fresh read).
-
-// clickKey keys one click: action_ts is unique per click, so a redelivered
-// envelope repeats the key and a second click does not. on names what was
-// clicked when the button's action ID alone does not.
-func clickKey(cb slack.InteractionCallback, act *slack.BlockAction, on ...string) string {
-	return strings.Join(append([]string{"click", cb.User.ID, act.ActionTs, act.ActionID}, on...), ":")
-}
 
 // once runs then only the first time key is seen (a click's clickKey, or
 // "view:"+ID for a modal), recorded in the database so that a restart

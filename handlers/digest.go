@@ -130,7 +130,7 @@ func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) 
 			}
 			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("*%d incidents on %s in this storm:*\n%s", len(d.Members), chat.Escape(d.ServiceName), strings.Join(lines, "\n"))})
 		}
-		if first, err := a.Store.FirstClick(ctx, clickKey(cb, act)); err != nil || !first {
+		if first, err := a.Store.FirstClick(ctx, chat.ClickKey(cb, act)); err != nil || !first {
 			return err
 		}
 		actor, ok, err := a.actorFor(ctx, place)

@@ -18,14 +18,16 @@ type Engines struct {
 }
 
 // NewEngines builds the engines that fire a's tasks and reports and gives
-// them to a, in one step: the engines call a's FireTask and FireReport, and
+// them to a, in one step: the engines call a's task and report features, and
 // a schedules on them, so they are made together rather than pointed at
 // each other after construction. It returns the engines for their owner's
 // loops (Run) and for loading what the database holds at start.
 func NewEngines(a *App, e Engines) (tasks, reports *scheduler.Engine) {
-	tasks = scheduler.New(e.Clock, e.TaskRuns, a.FireTask, scheduler.Options{MissedPolicy: e.Missed, Logger: e.TaskLog})
+	tasks = scheduler.New(e.Clock, e.TaskRuns, a.fireTask, scheduler.Options{MissedPolicy: e.Missed, Logger: e.TaskLog})
 	reports = scheduler.New(e.Clock, e.ReportRuns, a.FireReport, scheduler.Options{Logger: e.ReportLog})
-	a.Engine = tasks
+	if a.Tasks != nil {
+		a.Tasks.Engine = tasks
+	}
 	if a.Calendar != nil {
 		a.Calendar.Engine = tasks
 	}

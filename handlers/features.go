@@ -6,7 +6,9 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/subscriptions"
+	"github.com/tobanbot/toban/handlers/tasks"
 )
 
 type (
@@ -21,8 +23,6 @@ func (a *App) features() []Feature {
 	incidentClick := a.incidentClick
 	bulk := a.bulkClick
 	digest := a.digestClick
-	taskClick := a.taskClick
-	taskList := a.taskListClick
 	submission := func(_ context.Context, cb slack.InteractionCallback) chat.Response { return a.submission(cb) }
 	return []Feature{
 		{Name: "help",
@@ -50,9 +50,9 @@ func (a *App) features() []Feature {
 			Commands: []Subcommand{
 				{"oncall", "/toban oncall [<schedule or policy>|follow <schedule>|unfollow]", "who is on call now, until when, and who is next; take the pager", a.onCallCommand},
 			},
-			Clicks:      map[string]clickFunc{"oncall.": a.onCallOpsClick},
-			Submissions: map[string]submitFunc{"oncall.": a.onCallOpsSubmission},
-			Suggestions: map[string]suggestFunc{actionScheduleTyped: a.suggestSchedules},
+			Clicks:      map[string]clickFunc{"oncall.": a.onCallClick},
+			Submissions: map[string]submitFunc{"oncall.": a.onCallSubmission},
+			Suggestions: map[string]suggestFunc{oncall.ActionScheduleSuggest: a.suggestSchedules},
 		},
 		{Name: "trigger",
 			Commands: []Subcommand{
@@ -72,13 +72,9 @@ func (a *App) features() []Feature {
 						return a.remindersCommand(in)
 					}},
 			},
-			Clicks: map[string]clickFunc{
-				actionTaskStart: taskClick, actionTaskDone: taskClick, actionTaskSnooze: taskClick, actionTaskSkip: taskClick,
-				actionTaskPause: taskList, actionTaskResume: taskList, actionTaskEdit: taskList, actionTaskDelete: taskList,
-				actionTaskKind: a.taskKindClick,
-			},
-			Submissions: map[string]submitFunc{viewTask: a.taskSubmission, viewTaskSkip: submission},
-			Suggestions: map[string]suggestFunc{actionZoneSuggest: func(_ context.Context, q string) chat.Response { return a.suggestZones(q) }},
+			Clicks:      a.taskClicks(),
+			Submissions: a.taskSubmissions(),
+			Suggestions: map[string]suggestFunc{tasks.ActionZoneSuggest: a.suggestZones},
 		},
 		{Name: "maintenance",
 			Commands: []Subcommand{

@@ -138,25 +138,9 @@ func (a *App) processEvent(ctx context.Context, inbox Inbox, ev domain.IncidentE
 		}
 	}
 	if a.Tasks != nil && ev.Type != domain.EventAnnotated {
-		a.showIncidentOnTaskCards(ctx, ev.IncidentID)
+		a.Tasks.ShowIncident(ctx, ev.IncidentID)
 	}
 	return a.replyFeedEvent(ctx, ev, cards)
-}
-
-// showIncidentOnTaskCards updates the cards of task occurrences that
-// escalated into this incident, so its acknowledgement shows there.
-func (a *App) showIncidentOnTaskCards(ctx context.Context, incidentID string) {
-	occs, err := a.Tasks.OccurrencesForIncident(ctx, incidentID)
-	if err != nil || len(occs) == 0 {
-		return
-	}
-	for _, o := range occs {
-		task, err := a.Tasks.Task(ctx, o.TaskID)
-		if err != nil {
-			continue
-		}
-		a.updateTaskCard(ctx, task, o)
-	}
 }
 
 func statusAfter(eventType string) (domain.Status, bool) {
@@ -311,7 +295,7 @@ func (a *App) replyText(ctx context.Context, ev domain.IncidentEvent) (string, e
 		if ev.Note == "" {
 			return "", nil
 		}
-		return fmt.Sprintf(":memo: Note from %s:\n%s", chat.Escape(who), quote(ev.Note)), nil
+		return fmt.Sprintf(":memo: Note from %s:\n%s", chat.Escape(who), chat.Quote(ev.Note)), nil
 	default:
 		inc, err := a.eventIncident(ctx, ev, false)
 		if err != nil {

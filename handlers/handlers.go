@@ -2,11 +2,11 @@
 // clicks, modal submissions, events — into answers and actions. It owns the
 // router (features register their subcommands and IDs in features.go), the
 // dispatch of envelopes to features, and the features not yet in a package
-// of their own, as methods of App: incidents, cards and the feed, on-call
-// with maintenance and shifts, tasks. handlers/calendar, handlers/reports,
-// handlers/runbook and handlers/subscriptions are features of their own,
-// reached through thin glue (*_glue.go) that says "not configured" for a
-// nil one. It is pure logic: Slack, PagerDuty and the database are reached
+// of their own, as methods of App: incidents, cards and the feed.
+// handlers/calendar, handlers/maintenance, handlers/oncall,
+// handlers/reports, handlers/runbook, handlers/subscriptions and
+// handlers/tasks are features of their own, reached through thin glue (*_glue.go) that says "not
+// configured" for a nil one. It is pure logic: Slack, PagerDuty and the database are reached
 // through the ports declared here, each given a concrete value in
 // cmd/toban.
 //
@@ -25,9 +25,12 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/maintenance"
+	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/runbook"
 	"github.com/tobanbot/toban/handlers/subscriptions"
+	"github.com/tobanbot/toban/handlers/tasks"
 )
 
 // Slack is the part of Slack's Web API that handlers use.
@@ -56,22 +59,20 @@ type App struct {
 	// Feed and Storm run the incident feed into subscribed channels.
 	Feed  FeedStore
 	Storm StormPolicy
-	// Tasks and Engine run scheduled operations tasks. NewEngines sets
-	// Engine (and Report's); without it, schedules made in Slack start at
-	// the next restart.
-	Tasks  TaskStore
-	Engine TaskEngine
-	// The ports below are nil when their feature is not configured (no
-	// PagerDuty token, or a Slack or database adapter without them); the
-	// feature then says so instead of failing.
-	OnCallOps   OnCallOps
-	OnCallStore OnCallStore
+	// OnCall is the on-call feature (with follows and shift import); nil
+	// when not configured.
+	OnCall *oncall.Feature
+	// Maintenance is the maintenance-window feature; nil when PagerDuty
+	// is not configured.
+	Maintenance *maintenance.Feature
+	// Tasks is the scheduled-task feature; nil when not configured.
+	// NewEngines gives it its engine (and Report its own).
+	Tasks *tasks.Feature
 	// Subscriptions is the feed's subscriptions feature; nil when not
 	// configured.
 	Subscriptions *subscriptions.Feature
 	// Calendar is the calendar feature; nil when not configured.
 	Calendar *calendar.Feature
-	Files    FileReader
 	// Report is the incident-report feature; nil when PagerDuty is not
 	// configured.
 	Report *reports.Feature
@@ -93,8 +94,6 @@ type App struct {
 
 	routes   appRouter
 	services serviceCache
-	taskWake taskWake
-	opsWaker taskWake
 }
 
 // now is toban's clock. An App without one is a wiring mistake: falling

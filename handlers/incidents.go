@@ -159,7 +159,7 @@ func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	ids := strings.Split(act.Value, ",")
-	return chat.Response{Then: a.once(clickKey(cb, act), func(ctx context.Context) error {
+	return chat.Response{Then: a.once(chat.ClickKey(cb, act), func(ctx context.Context) error {
 		actor, ok, err := a.actorFor(ctx, place)
 		if !ok {
 			return err

@@ -93,13 +93,5 @@ func (a *App) ActingAs(ctx context.Context, slackUserID string) (domain.Person, 
 // it tells them why and how to fix it, and returns ok false with the
 // error of that message (nil when it was delivered).
 func (a *App) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
-	actor, err := a.ActingAs(ctx, place.UserID)
-	var notLinked *identity.NotLinkedError
-	switch {
-	case errors.As(err, &notLinked):
-		return domain.Person{}, false, a.tellClicker(ctx, place, identity.NotLinkedMessage(notLinked))
-	case err != nil:
-		return domain.Person{}, false, err
-	}
-	return actor, true, nil
+	return identity.ActorFor(ctx, a, a.Slack, place)
 }

@@ -97,7 +97,7 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 	if err != nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.UserMessage(err)})}
 	}
-	if a.PagerDuty == nil && cb.View.CallbackID != viewTaskSkip {
+	if a.PagerDuty == nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.NotConfigured})}
 	}
 	values := cb.View.State.Values
@@ -122,8 +122,6 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 			return chat.Response{Ack: chat.ViewErrors(map[string]string{"level": "Choose a level."})}
 		}
 		return chat.Response{Then: once(func(ctx context.Context) error { return a.escalate(ctx, place, state.IncidentID, level) })}
-	case viewTaskSkip:
-		return a.skipSubmission(cb, state)
 	case viewTrigger:
 		in, errs := triggerInput(values)
 		if len(errs) > 0 {
@@ -148,7 +146,7 @@ func (a *App) addNote(ctx context.Context, place chat.Place, incidentID, text st
 		a.Log.Warn().Err(err).Msg("activity not recorded")
 	}
 	a.adoptCard(ctx, incidentID, place)
-	a.replyOnCards(ctx, incidentID, chat.Message{Text: fmt.Sprintf(":memo: Note by <@%s>:\n%s", place.UserID, quote(text))})
+	a.replyOnCards(ctx, incidentID, chat.Message{Text: fmt.Sprintf(":memo: Note by <@%s>:\n%s", place.UserID, chat.Quote(text))})
 	return nil
 }
 
@@ -195,8 +193,4 @@ func (a *App) adoptCard(ctx context.Context, incidentID string, place chat.Place
 	if err != nil && !errors.Is(err, domain.ErrCardExists) {
 		a.Log.Warn().Err(err).Msg("card not recorded")
 	}
-}
-
-func quote(text string) string {
-	return "> " + strings.ReplaceAll(chat.Escape(text), "\n", "\n> ")
 }

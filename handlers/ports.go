@@ -76,3 +76,10 @@ type Store interface {
 	Subscription(ctx context.Context, id int64) (domain.Subscription, error)
 	Unsubscribe(ctx context.Context, id int64) error
 }
+
+// MessageFinder finds a message toban posted, by the metadata it attached,
+// so that a card posted just before a crash is found instead of posted
+// twice.
+type MessageFinder interface {
+	FindMessage(ctx context.Context, channelID string, since time.Time, eventType, key string) (ts string, found bool, err error)
+}

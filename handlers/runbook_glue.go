@@ -47,7 +47,7 @@ func (a *App) runbookClick(cb slack.InteractionCallback, act *slack.BlockAction)
 	if a.Runbook == nil {
 		return a.respondLater(place.ResponseURL, runbookNotConfigured)
 	}
-	return chat.Response{Then: a.once(clickKey(cb, act, act.Value), func(ctx context.Context) error {
+	return chat.Response{Then: a.once(chat.ClickKey(cb, act, act.Value), func(ctx context.Context) error {
 		who := runbook.Clicker{SlackUserID: place.UserID, Admin: a.Admins[place.UserID]}
 		person, err := a.ActingAs(ctx, place.UserID)
 		var notLinked *identity.NotLinkedError

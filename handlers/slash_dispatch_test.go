@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/maintenance"
+	"github.com/tobanbot/toban/handlers/oncall"
 )
 
 // noPagerDuty stands for a configured PagerDuty that must not be called:
@@ -48,6 +50,8 @@ func TestSlashAnswers(t *testing.T) {
 			a := &App{Admins: map[string]bool{}}
 			if tt.pd {
 				a.PagerDuty = noPagerDuty{}
+				a.OnCall = &oncall.Feature{PagerDuty: noPagerDuty{}}
+				a.Maintenance = &maintenance.Feature{}
 			}
 			if tt.admin {
 				a.Admins["U1"] = true

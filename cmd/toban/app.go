@@ -18,8 +18,11 @@ import (
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/handlers/calendar"
+	"github.com/tobanbot/toban/handlers/maintenance"
+	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/subscriptions"
+	"github.com/tobanbot/toban/handlers/tasks"
 	"github.com/tobanbot/toban/internal/leader"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
@@ -136,27 +139,32 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	app := &handlers.App{
-		Slack: m.web,
-		Store: db,
-		Tasks: taskClaims{db, m.metrics},
-		Feed:  db,
-		// The database and the Web API are whole adapters: each feature's
-		// port is given them explicitly, never found by assertion.
-		OnCallStore: db,
-		Files:       m.web,
-		Storm:       handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
-		Now:         m.Clock.Now,
-		Location:    cfg.Location,
-		Admins:      map[string]bool{},
-		Log:         m.Log.With().Str("component", "handlers").Logger(),
-		Changed:     m.announce,
+		Slack:    m.web,
+		Store:    db,
+		Feed:     db,
+		Storm:    handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
+		Now:      m.Clock.Now,
+		Location: cfg.Location,
+		Admins:   map[string]bool{},
+		Log:      m.Log.With().Str("component", "handlers").Logger(),
+		Changed:  m.announce,
 	}
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
 	}
+	// The database and the Web API are whole adapters: each feature's
+	// port is given them explicitly, never found by assertion.
+	app.OnCall = &oncall.Feature{
+		Slack: m.web, Store: db, Files: m.web, Users: db, Identity: app, Clicks: db, Changed: m.announce,
+		Location: cfg.Location, Now: m.Clock.Now, Log: app.Log, Clock: m.Clock,
+	}
+	app.Tasks = &tasks.Feature{
+		Slack: m.web, Views: m.web, Store: taskClaims{db, m.metrics}, Incidents: app, Users: db, Identity: app, Clicks: db,
+		Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log, Clock: m.Clock,
+	}
 	app.Subscriptions = &subscriptions.Feature{Slack: m.web, Store: db, Clicks: db, Admins: app.Admins}
 	app.Calendar = &calendar.Feature{
-		Slack: m.web, Store: db, Tasks: db, Form: app.TaskForm(), Identity: app, Changed: m.announce,
+		Slack: m.web, Store: db, Tasks: db, Form: app.Tasks, Identity: app, Changed: m.announce,
 		Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
 		Clock: m.Clock, RefreshEvery: m.calendarRefresh(),
 	}
@@ -167,7 +175,12 @@ func (m *Main) Open(ctx context.Context) error {
 			Now: m.Clock.Now,
 		}, m.metrics)
 		app.PagerDuty = m.pd
-		app.OnCallOps = m.pd
+		app.Maintenance = &maintenance.Feature{
+			Slack: m.web, Windows: m.pd, Store: db, Identity: app, Clicks: db, Loop: app.OnCall,
+			Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
+		}
+		app.OnCall.PagerDuty, app.OnCall.Ops, app.OnCall.Windows = m.pd, m.pd, app.Maintenance
+		app.Tasks.PagerDuty = m.pd
 		app.Subscriptions.Services = app
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app, Clicks: db, Store: db, Uploader: m.web,
@@ -230,7 +243,7 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error().Err(err).Msg("http server stopped")
 		}
 	}()
-	if err := m.app.RecoverTasks(ctx); err != nil {
+	if err := m.app.Tasks.Recover(ctx); err != nil {
 		m.Log.Warn().Err(err).Msg("task recovery failed")
 	}
 	// The background loops start together and stop together: when the bot
@@ -283,7 +296,7 @@ func (m *Main) backgroundLoops() []loop {
 		{"delivery pruning", plain(m.forgetOldDeliveries)},
 		m.singleton("card sync", "card-sync", plain(func(ctx context.Context) { m.app.RunCardSync(ctx, m.Config.CardRetry) })),
 		{"scheduler", m.engine.Run},
-		{"task escalations", plain(func(ctx context.Context) { m.app.RunTaskEscalations(ctx, m.Clock) })},
+		{"task escalations", m.app.Tasks.Run},
 		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
 		{"report reload", plain(func(ctx context.Context) { m.reloadReports(ctx, reload) })},
 		{"cross-replica wakes", m.forwardWakes},
@@ -300,7 +313,7 @@ func (m *Main) backgroundLoops() []loop {
 			m.singleton("poller", "poller", p.Run))
 	}
 	return append(loops,
-		m.singleton("on-call operations", "oncall", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }),
+		m.singleton("on-call operations", "oncall", m.app.OnCall.Run),
 		// Not a singleton: each report run is claimed before posting, so
 		// every replica's engine may fire it and a dead replica's share
 		// is someone else's at once, as with tasks.

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/domain"
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/tasks"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/storage"
 )
@@ -50,7 +50,7 @@ func (m *Main) renewClaims(ctx context.Context) {
 		if _, err := m.db.RenewOccurrenceClaims(ctx); err != nil && ctx.Err() == nil {
 			m.Log.Warn().Err(err).Msg("occurrence claims not renewed")
 		}
-		if err := m.app.RecoverTasks(ctx); err != nil && ctx.Err() == nil {
+		if err := m.app.Tasks.Recover(ctx); err != nil && ctx.Err() == nil {
 			m.Log.Warn().Err(err).Msg("task recovery failed")
 		}
 	}
@@ -60,13 +60,13 @@ func (m *Main) renewClaims(ctx context.Context) {
 // taken, and claimed-but-unposted ones it picks up after another attempt
 // (a replica that died before posting) as retaken.
 type taskClaims struct {
-	handlers.TaskStore
+	tasks.Store
 	metrics *metrics.Registry
 }
 
 // ClaimOccurrence claims as the store does, counting.
 func (c taskClaims) ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (domain.Occurrence, bool, error) {
-	o, claimed, err := c.TaskStore.ClaimOccurrence(ctx, taskID, due, late, channelID, escalateAt)
+	o, claimed, err := c.Store.ClaimOccurrence(ctx, taskID, due, late, channelID, escalateAt)
 	switch {
 	case err != nil:
 	case claimed:
@@ -79,7 +79,7 @@ func (c taskClaims) ClaimOccurrence(ctx context.Context, taskID string, due time
 
 // RetakeUnposted retakes as the store does, counting.
 func (c taskClaims) RetakeUnposted(ctx context.Context) ([]domain.Occurrence, error) {
-	occs, err := c.TaskStore.RetakeUnposted(ctx)
+	occs, err := c.Store.RetakeUnposted(ctx)
 	c.metrics.ClaimsRetaken.WithLabelValues("task").Add(float64(len(occs)))
 	return occs, err
 }

@@ -1,6 +1,10 @@
 package chat
 
-import "github.com/slack-go/slack"
+import (
+	"strings"
+
+	"github.com/slack-go/slack"
+)
 
 // Place says where a click happened, so that answers go back there.
 type Place struct {
@@ -26,4 +30,11 @@ func PlaceOf(cb slack.InteractionCallback) Place {
 // Invocation is who ran a subcommand, where, and how to answer.
 type Invocation struct {
 	UserID, ChannelID, ResponseURL, TriggerID string
+}
+
+// ClickKey keys one click: action_ts is unique per click, so a redelivered
+// envelope repeats the key and a second click does not. on names what was
+// clicked when the button's action ID alone does not.
+func ClickKey(cb slack.InteractionCallback, act *slack.BlockAction, on ...string) string {
+	return strings.Join(append([]string{"click", cb.User.ID, act.ActionTs, act.ActionID}, on...), ":")
 }

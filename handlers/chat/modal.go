@@ -12,6 +12,11 @@ import (
 // may show it.
 const ActionServiceSuggest = "service"
 
+// ActionScheduleSuggest is the action ID of the type-ahead menu of
+// PagerDuty schedules. The on-call feature fills it; any feature's modal
+// may show it.
+const ActionScheduleSuggest = "schedule"
+
 // ModalState travels in a modal's private_metadata.
 type ModalState struct {
 	IncidentID string `json:"i,omitempty"`

@@ -124,3 +124,8 @@ func Location(loc *time.Location) *time.Location {
 	}
 	return time.UTC
 }
+
+// Quote shows text as a Slack block quote, escaped.
+func Quote(text string) string {
+	return "> " + strings.ReplaceAll(Escape(text), "\n", "\n> ")
+}

@@ -1,6 +1,9 @@
 package chat
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Waker nudges a feature's loop that sleeps until its next due time: a
 // change may have moved that time. Its zero value is ready; a wake while
@@ -22,4 +25,16 @@ func (w *Waker) Wake() {
 	case w.C() <- struct{}{}:
 	default: // a wake is pending already
 	}
+}
+
+// Earliest is the earliest non-zero time of ts (zero if none): the next
+// moment a loop that watches several kinds of deadline must wake.
+func Earliest(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if !t.IsZero() && (out.IsZero() || t.Before(out)) {
+			out = t
+		}
+	}
+	return out
 }

@@ -95,6 +95,28 @@ func (a *Resolver) SaveLink(ctx context.Context, slackUserID string, p domain.Pe
 	return nil
 }
 
+// Actor says who a Slack user acts as in PagerDuty: a *Resolver, or the
+// port a feature declares for it.
+type Actor interface {
+	ActingAs(ctx context.Context, slackUserID string) (domain.Person, error)
+}
+
+// ActorFor is the PagerDuty user the clicker at place acts as. When there
+// is none, it tells them why and how to fix it (chat.TellClicker), and
+// returns ok false with the error of that message (nil when it was
+// delivered).
+func ActorFor(ctx context.Context, who Actor, s chat.Teller, place chat.Place) (domain.Person, bool, error) {
+	actor, err := who.ActingAs(ctx, place.UserID)
+	var notLinked *NotLinkedError
+	switch {
+	case errors.As(err, &notLinked):
+		return domain.Person{}, false, chat.TellClicker(ctx, s, place, NotLinkedMessage(notLinked))
+	case err != nil:
+		return domain.Person{}, false, err
+	}
+	return actor, true, nil
+}
+
 // NotLinkedMessage explains why nothing happened, with a way out.
 func NotLinkedMessage(err *NotLinkedError) chat.Message {
 	why := "Your Slack profile shows no email, so I can't find your PagerDuty user."

@@ -1,4 +1,4 @@
-package handlers
+package oncall
 
 // Bulk shift import from a CSV file shared in Slack.
 
@@ -19,48 +19,48 @@ import (
 // shiftsCommand answers /toban shifts import [dry-run]: the newest CSV
 // file the person shared in the channel becomes schedule overrides, all
 // or nothing.
-func (a *App) shiftsCommand(c Command, in invocation) chat.Response {
+func (oc *Feature) shiftsCommand(args []string, in chat.Invocation) chat.Response {
 	usage := "`/toban shifts import` reads the newest CSV file you shared in this channel (columns schedule, email, start, end, timezone) and creates the shifts as PagerDuty overrides; `/toban shifts import dry-run` only checks it."
-	if len(c.Args) == 0 || !strings.EqualFold(c.Args[0], "import") || len(c.Args) > 2 {
+	if len(args) == 0 || !strings.EqualFold(args[0], "import") || len(args) > 2 {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: usage})}
 	}
-	dryRun := len(c.Args) == 2
-	if dryRun && !strings.Contains(strings.ToLower(c.Args[1]), "dry") {
+	dryRun := len(args) == 2
+	if dryRun && !strings.Contains(strings.ToLower(args[1]), "dry") {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: usage})}
 	}
-	if a.PagerDuty == nil {
+	if oc.PagerDuty == nil {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
-	deps, ok := a.onCallOpsDeps()
-	files, ok2 := a.Files, a.Files != nil
+	deps, ok := oc.onCallOpsDeps()
+	files, ok2 := oc.Files, oc.Files != nil
 	if !ok || !ok2 {
 		return chat.NotYet("shifts")
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		place := chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}
-		if _, err := a.ActingAs(ctx, in.UserID); err != nil {
+		if _, err := oc.Identity.ActingAs(ctx, in.UserID); err != nil {
 			var notLinked *identity.NotLinkedError
 			if errors.As(err, &notLinked) {
-				return a.tellClicker(ctx, place, identity.NotLinkedMessage(notLinked))
+				return oc.tellClicker(ctx, place, identity.NotLinkedMessage(notLinked))
 			}
 			return err
 		}
 		f, err := files.NewestFile(ctx, in.ChannelID, in.UserID, ".csv", shiftfile.MaxBytes)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, chat.Message{Text: ":mag: I found no CSV file that you shared in this channel. Drag the rota's CSV into the channel, then run `/toban shifts import` again."})
+			return oc.tellClicker(ctx, place, chat.Message{Text: ":mag: I found no CSV file that you shared in this channel. Drag the rota's CSV into the channel, then run `/toban shifts import` again."})
 		}
 		if err != nil {
 			return err
 		}
-		return a.Slack.Respond(ctx, in.ResponseURL, a.importShifts(ctx, deps.ops, in.ChannelID, in.UserID, f, dryRun))
+		return oc.Slack.Respond(ctx, in.ResponseURL, oc.importShifts(ctx, deps.ops, in.ChannelID, in.UserID, f, dryRun))
 	}}
 }
 
 // importShifts checks every row of f, then creates all its overrides or
 // none, and says what happened.
-func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID string, f chat.SharedFile, dryRun bool) chat.Message {
+func (oc *Feature) importShifts(ctx context.Context, ops Ops, channelID, userID string, f chat.SharedFile, dryRun bool) chat.Message {
 	name := chat.Escape(f.Name)
-	shifts, problems, err := shiftfile.Check(ctx, bytes.NewReader(f.Content), a.location(), a.PagerDuty, a.now())
+	shifts, problems, err := shiftfile.Check(ctx, bytes.NewReader(f.Content), oc.location(), oc.PagerDuty, oc.now())
 	if err != nil {
 		return chat.Message{Text: fmt.Sprintf(":x: *%s*: nothing was created, because I could not check it: %s", name, chat.UserMessage(err))}
 	}
@@ -73,17 +73,17 @@ func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID
 	}
 	lines := make([]string, 0, len(shifts))
 	for _, s := range shifts {
-		lines = append(lines, "• "+chat.Escape(shiftfile.Describe(s, a.location())))
+		lines = append(lines, "• "+chat.Escape(shiftfile.Describe(s, oc.location())))
 	}
 	if dryRun {
 		return chat.Message{Text: limitLines(fmt.Sprintf(":mag: *%s* is valid. Dry run, nothing was created; these %d overrides would be (each in its own time zone):", name, len(shifts)), lines)}
 	}
 	out := shiftfile.Apply(ctx, shifts, ops)
 	if len(out.Created) > 0 {
-		a.wakeOnCallOps()
+		oc.wakeOnCallOps()
 	}
 	if !out.Complete() {
-		return a.partialImport(name, len(shifts), out)
+		return oc.partialImport(name, len(shifts), out)
 	}
 	created := out.Created
 	seen := map[string]bool{}
@@ -94,11 +94,11 @@ func (a *App) importShifts(ctx context.Context, ops OnCallOps, channelID, userID
 			schedules = append(schedules, "*"+chat.Escape(s.Schedule.Name)+"*")
 		}
 	}
-	if _, err := a.Slack.PostMessage(ctx, channelID, chat.Message{Text: fmt.Sprintf(":calendar: <@%s> imported %d on-call shifts from %s into %s.",
+	if _, err := oc.Slack.PostMessage(ctx, channelID, chat.Message{Text: fmt.Sprintf(":calendar: <@%s> imported %d on-call shifts from %s into %s.",
 		userID, len(created), name, strings.Join(schedules, ", "))}); err != nil {
-		a.Log.Warn().Err(err).Msg("shift import not announced")
+		oc.Log.Warn().Err(err).Msg("shift import not announced")
 	}
-	return chat.Message{Text: limitLines(fmt.Sprintf(":white_check_mark: *%s*: created %d overrides in PagerDuty (times in %s):", name, len(created), a.location()), lines)}
+	return chat.Message{Text: limitLines(fmt.Sprintf(":white_check_mark: *%s*: created %d overrides in PagerDuty (times in %s):", name, len(created), oc.location()), lines)}
 }
 
 // actionShiftsUndo removes the overrides a half-refused import created;
@@ -108,10 +108,10 @@ const actionShiftsUndo = "oncall.shifts.undo"
 // partialImport says row by row what a half-refused import created and
 // what not, with a button that removes the created overrides so that the
 // import stays all or nothing.
-func (a *App) partialImport(name string, total int, out shiftfile.Outcome) chat.Message {
-	heading := fmt.Sprintf(":warning: *%s*: PagerDuty refused some shifts; %d of %d were created (times in %s):", name, len(out.Created), total, a.location())
+func (oc *Feature) partialImport(name string, total int, out shiftfile.Outcome) chat.Message {
+	heading := fmt.Sprintf(":warning: *%s*: PagerDuty refused some shifts; %d of %d were created (times in %s):", name, len(out.Created), total, oc.location())
 	var lines []string
-	for _, l := range shiftfile.Report(out, a.location()) {
+	for _, l := range shiftfile.Report(out, oc.location()) {
 		lines = append(lines, "• "+chat.Escape(l))
 	}
 	text := limitLines(heading, lines)
@@ -181,21 +181,21 @@ func parseUndoValue(v string) ([]domain.Override, bool) {
 }
 
 // undoImport removes the overrides of a half-refused import.
-func (a *App) undoImport(ctx context.Context, ops OnCallOps, place chat.Place, value string) error {
+func (oc *Feature) undoImport(ctx context.Context, ops Ops, place chat.Place, value string) error {
 	ovs, ok := parseUndoValue(value)
 	if !ok {
-		return a.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; remove the overrides in PagerDuty."})
+		return oc.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; remove the overrides in PagerDuty."})
 	}
-	if _, ok, err := a.actorFor(ctx, place); !ok {
+	if _, ok, err := oc.actorFor(ctx, place); !ok {
 		return err
 	}
 	left := shiftfile.Remove(ctx, ops, ovs)
-	a.wakeOnCallOps()
+	oc.wakeOnCallOps()
 	if len(left) > 0 {
-		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":warning: Removed %d of %d overrides; these could not be removed (remove them in PagerDuty): %s",
+		return oc.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":warning: Removed %d of %d overrides; these could not be removed (remove them in PagerDuty): %s",
 			len(ovs)-len(left), len(ovs), strings.Join(left, ", "))})
 	}
-	return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(
+	return oc.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(
 		":leftwards_arrow_with_hook: Removed the %d overrides the import had created: the schedules are as before.", len(ovs)), ReplaceOriginal: true})
 }
 

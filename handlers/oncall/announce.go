@@ -1,4 +1,4 @@
-package handlers
+package oncall
 
 // Shift-change announcements for channels that follow a schedule, and the
 // tick that drives them and the end of maintenance windows.
@@ -26,29 +26,27 @@ const (
 	onCallRetry  = time.Minute
 )
 
-// OnCallOpsTick tells following channels about shift changes and coming
+// Tick tells following channels about shift changes and coming
 // gaps, and maintenance channels about windows that ended, each once. It
 // returns when it next has something to do: the next shift change, gap
 // warning or window end (at most onCallRecompute away while a channel
 // follows a schedule), or zero when nothing is watched.
-func (a *App) OnCallOpsTick(ctx context.Context) time.Time {
-	deps, ok := a.onCallOpsDeps()
+func (oc *Feature) Tick(ctx context.Context) time.Time {
+	deps, ok := oc.onCallOpsDeps()
 	if !ok {
 		return time.Time{}
 	}
-	now := a.now()
-	return earliest(a.announceShifts(ctx, deps, now), a.maintenanceTick(ctx, deps, now))
+	now := oc.now()
+	return chat.Earliest(oc.announceShifts(ctx, deps, now), oc.windowsTick(ctx, now))
 }
 
-// earliest is the earliest non-zero time (zero if none).
-func earliest(ts ...time.Time) time.Time {
-	var out time.Time
-	for _, t := range ts {
-		if !t.IsZero() && (out.IsZero() || t.Before(out)) {
-			out = t
-		}
+// windowsTick closes the cards of maintenance windows that ended, and
+// returns the next end to watch (zero when none, or no Windows).
+func (oc *Feature) windowsTick(ctx context.Context, now time.Time) time.Time {
+	if oc.Windows == nil {
+		return time.Time{}
 	}
-	return out
+	return oc.Windows.Tick(ctx, now)
 }
 
 // shiftKey identifies one shift's announcement in one channel.
@@ -84,10 +82,10 @@ func rotaGaps(shifts []domain.Shift, since, horizon time.Time) []gap {
 
 // announceShifts posts "now on call" at each shift change and a warning
 // ahead of each gap to the channels following a schedule.
-func (a *App) announceShifts(ctx context.Context, deps onCallDeps, now time.Time) time.Time {
+func (oc *Feature) announceShifts(ctx context.Context, deps onCallDeps, now time.Time) time.Time {
 	follows, err := deps.store.Follows(ctx, "")
 	if err != nil {
-		a.Log.Warn().Err(err).Msg("follows unreadable")
+		oc.Log.Warn().Err(err).Msg("follows unreadable")
 		return now.Add(onCallRetry)
 	}
 	if len(follows) == 0 {
@@ -101,14 +99,14 @@ func (a *App) announceShifts(ctx context.Context, deps onCallDeps, now time.Time
 		}
 		bySchedule[f.ScheduleID] = append(bySchedule[f.ScheduleID], f)
 	}
-	loc := a.location()
+	loc := oc.location()
 	since, horizon := now.Add(-announceLookback), now.Add(announceHorizon)
 	next := now.Add(onCallRecompute)
 	for _, id := range order {
 		sched, shifts, err := deps.ops.ScheduleShifts(ctx, id, since, horizon)
 		if err != nil {
-			a.Log.Warn().Err(err).Str("schedule", id).Msg("followed schedule unreadable")
-			next = earliest(next, now.Add(onCallRetry))
+			oc.Log.Warn().Err(err).Str("schedule", id).Msg("followed schedule unreadable")
+			next = chat.Earliest(next, now.Add(onCallRetry))
 			continue
 		}
 		name := firstNonEmptyString(sched.Name, bySchedule[id][0].ScheduleName)
@@ -119,20 +117,20 @@ func (a *App) announceShifts(ctx context.Context, deps onCallDeps, now time.Time
 			}
 			for _, t := range []time.Time{s.Start, s.End} {
 				if t.After(now) {
-					next = earliest(next, t)
+					next = chat.Earliest(next, t)
 				}
 			}
 		}
 		gaps := rotaGaps(shifts, since, horizon)
 		for _, g := range gaps {
 			if warn := g.start.Add(-gapWarnAhead); warn.After(now) {
-				next = earliest(next, warn)
+				next = chat.Earliest(next, warn)
 			}
 		}
 		for _, f := range bySchedule[id] {
 			if current != nil && current.Start.After(since) && !current.Start.Before(f.CreatedAt) {
-				a.announceOnce(ctx, deps.store, shiftKey(f.ChannelID, id, current.Start, current.User.ID), f.ChannelID,
-					fmt.Sprintf(":bell: Now on call for *%s*: %s %s.", chat.Escape(name), a.personMention(ctx, current.User), untilText(now, current.End, horizon, loc)))
+				oc.announceOnce(ctx, deps.store, shiftKey(f.ChannelID, id, current.Start, current.User.ID), f.ChannelID,
+					fmt.Sprintf(":bell: Now on call for *%s*: %s %s.", chat.Escape(name), oc.personMention(ctx, current.User), untilText(now, current.End, horizon, loc)))
 			}
 			for _, g := range gaps {
 				if !g.start.After(since) || g.start.Before(f.CreatedAt) || g.start.After(now.Add(gapWarnAhead)) || !g.end.After(now) {
@@ -142,7 +140,7 @@ func (a *App) announceShifts(ctx context.Context, deps onCallDeps, now time.Time
 				if g.open {
 					when = fmt.Sprintf("from %s, and nobody is scheduled after that", chat.DayTime(now, g.start, loc))
 				}
-				a.announceOnce(ctx, deps.store, fmt.Sprintf("gap:%s:%s:%d", f.ChannelID, id, g.start.Unix()), f.ChannelID,
+				oc.announceOnce(ctx, deps.store, fmt.Sprintf("gap:%s:%s:%d", f.ChannelID, id, g.start.Unix()), f.ChannelID,
 					fmt.Sprintf(":warning: Heads-up: nobody is on call for *%s* %s. Take it with `/toban oncall %s`.", chat.Escape(name), when, chat.Escape(name)))
 			}
 		}
@@ -161,18 +159,18 @@ func untilText(now, end, horizon time.Time, loc *time.Location) string {
 
 // announceOnce posts text in channel unless key was announced already;
 // a failed post is released, to be tried again on the next tick.
-func (a *App) announceOnce(ctx context.Context, store OnCallStore, key, channelID, text string) {
+func (oc *Feature) announceOnce(ctx context.Context, store Store, key, channelID, text string) {
 	first, err := store.ClaimAnnouncement(ctx, key)
 	if err != nil || !first {
 		if err != nil {
-			a.Log.Warn().Err(err).Str("key", key).Msg("announcement not claimed")
+			oc.Log.Warn().Err(err).Str("key", key).Msg("announcement not claimed")
 		}
 		return
 	}
-	if _, err := a.Slack.PostMessage(ctx, channelID, chat.Message{Text: text}); err != nil {
-		a.Log.Warn().Err(err).Str("channel", channelID).Msg("announcement not posted; will retry")
+	if _, err := oc.Slack.PostMessage(ctx, channelID, chat.Message{Text: text}); err != nil {
+		oc.Log.Warn().Err(err).Str("channel", channelID).Msg("announcement not posted; will retry")
 		if rerr := store.ReleaseAnnouncement(ctx, key); rerr != nil {
-			a.Log.Warn().Err(rerr).Str("key", key).Msg("announcement claim not released")
+			oc.Log.Warn().Err(rerr).Str("key", key).Msg("announcement claim not released")
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package handlers
+package tasks
 
 import (
 	"context"
@@ -15,10 +15,12 @@ import (
 	"github.com/tobanbot/toban/scheduler"
 )
 
+// The task modal's callback ID and the action IDs of its type-aheads.
 const (
-	viewTask            = "task.save"
-	actionZoneSuggest   = "tz"
-	actionScheduleTyped = "schedule"
+	viewTask             = "task.save"
+	actionZoneSuggest    = "tz"
+	actionScheduleTyped  = chat.ActionScheduleSuggest
+	actionServiceSuggest = chat.ActionServiceSuggest
 )
 
 // taskForm holds a task modal's state: the task being edited (empty ID
@@ -44,22 +46,22 @@ var ruleKinds = []struct {
 var weekdayNames = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
 // remindCommand opens the task modal for a new task.
-func (a *App) remindCommand(in invocation) chat.Response {
-	if a.Tasks == nil {
-		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "Scheduled tasks are not set up in this toban."})}
+func (f *Feature) remindCommand(in chat.Invocation) chat.Response {
+	if f.Store == nil {
+		return chat.Response{Ack: chat.Ephemeral(NotSetUp)}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		return a.openTaskModal(ctx, in.TriggerID, taskForm{ChannelID: in.ChannelID}, domain.Task{ChannelID: in.ChannelID, GraceMinutes: 15})
+		return f.openTaskModal(ctx, in.TriggerID, taskForm{ChannelID: in.ChannelID}, domain.Task{ChannelID: in.ChannelID, GraceMinutes: 15})
 	}}
 }
 
-func (a *App) openTaskModal(ctx context.Context, triggerID string, form taskForm, t domain.Task) error {
-	rule := scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00", Location: a.location()}
+func (f *Feature) openTaskModal(ctx context.Context, triggerID string, form taskForm, t domain.Task) error {
+	rule := scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00", Location: f.location()}
 	if t.Rule.Kind != "" {
 		rule = t.Rule
 	}
-	view := a.taskModalView(form, t, rule)
-	if _, err := a.Slack.OpenView(ctx, triggerID, view); err != nil {
+	view := f.taskModalView(form, t, rule)
+	if _, err := f.Slack.OpenView(ctx, triggerID, view); err != nil {
 		return fmt.Errorf("open task modal: %w", err)
 	}
 	return nil
@@ -186,7 +188,7 @@ func taskBlocks(t domain.Task, rule scheduler.Rule, defaultZone *time.Location) 
 var taskFieldBlocks = map[string]string{"kind": "kind", "at": "at", "date": "date", "weekdays": "weekdays", "day": "day", "cron": "cron"}
 
 // taskInput validates the task modal into a task; errs holds field errors.
-func (a *App) taskInput(values map[string]map[string]slack.BlockAction, now time.Time) (domain.Task, scheduler.Rule, map[string]string) {
+func (f *Feature) taskInput(values map[string]map[string]slack.BlockAction, now time.Time) (domain.Task, scheduler.Rule, map[string]string) {
 	errs := map[string]string{}
 	t := domain.Task{
 		Title:       strings.TrimSpace(values["title"]["title"].Value),
@@ -230,7 +232,7 @@ func (a *App) taskInput(values map[string]map[string]slack.BlockAction, now time
 	loc, err := time.LoadLocation(zone)
 	if err != nil || zone == "" {
 		errs["tz"] = "Choose a time zone from the list."
-		loc = a.location()
+		loc = f.location()
 	}
 	rule.Location = loc
 	var fe *scheduler.FieldError
@@ -242,7 +244,7 @@ func (a *App) taskInput(values map[string]map[string]slack.BlockAction, now time
 		errs["kind"] = err.Error()
 	}
 	t.Rule = rule
-	t.GraceMinutes, t.Escalation, t.EscalationTargetID, t.EscalationTargetName = a.escalationInput(values, errs)
+	t.GraceMinutes, t.Escalation, t.EscalationTargetID, t.EscalationTargetName = f.escalationInput(values, errs)
 	return t, rule, errs
 }
 
@@ -254,12 +256,12 @@ func optionText(o slack.OptionBlockObject) string {
 }
 
 // taskSubmission saves a new or edited task.
-func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
+func (f *Feature) taskSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var form taskForm
 	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &form); err != nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{"title": "This form is from an older toban; close it and start again."})}
 	}
-	t, rule, errs := a.taskInput(cb.View.State.Values, a.now())
+	t, rule, errs := f.taskInput(cb.View.State.Values, f.now())
 	if len(errs) > 0 {
 		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}
@@ -268,7 +270,7 @@ func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		// The incident is opened as the task's author; they must be linked.
 		ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 		defer cancel()
-		person, err := a.ActingAs(ctx, cb.User.ID)
+		person, err := f.Identity.ActingAs(ctx, cb.User.ID)
 		if err != nil {
 			return chat.Response{Ack: chat.ViewErrors(map[string]string{"escalation": "The incident is opened as you, and I can't find your PagerDuty user. Run `/toban link` first."})}
 		}
@@ -276,38 +278,38 @@ func (a *App) taskSubmission(ctx context.Context, cb slack.InteractionCallback) 
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		if form.TaskID != "" {
-			old, err := a.Tasks.Task(ctx, form.TaskID)
+			old, err := f.Store.Task(ctx, form.TaskID)
 			if err != nil {
 				return err
 			}
-			if old.CreatedBy != cb.User.ID && !a.Admins[cb.User.ID] {
+			if old.CreatedBy != cb.User.ID && !f.Admins[cb.User.ID] {
 				return domain.Invalid("Only the task's author or an admin can change it.")
 			}
 			t.CreatedBy, t.Source, t.ExternalID, t.Paused = old.CreatedBy, old.Source, old.ExternalID, old.Paused
 		}
-		saved, err := a.Tasks.SaveTask(ctx, t)
+		saved, err := f.Store.SaveTask(ctx, t)
 		if err != nil {
 			return err
 		}
-		a.scheduleTask(saved)
+		f.scheduleTask(saved)
 		next := "never again"
-		if due, ok := a.Engine.NextDue(saved.ID); ok {
-			next = chat.FormatTime(a.now().In(rule.Location), due.In(rule.Location))
+		if due, ok := f.Engine.NextDue(saved.ID); ok {
+			next = chat.FormatTime(f.now().In(rule.Location), due.In(rule.Location))
 		}
 		msg := chat.Message{Text: fmt.Sprintf(":calendar: <@%s> scheduled *%s* %s. Next card: %s.", cb.User.ID, chat.Escape(saved.Title), rule.String(), next)}
-		_, err = a.Slack.PostMessage(ctx, saved.ChannelID, msg)
+		_, err = f.Slack.PostMessage(ctx, saved.ChannelID, msg)
 		return err
 	}}
 }
 
 // scheduleTask tells the engine about a task's current rule.
-func (a *App) scheduleTask(t domain.Task) {
-	a.Engine.Upsert(scheduler.Task{ID: t.ID, Rule: t.Rule, Paused: t.Paused})
+func (f *Feature) scheduleTask(t domain.Task) {
+	f.Engine.Upsert(scheduler.Task{ID: t.ID, Rule: t.Rule, Paused: t.Paused})
 }
 
 // escalationInput reads the grace period and the escalation (kind and
 // target) shared by the task and calendar modals, adding field errors.
-func (a *App) escalationInput(values map[string]map[string]slack.BlockAction, errs map[string]string) (grace int, kind domain.Escalation, targetID, targetName string) {
+func (f *Feature) escalationInput(values map[string]map[string]slack.BlockAction, errs map[string]string) (grace int, kind domain.Escalation, targetID, targetName string) {
 	grace, err := strconv.Atoi(values["grace"]["grace"].SelectedOption.Value)
 	if err != nil || grace < 0 || grace > domain.MaxGraceMinutes {
 		errs["grace"] = "Choose a grace period."
@@ -330,7 +332,7 @@ func (a *App) escalationInput(values map[string]map[string]slack.BlockAction, er
 	default:
 		errs["escalation"] = "Choose what happens when nobody starts a task."
 	}
-	if kind != domain.EscalateNone && a.PagerDuty == nil {
+	if kind != domain.EscalateNone && f.PagerDuty == nil {
 		errs["escalation"] = "PagerDuty is not configured, so only thread reminders are possible."
 	}
 	return grace, kind, targetID, targetName

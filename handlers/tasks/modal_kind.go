@@ -1,4 +1,4 @@
-package handlers
+package tasks
 
 import (
 	"context"
@@ -70,8 +70,8 @@ func taskBlocksFor(t domain.Task, rule scheduler.Rule, defaultZone *time.Locatio
 }
 
 // taskModalView is the task modal for form, filled in from t and rule.
-func (a *App) taskModalView(form taskForm, t domain.Task, rule scheduler.Rule) slack.ModalViewRequest {
-	view := chat.Modal(viewTask, "Scheduled task", "Save", chat.ModalState{}, taskBlocksFor(t, rule, a.location())...)
+func (f *Feature) taskModalView(form taskForm, t domain.Task, rule scheduler.Rule) slack.ModalViewRequest {
+	view := chat.Modal(viewTask, "Scheduled task", "Save", chat.ModalState{}, taskBlocksFor(t, rule, f.location())...)
 	view.PrivateMetadata = chat.EncodeJSON(form)
 	if form.TaskID != "" {
 		view.Title = chat.Plain("Edit task")
@@ -82,7 +82,7 @@ func (a *App) taskModalView(form taskForm, t domain.Task, rule scheduler.Rule) s
 // taskFromState reads what the person has entered in the task modal so
 // far, leniently (nothing is validated; a field left empty or unreadable
 // stays empty), with the rule of the given kind.
-func (a *App) taskFromState(values map[string]map[string]slack.BlockAction, kind scheduler.Kind) (domain.Task, scheduler.Rule) {
+func (f *Feature) taskFromState(values map[string]map[string]slack.BlockAction, kind scheduler.Kind) (domain.Task, scheduler.Rule) {
 	t := domain.Task{
 		Title:       values["title"]["title"].Value,
 		Description: values["description"]["description"].Value,
@@ -115,7 +115,7 @@ func (a *App) taskFromState(values map[string]map[string]slack.BlockAction, kind
 		}
 	}
 	rule.Day, _ = strconv.Atoi(strings.TrimSpace(values["day"]["day"].Value))
-	rule.Location = a.location()
+	rule.Location = f.location()
 	if zone := values["tz"][actionZoneSuggest].SelectedOption.Value; zone != "" {
 		if loc, err := time.LoadLocation(zone); err == nil {
 			rule.Location = loc
@@ -126,7 +126,7 @@ func (a *App) taskFromState(values map[string]map[string]slack.BlockAction, kind
 
 // taskKindClick rebuilds the task modal for the kind of schedule just
 // chosen, keeping everything else the person entered.
-func (a *App) taskKindClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+func (f *Feature) taskKindClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	if cb.View.ID == "" || cb.View.CallbackID != viewTask {
 		return chat.Response{}
 	}
@@ -138,32 +138,25 @@ func (a *App) taskKindClick(cb slack.InteractionCallback, act *slack.BlockAction
 	if cb.View.State != nil {
 		values = cb.View.State.Values
 	}
-	t, rule := a.taskFromState(values, scheduler.Kind(act.SelectedOption.Value))
-	view := a.taskModalView(form, t, rule)
+	t, rule := f.taskFromState(values, scheduler.Kind(act.SelectedOption.Value))
+	view := f.taskModalView(form, t, rule)
 	viewID, hash := cb.View.ID, cb.View.Hash
 	return chat.Response{Then: func(ctx context.Context) error {
-		return a.updateViewIfUnchanged(ctx, viewID, hash, view)
+		return f.updateViewIfUnchanged(ctx, viewID, hash, view)
 	}}
-}
-
-// viewUpdaterIfUnchanged is a Slack client that passes views.update the
-// hash of the view it replaces (bot.WebAPI is one).
-type viewUpdaterIfUnchanged interface {
-	UpdateViewIfUnchanged(ctx context.Context, viewID, hash string, view slack.ModalViewRequest) error
 }
 
 // updateViewIfUnchanged replaces a modal unless the person changed it since
 // the hash: then Slack answers hash_conflict, and the newer change brings
 // its own update, so the conflict is no error.
-func (a *App) updateViewIfUnchanged(ctx context.Context, viewID, hash string, view slack.ModalViewRequest) error {
-	u, ok := a.Slack.(viewUpdaterIfUnchanged)
-	if !ok || hash == "" {
-		return a.Slack.UpdateView(ctx, viewID, view)
+func (f *Feature) updateViewIfUnchanged(ctx context.Context, viewID, hash string, view slack.ModalViewRequest) error {
+	if f.Views == nil || hash == "" {
+		return f.Slack.UpdateView(ctx, viewID, view)
 	}
-	err := u.UpdateViewIfUnchanged(ctx, viewID, hash, view)
+	err := f.Views.UpdateViewIfUnchanged(ctx, viewID, hash, view)
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) && se.Err == "hash_conflict" {
-		a.Log.Debug().Str("view", viewID).Msg("task modal changed meanwhile; update skipped")
+		f.Log.Debug().Str("view", viewID).Msg("task modal changed meanwhile; update skipped")
 		return nil
 	}
 	return err

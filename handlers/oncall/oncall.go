@@ -1,4 +1,4 @@
-package handlers
+package oncall
 
 import (
 	"context"
@@ -28,78 +28,40 @@ const maxOnCallBlocks = 46
 
 // onCallCommand answers /toban oncall [filter], /toban oncall follow
 // [schedule] and /toban oncall unfollow [schedule].
-func (a *App) onCallCommand(c Command, in invocation) chat.Response {
-	if len(c.Args) > 0 {
-		rest := strings.TrimSpace(strings.Join(c.Args[1:], " "))
-		switch strings.ToLower(c.Args[0]) {
+func (oc *Feature) onCallCommand(args []string, in chat.Invocation) chat.Response {
+	if len(args) > 0 {
+		rest := strings.TrimSpace(strings.Join(args[1:], " "))
+		switch strings.ToLower(args[0]) {
 		case "follow":
-			return a.followCommand(rest, in)
+			return oc.followCommand(rest, in)
 		case "unfollow":
-			return a.unfollowCommand(rest, in)
+			return oc.unfollowCommand(rest, in)
 		}
 	}
-	return a.onCall(strings.Join(c.Args, " "), in.ResponseURL)
+	return oc.onCall(strings.Join(args, " "), in.ResponseURL)
 }
 
 // onCall answers /toban oncall [filter].
-func (a *App) onCall(filter, responseURL string) chat.Response {
-	if a.PagerDuty == nil {
+func (oc *Feature) onCall(filter, responseURL string) chat.Response {
+	if oc.PagerDuty == nil {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		entries, err := a.PagerDuty.OnCalls(ctx, filter)
+		entries, err := oc.PagerDuty.OnCalls(ctx, filter)
 		if err != nil {
 			return fmt.Errorf("oncall %q: %w", filter, err)
 		}
-		return a.Slack.Respond(ctx, responseURL, a.onCallMessage(filter, entries))
+		return oc.Slack.Respond(ctx, responseURL, oc.onCallMessage(filter, entries))
 	}}
-}
-
-// onCallLevel is who holds one level of a policy now, and who is next.
-type onCallLevel struct {
-	policy string
-	level  int
-	now    []domain.OnCall
-	next   *domain.OnCall
-}
-
-// onCallLevels groups entries by policy and level, splitting each level
-// into the people on call now and the first shift that starts later.
-func onCallLevels(entries []domain.OnCall, now time.Time) []*onCallLevel {
-	byKey := map[string]*onCallLevel{}
-	var levels []*onCallLevel
-	for _, e := range entries {
-		key := fmt.Sprintf("%s\x00%d", e.EscalationPolicyName, e.Level)
-		l := byKey[key]
-		if l == nil {
-			l = &onCallLevel{policy: e.EscalationPolicyName, level: e.Level}
-			byKey[key] = l
-			levels = append(levels, l)
-		}
-		switch {
-		case e.Start.IsZero() || !e.Start.After(now):
-			l.now = append(l.now, e)
-		case l.next == nil || e.Start.Before(l.next.Start):
-			e := e
-			l.next = &e
-		}
-	}
-	sort.SliceStable(levels, func(i, j int) bool {
-		if levels[i].policy != levels[j].policy {
-			return levels[i].policy < levels[j].policy
-		}
-		return levels[i].level < levels[j].level
-	})
-	return levels
 }
 
 // onCallMessage renders who is on call now, until when, and who is next,
 // per escalation policy and level, with Take on-call buttons for each
 // schedule someone is on call from.
-func (a *App) onCallMessage(filter string, entries []domain.OnCall) chat.Message {
-	loc := a.location()
-	now := a.now().In(loc)
-	levels := onCallLevels(entries, now)
+func (oc *Feature) onCallMessage(filter string, entries []domain.OnCall) chat.Message {
+	loc := oc.location()
+	now := oc.now().In(loc)
+	levels := chat.OnCallLevels(entries, now)
 	if len(levels) == 0 {
 		if filter == "" {
 			return chat.Message{Text: "Nobody is on call in PagerDuty right now."}
@@ -110,15 +72,15 @@ func (a *App) onCallMessage(filter string, entries []domain.OnCall) chat.Message
 	var text strings.Builder
 	offered := map[string]bool{} // schedules with Take buttons already
 	for i := 0; i < len(levels); {
-		policy := levels[i].policy
+		policy := levels[i].Policy
 		var lines []string
 		var takes []slack.Block
-		for ; i < len(levels) && levels[i].policy == policy; i++ {
+		for ; i < len(levels) && levels[i].Policy == policy; i++ {
 			l := levels[i]
 			lines = append(lines, levelLine(l, now, loc))
-			candidates := l.now
-			if len(l.now) == 0 && l.next != nil {
-				candidates = []domain.OnCall{*l.next} // a gap now: fill it until the next shift
+			candidates := l.Now
+			if len(l.Now) == 0 && l.Next != nil {
+				candidates = []domain.OnCall{*l.Next} // a gap now: fill it until the next shift
 			}
 			for _, e := range candidates {
 				if e.ScheduleName == "" || offered[e.ScheduleName] || len(e.ScheduleName) > 1900 {
@@ -127,10 +89,10 @@ func (a *App) onCallMessage(filter string, entries []domain.OnCall) chat.Message
 				offered[e.ScheduleName] = true
 				var holders []string
 				until := e.End
-				if len(l.now) == 0 {
+				if len(l.Now) == 0 {
 					until = e.Start
 				}
-				for _, h := range l.now {
+				for _, h := range l.Now {
 					if h.ScheduleName == e.ScheduleName {
 						holders = append(holders, chat.Escape(h.User.Name))
 					}
@@ -170,13 +132,13 @@ func takeBlocks(n int, schedule string, holders []string, until, now time.Time, 
 	}
 }
 
-func levelLine(l *onCallLevel, now time.Time, loc *time.Location) string {
+func levelLine(l *chat.OnCallLevel, now time.Time, loc *time.Location) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Level %d* — ", l.level)
-	if len(l.now) == 0 {
+	fmt.Fprintf(&b, "*Level %d* — ", l.Level)
+	if len(l.Now) == 0 {
 		b.WriteString("_nobody right now_")
 	}
-	for i, e := range l.now {
+	for i, e := range l.Now {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -188,8 +150,8 @@ func levelLine(l *onCallLevel, now time.Time, loc *time.Location) string {
 			fmt.Fprintf(&b, " until %s", chat.FormatTime(now, e.End.In(loc)))
 		}
 	}
-	if l.next != nil {
-		fmt.Fprintf(&b, "; next: %s from %s", chat.Escape(l.next.User.Name), chat.FormatTime(now, l.next.Start.In(loc)))
+	if l.Next != nil {
+		fmt.Fprintf(&b, "; next: %s from %s", chat.Escape(l.Next.User.Name), chat.FormatTime(now, l.Next.Start.In(loc)))
 	}
 	return b.String()
 }
@@ -197,9 +159,9 @@ func levelLine(l *onCallLevel, now time.Time, loc *time.Location) string {
 // findSchedule resolves what someone typed or a button carried: a
 // schedule ID, else a name (ignoring case), else the one schedule whose
 // name contains it.
-func (a *App) findSchedule(ctx context.Context, query string) (domain.Schedule, error) {
+func (oc *Feature) findSchedule(ctx context.Context, query string) (domain.Schedule, error) {
 	query = strings.TrimSpace(query)
-	list, err := a.PagerDuty.Schedules(ctx, query)
+	list, err := oc.PagerDuty.Schedules(ctx, query)
 	if err != nil {
 		return domain.Schedule{}, fmt.Errorf("find schedule %q: %w", query, err)
 	}
@@ -235,20 +197,20 @@ func (a *App) findSchedule(ctx context.Context, query string) (domain.Schedule, 
 
 // followCommand answers /toban oncall follow [schedule]: without a name
 // it opens a form with schedule type-ahead.
-func (a *App) followCommand(query string, in invocation) chat.Response {
-	if a.PagerDuty == nil {
+func (oc *Feature) followCommand(query string, in chat.Invocation) chat.Response {
+	if oc.PagerDuty == nil {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
-	if _, ok := a.onCallOpsDeps(); !ok {
+	if _, ok := oc.onCallOpsDeps(); !ok {
 		return chat.NotYet("oncall follow")
 	}
 	if query != "" {
 		return chat.Response{Then: func(ctx context.Context) error {
-			sched, err := a.findSchedule(ctx, query)
+			sched, err := oc.findSchedule(ctx, query)
 			if err != nil {
 				return err
 			}
-			return a.follow(ctx, chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}, sched)
+			return oc.follow(ctx, chat.Place{UserID: in.UserID, ChannelID: in.ChannelID, ResponseURL: in.ResponseURL}, sched)
 		}}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
@@ -259,7 +221,7 @@ func (a *App) followCommand(query string, in invocation) chat.Response {
 			slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("<#%s> will be told who is on call at each shift change, and warned ahead of gaps in the rota.", in.ChannelID)), nil, nil),
 			slack.NewInputBlock("schedule", chat.Plain("Schedule"), nil, sel))
 		v.PrivateMetadata = chat.EncodeJSON(chat.ModalState{ChannelID: in.ChannelID})
-		if _, err := a.Slack.OpenView(ctx, in.TriggerID, v); err != nil {
+		if _, err := oc.Slack.OpenView(ctx, in.TriggerID, v); err != nil {
 			return fmt.Errorf("open follow modal: %w", err)
 		}
 		return nil
@@ -268,39 +230,39 @@ func (a *App) followCommand(query string, in invocation) chat.Response {
 
 // follow makes the channel follow sched and says so in the channel, with
 // who is on call now.
-func (a *App) follow(ctx context.Context, place chat.Place, sched domain.Schedule) error {
-	deps, ok := a.onCallOpsDeps()
+func (oc *Feature) follow(ctx context.Context, place chat.Place, sched domain.Schedule) error {
+	deps, ok := oc.onCallOpsDeps()
 	if !ok {
 		return domain.Invalid("Following schedules is not available in this version of toban.")
 	}
 	if err := deps.store.Follow(ctx, domain.Follow{ChannelID: place.ChannelID, ScheduleID: sched.ID, ScheduleName: sched.Name, CreatedBy: place.UserID}); err != nil {
 		return err
 	}
-	a.wakeOnCallOps()
-	now := a.now()
+	oc.wakeOnCallOps()
+	now := oc.now()
 	current := "Nobody is on call for it right now."
 	if _, shifts, err := deps.ops.ScheduleShifts(ctx, sched.ID, now, now.Add(announceHorizon)); err == nil {
 		for _, s := range shifts {
 			if !s.Start.After(now) && s.End.After(now) {
-				current = fmt.Sprintf("On call now: %s %s.", a.personMention(ctx, s.User), untilText(now, s.End, now.Add(announceHorizon), a.location()))
+				current = fmt.Sprintf("On call now: %s %s.", oc.personMention(ctx, s.User), untilText(now, s.End, now.Add(announceHorizon), oc.location()))
 			}
 		}
 	}
-	_, err := a.Slack.PostMessage(ctx, place.ChannelID, chat.Message{Text: fmt.Sprintf(
+	_, err := oc.Slack.PostMessage(ctx, place.ChannelID, chat.Message{Text: fmt.Sprintf(
 		":satellite_antenna: <@%s> made this channel follow *%s*: I'll say who is on call at each shift change and warn ahead of gaps. %s `/toban oncall unfollow` stops it.",
 		place.UserID, chat.Escape(sched.Name), current)})
 	if err != nil {
-		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("This channel now follows *%s*, but I could not post here (is toban in the channel?): %s", chat.Escape(sched.Name), chat.UserMessage(err))})
+		return oc.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("This channel now follows *%s*, but I could not post here (is toban in the channel?): %s", chat.Escape(sched.Name), chat.UserMessage(err))})
 	}
 	return nil
 }
 
 // unfollowCommand answers /toban oncall unfollow [schedule].
-func (a *App) unfollowCommand(query string, in invocation) chat.Response {
-	if a.PagerDuty == nil {
+func (oc *Feature) unfollowCommand(query string, in chat.Invocation) chat.Response {
+	if oc.PagerDuty == nil {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
-	deps, ok := a.onCallOpsDeps()
+	deps, ok := oc.onCallOpsDeps()
 	if !ok {
 		return chat.NotYet("oncall unfollow")
 	}
@@ -330,17 +292,49 @@ func (a *App) unfollowCommand(query string, in invocation) chat.Response {
 			}
 			msg = fmt.Sprintf("This channel does not follow %q; it follows %s.", query, strings.Join(all, ", "))
 		}
-		return a.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: msg})
+		return oc.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: msg})
 	}}
 }
 
 // personMention shows a PagerDuty user as a Slack mention when they have
 // linked their account, else by name.
-func (a *App) personMention(ctx context.Context, p domain.Person) string {
-	if a.Store != nil && p.ID != "" {
-		if id, err := a.Store.SlackUserFor(ctx, p.ID); err == nil && id != "" {
+func (oc *Feature) personMention(ctx context.Context, p domain.Person) string {
+	if oc.Users != nil && p.ID != "" {
+		if id, err := oc.Users.SlackUserFor(ctx, p.ID); err == nil && id != "" {
 			return "<@" + id + ">"
 		}
 	}
 	return chat.Escape(p.Name)
+}
+
+// actionScheduleTyped is the schedule type-ahead the feature's modals
+// show, answered by SuggestSchedules.
+const actionScheduleTyped = chat.ActionScheduleSuggest
+
+// ActionScheduleSuggest is the action ID SuggestSchedules answers.
+const ActionScheduleSuggest = actionScheduleTyped
+
+// SuggestSchedules answers the schedule type-ahead of any modal: up to
+// 100 PagerDuty schedules matching query, by name.
+func (oc *Feature) SuggestSchedules(ctx context.Context, query string) chat.Response {
+	empty := chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+	if oc.PagerDuty == nil {
+		return empty
+	}
+	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	list, err := oc.PagerDuty.Schedules(ctx, query)
+	if err != nil {
+		oc.Log.Warn().Err(err).Msg("schedules for type-ahead unavailable")
+		return empty
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	opts := []*slack.OptionBlockObject{}
+	for i, s := range list {
+		if i == 100 {
+			break
+		}
+		opts = append(opts, slack.NewOptionBlockObject(s.ID, chat.Plain(chat.Truncate(s.Name, 75)), nil))
+	}
+	return chat.Response{Ack: slack.OptionsResponse{Options: opts}}
 }

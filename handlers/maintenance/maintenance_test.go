@@ -1,4 +1,4 @@
-package handlers
+package maintenance
 
 import (
 	"strings"
@@ -8,7 +8,20 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	goldenfile "github.com/tobanbot/toban/internal/golden"
 )
+
+var tokyo, _ = time.LoadLocation("Asia/Tokyo")
+
+func tokyoTime(day, hour, minute int) time.Time {
+	return time.Date(2026, 11, day, hour, minute, 0, 0, tokyo)
+}
+
+// golden compares v with testdata/name.golden.json (-update rewrites it).
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	goldenfile.JSON(t, name, v)
+}
 
 // maintForm fills the maintenance form: services, a duration choice and
 // custom "date time" values by block.
@@ -35,7 +48,7 @@ func maintForm(services []string, duration string, custom map[string]string) map
 
 func TestMaintenanceInput(t *testing.T) {
 	now := tokyoTime(21, 10, 0)
-	a := &App{Location: tokyo, Now: func() time.Time { return now }}
+	mt := &Feature{Location: tokyo, Now: func() time.Time { return now }}
 	custom := func(sd, st, ed, et string) map[string]string {
 		return map[string]string{"start_date": sd, "start_time": st, "end_date": ed, "end_time": et}
 	}
@@ -59,7 +72,7 @@ func TestMaintenanceInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, errs := a.maintenanceInput(tt.values, "C1")
+			req, errs := mt.maintenanceInput(tt.values, "C1")
 			if tt.errBlock != "" {
 				if errs[tt.errBlock] == "" {
 					t.Errorf("errors = %v, want one on %s", errs, tt.errBlock)
@@ -81,34 +94,34 @@ func TestMaintenanceInput(t *testing.T) {
 
 func TestMaintenanceBlocks(t *testing.T) {
 	now := tokyoTime(21, 10, 15)
-	a := &App{Location: tokyo, Now: func() time.Time { return now }}
+	mt := &Feature{Location: tokyo, Now: func() time.Time { return now }}
 	card := domain.MaintenanceCard{WindowID: "PMW1", ChannelID: "C1", TS: "1.1", Description: "DB upgrade <v2>", CreatedBy: "U1",
 		Services: []domain.Service{{ID: "PSVC1", Name: "Checkout API"}, {ID: "PSVC2", Name: "Billing"}},
 		Start:    tokyoTime(21, 10, 0), End: tokyoTime(21, 11, 0), State: domain.MaintenanceOpen}
 	t.Run("Confirmation", func(t *testing.T) {
-		golden(t, "maint_confirm", a.maintenanceConfirmation(maintRequest{
+		golden(t, "maint_confirm", mt.maintenanceConfirmation(maintRequest{
 			Services: []maintService{{"PSVC1", "Checkout API"}, {"PSVC2", "Billing"}}, Start: now.Unix(), End: now.Add(90 * time.Minute).Unix(),
 			FromNow: true, Description: "DB upgrade <v2>", Channel: "C1"}))
 	})
 	t.Run("CardOngoing", func(t *testing.T) {
-		golden(t, "maint_card_ongoing", chat.AckMessage(a.maintenanceCard(card)))
+		golden(t, "maint_card_ongoing", chat.AckMessage(mt.maintenanceCard(card)))
 	})
 	t.Run("CardExtended", func(t *testing.T) {
 		c := card
 		c.End, c.ExtendedBy = c.End.Add(30*time.Minute), "U2"
-		if got := a.maintenanceCard(c).Text; !strings.Contains(got, "Extended to 11:30 by <@U2>.") {
+		if got := mt.maintenanceCard(c).Text; !strings.Contains(got, "Extended to 11:30 by <@U2>.") {
 			t.Errorf("text = %q", got)
 		}
 	})
 	t.Run("CardEnded", func(t *testing.T) {
 		c := card
 		c.State, c.EndedBy, c.EndedAt = domain.MaintenanceEnded, "U2", tokyoTime(21, 10, 12)
-		golden(t, "maint_card_ended", chat.AckMessage(a.maintenanceCard(c)))
+		golden(t, "maint_card_ended", chat.AckMessage(mt.maintenanceCard(c)))
 	})
 	t.Run("CardCancelled", func(t *testing.T) {
 		c := card
 		c.State, c.EndedBy = domain.MaintenanceCancelled, "U2"
-		if m := a.maintenanceCard(c); !strings.Contains(m.Text, "Cancelled by <@U2> before it started.") || len(m.Blocks) != 2 {
+		if m := mt.maintenanceCard(c); !strings.Contains(m.Text, "Cancelled by <@U2> before it started.") || len(m.Blocks) != 2 {
 			t.Errorf("cancelled card = %q with %d blocks, want no buttons", m.Text, len(m.Blocks))
 		}
 	})

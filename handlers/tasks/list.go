@@ -1,10 +1,9 @@
-package handlers
+package tasks
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -21,21 +20,21 @@ const (
 )
 
 // remindersCommand lists the channel's tasks with their next due time.
-func (a *App) remindersCommand(in invocation) chat.Response {
-	if a.Tasks == nil {
-		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "Scheduled tasks are not set up in this toban."})}
+func (f *Feature) remindersCommand(in chat.Invocation) chat.Response {
+	if f.Store == nil {
+		return chat.Response{Ack: chat.Ephemeral(NotSetUp)}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		msg, err := a.taskList(ctx, in.ChannelID)
+		msg, err := f.taskList(ctx, in.ChannelID)
 		if err != nil {
 			return err
 		}
-		return a.Slack.Respond(ctx, in.ResponseURL, msg)
+		return f.Slack.Respond(ctx, in.ResponseURL, msg)
 	}}
 }
 
-func (a *App) taskList(ctx context.Context, channelID string) (chat.Message, error) {
-	tasks, err := a.Tasks.TasksInChannel(ctx, channelID)
+func (f *Feature) taskList(ctx context.Context, channelID string) (chat.Message, error) {
+	tasks, err := f.Store.TasksInChannel(ctx, channelID)
 	if err != nil {
 		return chat.Message{}, err
 	}
@@ -48,19 +47,19 @@ func (a *App) taskList(ctx context.Context, channelID string) (chat.Message, err
 			blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("…and %d more. `toban reminders export` lists them all.", len(tasks)-20))))
 			break
 		}
-		blocks = append(blocks, a.taskListEntry(t)...)
+		blocks = append(blocks, f.taskListEntry(t)...)
 	}
 	return chat.Message{Text: fmt.Sprintf("%d scheduled tasks", len(tasks)), Blocks: blocks}, nil
 }
 
-func (a *App) taskListEntry(t domain.Task) []slack.Block {
-	loc := taskLocation(t, a.location())
+func (f *Feature) taskListEntry(t domain.Task) []slack.Block {
+	loc := taskLocation(t, f.location())
 	schedule := t.Rule.String()
 	next := "no further due time"
 	if t.Paused {
 		next = "*paused*"
-	} else if due, ok := a.Engine.NextDue(t.ID); ok {
-		next = "next " + chat.FormatTime(a.now().In(loc), due.In(loc))
+	} else if due, ok := f.Engine.NextDue(t.ID); ok {
+		next = "next " + chat.FormatTime(f.now().In(loc), due.In(loc))
 	}
 	text := fmt.Sprintf("*%s*\n%s — %s", chat.Escape(t.Title), chat.Escape(schedule), next)
 	if t.Escalation != domain.EscalateNone {
@@ -83,40 +82,40 @@ func (a *App) taskListEntry(t domain.Task) []slack.Block {
 
 // taskListClick handles Pause, Resume, Edit and Delete. Only the task's
 // author or an admin may change it.
-func (a *App) taskListClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+func (f *Feature) taskListClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
 	return chat.Response{Then: func(ctx context.Context) error {
-		t, err := a.Tasks.Task(ctx, act.Value)
+		t, err := f.Store.Task(ctx, act.Value)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, chat.Message{Text: "That task was already deleted."})
+			return f.tellClicker(ctx, place, chat.Message{Text: "That task was already deleted."})
 		}
 		if err != nil {
 			return err
 		}
-		if t.CreatedBy != place.UserID && !a.Admins[place.UserID] {
-			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who created it, or a toban admin can change this task.", t.CreatedBy)})
+		if t.CreatedBy != place.UserID && !f.Admins[place.UserID] {
+			return f.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who created it, or a toban admin can change this task.", t.CreatedBy)})
 		}
 		switch act.ActionID {
 		case actionTaskEdit:
-			return a.openTaskModal(ctx, cb.TriggerID, taskForm{TaskID: t.ID, ChannelID: t.ChannelID}, t)
+			return f.openTaskModal(ctx, cb.TriggerID, taskForm{TaskID: t.ID, ChannelID: t.ChannelID}, t)
 		case actionTaskDelete:
-			if err := a.Tasks.DeleteTask(ctx, t.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
+			if err := f.Store.DeleteTask(ctx, t.ID); err != nil && !errors.Is(err, domain.ErrNotFound) {
 				return err
 			}
-			a.Engine.Remove(t.ID)
-			return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{ReplaceOriginal: true, Text: fmt.Sprintf(":wastebasket: Deleted *%s*.", chat.Escape(t.Title))})
+			f.Engine.Remove(t.ID)
+			return f.Slack.Respond(ctx, place.ResponseURL, chat.Message{ReplaceOriginal: true, Text: fmt.Sprintf(":wastebasket: Deleted *%s*.", chat.Escape(t.Title))})
 		case actionTaskPause, actionTaskResume:
 			t.Paused = act.ActionID == actionTaskPause
-			if err := a.Tasks.SetTaskPaused(ctx, t.ID, t.Paused); err != nil {
+			if err := f.Store.SetTaskPaused(ctx, t.ID, t.Paused); err != nil {
 				return err
 			}
-			a.scheduleTask(t)
-			msg, err := a.taskList(ctx, t.ChannelID)
+			f.scheduleTask(t)
+			msg, err := f.taskList(ctx, t.ChannelID)
 			if err != nil {
 				return err
 			}
 			msg.ReplaceOriginal = true
-			return a.Slack.Respond(ctx, place.ResponseURL, msg)
+			return f.Slack.Respond(ctx, place.ResponseURL, msg)
 		}
 		return nil
 	}}
@@ -136,9 +135,11 @@ var commonZones = []string{
 	"America/Bogota", "America/Lima", "America/Santiago", "America/Sao_Paulo", "America/Argentina/Buenos_Aires",
 }
 
-func (a *App) suggestZones(query string) chat.Response {
+// SuggestZones answers the time zone type-ahead: TOBAN_TIMEZONE first, then
+// the common zones matching query, and any full IANA name typed.
+func (f *Feature) SuggestZones(query string) chat.Response {
 	q := strings.ToLower(strings.TrimSpace(query))
-	zones := append([]string{a.location().String()}, commonZones...)
+	zones := append([]string{f.location().String()}, commonZones...)
 	seen := map[string]bool{}
 	var opts []*slack.OptionBlockObject
 	for _, z := range zones {
@@ -155,29 +156,6 @@ func (a *App) suggestZones(query string) chat.Response {
 	}
 	if opts == nil {
 		opts = []*slack.OptionBlockObject{}
-	}
-	return chat.Response{Ack: slack.OptionsResponse{Options: opts}}
-}
-
-func (a *App) suggestSchedules(ctx context.Context, query string) chat.Response {
-	empty := chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
-	if a.PagerDuty == nil {
-		return empty
-	}
-	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
-	defer cancel()
-	list, err := a.PagerDuty.Schedules(ctx, query)
-	if err != nil {
-		a.Log.Warn().Err(err).Msg("schedules for type-ahead unavailable")
-		return empty
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	opts := []*slack.OptionBlockObject{}
-	for i, s := range list {
-		if i == 100 {
-			break
-		}
-		opts = append(opts, slack.NewOptionBlockObject(s.ID, chat.Plain(chat.Truncate(s.Name, 75)), nil))
 	}
 	return chat.Response{Ack: slack.OptionsResponse{Options: opts}}
 }

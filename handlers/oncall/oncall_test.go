@@ -1,4 +1,4 @@
-package handlers
+package oncall
 
 import (
 	"context"
@@ -11,8 +11,15 @@ import (
 
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	goldenfile "github.com/tobanbot/toban/internal/golden"
 	"github.com/tobanbot/toban/storage"
 )
+
+// golden compares v with testdata/name.golden.json (-update rewrites it).
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	goldenfile.JSON(t, name, v)
+}
 
 var tokyo, _ = time.LoadLocation("Asia/Tokyo")
 
@@ -79,7 +86,7 @@ func TestRotaGaps(t *testing.T) {
 // 18:00 on Nov 21, Bob until 02:00, nobody until 06:00, Carol after.
 type opsPD struct {
 	PagerDuty
-	OnCallOps
+	Ops
 }
 
 func (opsPD) ScheduleShifts(ctx context.Context, id string, since, until time.Time) (domain.Schedule, []domain.Shift, error) {
@@ -138,7 +145,7 @@ func TestAnnounceShifts(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &postSlack{}
-	a := &App{Slack: s, PagerDuty: opsPD{}, OnCallOps: opsPD{}, Store: db, OnCallStore: db, Location: tokyo, Now: func() time.Time { return now }}
+	oc := &Feature{Slack: s, PagerDuty: opsPD{}, Ops: opsPD{}, Users: db, Store: db, Location: tokyo, Now: func() time.Time { return now }}
 	ctx := context.Background()
 	if err := db.Follow(ctx, domain.Follow{ChannelID: "C1", ScheduleID: "PS1", ScheduleName: "Primary", CreatedBy: "U1"}); err != nil {
 		t.Fatal(err)
@@ -162,7 +169,7 @@ func TestAnnounceShifts(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			now = st.at
 			s.failPosts = st.failPosts
-			next := a.OnCallOpsTick(ctx)
+			next := oc.Tick(ctx)
 			if got := s.taken(); strings.Join(got, "\n") != strings.Join(st.want, "\n") {
 				t.Errorf("posts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(st.want, "\n"))
 			}
@@ -175,8 +182,37 @@ func TestAnnounceShifts(t *testing.T) {
 		if err := db.Unfollow(ctx, "C1", ""); err != nil {
 			t.Fatal(err)
 		}
-		if next := a.OnCallOpsTick(ctx); !next.IsZero() {
+		if next := oc.Tick(ctx); !next.IsZero() {
 			t.Errorf("next = %v, want zero (no timer)", next)
+		}
+	})
+}
+
+func TestOnCallMessage(t *testing.T) {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	now := time.Date(2026, 11, 21, 9, 0, 0, 0, tokyo)
+	oc := &Feature{Location: tokyo, Now: func() time.Time { return now }}
+	entries := []domain.OnCall{
+		{EscalationPolicyName: "Web", Level: 2, User: domain.Person{Name: "Bob"}},
+		{EscalationPolicyName: "Web", Level: 1, ScheduleName: "Primary", User: domain.Person{Name: "Alice"},
+			End: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}, // 18:00 in Tokyo, today
+		{EscalationPolicyName: "DB", Level: 1, ScheduleName: "DBA", User: domain.Person{Name: "Carol"},
+			End: time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC)}, // tomorrow in Tokyo
+		{EscalationPolicyName: "Web", Level: 1, ScheduleName: "Primary", User: domain.Person{Name: "Dave"},
+			Start: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 21, 21, 0, 0, 0, time.UTC)},
+		{EscalationPolicyName: "Web", Level: 1, ScheduleName: "Primary", User: domain.Person{Name: "Erin"},
+			Start: time.Date(2026, 11, 21, 21, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)},
+		{EscalationPolicyName: "Empty", Level: 1, ScheduleName: "Nights", User: domain.Person{Name: "Frank"},
+			Start: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 21, 20, 0, 0, 0, time.UTC)},
+	}
+	t.Run("OK", func(t *testing.T) {
+		golden(t, "oncall", chat.AckMessage(oc.onCallMessage("", entries)))
+	})
+	t.Run("Nobody", func(t *testing.T) {
+		got := oc.onCallMessage("primary", nil).Text
+		want := `No schedule or escalation policy matching "primary" has anyone on call right now.`
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
 		}
 	})
 }

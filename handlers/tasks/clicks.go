@@ -1,4 +1,4 @@
-package handlers
+package tasks
 
 import (
 	"context"
@@ -21,53 +21,53 @@ const (
 // taskClick handles Start, Done, Snooze and Skip on a task card. Every
 // transition is a conditional update in the database, so double clicks
 // and redeliveries change the state once; the loser is told who won.
-func (a *App) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+func (f *Feature) taskClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
 	occID, snooze := act.Value, ""
 	if act.ActionID == actionTaskSnooze {
 		occID, snooze, _ = strings.Cut(act.SelectedOption.Value, "|")
 	}
-	if a.Tasks == nil || occID == "" {
-		return a.respondLater(place.ResponseURL, chat.Message{Text: ":thinking_face: That card belongs to an older version of toban."})
+	if f.Store == nil || occID == "" {
+		return chat.RespondLater(f.Slack, place.ResponseURL, OlderCard)
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		o, err := a.Tasks.Occurrence(ctx, occID)
+		o, err := f.Store.Occurrence(ctx, occID)
 		if errors.Is(err, domain.ErrNotFound) {
-			return a.tellClicker(ctx, place, chat.Message{Text: "That task was deleted."})
+			return f.tellClicker(ctx, place, chat.Message{Text: "That task was deleted."})
 		}
-		o, task, err := a.withTask(ctx, o, err)
+		o, task, err := f.withTask(ctx, o, err)
 		if err != nil {
 			return err
 		}
-		now := a.now()
+		now := f.now()
 		var changed bool
 		switch act.ActionID {
 		case actionTaskStart:
-			o, changed, err = a.Tasks.StartOccurrence(ctx, o.ID, place.UserID, now)
+			o, changed, err = f.Store.StartOccurrence(ctx, o.ID, place.UserID, now)
 		case actionTaskDone:
-			o, changed, err = a.Tasks.CompleteOccurrence(ctx, o.ID, place.UserID, now)
+			o, changed, err = f.Store.CompleteOccurrence(ctx, o.ID, place.UserID, now)
 			if err == nil && changed && o.IncidentID != "" {
-				a.resolveTaskIncident(ctx, place, o)
+				f.resolveTaskIncident(ctx, place, o)
 			}
 		case actionTaskSkip:
 			if o.State != domain.OccPosted && o.State != domain.OccStarted {
 				break
 			}
-			return a.openSkip(ctx, cb.TriggerID, place, o)
+			return f.openSkip(ctx, cb.TriggerID, place, o)
 		case actionTaskSnooze:
-			until, ok := snoozeUntil(snooze, now, o.Due, taskLocation(task, a.location()))
+			until, ok := snoozeUntil(snooze, now, o.Due, taskLocation(task, f.location()))
 			if !ok {
-				return a.tellClicker(ctx, place, chat.Message{Text: "Choose 15 minutes, 1 hour or tomorrow."})
+				return f.tellClicker(ctx, place, chat.Message{Text: "Choose 15 minutes, 1 hour or tomorrow."})
 			}
-			o, changed, err = a.Tasks.SnoozeOccurrence(ctx, o.ID, place.UserID, until, until)
+			o, changed, err = f.Store.SnoozeOccurrence(ctx, o.ID, place.UserID, until, until)
 			if err == nil && changed {
-				a.taskWake.Wake()
+				f.wake.Wake()
 			}
 		}
 		if err != nil {
 			return err
 		}
-		return a.showTaskChange(ctx, place, task, o, changed)
+		return f.showTaskChange(ctx, place, task, o, changed)
 	}}
 }
 
@@ -101,22 +101,22 @@ func taskStateSentence(o domain.Occurrence, now time.Time) string {
 	return "Nothing changed: the task is not in a state that allows it."
 }
 
-func (a *App) resolveTaskIncident(ctx context.Context, place chat.Place, o domain.Occurrence) {
-	actor, err := a.ActingAs(ctx, place.UserID)
+func (f *Feature) resolveTaskIncident(ctx context.Context, place chat.Place, o domain.Occurrence) {
+	actor, err := f.Identity.ActingAs(ctx, place.UserID)
 	if err != nil {
-		_ = a.tellClicker(ctx, place, chat.Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
+		_ = f.tellClicker(ctx, place, chat.Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
 		return
 	}
-	if _, err := a.PagerDuty.Resolve(ctx, o.IncidentID, actor); err != nil && !errors.Is(err, domain.ErrInvalid) {
-		a.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("task incident not resolved")
-		_ = a.tellClicker(ctx, place, chat.Message{Text: "The task is done, but resolving its PagerDuty incident failed: " + chat.UserMessage(err)})
+	if _, err := f.PagerDuty.Resolve(ctx, o.IncidentID, actor); err != nil && !errors.Is(err, domain.ErrInvalid) {
+		f.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("task incident not resolved")
+		_ = f.tellClicker(ctx, place, chat.Message{Text: "The task is done, but resolving its PagerDuty incident failed: " + chat.UserMessage(err)})
 	}
 }
 
-func (a *App) openSkip(ctx context.Context, triggerID string, place chat.Place, o domain.Occurrence) error {
+func (f *Feature) openSkip(ctx context.Context, triggerID string, place chat.Place, o domain.Occurrence) error {
 	input := slack.NewPlainTextInputBlockElement(chat.Plain("e.g. customer postponed the maintenance"), "reason")
 	input.MaxLength = maxSkipReason
-	_, err := a.Slack.OpenView(ctx, triggerID, chat.Modal(viewTaskSkip, "Skip this time", "Skip",
+	_, err := f.Slack.OpenView(ctx, triggerID, chat.Modal(viewTaskSkip, "Skip this time", "Skip",
 		chat.ModalState{IncidentID: o.ID, ChannelID: place.ChannelID, MessageTS: place.MessageTS},
 		slack.NewInputBlock("reason", chat.Plain("Why is it skipped?"), chat.Plain("Shown on the card, so the team knows."), input)))
 	if err != nil {
@@ -126,7 +126,7 @@ func (a *App) openSkip(ctx context.Context, triggerID string, place chat.Place, 
 }
 
 // skipSubmission validates the reason and records the skip.
-func (a *App) skipSubmission(cb slack.InteractionCallback, state chat.ModalState) chat.Response {
+func (f *Feature) skipSubmission(cb slack.InteractionCallback, state chat.ModalState) chat.Response {
 	reason := strings.TrimSpace(cb.View.State.Values["reason"]["reason"].Value)
 	switch {
 	case reason == "":
@@ -136,37 +136,37 @@ func (a *App) skipSubmission(cb slack.InteractionCallback, state chat.ModalState
 	}
 	place := chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID, MessageTS: state.MessageTS}
 	return chat.Response{Then: func(ctx context.Context) error {
-		o, changed, err := a.Tasks.SkipOccurrence(ctx, state.IncidentID, place.UserID, reason, a.now())
-		o, task, err := a.withTask(ctx, o, err)
+		o, changed, err := f.Store.SkipOccurrence(ctx, state.IncidentID, place.UserID, reason, f.now())
+		o, task, err := f.withTask(ctx, o, err)
 		if err != nil {
 			return err
 		}
-		return a.showTaskChange(ctx, place, task, o, changed)
+		return f.showTaskChange(ctx, place, task, o, changed)
 	}}
 }
 
 // withTask reads the task of o, which a click or a modal has just read or
 // changed (err is how that went; it is returned as is).
-func (a *App) withTask(ctx context.Context, o domain.Occurrence, err error) (domain.Occurrence, domain.Task, error) {
+func (f *Feature) withTask(ctx context.Context, o domain.Occurrence, err error) (domain.Occurrence, domain.Task, error) {
 	if err != nil {
 		return o, domain.Task{}, err
 	}
-	task, err := a.Tasks.Task(ctx, o.TaskID)
+	task, err := f.Store.Task(ctx, o.TaskID)
 	return o, task, err
 }
 
 // showTaskChange puts an occurrence's new state on its card and, when the
 // click changed nothing (someone got there first), tells the clicker what
 // the state already is.
-func (a *App) showTaskChange(ctx context.Context, place chat.Place, task domain.Task, o domain.Occurrence, changed bool) error {
+func (f *Feature) showTaskChange(ctx context.Context, place chat.Place, task domain.Task, o domain.Occurrence, changed bool) error {
 	if o.TS == "" && place.MessageTS != "" {
 		// Clicked the instant it appeared, before toban recorded its ts:
 		// the click says where the card is.
 		o.ChannelID, o.TS = place.ChannelID, place.MessageTS
 	}
-	a.updateTaskCard(ctx, task, o)
+	f.updateTaskCard(ctx, task, o)
 	if !changed {
-		return a.tellClicker(ctx, place, chat.Message{Text: ":information_source: " + taskStateSentence(o, a.now().In(taskLocation(task, a.location())))})
+		return f.tellClicker(ctx, place, chat.Message{Text: ":information_source: " + taskStateSentence(o, f.now().In(taskLocation(task, f.location())))})
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package maintenance
 
 import (
 	"context"
@@ -21,6 +21,10 @@ const (
 	maxMaintServices  = 25
 	maxMaintLength    = 31 * 24 * time.Hour
 )
+
+// actionServiceSuggest is the services type-ahead (the incident feature
+// answers it).
+const actionServiceSuggest = chat.ActionServiceSuggest
 
 // maintPresets are the duration choices; "custom" uses start and end.
 var maintPresets = []struct {
@@ -48,31 +52,27 @@ type maintService struct {
 }
 
 // maintenanceCommand answers /toban maintenance [list].
-func (a *App) maintenanceCommand(c Command, in invocation) chat.Response {
-	if a.PagerDuty == nil {
-		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
-	}
-	deps, ok := a.onCallOpsDeps()
-	if !ok {
+func (mt *Feature) maintenanceCommand(args []string, in chat.Invocation) chat.Response {
+	if !mt.available() {
 		return chat.NotYet("maintenance")
 	}
 	switch {
-	case len(c.Args) == 1 && strings.EqualFold(c.Args[0], "list"):
+	case len(args) == 1 && strings.EqualFold(args[0], "list"):
 		return chat.Response{Then: func(ctx context.Context) error {
-			return a.Slack.Respond(ctx, in.ResponseURL, a.maintenanceList(ctx, deps.ops))
+			return mt.Slack.Respond(ctx, in.ResponseURL, mt.maintenanceList(ctx))
 		}}
-	case len(c.Args) > 0:
+	case len(args) > 0:
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: "`/toban maintenance` opens a form to put services into a maintenance window; `/toban maintenance list` shows the active and upcoming ones."})}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		if _, err := a.Slack.OpenView(ctx, in.TriggerID, a.maintenanceForm(in.ChannelID)); err != nil {
+		if _, err := mt.Slack.OpenView(ctx, in.TriggerID, mt.maintenanceForm(in.ChannelID)); err != nil {
 			return fmt.Errorf("open maintenance modal: %w", err)
 		}
 		return nil
 	}}
 }
 
-func (a *App) maintenanceForm(channelID string) slack.ModalViewRequest {
+func (mt *Feature) maintenanceForm(channelID string) slack.ModalViewRequest {
 	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, chat.Plain("Search services"), actionServiceSuggest)
 	zero := 0
 	services.MinQueryLength = &zero
@@ -94,27 +94,27 @@ func (a *App) maintenanceForm(channelID string) slack.ModalViewRequest {
 		slack.NewInputBlock("services", chat.Plain("Services"), nil, services),
 		slack.NewInputBlock("duration", chat.Plain("Duration, starting now"), nil, duration),
 		optional("start_date", "Custom start (date)", slack.NewDatePickerBlockElement("date")),
-		optional("start_time", fmt.Sprintf("Custom start (time, %s)", a.location()), slack.NewTimePickerBlockElement("time")),
+		optional("start_time", fmt.Sprintf("Custom start (time, %s)", mt.location()), slack.NewTimePickerBlockElement("time")),
 		optional("end_date", "Custom end (date)", slack.NewDatePickerBlockElement("date")),
-		optional("end_time", fmt.Sprintf("Custom end (time, %s)", a.location()), slack.NewTimePickerBlockElement("time")),
+		optional("end_time", fmt.Sprintf("Custom end (time, %s)", mt.location()), slack.NewTimePickerBlockElement("time")),
 		optional("description", "Description", desc),
 	)
 	v.PrivateMetadata = chat.EncodeJSON(maintRequest{Channel: channelID})
 	return v
 }
 
-func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
+func (mt *Feature) maintenanceSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var req maintRequest
 	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &req); err != nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
 	}
 	switch cb.View.CallbackID {
 	case viewMaintNew:
-		req, errs := a.maintenanceInput(cb.View.State.Values, req.Channel)
+		req, errs := mt.maintenanceInput(cb.View.State.Values, req.Channel)
 		if len(errs) > 0 {
 			return chat.Response{Ack: chat.ViewErrors(errs)}
 		}
-		v := a.maintenanceConfirmation(req)
+		v := mt.maintenanceConfirmation(req)
 		if len(v.PrivateMetadata) > 3000 { // Slack's limit
 			return chat.Response{Ack: chat.ViewErrors(map[string]string{"services": "That is too many services for one form; choose fewer."})}
 		}
@@ -122,8 +122,8 @@ func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCal
 	case viewMaintConfirm:
 		key := "view:" + cb.View.ID + ":" + cb.View.CallbackID
 		place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
-		return chat.Response{Then: a.once(key, func(ctx context.Context) error {
-			return a.createMaintenance(ctx, place, req)
+		return chat.Response{Then: mt.once(key, func(ctx context.Context) error {
+			return mt.createMaintenance(ctx, place, req)
 		})}
 	}
 	return chat.Response{}
@@ -131,7 +131,7 @@ func (a *App) maintenanceSubmission(ctx context.Context, cb slack.InteractionCal
 
 // maintenanceInput validates the form: services, and a preset duration
 // from now or a custom start and end in the configured time zone.
-func (a *App) maintenanceInput(values map[string]map[string]slack.BlockAction, channelID string) (maintRequest, map[string]string) {
+func (mt *Feature) maintenanceInput(values map[string]map[string]slack.BlockAction, channelID string) (maintRequest, map[string]string) {
 	req := maintRequest{Channel: channelID, Description: strings.TrimSpace(values["description"]["description"].Value)}
 	errs := map[string]string{}
 	for _, o := range values["services"][actionServiceSuggest].SelectedOptions {
@@ -147,7 +147,7 @@ func (a *App) maintenanceInput(values map[string]map[string]slack.BlockAction, c
 	case n > maxMaintServices:
 		errs["services"] = fmt.Sprintf("Choose at most %d services at once.", maxMaintServices)
 	}
-	now := a.now().Truncate(time.Second)
+	now := mt.now().Truncate(time.Second)
 	choice := values["duration"]["duration"].SelectedOption.Value
 	for _, p := range maintPresets {
 		if p.value == choice && p.d > 0 {
@@ -167,7 +167,7 @@ func (a *App) maintenanceInput(values map[string]map[string]slack.BlockAction, c
 		if tm == "" {
 			errs[timeBlock] = "Choose a time (or a duration instead of Custom)."
 		}
-		t, err := time.ParseInLocation("2006-01-02 15:04", d+" "+tm, a.location())
+		t, err := time.ParseInLocation("2006-01-02 15:04", d+" "+tm, mt.location())
 		if err != nil && d != "" && tm != "" {
 			errs[timeBlock] = "That is not a time."
 		}
@@ -194,8 +194,8 @@ func (a *App) maintenanceInput(values map[string]map[string]slack.BlockAction, c
 
 // maintenanceConfirmation shows the exact services and times before
 // anything is created: a mistyped window silences the wrong thing.
-func (a *App) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
-	loc := a.location()
+func (mt *Feature) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
+	loc := mt.location()
 	start, end := time.Unix(req.Start, 0).In(loc), time.Unix(req.End, 0).In(loc)
 	var services []string
 	for _, s := range req.Services {
@@ -212,7 +212,7 @@ func (a *App) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
 	text := fmt.Sprintf("*Put %s into maintenance?*\n%s\n\nFrom %s until *%s* (%s), for *%s*.",
 		what, strings.Join(services, "\n"), from, end.Format("Mon Jan 2 15:04"), loc, chat.Duration(end.Sub(start)))
 	if req.Description != "" {
-		text += "\n\n" + quote(req.Description)
+		text += "\n\n" + chat.Quote(req.Description)
 	}
 	text += "\n\nMeanwhile PagerDuty opens no incidents for them and pages nobody."
 	v := chat.Modal(viewMaintConfirm, "Confirm maintenance", submit, chat.ModalState{}, slack.NewSectionBlock(chat.Mrkdwn(chat.Truncate(text, 2990)), nil, nil))
@@ -222,19 +222,18 @@ func (a *App) maintenanceConfirmation(req maintRequest) slack.ModalViewRequest {
 
 // createMaintenance creates the window as the person (From: their email)
 // and posts its card in the channel.
-func (a *App) createMaintenance(ctx context.Context, place chat.Place, req maintRequest) error {
-	actor, ok, err := a.actorFor(ctx, place)
+func (mt *Feature) createMaintenance(ctx context.Context, place chat.Place, req maintRequest) error {
+	actor, ok, err := mt.actorFor(ctx, place)
 	if !ok {
 		return err
 	}
-	deps, _ := a.onCallOpsDeps()
-	now := a.now().Truncate(time.Second)
+	now := mt.now().Truncate(time.Second)
 	start, end := time.Unix(req.Start, 0), time.Unix(req.End, 0)
 	if req.FromNow && start.Before(now) {
 		start = now // the times shown were "from now"
 	}
 	if !end.After(now) {
-		return a.tellClicker(ctx, place, chat.Message{Text: ":warning: That window would already be over; nothing was created."})
+		return mt.tellClicker(ctx, place, chat.Message{Text: ":warning: That window would already be over; nothing was created."})
 	}
 	in := domain.NewMaintenanceWindow{Start: start, End: end, Description: req.Description}
 	for _, s := range req.Services {
@@ -243,7 +242,7 @@ func (a *App) createMaintenance(ctx context.Context, place chat.Place, req maint
 	if in.Description == "" {
 		in.Description = "Maintenance by " + actor.Name + " (from Slack)"
 	}
-	mw, err := deps.ops.CreateMaintenanceWindow(ctx, in, actor)
+	mw, err := mt.Windows.CreateMaintenanceWindow(ctx, in, actor)
 	if err != nil {
 		return fmt.Errorf("create maintenance window: %w", err)
 	}
@@ -255,20 +254,20 @@ func (a *App) createMaintenance(ctx context.Context, place chat.Place, req maint
 		}
 	}
 	// Recorded before it is posted: a click on the card must find it.
-	if err := deps.store.SaveMaintenanceCard(ctx, card); err != nil {
+	if err := mt.Store.SaveMaintenanceCard(ctx, card); err != nil {
 		return fmt.Errorf("record maintenance card %s: %w", mw.ID, err)
 	}
-	a.wakeOnCallOps()
-	ts, err := a.Slack.PostMessage(ctx, place.ChannelID, a.maintenanceCard(card))
+	mt.windowsChanged()
+	ts, err := mt.Slack.PostMessage(ctx, place.ChannelID, mt.maintenanceCard(card))
 	if err != nil {
-		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("The maintenance window was created in PagerDuty (%s), but I could not post its card here: %s", mw.ID, chat.UserMessage(err))})
+		return mt.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("The maintenance window was created in PagerDuty (%s), but I could not post its card here: %s", mw.ID, chat.UserMessage(err))})
 	}
-	if err := deps.store.SetMaintenanceCardTS(ctx, mw.ID, ts); err != nil {
+	if err := mt.Store.SetMaintenanceCardTS(ctx, mw.ID, ts); err != nil {
 		return fmt.Errorf("record maintenance card %s: %w", mw.ID, err)
 	}
 	// Someone may have extended or ended it already, through a list.
-	if now, err := deps.store.MaintenanceCard(ctx, mw.ID); err == nil && (now.State != card.State || !now.End.Equal(card.End)) {
-		a.showMaintenanceCard(ctx, deps, mw.ID)
+	if now, err := mt.Store.MaintenanceCard(ctx, mw.ID); err == nil && (now.State != card.State || !now.End.Equal(card.End)) {
+		mt.showMaintenanceCard(ctx, mw.ID)
 	}
 	return nil
 }
@@ -283,13 +282,13 @@ func serviceNames(list []domain.Service) string {
 
 // maintenanceCard renders a window's card: what, when, its state, and
 // Extend 30 min / End now while it is open.
-func (a *App) maintenanceCard(c domain.MaintenanceCard) chat.Message {
-	loc := a.location()
-	now := a.now().In(loc)
+func (mt *Feature) maintenanceCard(c domain.MaintenanceCard) chat.Message {
+	loc := mt.location()
+	now := mt.now().In(loc)
 	text := fmt.Sprintf(":construction: *Maintenance window* — %s\n%s → %s (%s) · by <@%s>", serviceNames(c.Services),
 		chat.FormatTime(now, c.Start.In(loc)), chat.FormatTime(now, c.End.In(loc)), loc, c.CreatedBy)
 	if c.Description != "" {
-		text += "\n" + quote(c.Description)
+		text += "\n" + chat.Quote(c.Description)
 	}
 	var state string
 	switch {
@@ -324,16 +323,16 @@ func endButton(windowID string) *slack.ButtonBlockElement {
 }
 
 // maintenanceList shows the active and upcoming windows with End now.
-func (a *App) maintenanceList(ctx context.Context, ops OnCallOps) chat.Message {
-	list, err := ops.MaintenanceWindows(ctx)
+func (mt *Feature) maintenanceList(ctx context.Context) chat.Message {
+	list, err := mt.Windows.MaintenanceWindows(ctx)
 	if err != nil {
 		return chat.Message{Text: chat.UserMessage(err)}
 	}
 	if len(list) == 0 {
 		return chat.Message{Text: "No maintenance window is active or scheduled. `/toban maintenance` starts one."}
 	}
-	loc := a.location()
-	now := a.now().In(loc)
+	loc := mt.location()
+	now := mt.now().In(loc)
 	blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain("Maintenance windows"))}
 	for i, mw := range list {
 		if i == 45 {
@@ -347,7 +346,7 @@ func (a *App) maintenanceList(ctx context.Context, ops OnCallOps) chat.Message {
 		}
 		text := fmt.Sprintf("%s — %s, %s", serviceNames(mw.Services), status, when)
 		if mw.Description != "" {
-			text += "\n" + quote(chat.Truncate(mw.Description, 300))
+			text += "\n" + chat.Quote(chat.Truncate(mw.Description, 300))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(chat.Truncate(text, 2990)), nil, slack.NewAccessory(endButton(mw.ID))))
 	}

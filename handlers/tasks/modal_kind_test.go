@@ -1,4 +1,4 @@
-package handlers
+package tasks
 
 import (
 	"slices"
@@ -69,19 +69,19 @@ func TestTaskModalFieldsPerKind(t *testing.T) {
 }
 
 func TestTaskModalGolden(t *testing.T) {
-	a := &App{Location: time.UTC}
+	f := &Feature{Location: time.UTC}
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	task := domain.Task{ChannelID: "C1", GraceMinutes: 15}
-	golden(t, "task_modal_daily", a.taskModalView(taskForm{ChannelID: "C1"}, task, scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00", Location: tokyo}))
-	golden(t, "task_modal_weekly", a.taskModalView(taskForm{ChannelID: "C1"}, task,
+	golden(t, "task_modal_daily", f.taskModalView(taskForm{ChannelID: "C1"}, task, scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00", Location: tokyo}))
+	golden(t, "task_modal_weekly", f.taskModalView(taskForm{ChannelID: "C1"}, task,
 		scheduler.Rule{Kind: scheduler.KindWeekly, At: "09:00", Weekdays: []time.Weekday{time.Monday, time.Thursday}, Location: tokyo}))
-	golden(t, "task_modal_once", a.taskModalView(taskForm{ChannelID: "C1"}, task, scheduler.Rule{Kind: scheduler.KindOnce, At: "09:00", Location: tokyo}))
+	golden(t, "task_modal_once", f.taskModalView(taskForm{ChannelID: "C1"}, task, scheduler.Rule{Kind: scheduler.KindOnce, At: "09:00", Location: tokyo}))
 }
 
 // TestTaskFromStateKeepsInput: rebuilding the modal for another kind keeps
 // what the person entered, as the new view's initial values.
 func TestTaskFromStateKeepsInput(t *testing.T) {
-	a := &App{Location: time.UTC}
+	f := &Feature{Location: time.UTC}
 	opt := func(value, text string) slack.OptionBlockObject {
 		return slack.OptionBlockObject{Value: value, Text: chat.Plain(text)}
 	}
@@ -96,8 +96,8 @@ func TestTaskFromStateKeepsInput(t *testing.T) {
 		"escalation":  {"escalation": {SelectedOption: opt("oncall", "Mention")}},
 		"schedule":    {"schedule": {SelectedOption: opt("PS1", "Primary")}},
 	}
-	task, rule := a.taskFromState(values, scheduler.KindWeekly)
-	view := a.taskModalView(taskForm{TaskID: "t_1", ChannelID: "C1"}, task, rule)
+	task, rule := f.taskFromState(values, scheduler.KindWeekly)
+	view := f.taskModalView(taskForm{TaskID: "t_1", ChannelID: "C1"}, task, rule)
 	raw := string(chat.EncodeJSON(view))
 	for _, want := range []string{
 		`"title":{"type":"plain_text","text":"Edit task"`,

@@ -1,4 +1,4 @@
-package handlers
+package oncall
 
 import (
 	"context"
@@ -12,23 +12,24 @@ import (
 // matter again.
 const announcementMemory = 8 * 24 * time.Hour
 
-// RunOnCallOps announces shift changes and gaps to the channels that
+// Run announces shift changes and gaps to the channels that
 // follow a schedule, and closes maintenance cards when their windows end.
-// It sleeps on clock until the next of those moments (or the periodic
+// It sleeps on Clock until the next of those moments (or the periodic
 // re-read of followed schedules), never scanning on a tick, and wakes
 // early when a handler changed follows or windows. With nothing to watch
 // it holds no timer at all.
-func (a *App) RunOnCallOps(ctx context.Context, clock scheduler.Clock) error {
-	if a.PagerDuty == nil {
+func (oc *Feature) Run(ctx context.Context) error {
+	clock := oc.Clock
+	if oc.PagerDuty == nil {
 		return nil
 	}
-	wake := a.OnCallOpsWake()
+	wake := oc.opsWake().C()
 	var pruned time.Time
 	for {
-		next := a.OnCallOpsTick(ctx)
+		next := oc.Tick(ctx)
 		if now := clock.Now(); now.Sub(pruned) > 24*time.Hour {
-			if err := a.forgetAnnouncements(ctx, now.Add(-announcementMemory)); err != nil && ctx.Err() == nil {
-				a.Log.Warn().Err(err).Msg("pruning announcements failed")
+			if err := oc.forgetAnnouncements(ctx, now.Add(-announcementMemory)); err != nil && ctx.Err() == nil {
+				oc.Log.Warn().Err(err).Msg("pruning announcements failed")
 			}
 			pruned = now
 		}
@@ -42,11 +43,11 @@ func (a *App) RunOnCallOps(ctx context.Context, clock scheduler.Clock) error {
 	}
 }
 
-func (a *App) forgetAnnouncements(ctx context.Context, before time.Time) error {
-	if a.OnCallStore == nil {
+func (oc *Feature) forgetAnnouncements(ctx context.Context, before time.Time) error {
+	if oc.Store == nil {
 		return nil
 	}
-	_, err := a.OnCallStore.ForgetAnnouncementsBefore(ctx, before)
+	_, err := oc.Store.ForgetAnnouncementsBefore(ctx, before)
 	return err
 }
 

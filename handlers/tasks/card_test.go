@@ -1,4 +1,4 @@
-package handlers
+package tasks
 
 import (
 	"slices"
@@ -9,7 +9,16 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	goldenfile "github.com/tobanbot/toban/internal/golden"
 )
+
+// golden compares v with testdata/name.golden.json (-update rewrites it).
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	goldenfile.JSON(t, name, v)
+}
+
+func messageText(m chat.Message) string { return chat.ReadText(m) }
 
 func taskFixture(state string) taskCardView {
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")

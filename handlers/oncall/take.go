@@ -1,4 +1,4 @@
-package handlers
+package oncall
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
-	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
 )
@@ -23,86 +22,6 @@ const (
 	viewTakeConfirm   = "oncall.take.confirm"
 )
 
-// OnCallOps is the part of PagerDuty that on-call operations and
-// maintenance windows use; cmd/toban gives *pagerduty.Client as
-// App.OnCallOps, separately from PagerDuty, so that each port says all a
-// feature calls.
-type OnCallOps interface {
-	CreateOverride(ctx context.Context, scheduleID string, user domain.Person, start, end time.Time) (domain.Override, error)
-	CreateOverrides(ctx context.Context, scheduleID string, items []domain.NewOverride) ([]domain.OverrideResult, error)
-	DeleteOverride(ctx context.Context, scheduleID, overrideID string) error
-	Overrides(ctx context.Context, scheduleID string, since, until time.Time) ([]domain.Override, error)
-	ScheduleShifts(ctx context.Context, scheduleID string, since, until time.Time) (domain.Schedule, []domain.Shift, error)
-	CreateMaintenanceWindow(ctx context.Context, in domain.NewMaintenanceWindow, as domain.Person) (domain.MaintenanceWindow, error)
-	MaintenanceWindow(ctx context.Context, id string) (domain.MaintenanceWindow, error)
-	MaintenanceWindows(ctx context.Context) ([]domain.MaintenanceWindow, error)
-	ExtendMaintenanceWindow(ctx context.Context, id string, end time.Time) (domain.MaintenanceWindow, error)
-	EndMaintenanceWindow(ctx context.Context, id string) error
-}
-
-// OnCallStore is the part of the database on-call operations use;
-// cmd/toban gives *storage.DB as App.OnCallStore.
-type OnCallStore interface {
-	Follow(ctx context.Context, f domain.Follow) error
-	Unfollow(ctx context.Context, channelID, scheduleID string) error
-	Follows(ctx context.Context, channelID string) ([]domain.Follow, error)
-	ClaimAnnouncement(ctx context.Context, key string) (bool, error)
-	ReleaseAnnouncement(ctx context.Context, key string) error
-	SaveMaintenanceCard(ctx context.Context, c domain.MaintenanceCard) error
-	SetMaintenanceCardTS(ctx context.Context, windowID, ts string) error
-	MaintenanceCard(ctx context.Context, windowID string) (domain.MaintenanceCard, error)
-	OpenMaintenanceCards(ctx context.Context) ([]domain.MaintenanceCard, error)
-	ExtendMaintenanceCard(ctx context.Context, windowID string, end time.Time, by string) error
-	EndMaintenanceCard(ctx context.Context, windowID, state, by string, at time.Time) (bool, error)
-	// ForgetAnnouncementsBefore prunes announcement claims older than t.
-	ForgetAnnouncementsBefore(ctx context.Context, t time.Time) (int64, error)
-}
-
-// FileReader reads files people shared in Slack; *bot.WebAPI implements
-// it, given as App.Files.
-type FileReader interface {
-	// NewestFile returns the newest file with extension ext that userID
-	// shared in channelID: domain.ErrNotFound when none, domain.ErrInvalid
-	// when over maxBytes.
-	NewestFile(ctx context.Context, channelID, userID, ext string, maxBytes int64) (chat.SharedFile, error)
-}
-
-type onCallDeps struct {
-	ops   OnCallOps
-	store OnCallStore
-}
-
-// onCallOpsDeps finds PagerDuty's and the database's on-call operations.
-func (a *App) onCallOpsDeps() (onCallDeps, bool) {
-	return onCallDeps{a.OnCallOps, a.OnCallStore}, a.OnCallOps != nil && a.OnCallStore != nil
-}
-
-// opsWake wakes the on-call runner when follows or windows change.
-func (a *App) opsWake() *taskWake { return &a.opsWaker }
-
-// OnCallOpsWake delivers a value when follows or maintenance windows
-// changed, so that the runner recomputes when it next has work at once.
-func (a *App) OnCallOpsWake() <-chan struct{} { return a.opsWake().C() }
-
-// Change topics of App.Changed.
-const (
-	TopicOnCall    = "oncall"       // follows or maintenance windows changed
-	TopicCalendars = calendar.Topic // a calendar was attached
-)
-
-// wakeOnCallOps wakes the runner here and, through Changed, wherever the
-// on-call lease is held.
-func (a *App) wakeOnCallOps() {
-	a.opsWake().Wake()
-	if a.Changed != nil {
-		a.Changed(TopicOnCall)
-	}
-}
-
-// WakeOnCallOps makes the on-call runner recompute its next work now,
-// after another replica changed follows or maintenance windows.
-func (a *App) WakeOnCallOps() { a.opsWake().Wake() }
-
 // takeRequest is an offered override, carried by the Confirm button or
 // the confirmation modal.
 type takeRequest struct {
@@ -115,32 +34,32 @@ type takeRequest struct {
 	FromNow bool `json:"f,omitempty"`
 }
 
-func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+func (oc *Feature) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
-	if a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
+	if oc.PagerDuty == nil {
+		return oc.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
-	if _, ok := a.onCallOpsDeps(); !ok {
-		return a.respondLater(place.ResponseURL, chat.NotYetMessage("oncall"))
+	if _, ok := oc.onCallOpsDeps(); !ok {
+		return oc.respondLater(place.ResponseURL, chat.NotYetMessage("oncall"))
 	}
-	return chat.Response{Then: a.once(clickKey(cb, act), func(ctx context.Context) error {
+	return chat.Response{Then: oc.once(chat.ClickKey(cb, act), func(ctx context.Context) error {
 		switch act.ActionID {
 		case actionTake1h, actionTake4h, actionTakeShift:
-			return a.offerTake(ctx, place, act.Value, act.ActionID)
+			return oc.offerTake(ctx, place, act.Value, act.ActionID)
 		case actionTakeCustom:
-			return a.openTakeCustom(ctx, cb.TriggerID, place, act.Value)
+			return oc.openTakeCustom(ctx, cb.TriggerID, place, act.Value)
 		case actionTakeConfirm:
 			var req takeRequest
 			if err := chat.DecodeJSON(act.Value, &req); err != nil || req.ScheduleID == "" {
-				return a.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; run `/toban oncall` again."})
+				return oc.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; run `/toban oncall` again."})
 			}
 			req.Channel = place.ChannelID
-			return a.take(ctx, place, req)
+			return oc.take(ctx, place, req)
 		case actionShiftsUndo:
-			deps, _ := a.onCallOpsDeps()
-			return a.undoImport(ctx, deps.ops, place, act.Value)
+			deps, _ := oc.onCallOpsDeps()
+			return oc.undoImport(ctx, deps.ops, place, act.Value)
 		case actionTakeCancel:
-			return a.Slack.Respond(ctx, cb.ResponseURL, chat.Message{Text: "Cancelled: nothing changed in PagerDuty.", ReplaceOriginal: true})
+			return oc.Slack.Respond(ctx, cb.ResponseURL, chat.Message{Text: "Cancelled: nothing changed in PagerDuty.", ReplaceOriginal: true})
 		}
 		return nil
 	})}
@@ -148,17 +67,17 @@ func (a *App) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockActio
 
 // offerTake works out the override a Take button asks for and shows it
 // for confirmation: the schedule, who is replaced, and the exact times.
-func (a *App) offerTake(ctx context.Context, place chat.Place, schedule, action string) error {
-	actor, ok, err := a.actorFor(ctx, place)
+func (oc *Feature) offerTake(ctx context.Context, place chat.Place, schedule, action string) error {
+	actor, ok, err := oc.actorFor(ctx, place)
 	if !ok {
 		return err
 	}
-	sched, err := a.findSchedule(ctx, schedule)
+	sched, err := oc.findSchedule(ctx, schedule)
 	if err != nil {
 		return err
 	}
-	deps, _ := a.onCallOpsDeps()
-	now := a.now().Truncate(time.Second)
+	deps, _ := oc.onCallOpsDeps()
+	now := oc.now().Truncate(time.Second)
 	req := takeRequest{ScheduleID: sched.ID, Schedule: sched.Name, Start: now.Unix(), FromNow: true}
 	switch action {
 	case actionTake1h:
@@ -174,7 +93,7 @@ func (a *App) offerTake(ctx context.Context, place chat.Place, schedule, action 
 		for _, s := range shifts {
 			switch {
 			case !s.Start.After(now) && s.End.After(now) && s.User.ID == actor.ID:
-				return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: You are already on call for *%s* until %s.", chat.Escape(sched.Name), chat.DayTime(now, s.End, a.location()))})
+				return oc.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: You are already on call for *%s* until %s.", chat.Escape(sched.Name), chat.DayTime(now, s.End, oc.location()))})
 			case !s.Start.After(now) && s.End.After(now):
 				req.End = s.End.Unix()
 			case s.Start.After(now) && req.End == 0:
@@ -182,10 +101,10 @@ func (a *App) offerTake(ctx context.Context, place chat.Place, schedule, action 
 			}
 		}
 		if req.End == 0 {
-			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("Nobody is on call for *%s* this week, so there is no shift to take until its end. Choose a duration.", chat.Escape(sched.Name))})
+			return oc.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("Nobody is on call for *%s* this week, so there is no shift to take until its end. Choose a duration.", chat.Escape(sched.Name))})
 		}
 	}
-	msg, err := a.takeConfirmation(ctx, deps.ops, actor, req)
+	msg, err := oc.takeConfirmation(ctx, deps.ops, actor, req)
 	if err != nil {
 		return err
 	}
@@ -195,18 +114,18 @@ func (a *App) offerTake(ctx context.Context, place chat.Place, schedule, action 
 		slack.NewSectionBlock(chat.Mrkdwn(msg.Text), nil, nil),
 		slack.NewActionBlock("oncall.take.confirm", confirm, slack.NewButtonBlockElement(actionTakeCancel, "", chat.Plain("Cancel"))),
 	}
-	return a.tellClicker(ctx, place, msg)
+	return oc.tellClicker(ctx, place, msg)
 }
 
 // takeConfirmation checks an offered override (not over, no overlap with
 // the person's own overrides) and says exactly what it will do.
-func (a *App) takeConfirmation(ctx context.Context, ops OnCallOps, actor domain.Person, req takeRequest) (chat.Message, error) {
-	start, end, err := a.checkTake(ctx, ops, actor, req)
+func (oc *Feature) takeConfirmation(ctx context.Context, ops Ops, actor domain.Person, req takeRequest) (chat.Message, error) {
+	start, end, err := oc.checkTake(ctx, ops, actor, req)
 	if err != nil {
 		return chat.Message{}, err
 	}
-	loc := a.location()
-	replaced, err := a.replaced(ctx, ops, req.ScheduleID, actor, start, end)
+	loc := oc.location()
+	replaced, err := oc.replaced(ctx, ops, req.ScheduleID, actor, start, end)
 	if err != nil {
 		return chat.Message{}, err
 	}
@@ -225,19 +144,19 @@ func (a *App) takeConfirmation(ctx context.Context, ops OnCallOps, actor domain.
 
 // checkTake refuses a range that is over or that overlaps one of the
 // person's own overrides on the schedule, and returns the range to create.
-func (a *App) checkTake(ctx context.Context, ops OnCallOps, actor domain.Person, req takeRequest) (time.Time, time.Time, error) {
-	now := a.now().Truncate(time.Second)
+func (oc *Feature) checkTake(ctx context.Context, ops Ops, actor domain.Person, req takeRequest) (time.Time, time.Time, error) {
+	now := oc.now().Truncate(time.Second)
 	start, end := time.Unix(req.Start, 0), time.Unix(req.End, 0)
 	if req.FromNow && start.Before(now) {
 		start = now
 	}
 	switch {
 	case !end.After(now):
-		return start, end, domain.Invalid("That time is already over (%s); nothing was created.", end.In(a.location()).Format("Mon Jan 2 15:04"))
+		return start, end, domain.Invalid("That time is already over (%s); nothing was created.", end.In(oc.location()).Format("Mon Jan 2 15:04"))
 	case !end.After(start):
 		return start, end, domain.Invalid("The end must be after the start; nothing was created.")
 	case start.Before(now.Add(-5 * time.Minute)):
-		return start, end, domain.Invalid("On-call cannot be taken in the past (%s); choose a start from now on. Nothing was created.", start.In(a.location()).Format("Mon Jan 2 15:04"))
+		return start, end, domain.Invalid("On-call cannot be taken in the past (%s); choose a start from now on. Nothing was created.", start.In(oc.location()).Format("Mon Jan 2 15:04"))
 	case end.Sub(start) > 31*24*time.Hour:
 		return start, end, domain.Invalid("That is more than a month; edit the schedule in PagerDuty instead. Nothing was created.")
 	}
@@ -248,7 +167,7 @@ func (a *App) checkTake(ctx context.Context, ops OnCallOps, actor domain.Person,
 	for _, o := range existing {
 		if o.User.ID == actor.ID && o.Start.Before(end) && o.End.After(start) {
 			return start, end, domain.Invalid("You already have an override on %s %s; nothing was created.",
-				req.Schedule, chat.SpanText(a.now(), o.Start, o.End, a.location()))
+				req.Schedule, chat.SpanText(oc.now(), o.Start, o.End, oc.location()))
 		}
 	}
 	return start.Truncate(time.Second), end, nil
@@ -256,7 +175,7 @@ func (a *App) checkTake(ctx context.Context, ops OnCallOps, actor domain.Person,
 
 // replaced names who the rota has on call in [start, end), other than
 // the person taking over.
-func (a *App) replaced(ctx context.Context, ops OnCallOps, scheduleID string, actor domain.Person, start, end time.Time) ([]string, error) {
+func (oc *Feature) replaced(ctx context.Context, ops Ops, scheduleID string, actor domain.Person, start, end time.Time) ([]string, error) {
 	_, shifts, err := ops.ScheduleShifts(ctx, scheduleID, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("shifts of %s: %w", scheduleID, err)
@@ -268,63 +187,63 @@ func (a *App) replaced(ctx context.Context, ops OnCallOps, scheduleID string, ac
 			continue
 		}
 		seen[s.User.ID] = true
-		out = append(out, a.personMention(ctx, s.User))
+		out = append(out, oc.personMention(ctx, s.User))
 	}
 	return out, nil
 }
 
 // take creates the override as the person and hands the pager over in the
 // channel: "@bob takes Primary from @alice until 18:00".
-func (a *App) take(ctx context.Context, place chat.Place, req takeRequest) error {
-	actor, ok, err := a.actorFor(ctx, place)
+func (oc *Feature) take(ctx context.Context, place chat.Place, req takeRequest) error {
+	actor, ok, err := oc.actorFor(ctx, place)
 	if !ok {
 		return err
 	}
-	deps, _ := a.onCallOpsDeps()
-	start, end, err := a.checkTake(ctx, deps.ops, actor, req)
+	deps, _ := oc.onCallOpsDeps()
+	start, end, err := oc.checkTake(ctx, deps.ops, actor, req)
 	if err != nil {
 		return err
 	}
-	replaced, err := a.replaced(ctx, deps.ops, req.ScheduleID, actor, start, end)
+	replaced, err := oc.replaced(ctx, deps.ops, req.ScheduleID, actor, start, end)
 	if err != nil {
 		return err
 	}
 	if _, err := deps.ops.CreateOverride(ctx, req.ScheduleID, actor, start, end); err != nil {
 		return fmt.Errorf("take %s for %s: %w", req.ScheduleID, actor.ID, err)
 	}
-	now := a.now()
-	when := "until " + chat.DayTime(now, end, a.location())
+	now := oc.now()
+	when := "until " + chat.DayTime(now, end, oc.location())
 	if start.After(now.Add(time.Minute)) {
-		when = chat.SpanText(now, start, end, a.location())
+		when = chat.SpanText(now, start, end, oc.location())
 	}
 	from := ""
 	if len(replaced) > 0 {
 		from = " from " + strings.Join(replaced, " and ")
 	}
-	a.wakeOnCallOps()
+	oc.wakeOnCallOps()
 	handoff := chat.Message{Text: fmt.Sprintf(":pager: <@%s> takes *%s*%s %s.", place.UserID, chat.Escape(req.Schedule), from, when)}
 	if req.Channel != "" {
 		// The channel saw the hand-off; its follow announcement would repeat it.
 		key := shiftKey(req.Channel, req.ScheduleID, start, actor.ID)
 		if _, err := deps.store.ClaimAnnouncement(ctx, key); err != nil {
-			a.Log.Warn().Err(err).Msg("hand-off not recorded as announced")
+			oc.Log.Warn().Err(err).Msg("hand-off not recorded as announced")
 		}
-		if _, err := a.Slack.PostMessage(ctx, req.Channel, handoff); err == nil {
+		if _, err := oc.Slack.PostMessage(ctx, req.Channel, handoff); err == nil {
 			if place.ResponseURL != "" {
-				return a.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: ":white_check_mark: Done: " + handoff.Text, ReplaceOriginal: true})
+				return oc.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: ":white_check_mark: Done: " + handoff.Text, ReplaceOriginal: true})
 			}
 			return nil
 		}
 		_ = deps.store.ReleaseAnnouncement(ctx, key)
 	}
-	return a.tellClicker(ctx, place, chat.Message{Text: ":white_check_mark: Done in PagerDuty: " + handoff.Text})
+	return oc.tellClicker(ctx, place, chat.Message{Text: ":white_check_mark: Done in PagerDuty: " + handoff.Text})
 }
 
 // openTakeCustom opens the form for a custom range, at once (trigger IDs
 // expire in 3 s).
-func (a *App) openTakeCustom(ctx context.Context, triggerID string, place chat.Place, schedule string) error {
-	loc := a.location()
-	now := a.now().In(loc)
+func (oc *Feature) openTakeCustom(ctx context.Context, triggerID string, place chat.Place, schedule string) error {
+	loc := oc.location()
+	now := oc.now().In(loc)
 	end := now.Add(time.Hour)
 	picker := func(block, label string, t time.Time, date bool) *slack.InputBlock {
 		if date {
@@ -341,20 +260,20 @@ func (a *App) openTakeCustom(ctx context.Context, triggerID string, place chat.P
 		picker("start_date", "From (date)", now, true), picker("start_time", "From (time)", now, false),
 		picker("end_date", "Until (date)", end, true), picker("end_time", "Until (time)", end, false))
 	v.PrivateMetadata = chat.EncodeJSON(takeRequest{Schedule: schedule, Channel: place.ChannelID})
-	if _, err := a.Slack.OpenView(ctx, triggerID, v); err != nil {
+	if _, err := oc.Slack.OpenView(ctx, triggerID, v); err != nil {
 		return fmt.Errorf("open take modal: %w", err)
 	}
 	return nil
 }
 
-func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
+func (oc *Feature) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallback) chat.Response {
 	var req takeRequest
 	if err := chat.DecodeJSON(cb.View.PrivateMetadata, &req); err != nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): "This form is from an older toban. Close it and start again."})}
 	}
 	place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
 	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
-		return a.once("view:"+cb.View.ID+":"+cb.View.CallbackID, then)
+		return oc.once("view:"+cb.View.ID+":"+cb.View.CallbackID, then)
 	}
 	switch cb.View.CallbackID {
 	case viewFollow:
@@ -365,43 +284,43 @@ func (a *App) onCallOpsSubmission(ctx context.Context, cb slack.InteractionCallb
 			return chat.Response{Ack: chat.ViewErrors(map[string]string{"schedule": "Choose a schedule."})}
 		}
 		return chat.Response{Then: once(func(ctx context.Context) error {
-			sched, err := a.findSchedule(ctx, id)
+			sched, err := oc.findSchedule(ctx, id)
 			if err != nil {
 				return err
 			}
-			return a.follow(ctx, chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID}, sched)
+			return oc.follow(ctx, chat.Place{UserID: cb.User.ID, ChannelID: state.ChannelID}, sched)
 		})}
 	case viewTakeCustom:
-		start, end, errs := a.takeRange(cb.View.State.Values)
+		start, end, errs := oc.takeRange(cb.View.State.Values)
 		if len(errs) > 0 {
 			return chat.Response{Ack: chat.ViewErrors(errs)}
 		}
-		req.Start, req.End, req.FromNow = start.Unix(), end.Unix(), !start.After(a.now())
+		req.Start, req.End, req.FromNow = start.Unix(), end.Unix(), !start.After(oc.now())
 		viewID := cb.View.ID
 		checking := chat.Modal(viewTakeConfirm, "Take on-call", "", chat.ModalState{},
 			slack.NewSectionBlock(chat.Mrkdwn(":hourglass_flowing_sand: Checking the schedule in PagerDuty…"), nil, nil))
 		return chat.Response{Ack: slack.NewUpdateViewSubmissionResponse(&checking), Then: once(func(ctx context.Context) error {
-			return a.confirmTakeView(ctx, viewID, place, req)
+			return oc.confirmTakeView(ctx, viewID, place, req)
 		})}
 	case viewTakeConfirm:
-		return chat.Response{Then: once(func(ctx context.Context) error { return a.take(ctx, place, req) })}
+		return chat.Response{Then: once(func(ctx context.Context) error { return oc.take(ctx, place, req) })}
 	}
 	return chat.Response{}
 }
 
 // takeRange reads the custom range form in the configured time zone.
-func (a *App) takeRange(values map[string]map[string]slack.BlockAction) (time.Time, time.Time, map[string]string) {
+func (oc *Feature) takeRange(values map[string]map[string]slack.BlockAction) (time.Time, time.Time, map[string]string) {
 	errs := map[string]string{}
 	read := func(dateBlock, timeBlock string) time.Time {
 		d, tm := values[dateBlock]["date"].SelectedDate, values[timeBlock]["time"].SelectedTime
-		t, err := time.ParseInLocation("2006-01-02 15:04", d+" "+tm, a.location())
+		t, err := time.ParseInLocation("2006-01-02 15:04", d+" "+tm, oc.location())
 		if err != nil {
 			errs[timeBlock] = "Choose a date and a time."
 		}
 		return t
 	}
 	start, end := read("start_date", "start_time"), read("end_date", "end_time")
-	now := a.now()
+	now := oc.now()
 	switch {
 	case len(errs) > 0:
 	case !end.After(start):
@@ -416,13 +335,13 @@ func (a *App) takeRange(values map[string]map[string]slack.BlockAction) (time.Ti
 
 // confirmTakeView replaces the checking modal with the confirmation, or
 // with why the range cannot be taken.
-func (a *App) confirmTakeView(ctx context.Context, viewID string, place chat.Place, req takeRequest) error {
+func (oc *Feature) confirmTakeView(ctx context.Context, viewID string, place chat.Place, req takeRequest) error {
 	show := func(submit, text string, r takeRequest) error {
 		v := chat.Modal(viewTakeConfirm, "Take on-call", submit, chat.ModalState{}, slack.NewSectionBlock(chat.Mrkdwn(text), nil, nil))
 		v.PrivateMetadata = chat.EncodeJSON(r)
-		return a.Slack.UpdateView(ctx, viewID, v)
+		return oc.Slack.UpdateView(ctx, viewID, v)
 	}
-	actor, err := a.ActingAs(ctx, place.UserID)
+	actor, err := oc.Identity.ActingAs(ctx, place.UserID)
 	var notLinked *identity.NotLinkedError
 	if errors.As(err, &notLinked) {
 		return show("", identity.NotLinkedMessage(notLinked).Text, req)
@@ -430,12 +349,12 @@ func (a *App) confirmTakeView(ctx context.Context, viewID string, place chat.Pla
 	if err != nil {
 		return err
 	}
-	sched, err := a.findSchedule(ctx, req.Schedule)
+	sched, err := oc.findSchedule(ctx, req.Schedule)
 	if err == nil {
 		req.ScheduleID, req.Schedule = sched.ID, sched.Name
-		deps, _ := a.onCallOpsDeps()
+		deps, _ := oc.onCallOpsDeps()
 		var msg chat.Message
-		if msg, err = a.takeConfirmation(ctx, deps.ops, actor, req); err == nil {
+		if msg, err = oc.takeConfirmation(ctx, deps.ops, actor, req); err == nil {
 			return show("Take on-call", msg.Text, req)
 		}
 	}
@@ -443,7 +362,7 @@ func (a *App) confirmTakeView(ctx context.Context, viewID string, place chat.Pla
 		return show("", chat.UserMessage(err), req)
 	}
 	if uerr := show("", chat.UserMessage(err), req); uerr != nil {
-		a.Log.Warn().Err(uerr).Msg("take modal not updated")
+		oc.Log.Warn().Err(uerr).Msg("take modal not updated")
 	}
 	return err
 }
