@@ -49,3 +49,10 @@ func (g OnCallGroup) Validate() error {
 	}
 	return nil
 }
+
+// UserGroup is a Slack user group as toban reads it.
+type UserGroup struct {
+	ID, Handle, Name string
+	// Members are Slack user IDs.
+	Members []string
+}
