@@ -16,7 +16,7 @@ var tobanLayers = Layers{
 	Router:   "handlers",
 	Toolkit:  []string{"handlers/chat", "handlers/identity"},
 	Adapters: []string{"bot", "storage", "pagerduty", "webhook", "poller"},
-	Features: []string{"handlers/calendar", "handlers/reports", "handlers/runbook", "handlers/subscriptions"},
+	Features: []string{"handlers/calendar", "handlers/oncallgroups", "handlers/reports", "handlers/runbook", "handlers/subscriptions"},
 }
 
 // importsAllowed lists imports the rules forbid that are still there, each
