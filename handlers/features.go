@@ -114,5 +114,6 @@ func (a *App) features() []Feature {
 			Submissions: map[string]submitFunc{"calendar.": a.calendarSubmission},
 		},
 		a.runbookFeature(),
+		a.onCallGroupsFeature(),
 	}
 }
