@@ -18,6 +18,7 @@ import (
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/handlers/calendar"
+	"github.com/tobanbot/toban/handlers/oncallgroups"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/internal/leader"
@@ -159,6 +160,10 @@ func (m *Main) Open(ctx context.Context) error {
 		app.PagerDuty = m.pd
 		app.OnCallOps = m.pd
 		app.Subscriptions.Services = app
+		app.SetOnCallGroups(&oncallgroups.Feature{
+			Slack: m.web, Store: db, Links: db, PagerDuty: m.pd, Clicks: db, Admins: app.Admins,
+			Clock: m.Clock, Log: m.Log.With().Str("component", "oncallgroups").Logger(),
+		})
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app, Clicks: db, Store: db, Uploader: m.web,
 			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
@@ -292,6 +297,12 @@ func (m *Main) backgroundLoops() []loop {
 		// is someone else's at once, as with tasks.
 		loop{"report scheduler", plain(m.runReports)},
 		m.singleton("calendars", "calendars", m.app.Calendar.Run),
+		m.singleton("on-call user groups", "oncall-groups", func(ctx context.Context) error {
+			if g := m.app.OnCallGroups(); g != nil {
+				return g.Run(ctx)
+			}
+			return nil
+		}),
 		loop{"runbook", func(ctx context.Context) error {
 			if m.app.Runbook == nil {
 				return nil
