@@ -118,4 +118,35 @@ func TestEndToEndOnCallGroup(t *testing.T) {
 		alice.Slash(t, "oncall group add")
 		alice.ExpectEphemeral(t, "Slack user groups need a paid Slack plan")
 	})
+
+	t.Run("ListAndRemove", func(t *testing.T) {
+		alice.Slash(t, "oncall group")
+		list := alice.ExpectEphemeral(t, "*@oncall-primary* — who is on call for *Primary*; now <@U3>")
+		list.ClickAs(t, bob, "Remove")
+		bob.ExpectEphemeral(t, "Only toban admins")
+		list.ClickAs(t, alice, "Remove")
+		alice.ExpectEphemeral(t, "Removed: @oncall-primary keeps its members")
+		// No tie is left: the command opens the modal again, which the
+		// free plan refuses, in a second answer to alice.
+		alice.Slash(t, "oncall group")
+		deadline := time.Now().Add(10 * time.Second)
+		for freePlanAnswers(alice) < 2 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		alice.ExpectEphemeral(t, "Slack user groups need a paid Slack plan")
+		if n := freePlanAnswers(alice); n != 2 {
+			t.Errorf("%d free plan answers to alice, want 2 (one per command)", n)
+		}
+	})
+}
+
+// freePlanAnswers counts the free plan answers p was given.
+func freePlanAnswers(p *slackfake.Person) int {
+	n := 0
+	for _, m := range p.Ephemerals() {
+		if strings.Contains(m.Text, "need a paid Slack plan") {
+			n++
+		}
+	}
+	return n
 }
