@@ -54,6 +54,7 @@ func (a *App) features() []Feature {
 			Submissions: map[string]submitFunc{"oncall.": a.onCallOpsSubmission},
 			Suggestions: map[string]suggestFunc{actionScheduleTyped: a.suggestSchedules},
 		},
+		a.onCallGroupsFeature(),
 		{Name: "trigger",
 			Commands: []Subcommand{
 				{"trigger", "/toban trigger", "open a PagerDuty incident from a form",
@@ -114,6 +115,5 @@ func (a *App) features() []Feature {
 			Submissions: map[string]submitFunc{"calendar.": a.calendarSubmission},
 		},
 		a.runbookFeature(),
-		a.onCallGroupsFeature(),
 	}
 }

@@ -288,7 +288,8 @@ func (m *Main) backgroundLoops() []loop {
 		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
 		loops = append(loops,
 			loop{"feed", plain(func(ctx context.Context) { m.app.RunFeed(ctx, m.db, m.feed) })},
-			m.singleton("poller", "poller", p.Run))
+			m.singleton("poller", "poller", p.Run),
+			m.singleton("on-call user groups", "oncall-groups", m.app.OnCallGroups().Run))
 	}
 	return append(loops,
 		m.singleton("on-call operations", "oncall", func(ctx context.Context) error { return m.app.RunOnCallOps(ctx, m.Clock) }),
@@ -297,12 +298,6 @@ func (m *Main) backgroundLoops() []loop {
 		// is someone else's at once, as with tasks.
 		loop{"report scheduler", plain(m.runReports)},
 		m.singleton("calendars", "calendars", m.app.Calendar.Run),
-		m.singleton("on-call user groups", "oncall-groups", func(ctx context.Context) error {
-			if g := m.app.OnCallGroups(); g != nil {
-				return g.Run(ctx)
-			}
-			return nil
-		}),
 		loop{"runbook", func(ctx context.Context) error {
 			if m.app.Runbook == nil {
 				return nil
