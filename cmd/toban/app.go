@@ -162,7 +162,7 @@ func (m *Main) Open(ctx context.Context) error {
 		app.Subscriptions.Services = app
 		app.SetOnCallGroups(&oncallgroups.Feature{
 			Slack: m.web, Store: db, Links: db, PagerDuty: m.pd, Clicks: db, Admins: app.Admins,
-			Clock: m.Clock, Log: m.Log.With().Str("component", "oncallgroups").Logger(),
+			Changed: m.announce, Clock: m.Clock, Log: m.Log.With().Str("component", "oncallgroups").Logger(),
 		})
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app, Clicks: db, Store: db, Uploader: m.web,

@@ -169,7 +169,7 @@ func (f *Feature) Submission(_ context.Context, cb slack.InteractionCallback) ch
 		if _, err := f.Store.SaveOnCallGroup(ctx, tie); err != nil {
 			return err
 		}
-		f.Wake()
+		f.changed()
 		_, err := f.Slack.PostMessage(ctx, tie.ChannelID, chatMessage(fmt.Sprintf(
 			":busts_in_silhouette: <@%s> tied @%s to *%s*: toban keeps its members equal to who is on call, within a minute of every change. `/toban oncall group` lists the ties.",
 			tie.CreatedBy, tie.Handle, sourceText(tie))))
@@ -226,7 +226,7 @@ func (f *Feature) remove(place chat.Place, value string) chat.Response {
 		if err := f.Store.DeleteOnCallGroup(ctx, id); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return err
 		}
-		f.Wake()
+		f.changed()
 		return f.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(":wastebasket: Removed: @%s keeps its members and is no longer kept equal to who is on call for *%s*.",
 			chat.Escape(tie.Handle), sourceText(tie))})
 	}}

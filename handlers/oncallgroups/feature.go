@@ -78,6 +78,10 @@ type Links interface {
 	SlackUserFor(ctx context.Context, pdUserID string) (string, error)
 }
 
+// Topic is the change topic of ties: one was made or removed, on any
+// replica, and the replica running Run must sync.
+const Topic = "oncall-groups"
+
 // Every is how often Run syncs at the least: overrides and takes made in
 // PagerDuty show within it.
 const Every = time.Minute
@@ -94,6 +98,9 @@ type Feature struct {
 	Clicks chat.Clicks
 	// Admins may tie and untie groups.
 	Admins map[string]bool
+	// Changed, when set, is told of a tie made or removed (Topic), for the
+	// replica that runs Run; cmd/toban calls Wake there.
+	Changed func(topic string)
 	// Clock runs the sync loop.
 	Clock scheduler.Clock
 	Log   zerolog.Logger
@@ -103,6 +110,14 @@ type Feature struct {
 
 // Wake tells Run that a tie was made or removed.
 func (f *Feature) Wake() { f.wake.Wake() }
+
+// changed wakes Run here and on the replica that runs it.
+func (f *Feature) changed() {
+	f.Wake()
+	if f.Changed != nil {
+		f.Changed(Topic)
+	}
+}
 
 // OnlyAdmins refuses a non-admin.
 var OnlyAdmins = chat.Message{Text: ":no_entry: Only toban admins (`TOBAN_ADMINS`) can tie user groups to on-call."}
