@@ -150,3 +150,43 @@ func freePlanAnswers(p *slackfake.Person) int {
 	}
 	return n
 }
+
+// TestEndToEndOnCallGroupFollowsTake: bob takes on-call for an hour with
+// /toban oncall's Take on-call; within a minute @oncall-primary is his,
+// with one update.
+func TestEndToEndOnCallGroupFollowsTake(t *testing.T) {
+	clock := scheduler.NewFakeClock(tokyoAt(21, 10, 0))
+	w := onCallWorld(t, clock)
+	w.env["TOBAN_ADMINS"] = "U1"
+	w.slack.AddUserGroup(slackfake.UserGroup{ID: "S1", Handle: "oncall-primary", Name: "On-call primary", Users: []string{"U1"}})
+	w.startWith(t, func(m *Main) { m.Clock = clock })
+	alice := w.slack.User("U1").In("C1")
+	bob := w.slack.User("U2").In("C1")
+	channel := w.slack.Channel(t, "C1")
+
+	alice.Slash(t, "oncall group")
+	alice.ExpectModal(t, "On-call user group").Choose("User group", "oncall-primary").Choose("Schedule", "Primary").Submit()
+	channel.ExpectMessage("<@U1> tied @oncall-primary to *Primary*")
+	time.Sleep(500 * time.Millisecond) // the first sync: alice is on call and in the group already
+	if n := len(w.slack.Calls("usergroups.users.update")); n != 0 {
+		t.Fatalf("%d updates with the group already right, want none", n)
+	}
+
+	bob.Slash(t, "oncall")
+	bob.ExpectEphemeral(t, "Take on-call for *Primary* (from Alice Ops)").ClickAs(t, bob, "1 hour")
+	bob.ExpectEphemeral(t, "Take on-call for Primary?").ClickAs(t, bob, "Take on-call")
+	channel.ExpectMessage("<@U2> takes *Primary* from Alice Ops until 11:00.")
+	clock.Advance(time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := w.slack.WaitCalls(ctx, "usergroups.users.update", 1); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(w.slack.Calls("usergroups.users.update")); n != 1 {
+		t.Errorf("%d updates after the take, want 1", n)
+	}
+	if got := w.slack.UserGroupMembers("S1"); !slices.Equal(got, []string{"U2"}) {
+		t.Errorf("@oncall-primary = %v after bob's take, want bob", got)
+	}
+}
