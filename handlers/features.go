@@ -54,6 +54,7 @@ func (a *App) features() []Feature {
 			Submissions: map[string]submitFunc{"oncall.": a.onCallSubmission},
 			Suggestions: map[string]suggestFunc{oncall.ActionScheduleSuggest: a.suggestSchedules},
 		},
+		a.onCallGroupsFeature(),
 		{Name: "trigger",
 			Commands: []Subcommand{
 				{"trigger", "/toban trigger", "open a PagerDuty incident from a form",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/oncallgroups"
 )
 
 // Subcommand is one /toban subcommand a feature answers.
@@ -109,6 +110,7 @@ func newRouter(features []Feature) (*router, error) {
 			}
 		}
 	}
+	r.longestMatch()
 	return r, nil
 }
 
@@ -117,6 +119,10 @@ type appRouter struct {
 	once sync.Once
 	r    *router
 	err  error
+	// onCallGroups is set by SetOnCallGroups: it lives here rather than
+	// as an App field while App's fields are being moved into feature
+	// packages.
+	onCallGroups *oncallgroups.Feature
 }
 
 // CheckRoutes builds the router and reports a collision between features;

@@ -20,6 +20,7 @@ import (
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
+	"github.com/tobanbot/toban/handlers/oncallgroups"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/handlers/tasks"
@@ -182,6 +183,10 @@ func (m *Main) Open(ctx context.Context) error {
 		app.OnCall.PagerDuty, app.OnCall.Ops, app.OnCall.Windows = m.pd, m.pd, app.Maintenance
 		app.Tasks.PagerDuty = m.pd
 		app.Subscriptions.Services = app
+		app.SetOnCallGroups(&oncallgroups.Feature{
+			Slack: m.web, Store: db, Links: db, PagerDuty: m.pd, Clicks: db, Admins: app.Admins,
+			Changed: m.announce, Clock: m.Clock, Log: m.Log.With().Str("component", "oncallgroups").Logger(),
+		})
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app, Clicks: db, Store: db, Uploader: m.web,
 			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
@@ -309,8 +314,8 @@ func (m *Main) backgroundLoops() []loop {
 			loop{"feed", plain(func(ctx context.Context) {
 				m.app.RunFeed(ctx, inboxClaims{m.db, m.elector.Holder(), m.metrics}, m.feed)
 			})},
-
-			m.singleton("poller", "poller", p.Run))
+			m.singleton("poller", "poller", p.Run),
+			m.singleton("on-call user groups", "oncall-groups", m.app.OnCallGroups().Run))
 	}
 	return append(loops,
 		m.singleton("on-call operations", "oncall", m.app.OnCall.Run),

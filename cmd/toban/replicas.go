@@ -12,6 +12,7 @@ import (
 
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/oncallgroups"
 	"github.com/tobanbot/toban/internal/leader"
 	"github.com/tobanbot/toban/storage"
 )
@@ -74,9 +75,10 @@ func (m *Main) announce(topic string) {
 	}
 }
 
-// forwardWakes wakes this replica's on-call runner and calendar refresh
-// when any replica announced a change they must act on; on a replica not
-// holding their leases the wake waits, harmlessly, in a buffered channel.
+// forwardWakes wakes this replica's on-call runner, calendar refresh and
+// on-call user group sync when any replica announced a change they must
+// act on; on a replica not holding their leases the wake waits,
+// harmlessly, in a buffered channel.
 func (m *Main) forwardWakes(ctx context.Context) error {
 	oncall, err := m.db.Changes(ctx, handlers.TopicOnCall)
 	if err != nil {
@@ -86,10 +88,21 @@ func (m *Main) forwardWakes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var groups <-chan struct{} // nil (never ready) without the feature
+	if g := m.app.OnCallGroups(); g != nil {
+		if groups, err = m.db.Changes(ctx, oncallgroups.Topic); err != nil {
+			return err
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case _, ok := <-groups:
+			if !ok {
+				return nil
+			}
+			m.app.OnCallGroups().Wake()
 		case _, ok := <-oncall:
 			if !ok {
 				return nil
