@@ -44,7 +44,7 @@ var wallClockAllowed = map[string]string{
 	"fakes/pdfake/faults.go:Server.allow":                   "rate-limit token bucket refills in real time",
 	"fakes/pdfake/faults.go:Server.record":                  "when a request arrived",
 	"fakes/slackfake/envelopes.go:Server.SendEvent":         "event_time of an event Slack sends now",
-	"fakes/slackfake/helpers.go:Card.ClickAs":               "action_ts of a click made now",
+	"fakes/slackfake/helpers.go:Server.actionTSLocked":      "action_ts of a click made now",
 	"fakes/slackfake/socket.go:Server.writeLoop":            "websocket ping write deadline",
 	"fakes/slackfake/socket.go:Server.writeItem":            "envelope send time, for ack latency",
 	"fakes/slackfake/socket.go:Server.readLoop":             "ack arrival time, for ack latency",
