@@ -78,6 +78,7 @@ func (t runbookThreads) RefreshCards(ctx context.Context, incidentID string) {
 	t.f.RefreshCards(ctx, incidentID)
 }
 
+// IncidentThreads are the threads of the incident's posted cards.
 func (t runbookThreads) IncidentThreads(ctx context.Context, incidentID string) ([]runbook.Thread, error) {
 	cards, err := t.f.CardThreads(ctx, incidentID)
 	if err != nil {
