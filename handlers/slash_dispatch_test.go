@@ -14,7 +14,13 @@ import (
 
 // noPagerDuty stands for a configured PagerDuty that must not be called:
 // these inputs are answered before any request.
-type noPagerDuty struct{ incidents.PagerDuty }
+type noPagerDuty struct{ allPagerDuty }
+
+// allPagerDuty is every PagerDuty port the features are given.
+type allPagerDuty interface {
+	incidents.PagerDuty
+	oncall.PagerDuty
+}
 
 func TestSlashAnswers(t *testing.T) {
 	tests := []struct {

@@ -23,15 +23,10 @@ type Incidents interface {
 
 // Directory is the part of PagerDuty's directory that the feature reads.
 type Directory interface {
-	// OnCalls lists the on-call entries, now and in the coming days, of the
-	// escalation policies or schedules whose name contains filter (all
-	// when filter is empty). Entries always on call have zero Start/End.
-	OnCalls(ctx context.Context, filter string) ([]domain.OnCall, error)
 	EscalationPolicy(ctx context.Context, id string) (domain.EscalationPolicy, error)
 	CurrentLevel(ctx context.Context, inc domain.Incident) (int, error)
 	Services(ctx context.Context, query string, limit int) ([]domain.Service, error)
 	UserByEmail(ctx context.Context, email string) (domain.Person, error)
-	Schedules(ctx context.Context, query string) ([]domain.Schedule, error)
 }
 
 // PagerDuty is everything the feature needs from PagerDuty.
@@ -76,11 +71,8 @@ type Store interface {
 	// LockIncident serialises work on one incident across replicas (a
 	// click's re-read and write); the caller defers the unlock.
 	LockIncident(ctx context.Context, incidentID string) (unlock func(), err error)
-	Subscribe(ctx context.Context, s domain.Subscription) error
 	Subscriptions(ctx context.Context, channelID string) ([]domain.Subscription, error)
 	SubscriptionsFor(ctx context.Context, serviceID string) ([]domain.Subscription, error)
-	Subscription(ctx context.Context, id int64) (domain.Subscription, error)
-	Unsubscribe(ctx context.Context, id int64) error
 }
 
 // MessageFinder finds a message toban posted, by the metadata it attached,
