@@ -92,7 +92,7 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return resp, nil
 }
 
-// WebAPI implements handlers.Slack over slack-go.
+// WebAPI implements handlers.Slack and the features' Slack ports (incidents.Slack …) over slack-go.
 type WebAPI struct {
 	api   *slack.Client
 	http  *http.Client

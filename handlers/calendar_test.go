@@ -16,6 +16,7 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/tasks"
 	"github.com/tobanbot/toban/scheduler"
 	"github.com/tobanbot/toban/storage"
@@ -24,7 +25,7 @@ import (
 // calendarSlack records what calendar handlers say; the other Slack calls
 // are not expected.
 type calendarSlack struct {
-	Slack
+	allSlack
 	mu         sync.Mutex
 	posted     []string
 	ephemerals []string
@@ -44,6 +45,12 @@ func (s *calendarSlack) PostEphemeral(ctx context.Context, channel, user string,
 	return nil
 }
 
+// allSlack is every Slack port the App and its features are given.
+type allSlack interface {
+	Slack
+	incidents.Slack
+}
+
 // nullEngine schedules nothing.
 type nullEngine struct{}
 
@@ -58,10 +65,13 @@ func calendarApp(t *testing.T, now time.Time) (*App, *calendarSlack, *storage.DB
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &calendarSlack{}
-	a := &App{Slack: s, Location: time.UTC, Admins: map[string]bool{}, Now: func() time.Time { return now }}
-	a.Tasks = &tasks.Feature{Slack: s, Store: db, Engine: nullEngine{}, Admins: a.Admins, Location: time.UTC, Now: a.Now, Log: zerolog.Nop()}
-	a.Calendar = &calendar.Feature{Slack: s, Store: db, Tasks: db, Form: a.Tasks, Identity: a, Engine: nullEngine{},
-		Admins: a.Admins, Location: time.UTC, Now: a.Now, Log: zerolog.Nop()}
+	clock := func() time.Time { return now }
+	a := &App{Slack: s, Admins: map[string]bool{}}
+	a.Incidents = &incidents.Feature{Slack: s, Location: time.UTC, Admins: a.Admins, Now: clock}
+	a.Identity = a.Incidents
+	a.Tasks = &tasks.Feature{Slack: s, Store: db, Engine: nullEngine{}, Admins: a.Admins, Location: time.UTC, Now: clock, Log: zerolog.Nop()}
+	a.Calendar = &calendar.Feature{Slack: s, Store: db, Tasks: db, Form: a.Tasks, Identity: a.Incidents, Engine: nullEngine{},
+		Admins: a.Admins, Location: time.UTC, Now: clock, Log: zerolog.Nop()}
 	return a, s, db
 }
 

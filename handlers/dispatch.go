@@ -42,7 +42,7 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) cha
 		if submit, ok := r.submissions.find(cb.View.CallbackID); ok {
 			return submit(ctx, cb)
 		}
-		return a.submission(cb)
+		return a.incidentSubmission(ctx, cb)
 	case slack.InteractionTypeBlockSuggestion:
 		if suggest, ok := r.suggestions.find(cb.ActionID); ok {
 			return suggest(ctx, cb.Value)

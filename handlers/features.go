@@ -7,7 +7,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/oncall"
-	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/handlers/tasks"
 )
 
@@ -20,32 +19,12 @@ type (
 // features is every feature's registration, in the order help lists their
 // subcommands.
 func (a *App) features() []Feature {
-	incidentClick := a.incidentClick
-	bulk := a.bulkClick
-	digest := a.digestClick
-	submission := func(_ context.Context, cb slack.InteractionCallback) chat.Response { return a.submission(cb) }
 	return []Feature{
 		{Name: "help",
 			Commands: []Subcommand{{"help", "/toban help", "this help", func(Command, invocation) chat.Response { return chat.Response{Ack: helpAck()} }}},
 			Clicks:   map[string]clickFunc{chat.ActionRun: a.runClick},
 		},
-		{Name: "incident",
-			Commands: []Subcommand{
-				{"incidents", "/toban incidents [mine|all|<service>]", "open incidents, with buttons to acknowledge and resolve",
-					func(c Command, in invocation) chat.Response {
-						return a.incidentsCommand(c.Args, in.UserID, in.ResponseURL)
-					}},
-			},
-			Clicks: map[string]clickFunc{
-				actionAcknowledge: incidentClick, actionResolve: incidentClick, actionEscalate: incidentClick,
-				actionAddNote: incidentClick, actionOpenInPD: incidentClick,
-				actionAckAllMine: bulk, actionResolveAllMine: bulk,
-				actionDigestAckAll: digest, actionDigestResolve: digest, actionDigestList: digest,
-				subscriptions.ActionRemove: a.removeSubscription,
-			},
-			Submissions: map[string]submitFunc{viewNote: submission, viewEscalate: submission, viewTrigger: submission, subscriptions.ViewSubscribe: a.subscriptionSubmission},
-			Suggestions: map[string]suggestFunc{actionServiceSuggest: a.suggestServices},
-		},
+		a.incidentsFeature(),
 		{Name: "oncall",
 			Commands: []Subcommand{
 				{"oncall", "/toban oncall [<schedule or policy>|follow <schedule>|unfollow]", "who is on call now, until when, and who is next; take the pager", a.onCallCommand},
@@ -58,7 +37,7 @@ func (a *App) features() []Feature {
 		{Name: "trigger",
 			Commands: []Subcommand{
 				{"trigger", "/toban trigger", "open a PagerDuty incident from a form",
-					func(_ Command, in invocation) chat.Response { return a.triggerCommand(in.ChannelID, in.TriggerID) }},
+					func(_ Command, in invocation) chat.Response { return a.triggerCommand(in) }},
 			},
 		},
 		{Name: "task",
@@ -103,7 +82,7 @@ func (a *App) features() []Feature {
 		{Name: "identity",
 			Commands: []Subcommand{
 				{"link", "/toban link <email>", "link your Slack account to your PagerDuty user",
-					func(c Command, in invocation) chat.Response { return a.link(c.Args, in.UserID, in.ResponseURL) }},
+					a.link},
 			},
 		},
 		{Name: "calendar",

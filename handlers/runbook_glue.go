@@ -8,6 +8,7 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
+	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/runbook"
 )
 
@@ -47,9 +48,9 @@ func (a *App) runbookClick(cb slack.InteractionCallback, act *slack.BlockAction)
 	if a.Runbook == nil {
 		return a.respondLater(place.ResponseURL, runbookNotConfigured)
 	}
-	return chat.Response{Then: a.once(chat.ClickKey(cb, act, act.Value), func(ctx context.Context) error {
+	return chat.Response{Then: chat.Once(a.Clicks, chat.ClickKey(cb, act, act.Value), func(ctx context.Context) error {
 		who := runbook.Clicker{SlackUserID: place.UserID, Admin: a.Admins[place.UserID]}
-		person, err := a.ActingAs(ctx, place.UserID)
+		person, err := a.Identity.ActingAs(ctx, place.UserID)
 		var notLinked *identity.NotLinkedError
 		switch {
 		case err == nil:
@@ -59,7 +60,7 @@ func (a *App) runbookClick(cb slack.InteractionCallback, act *slack.BlockAction)
 		}
 		if err := a.Runbook.Click(ctx, who, act); err != nil {
 			if errors.Is(err, domain.ErrInvalid) {
-				return a.tellClicker(ctx, place, chat.Message{Text: chat.UserMessage(err)})
+				return chat.TellClicker(ctx, a.Slack, place, chat.Message{Text: chat.UserMessage(err)})
 			}
 			return err
 		}
@@ -67,39 +68,29 @@ func (a *App) runbookClick(cb slack.InteractionCallback, act *slack.BlockAction)
 	})}
 }
 
-// runbookThreads finds the threads of an incident's cards for the runbook.
-type runbookThreads struct{ a *App }
+// runbookThreads finds the threads of an incident's cards for the runbook,
+// and refreshes the cards, through the incident feature.
+type runbookThreads struct{ f *incidents.Feature }
 
 // RefreshCards shows PagerDuty's current state of the incident on its
 // cards, under the incident's lock like a click.
 func (t runbookThreads) RefreshCards(ctx context.Context, incidentID string) {
-	inc, unlock, err := t.a.lockIncident(ctx, incidentID)
-	if err != nil {
-		t.a.Log.Warn().Err(err).Str("incident", incidentID).Msg("runbook: card not refreshed")
-		return
-	}
-	defer unlock()
-	if err := t.a.Store.MarkCardDirty(ctx, incidentID); err != nil {
-		t.a.Log.Warn().Err(err).Str("incident", incidentID).Msg("runbook: card not marked for update")
-		return
-	}
-	t.a.renderCards(ctx, inc)
+	t.f.RefreshCards(ctx, incidentID)
 }
 
+// IncidentThreads are the threads of the incident's posted cards.
 func (t runbookThreads) IncidentThreads(ctx context.Context, incidentID string) ([]runbook.Thread, error) {
-	cards, err := t.a.Store.CardsForIncident(ctx, incidentID)
+	cards, err := t.f.CardThreads(ctx, incidentID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]runbook.Thread, 0, len(cards))
 	for _, c := range cards {
-		if c.TS != "" {
-			out = append(out, runbook.Thread{ChannelID: c.ChannelID, TS: c.TS})
-		}
+		out = append(out, runbook.Thread{ChannelID: c.ChannelID, TS: c.TS})
 	}
 	return out, nil
 }
 
-// RunbookThreads is the runbook feature's Threads port over the cards
-// this App keeps.
-func (a *App) RunbookThreads() runbook.Threads { return runbookThreads{a} }
+// RunbookThreads is the runbook feature's Threads port over the cards the
+// incident feature keeps.
+func RunbookThreads(f *incidents.Feature) runbook.Threads { return runbookThreads{f} }

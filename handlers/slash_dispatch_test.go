@@ -7,13 +7,20 @@ import (
 	"testing"
 
 	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
 )
 
 // noPagerDuty stands for a configured PagerDuty that must not be called:
 // these inputs are answered before any request.
-type noPagerDuty struct{ PagerDuty }
+type noPagerDuty struct{ allPagerDuty }
+
+// allPagerDuty is every PagerDuty port the features are given.
+type allPagerDuty interface {
+	incidents.PagerDuty
+	oncall.PagerDuty
+}
 
 func TestSlashAnswers(t *testing.T) {
 	tests := []struct {
@@ -49,7 +56,7 @@ func TestSlashAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &App{Admins: map[string]bool{}}
 			if tt.pd {
-				a.PagerDuty = noPagerDuty{}
+				a.Incidents = &incidents.Feature{PagerDuty: noPagerDuty{}, Admins: a.Admins}
 				a.OnCall = &oncall.Feature{PagerDuty: noPagerDuty{}}
 				a.Maintenance = &maintenance.Feature{}
 			}

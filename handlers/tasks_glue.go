@@ -2,10 +2,8 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/slack-go/slack"
-	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/tasks"
 	"github.com/tobanbot/toban/scheduler"
@@ -71,26 +69,4 @@ func (a *App) fireTask(ctx context.Context, occ scheduler.Occurrence) error {
 		return nil
 	}
 	return a.Tasks.Fire(ctx, occ)
-}
-
-// IncidentStatusLine is an incident's state as its cards show it, for the
-// card of a task that escalated into it (tasks.Incidents).
-func (a *App) IncidentStatusLine(ctx context.Context, incidentID string) (string, error) {
-	if a.PagerDuty == nil {
-		return "", domain.ErrNotConfigured
-	}
-	inc, err := a.PagerDuty.Incident(ctx, incidentID)
-	if err != nil {
-		return "", err
-	}
-	return incidentStatusLine(a.cardViewOf(ctx, inc)), nil
-}
-
-func incidentStatusLine(v cardView) string {
-	inc := v.Incident
-	s := fmt.Sprintf("<%s|PagerDuty incident #%d> %s", inc.URL, inc.Number, inc.Status)
-	if n := len(inc.Acknowledgements); n > 0 && inc.Status == domain.StatusAcknowledged {
-		s += " by " + v.person(inc.Acknowledgements[n-1].By)
-	}
-	return s
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/fakes/pdfake"
-	"github.com/tobanbot/toban/handlers"
+	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/internal/pdcontract"
 	"github.com/tobanbot/toban/metrics"
 	"github.com/tobanbot/toban/pagerduty"
 )
 
-var _ handlers.PagerDuty = (*pagerduty.Client)(nil)
+var _ incidents.PagerDuty = (*pagerduty.Client)(nil)
 
 // newClient starts a fake and a client for it whose waits between attempts
 // are instant.

@@ -18,6 +18,7 @@ import (
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/handlers/calendar"
+	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/oncallgroups"
@@ -140,32 +141,37 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	app := &handlers.App{
-		Slack:    m.web,
-		Store:    db,
-		Feed:     db,
-		Storm:    handlers.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
-		Now:      m.Clock.Now,
-		Location: cfg.Location,
-		Admins:   map[string]bool{},
-		Log:      m.Log.With().Str("component", "handlers").Logger(),
-		Changed:  m.announce,
+		Slack:  m.web,
+		Clicks: db,
+		Admins: map[string]bool{},
+		Log:    m.Log.With().Str("component", "handlers").Logger(),
 	}
 	for _, id := range cfg.Admins {
 		app.Admins[id] = true
 	}
+	// The incident feature is always there: it also says who a Slack user
+	// is in PagerDuty for the other features. Without PagerDuty its
+	// commands say so.
+	app.Incidents = &incidents.Feature{
+		Slack: m.web, Store: db, Feed: db,
+		Storm:    incidents.StormPolicy{Threshold: cfg.StormThreshold, Window: cfg.StormWindow},
+		Location: cfg.Location, Admins: app.Admins, Now: m.Clock.Now, Log: app.Log,
+	}
+	app.Identity = app.Incidents
 	// The database and the Web API are whole adapters: each feature's
 	// port is given them explicitly, never found by assertion.
 	app.OnCall = &oncall.Feature{
-		Slack: m.web, Store: db, Files: m.web, Users: db, Identity: app, Clicks: db, Changed: m.announce,
+		Slack: m.web, Store: db, Files: m.web, Users: db, Identity: app.Incidents, Clicks: db, Changed: m.announce,
 		Location: cfg.Location, Now: m.Clock.Now, Log: app.Log, Clock: m.Clock,
 	}
 	app.Tasks = &tasks.Feature{
-		Slack: m.web, Views: m.web, Store: taskClaims{db, m.metrics}, Incidents: app, Users: db, Identity: app, Clicks: db,
+		Slack: m.web, Views: m.web, Store: taskClaims{db, m.metrics}, Incidents: app.Incidents, Users: db, Identity: app.Incidents, Clicks: db,
 		Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log, Clock: m.Clock,
 	}
+	app.Incidents.Tasks = app.Tasks
 	app.Subscriptions = &subscriptions.Feature{Slack: m.web, Store: db, Clicks: db, Admins: app.Admins}
 	app.Calendar = &calendar.Feature{
-		Slack: m.web, Store: db, Tasks: db, Form: app.Tasks, Identity: app, Changed: m.announce,
+		Slack: m.web, Store: db, Tasks: db, Form: app.Tasks, Identity: app.Incidents, Changed: m.announce,
 		Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
 		Clock: m.Clock, RefreshEvery: m.calendarRefresh(),
 	}
@@ -175,20 +181,20 @@ func (m *Main) Open(ctx context.Context) error {
 			Token: cfg.PagerDutyToken, APIURL: cfg.PagerDutyAPIURL, EventsURL: cfg.PagerDutyEvents, Timeout: cfg.PagerDutyTimeout,
 			Now: m.Clock.Now,
 		}, m.metrics)
-		app.PagerDuty = m.pd
+		app.Incidents.PagerDuty = m.pd
 		app.Maintenance = &maintenance.Feature{
-			Slack: m.web, Windows: m.pd, Store: db, Identity: app, Clicks: db, Loop: app.OnCall,
+			Slack: m.web, Windows: m.pd, Store: db, Identity: app.Incidents, Clicks: db, Loop: app.OnCall,
 			Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
 		}
 		app.OnCall.PagerDuty, app.OnCall.Ops, app.OnCall.Windows = m.pd, m.pd, app.Maintenance
 		app.Tasks.PagerDuty = m.pd
-		app.Subscriptions.Services = app
+		app.Subscriptions.Services = app.Incidents
 		app.SetOnCallGroups(&oncallgroups.Feature{
 			Slack: m.web, Store: db, Links: db, PagerDuty: m.pd, Clicks: db, Admins: app.Admins,
 			Changed: m.announce, Clock: m.Clock, Log: m.Log.With().Str("component", "oncallgroups").Logger(),
 		})
 		app.Report = &reports.Feature{
-			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app, Clicks: db, Store: db, Uploader: m.web,
+			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app.Incidents, Clicks: db, Store: db, Uploader: m.web,
 			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
 		}
 	} else {
@@ -299,7 +305,7 @@ func (m *Main) backgroundLoops() []loop {
 	}
 	loops := []loop{
 		{"delivery pruning", plain(m.forgetOldDeliveries)},
-		m.singleton("card sync", "card-sync", plain(func(ctx context.Context) { m.app.RunCardSync(ctx, m.Config.CardRetry) })),
+		m.singleton("card sync", "card-sync", plain(func(ctx context.Context) { m.app.Incidents.RunCardSync(ctx, m.Config.CardRetry) })),
 		{"scheduler", m.engine.Run},
 		{"task escalations", m.app.Tasks.Run},
 		{"task reload", plain(func(ctx context.Context) { m.reloadTasks(ctx, reload, m.knownTasks) })},
@@ -312,7 +318,7 @@ func (m *Main) backgroundLoops() []loop {
 		p := poller.New(m.pd, m.db, m.Config.PollInterval, m.Clock.Now, m.wakeFeed, m.Log.With().Str("component", "poller").Logger())
 		loops = append(loops,
 			loop{"feed", plain(func(ctx context.Context) {
-				m.app.RunFeed(ctx, inboxClaims{m.db, m.elector.Holder(), m.metrics}, m.feed)
+				m.app.Incidents.RunFeed(ctx, inboxClaims{m.db, m.elector.Holder(), m.metrics}, m.feed)
 			})},
 			m.singleton("poller", "poller", p.Run),
 			m.singleton("on-call user groups", "oncall-groups", m.app.OnCallGroups().Run))

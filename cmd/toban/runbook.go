@@ -49,7 +49,7 @@ func (m *Main) openRunbook(ctx context.Context, app *handlers.App) error {
 		return &ConfigError{Problems: problems}
 	}
 	feature := &hrunbook.Feature{
-		Actions: cfg.Actions, Slack: m.web, Threads: app.RunbookThreads(), Runs: m.db, Incidents: m.pd,
+		Actions: cfg.Actions, Slack: m.web, Threads: handlers.RunbookThreads(app.Incidents), Runs: m.db, Incidents: m.pd,
 		Location: cfg.Location, Log: m.Log.With().Str("component", "runbook").Logger(),
 	}
 	feature.Responder = &runbook.Responder{
@@ -57,6 +57,7 @@ func (m *Main) openRunbook(ctx context.Context, app *handlers.App) error {
 		Runs: m.db, Incidents: m.pd, Teller: feature, Now: m.Clock.Now, Self: self,
 	}
 	app.Runbook = feature
+	app.Incidents.Runbook = feature
 	m.Log.Info().Int("actions", len(cfg.Actions.Actions)).Bool("acts_by_itself", self.Email != "").Msg("runbook actions loaded")
 	return nil
 }

@@ -318,3 +318,7 @@ func (f *Feature) Command(ctx context.Context) (chat.Message, error) {
 	}
 	return chat.Message{Text: "Runbook actions", Blocks: ListBlocks(f.Actions, last, loc)}, nil
 }
+
+// HasActions says whether any runbook action applies to inc (the incident
+// feature runs checks of new incidents that have some).
+func (f *Feature) HasActions(inc domain.Incident) bool { return len(f.ForIncident(inc)) > 0 }

@@ -25,16 +25,16 @@ var wallClockAllowed = map[string]string{
 	// Slack's and PagerDuty's limits run in real time whatever toban's
 	// clock says: the 3 s ack deadline, per-channel posting rates, Tier 3
 	// chat.update, Retry-After and ratelimit-reset.
-	"bot/bot.go:Bot.dispatch":             "stamps an envelope's arrival for the real 3 s ack deadline",
-	"bot/work.go:Bot.badMessage":          "stamps an envelope's arrival for the real 3 s ack deadline",
-	"bot/work.go:acker.ack":               "ack latency metric: real elapsed time",
-	"bot/pacing.go:pacer.gate":            "paces posts at Slack's real per-channel rate",
-	"bot/pacing.go:pacer.wait":            "Retry-After pauses last real seconds",
-	"bot/pacing.go:pacer.pause":           "Retry-After pauses last real seconds",
-	"bot/pacing.go:pacer.do":              "a Retry-After shared with other replicas ends in real time",
-	"handlers/feed.go:App.RunFeed":        "digests re-rendered at most every 2 real seconds (chat.update is Tier 3)",
-	"pagerduty/retry.go:retryAfterHeader": "ratelimit-reset counts real seconds",
-	"pagerduty/retry.go:fitsDeadline":     "a request's context deadline is on the real clock",
+	"bot/bot.go:Bot.dispatch":                    "stamps an envelope's arrival for the real 3 s ack deadline",
+	"bot/work.go:Bot.badMessage":                 "stamps an envelope's arrival for the real 3 s ack deadline",
+	"bot/work.go:acker.ack":                      "ack latency metric: real elapsed time",
+	"bot/pacing.go:pacer.gate":                   "paces posts at Slack's real per-channel rate",
+	"bot/pacing.go:pacer.wait":                   "Retry-After pauses last real seconds",
+	"bot/pacing.go:pacer.pause":                  "Retry-After pauses last real seconds",
+	"bot/pacing.go:pacer.do":                     "a Retry-After shared with other replicas ends in real time",
+	"handlers/incidents/feed.go:Feature.RunFeed": "digests re-rendered at most every 2 real seconds (chat.update is Tier 3)",
+	"pagerduty/retry.go:retryAfterHeader":        "ratelimit-reset counts real seconds",
+	"pagerduty/retry.go:fitsDeadline":            "a request's context deadline is on the real clock",
 
 	// The fakes stand in for Slack and PagerDuty. Their domain time comes
 	// from Options.Now; these are protocol timings that run in real time

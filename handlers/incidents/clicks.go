@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"github.com/tobanbot/toban/handlers/chat"
 )
 
-// incidentClick routes a click on an incident card button.
-func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+// Click routes a click on an incident card button.
+func (a *Feature) Click(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	if act.ActionID == actionOpenInPD {
 		return chat.Response{} // Slack opened the link in the browser
 	}
@@ -38,7 +38,7 @@ func (a *App) incidentClick(cb slack.InteractionCallback, act *slack.BlockAction
 // changeStatus acknowledges or resolves an incident as the clicker. The
 // incident is re-read under a per-incident lock first, so stale and
 // simultaneous clicks make no second write.
-func (a *App) changeStatus(ctx context.Context, place chat.Place, incidentID string, to domain.Status) error {
+func (a *Feature) changeStatus(ctx context.Context, place chat.Place, incidentID string, to domain.Status) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -97,7 +97,7 @@ func verb(to domain.Status) string {
 // losing clicks would otherwise spend the app's chat.update budget on
 // identical cards. A change made elsewhere (the phone app) is not known to
 // be shown, and the cards are refreshed.
-func (a *App) changeShownByToban(ctx context.Context, inc domain.Incident) bool {
+func (a *Feature) changeShownByToban(ctx context.Context, inc domain.Incident) bool {
 	acts, err := a.Store.Activities(ctx, inc.ID)
 	if err != nil || len(acts) == 0 {
 		return false
@@ -118,7 +118,7 @@ func (a *App) changeShownByToban(ctx context.Context, inc domain.Incident) bool 
 
 // alreadyDone says, for a click that would change nothing, who already did
 // it; "" when the change is still to be made.
-func (a *App) alreadyDone(ctx context.Context, inc domain.Incident, to domain.Status) string {
+func (a *Feature) alreadyDone(ctx context.Context, inc domain.Incident, to domain.Status) string {
 	view := a.cardViewOf(ctx, inc)
 	switch {
 	case inc.Status == domain.StatusResolved:
@@ -136,7 +136,7 @@ func (a *App) alreadyDone(ctx context.Context, inc domain.Incident, to domain.St
 }
 
 // tellClicker shows msg to the person who clicked, and only to them.
-func (a *App) tellClicker(ctx context.Context, place chat.Place, msg chat.Message) error {
+func (a *Feature) tellClicker(ctx context.Context, place chat.Place, msg chat.Message) error {
 	return chat.TellClicker(ctx, a.Slack, place, msg)
 }
 
@@ -147,14 +147,14 @@ func (a *App) tellClicker(ctx context.Context, place chat.Place, msg chat.Messag
 // once runs then only the first time key is seen (a click's clickKey, or
 // "view:"+ID for a modal), recorded in the database so that a restart
 // does not forget.
-func (a *App) once(key string, then func(ctx context.Context) error) func(ctx context.Context) error {
+func (a *Feature) once(key string, then func(ctx context.Context) error) func(ctx context.Context) error {
 	return chat.Once(a.Store, key, then)
 }
 
 // lockIncident takes the incident's lock and re-reads it, so that a stale
 // or simultaneous click sees the change already made and makes no second
 // write. The caller defers unlock.
-func (a *App) lockIncident(ctx context.Context, id string) (domain.Incident, func(), error) {
+func (a *Feature) lockIncident(ctx context.Context, id string) (domain.Incident, func(), error) {
 	unlock, err := a.Store.LockIncident(ctx, id)
 	if err != nil {
 		return domain.Incident{}, nil, err

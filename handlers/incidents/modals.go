@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -28,7 +28,7 @@ const maxNoteLength = 3000
 
 // openEscalate opens the escalation modal at once (trigger IDs expire in
 // 3 s), then fills in the policy's levels when PagerDuty answers.
-func (a *App) openEscalate(ctx context.Context, triggerID string, place chat.Place, incidentID string) error {
+func (a *Feature) openEscalate(ctx context.Context, triggerID string, place chat.Place, incidentID string) error {
 	state := chat.ModalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
 	viewID, err := a.Slack.OpenView(ctx, triggerID, chat.Modal(viewEscalate, "Escalate", "", state,
 		slack.NewSectionBlock(chat.Mrkdwn(":hourglass_flowing_sand: Reading the escalation policy…"), nil, nil)))
@@ -77,7 +77,7 @@ func (a *App) openEscalate(ctx context.Context, triggerID string, place chat.Pla
 }
 
 // openNote opens the Add note modal.
-func (a *App) openNote(ctx context.Context, triggerID string, place chat.Place, incidentID string) error {
+func (a *Feature) openNote(ctx context.Context, triggerID string, place chat.Place, incidentID string) error {
 	state := chat.ModalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
 	input := slack.NewPlainTextInputBlockElement(chat.Plain("What did you find or do?"), "text")
 	input.Multiline = true
@@ -90,9 +90,9 @@ func (a *App) openNote(ctx context.Context, triggerID string, place chat.Place, 
 	return nil
 }
 
-// submission handles a modal's Submit. Field errors are answered in the
+// Submission handles a modal's Submit. Field errors are answered in the
 // ack (response_action: errors) and nothing is saved.
-func (a *App) submission(cb slack.InteractionCallback) chat.Response {
+func (a *Feature) Submission(cb slack.InteractionCallback) chat.Response {
 	state, err := chat.DecodeModalState(cb.View.PrivateMetadata)
 	if err != nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.UserMessage(err)})}
@@ -134,7 +134,7 @@ func (a *App) submission(cb slack.InteractionCallback) chat.Response {
 	return chat.Response{}
 }
 
-func (a *App) addNote(ctx context.Context, place chat.Place, incidentID, text string) error {
+func (a *Feature) addNote(ctx context.Context, place chat.Place, incidentID, text string) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -150,7 +150,7 @@ func (a *App) addNote(ctx context.Context, place chat.Place, incidentID, text st
 	return nil
 }
 
-func (a *App) escalate(ctx context.Context, place chat.Place, incidentID string, level int) error {
+func (a *Feature) escalate(ctx context.Context, place chat.Place, incidentID string, level int) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -185,7 +185,7 @@ func (a *App) escalate(ctx context.Context, place chat.Place, incidentID string,
 
 // adoptCard records the channel message a modal was opened from as the
 // incident's card in that channel, so thread replies land under it.
-func (a *App) adoptCard(ctx context.Context, incidentID string, place chat.Place) {
+func (a *Feature) adoptCard(ctx context.Context, incidentID string, place chat.Place) {
 	if place.MessageTS == "" || place.ChannelID == "" {
 		return
 	}

@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 // cardViewOf gathers what a card of inc shows: toban's activity and the
 // Slack users behind the PagerDuty users it names.
-func (a *App) cardViewOf(ctx context.Context, inc domain.Incident) cardView {
+func (a *Feature) cardViewOf(ctx context.Context, inc domain.Incident) cardView {
 	v := cardView{Incident: inc, Location: a.location(), Now: a.now().In(a.location()), SlackUsers: map[string]string{}}
 	if a.Runbook != nil {
 		if row := a.Runbook.CardBlockFor(inc); row != nil {
@@ -52,13 +52,13 @@ func (a *App) cardViewOf(ctx context.Context, inc domain.Incident) cardView {
 // ephemeral list replaces that entry through response_url. Failed updates
 // stay marked dirty in the database and are retried by RunCardSync, so the
 // card ends up true even if Slack was rate limiting.
-func (a *App) showOnCards(ctx context.Context, inc domain.Incident, place chat.Place) {
+func (a *Feature) showOnCards(ctx context.Context, inc domain.Incident, place chat.Place) {
 	a.showOnCardsIf(ctx, inc, place, true)
 }
 
 // showOnCardsIf is showOnCards that marks the cards stale only when
 // changed is set; cards already stale are rendered either way.
-func (a *App) showOnCardsIf(ctx context.Context, inc domain.Incident, place chat.Place, changed bool) {
+func (a *Feature) showOnCardsIf(ctx context.Context, inc domain.Incident, place chat.Place, changed bool) {
 	if place.MessageTS != "" && place.ChannelID != "" {
 		err := a.Store.SaveCard(ctx, domain.Card{IncidentID: inc.ID, ChannelID: place.ChannelID, TS: place.MessageTS})
 		if err != nil && !errors.Is(err, domain.ErrCardExists) {
@@ -85,7 +85,7 @@ func (a *App) showOnCardsIf(ctx context.Context, inc domain.Incident, place chat
 // renderCards updates every dirty card of inc. The caller holds inc's
 // lock and read inc after the change that dirtied the cards, so the state
 // shown is at least as new as the versions recorded.
-func (a *App) renderCards(ctx context.Context, inc domain.Incident) {
+func (a *Feature) renderCards(ctx context.Context, inc domain.Incident) {
 	cards, err := a.Store.CardsForIncident(ctx, inc.ID)
 	if err != nil {
 		a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("cards unreadable")
@@ -94,7 +94,7 @@ func (a *App) renderCards(ctx context.Context, inc domain.Incident) {
 	a.renderCardsAt(ctx, inc, cards)
 }
 
-func (a *App) renderCardsAt(ctx context.Context, inc domain.Incident, cards []domain.Card) {
+func (a *Feature) renderCardsAt(ctx context.Context, inc domain.Incident, cards []domain.Card) {
 	var msg *chat.Message
 	for _, c := range cards {
 		if !c.Dirty() {
@@ -125,7 +125,7 @@ func (a *App) renderCardsAt(ctx context.Context, inc domain.Incident, cards []do
 }
 
 // replyOnCards posts msg in the thread of every card of the incident.
-func (a *App) replyOnCards(ctx context.Context, incidentID string, msg chat.Message) {
+func (a *Feature) replyOnCards(ctx context.Context, incidentID string, msg chat.Message) {
 	cards, err := a.Store.CardsForIncident(ctx, incidentID)
 	if err != nil {
 		a.Log.Warn().Err(err).Str("incident", incidentID).Msg("cards unreadable; no thread reply")
@@ -142,7 +142,7 @@ func (a *App) replyOnCards(ctx context.Context, incidentID string, msg chat.Mess
 
 // RunCardSync retries card updates that failed (Slack rate limits, network
 // errors, a restart in between) until ctx ends.
-func (a *App) RunCardSync(ctx context.Context, every time.Duration) {
+func (a *Feature) RunCardSync(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -156,7 +156,7 @@ func (a *App) RunCardSync(ctx context.Context, every time.Duration) {
 }
 
 // SyncDirtyCards re-renders cards whose last update did not reach Slack.
-func (a *App) SyncDirtyCards(ctx context.Context) {
+func (a *Feature) SyncDirtyCards(ctx context.Context) {
 	if a.PagerDuty == nil || a.Store == nil {
 		return
 	}
@@ -178,7 +178,7 @@ func (a *App) SyncDirtyCards(ctx context.Context) {
 // syncIncidentCards reads the card versions first and the incident second,
 // under the incident's lock, so what is shown is never older than what is
 // recorded as shown.
-func (a *App) syncIncidentCards(ctx context.Context, incidentID string) {
+func (a *Feature) syncIncidentCards(ctx context.Context, incidentID string) {
 	unlock, err := a.Store.LockIncident(ctx, incidentID)
 	if err != nil {
 		a.Log.Warn().Err(err).Str("incident", incidentID).Msg("incident lock unavailable; card sync later")

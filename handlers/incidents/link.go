@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -11,8 +11,9 @@ import (
 	"github.com/tobanbot/toban/handlers/identity"
 )
 
-// link answers /toban link [email] and, for admins, /toban link @user email.
-func (a *App) link(args []string, userID, responseURL string) chat.Response {
+// Link answers /toban link [email] and, for admins, /toban link @user
+// email; usage says what is wrong with the words and lists the commands.
+func (a *Feature) Link(args []string, userID, responseURL string, usage func(problem string) chat.Reply) chat.Response {
 	if a.PagerDuty == nil {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
@@ -24,17 +25,17 @@ func (a *App) link(args []string, userID, responseURL string) chat.Response {
 	case 2:
 		target, email = identity.ParseMention(args[0]), args[1]
 		if target == "" {
-			return chat.Response{Ack: usageMessage(":warning: The first word should be a person, like `/toban link @alice alice@example.com`.")}
+			return chat.Response{Ack: usage(":warning: The first word should be a person, like `/toban link @alice alice@example.com`.")}
 		}
 	default:
-		return chat.Response{Ack: usageMessage(":warning: `/toban link` takes an email, or (admins) a person and an email.")}
+		return chat.Response{Ack: usage(":warning: `/toban link` takes an email, or (admins) a person and an email.")}
 	}
 	email = strings.Trim(email, "<>")
 	if i := strings.Index(email, "|"); strings.HasPrefix(email, "mailto:") && i > 0 {
 		email = email[i+1:] // Slack turns typed emails into <mailto:a@b|a@b>
 	}
 	if email != "" && !strings.Contains(email, "@") {
-		return chat.Response{Ack: usageMessage(fmt.Sprintf(":warning: %q is not an email address.", chat.Truncate(email, 60)))}
+		return chat.Response{Ack: usage(fmt.Sprintf(":warning: %q is not an email address.", chat.Truncate(email, 60)))}
 	}
 	if target != userID && !a.Admins[userID] {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: ":no_entry: Only toban admins can link someone else's account."})}
@@ -48,7 +49,7 @@ func (a *App) link(args []string, userID, responseURL string) chat.Response {
 	}}
 }
 
-func (a *App) doLink(ctx context.Context, actor, target, email string) (chat.Message, error) {
+func (a *Feature) doLink(ctx context.Context, actor, target, email string) (chat.Message, error) {
 	profileEmail, err := a.Slack.UserEmail(ctx, target)
 	if err != nil {
 		return chat.Message{}, fmt.Errorf("email of %s: %w", target, err)
@@ -77,21 +78,21 @@ func (a *App) doLink(ctx context.Context, actor, target, email string) (chat.Mes
 	return chat.Message{Text: fmt.Sprintf(":link: <@%s> is linked to PagerDuty user *%s* (%s). toban acts in PagerDuty as them for their clicks.", target, chat.Escape(person.Name), person.Email)}, nil
 }
 
-// identity is who the App's users act as, over its database, Slack and
+// identity is who the feature's users act as, over its database, Slack and
 // PagerDuty ports.
-func (a *App) identity() *identity.Resolver {
+func (a *Feature) identity() *identity.Resolver {
 	return &identity.Resolver{Links: a.Store, Slack: a.Slack, PagerDuty: a.PagerDuty, Now: a.now}
 }
 
 // ActingAs is the PagerDuty user a Slack user acts as (identity.Resolver);
 // features that act as someone are given it.
-func (a *App) ActingAs(ctx context.Context, slackUserID string) (domain.Person, error) {
+func (a *Feature) ActingAs(ctx context.Context, slackUserID string) (domain.Person, error) {
 	return a.identity().ActingAs(ctx, slackUserID)
 }
 
 // actorFor is the PagerDuty user the clicker acts as. When there is none,
 // it tells them why and how to fix it, and returns ok false with the
 // error of that message (nil when it was delivered).
-func (a *App) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
+func (a *Feature) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
 	return identity.ActorFor(ctx, a, a.Slack, place)
 }

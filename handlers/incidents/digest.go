@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -61,7 +61,7 @@ func renderDigest(d domain.Digest) chat.Message {
 
 // renderDigests posts new digests and updates changed ones, once per
 // batch however many incidents joined.
-func (a *App) renderDigests(ctx context.Context) {
+func (a *Feature) renderDigests(ctx context.Context) {
 	if a.Feed == nil {
 		return
 	}
@@ -78,7 +78,7 @@ func (a *App) renderDigests(ctx context.Context) {
 // renderDigest posts or updates one digest, under the digest's lock so
 // that of replicas rendering at once one posts it and the others find it
 // up to date (re-read under the lock).
-func (a *App) renderDigest(ctx context.Context, id int64) {
+func (a *Feature) renderDigest(ctx context.Context, id int64) {
 	unlock, err := a.Store.LockIncident(ctx, "digest/"+strconv.FormatInt(id, 10))
 	if err != nil {
 		a.Log.Warn().Err(err).Int64("digest", id).Msg("digest not locked; will retry")
@@ -111,8 +111,8 @@ func (a *App) renderDigest(ctx context.Context, id int64) {
 	}
 }
 
-// digestClick handles Acknowledge all, Resolve all and List on a digest.
-func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+// DigestClick handles Acknowledge all, Resolve all and List on a digest.
+func (a *Feature) DigestClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
 	id, err := strconv.ParseInt(act.Value, 10, 64)
 	if err != nil || a.Feed == nil || a.PagerDuty == nil {
@@ -155,7 +155,7 @@ func (a *App) digestClick(cb slack.InteractionCallback, act *slack.BlockAction) 
 	}}
 }
 
-func (a *App) digestOne(ctx context.Context, action, incidentID string, actor domain.Person) (bool, error) {
+func (a *Feature) digestOne(ctx context.Context, action, incidentID string, actor domain.Person) (bool, error) {
 	inc, unlock, err := a.lockIncident(ctx, incidentID)
 	if err != nil {
 		return false, err

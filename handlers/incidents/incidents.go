@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -24,8 +24,8 @@ const (
 // maxListed bounds the cards in one answer (Slack allows 50 blocks).
 const maxListed = 10
 
-// incidentsCommand answers /toban incidents [mine|all|<service>].
-func (a *App) incidentsCommand(args []string, userID, responseURL string) chat.Response {
+// Command answers /toban incidents [mine|all|<service>].
+func (a *Feature) Command(args []string, userID, responseURL string) chat.Response {
 	if a.PagerDuty == nil {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
@@ -39,7 +39,7 @@ func (a *App) incidentsCommand(args []string, userID, responseURL string) chat.R
 	}}
 }
 
-func (a *App) listIncidents(ctx context.Context, userID, scope string) (chat.Message, error) {
+func (a *Feature) listIncidents(ctx context.Context, userID, scope string) (chat.Message, error) {
 	var filter domain.IncidentFilter
 	heading := "Open incidents"
 	actor, actorErr := a.ActingAs(ctx, userID)
@@ -151,9 +151,9 @@ func acknowledgedBy(inc domain.Incident, userID string) bool {
 	return false
 }
 
-// bulkClick acts on every listed incident still in the state the
+// BulkClick acts on every listed incident still in the state the
 // confirmation promised, and reports what it did and skipped.
-func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+func (a *Feature) BulkClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
 	if a.PagerDuty == nil {
 		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
@@ -189,7 +189,7 @@ func (a *App) bulkClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 	})}
 }
 
-func (a *App) bulkOne(ctx context.Context, action, id string, actor domain.Person, place chat.Place) (string, bool, error) {
+func (a *Feature) bulkOne(ctx context.Context, action, id string, actor domain.Person, place chat.Place) (string, bool, error) {
 	inc, unlock, err := a.lockIncident(ctx, id)
 	if err != nil {
 		return "", false, err

@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/tobanbot/toban/handlers/chat"
 )
 
-// Incidents is the part of PagerDuty's incident API that handlers call.
+// Incidents is the part of PagerDuty's incident API that the feature calls.
 // Writes act as the given person (PagerDuty's From header).
 type Incidents interface {
 	Incident(ctx context.Context, id string) (domain.Incident, error)
@@ -21,25 +21,25 @@ type Incidents interface {
 	CreateIncident(ctx context.Context, in domain.NewIncident, as domain.Person) (domain.Incident, error)
 }
 
-// Directory is the part of PagerDuty's directory that handlers read.
+// Directory is the part of PagerDuty's directory that the feature reads.
 type Directory interface {
-	OnCalls
 	EscalationPolicy(ctx context.Context, id string) (domain.EscalationPolicy, error)
 	CurrentLevel(ctx context.Context, inc domain.Incident) (int, error)
 	Services(ctx context.Context, query string, limit int) ([]domain.Service, error)
 	UserByEmail(ctx context.Context, email string) (domain.Person, error)
-	Schedules(ctx context.Context, query string) ([]domain.Schedule, error)
 }
 
-// PagerDuty is everything handlers need from PagerDuty.
+// PagerDuty is everything the feature needs from PagerDuty.
 type PagerDuty interface {
 	Incidents
 	Directory
 }
 
-// slackWriter is the part of Slack's Web API that posts and updates
-// messages and opens modals; Slack embeds it.
-type slackWriter interface {
+// Slack is the part of Slack's Web API that the feature uses: it answers
+// through response_url, posts and updates messages and opens modals.
+type Slack interface {
+	// Respond answers through a response_url (valid for 30 minutes).
+	Respond(ctx context.Context, responseURL string, msg chat.Message) error
 	PostMessage(ctx context.Context, channel string, msg chat.Message) (ts string, err error)
 	// UpdateMessage fails with domain.ErrNotFound when the message, or
 	// toban's access to its channel, is gone for good.
@@ -52,7 +52,8 @@ type slackWriter interface {
 	MessageFinder
 }
 
-// Store is toban's database as handlers use it.
+// Store is toban's database as the feature uses it: cards, activity,
+// account links, click dedupe, incident locks and subscriptions.
 type Store interface {
 	SaveCard(ctx context.Context, c domain.Card) error
 	CardIn(ctx context.Context, incidentID, channelID string) (domain.Card, error)
@@ -70,11 +71,8 @@ type Store interface {
 	// LockIncident serialises work on one incident across replicas (a
 	// click's re-read and write); the caller defers the unlock.
 	LockIncident(ctx context.Context, incidentID string) (unlock func(), err error)
-	Subscribe(ctx context.Context, s domain.Subscription) error
 	Subscriptions(ctx context.Context, channelID string) ([]domain.Subscription, error)
 	SubscriptionsFor(ctx context.Context, serviceID string) ([]domain.Subscription, error)
-	Subscription(ctx context.Context, id int64) (domain.Subscription, error)
-	Unsubscribe(ctx context.Context, id int64) error
 }
 
 // MessageFinder finds a message toban posted, by the metadata it attached,

@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -20,7 +20,7 @@ const maxEventAttempts = 8
 
 // RunFeed processes the inbox until ctx ends: whenever wake fires, and
 // every few seconds for events whose retry time has come.
-func (a *App) RunFeed(ctx context.Context, inbox Inbox, wake <-chan struct{}) {
+func (a *Feature) RunFeed(ctx context.Context, inbox Inbox, wake <-chan struct{}) {
 	var lastDigest time.Time
 	for {
 		// Digests are re-rendered once the inbox is drained, or every 2 s
@@ -45,7 +45,7 @@ func (a *App) RunFeed(ctx context.Context, inbox Inbox, wake <-chan struct{}) {
 // drainInbox processes one batch and reports whether more may be waiting.
 // Events of one incident are applied in order; a failure holds back that
 // incident's later events (the inbox does too) but not other incidents.
-func (a *App) drainInbox(ctx context.Context, inbox Inbox) bool {
+func (a *Feature) drainInbox(ctx context.Context, inbox Inbox) bool {
 	const batch = 100
 	pending, err := inbox.PendingEvents(ctx, batch)
 	if err != nil {
@@ -92,7 +92,7 @@ func (a *App) drainInbox(ctx context.Context, inbox Inbox) bool {
 // for re-rendering from PagerDuty's current state (so a late, older event
 // can never roll a card back); notes, escalations and reassignments are
 // replied in the cards' threads.
-func (a *App) processEvent(ctx context.Context, inbox Inbox, ev domain.IncidentEvent, changed map[string]bool) error {
+func (a *Feature) processEvent(ctx context.Context, inbox Inbox, ev domain.IncidentEvent, changed map[string]bool) error {
 	if !domain.HandledEventTypes[ev.Type] {
 		return nil
 	}
@@ -120,7 +120,7 @@ func (a *App) processEvent(ctx context.Context, inbox Inbox, ev domain.IncidentE
 		if err != nil {
 			return err
 		}
-		if inc.ID != "" && len(a.Runbook.ForIncident(inc)) > 0 {
+		if inc.ID != "" && a.Runbook.HasActions(inc) {
 			a.Runbook.Triggered(inc)
 		}
 	}
@@ -157,7 +157,7 @@ func statusAfter(eventType string) (domain.Status, bool) {
 
 // eventIncident is the incident as the event carried it when that is
 // trustworthy, else as PagerDuty has it now.
-func (a *App) eventIncident(ctx context.Context, ev domain.IncidentEvent, stale bool) (domain.Incident, error) {
+func (a *Feature) eventIncident(ctx context.Context, ev domain.IncidentEvent, stale bool) (domain.Incident, error) {
 	if ev.Incident != nil && !stale && ev.Incident.ServiceID != "" {
 		return *ev.Incident, nil
 	}
@@ -170,7 +170,7 @@ func (a *App) eventIncident(ctx context.Context, ev domain.IncidentEvent, stale 
 
 // postFeedCards puts a card for the incident into every subscribed channel
 // that has none, or into the channel's storm digest.
-func (a *App) postFeedCards(ctx context.Context, ev domain.IncidentEvent, stale bool) error {
+func (a *Feature) postFeedCards(ctx context.Context, ev domain.IncidentEvent, stale bool) error {
 	inc, err := a.eventIncident(ctx, ev, stale)
 	if err != nil || inc.ID == "" || !inc.Open() {
 		return err
@@ -195,7 +195,7 @@ func (a *App) postFeedCards(ctx context.Context, ev domain.IncidentEvent, stale 
 	return nil
 }
 
-func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub domain.Subscription) error {
+func (a *Feature) postOrDigest(ctx context.Context, inc domain.Incident, sub domain.Subscription) error {
 	storm := a.Storm
 	if storm.Threshold > 0 {
 		if in, err := a.Feed.InDigest(ctx, inc.ID); err != nil || in {
@@ -237,7 +237,7 @@ func (a *App) postOrDigest(ctx context.Context, inc domain.Incident, sub domain.
 	return a.saveFeedCard(ctx, inc.ID, sub.ChannelID, ts)
 }
 
-func (a *App) saveFeedCard(ctx context.Context, incidentID, channelID, ts string) error {
+func (a *Feature) saveFeedCard(ctx context.Context, incidentID, channelID, ts string) error {
 	err := a.Store.SaveCard(ctx, domain.Card{IncidentID: incidentID, ChannelID: channelID, TS: ts})
 	if err != nil && !errors.Is(err, domain.ErrCardExists) {
 		return err
@@ -248,7 +248,7 @@ func (a *App) saveFeedCard(ctx context.Context, incidentID, channelID, ts string
 // replyFeedEvent posts notes, escalations and reassignments in the cards'
 // threads, as the channel's subscription asks, without @mentions. Changes
 // toban made itself were already replied when they were made.
-func (a *App) replyFeedEvent(ctx context.Context, ev domain.IncidentEvent, cards []domain.Card) error {
+func (a *Feature) replyFeedEvent(ctx context.Context, ev domain.IncidentEvent, cards []domain.Card) error {
 	kind := map[string]string{
 		domain.EventAnnotated: domain.SubscriptionNotes, domain.EventEscalated: domain.SubscriptionEscalations,
 		domain.EventReassigned: domain.SubscriptionReassignments, domain.EventDelegated: domain.SubscriptionReassignments,
@@ -285,7 +285,7 @@ func (a *App) replyFeedEvent(ctx context.Context, ev domain.IncidentEvent, cards
 	return nil
 }
 
-func (a *App) replyText(ctx context.Context, ev domain.IncidentEvent) (string, error) {
+func (a *Feature) replyText(ctx context.Context, ev domain.IncidentEvent) (string, error) {
 	who := ev.Agent.Name
 	if who == "" {
 		who = "PagerDuty"
@@ -311,7 +311,7 @@ func (a *App) replyText(ctx context.Context, ev domain.IncidentEvent) (string, e
 
 // madeByToban reports whether toban itself made this change from Slack
 // (and so already replied in the thread).
-func (a *App) madeByToban(ctx context.Context, ev domain.IncidentEvent) bool {
+func (a *Feature) madeByToban(ctx context.Context, ev domain.IncidentEvent) bool {
 	acts, err := a.Store.Activities(ctx, ev.IncidentID)
 	if err != nil {
 		return false

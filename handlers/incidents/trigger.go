@@ -1,4 +1,4 @@
-package handlers
+package incidents
 
 import (
 	"context"
@@ -34,7 +34,7 @@ const serviceCacheTTL = 5 * time.Minute
 // AllServices lists every PagerDuty service, by name, from a cache that
 // PagerDuty refreshes every few minutes; features that resolve service
 // names are given it.
-func (a *App) AllServices(ctx context.Context) ([]domain.Service, error) {
+func (a *Feature) AllServices(ctx context.Context) ([]domain.Service, error) {
 	c := &a.services
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -53,8 +53,8 @@ func (a *App) AllServices(ctx context.Context) ([]domain.Service, error) {
 	return list, nil
 }
 
-// trigger answers /toban trigger with the modal.
-func (a *App) triggerCommand(channelID, triggerID string) chat.Response {
+// TriggerCommand answers /toban trigger with the modal.
+func (a *Feature) TriggerCommand(channelID, triggerID string) chat.Response {
 	if a.PagerDuty == nil {
 		return chat.Response{Ack: chat.Ephemeral(chat.Message{Text: chat.NotConfigured})}
 	}
@@ -85,9 +85,9 @@ func (a *App) triggerCommand(channelID, triggerID string) chat.Response {
 	}}
 }
 
-// suggestServices answers a block_suggestion for the service select. It
+// SuggestServices answers a block_suggestion for the service select. It
 // must answer in the ack, so it works from the cache with a short timeout.
-func (a *App) suggestServices(ctx context.Context, query string) chat.Response {
+func (a *Feature) SuggestServices(ctx context.Context, query string) chat.Response {
 	if a.PagerDuty == nil {
 		return chat.Response{Ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
 	}
@@ -134,7 +134,7 @@ func triggerInput(values map[string]map[string]slack.BlockAction) (domain.NewInc
 }
 
 // trigger opens the incident as the person and posts its card.
-func (a *App) trigger(ctx context.Context, place chat.Place, in domain.NewIncident) error {
+func (a *Feature) trigger(ctx context.Context, place chat.Place, in domain.NewIncident) error {
 	actor, ok, err := a.actorFor(ctx, place)
 	if !ok {
 		return err
@@ -151,7 +151,7 @@ func (a *App) trigger(ctx context.Context, place chat.Place, in domain.NewIncide
 
 // postCard posts a new card for inc in channel, once: a card already in
 // the channel is updated instead.
-func (a *App) postCard(ctx context.Context, inc domain.Incident, channelID string) error {
+func (a *Feature) postCard(ctx context.Context, inc domain.Incident, channelID string) error {
 	if _, err := a.Store.CardIn(ctx, inc.ID, channelID); err == nil {
 		a.showOnCards(ctx, inc, chat.Place{})
 		return nil
