@@ -248,7 +248,10 @@ func advanceUntil(t *testing.T, w *world, clock *scheduler.FakeClock, d time.Dur
 	t.Helper()
 	clock.Advance(d)
 	for range 10 {
-		deadline := time.Now().Add(time.Second)
+		// A loaded machine (CI running beside other work) can take
+		// seconds to act on one tick; moving the clock on sooner would
+		// change the scenario under the test's feet.
+		deadline := time.Now().Add(3 * time.Second)
 		for time.Now().Before(deadline) {
 			for _, m := range w.slack.Messages(channel) {
 				if strings.Contains(m.Text, text) {

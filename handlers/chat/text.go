@@ -24,6 +24,26 @@ func FormatTime(now, t time.Time) string {
 	return t.Format("Jan 2 2006 15:04")
 }
 
+// SlackTime shows t to each reader in their own time zone ("today at
+// 10:05", "Feb 18 at 10:05"), with FormatTime in toban's zone as the
+// fallback for clients that cannot (notifications, old apps). now and t
+// should be in toban's zone.
+func SlackTime(now, t time.Time) string {
+	if t.IsZero() {
+		return "at an unknown time"
+	}
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} at {time}|%s>", t.Unix(), FormatTime(now, t))
+}
+
+// SlackAgo shows how long ago t was ("3 minutes ago") to each reader,
+// with FormatTime in toban's zone as the fallback.
+func SlackAgo(now, t time.Time) string {
+	if t.IsZero() {
+		return "at an unknown time"
+	}
+	return fmt.Sprintf("<!date^%d^{ago}|%s>", t.Unix(), FormatTime(now, t))
+}
+
 // Escape keeps text from PagerDuty from being read as Slack markup.
 func Escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)

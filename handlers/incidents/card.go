@@ -63,8 +63,14 @@ func renderCard(v cardView) chat.Message {
 	title := fmt.Sprintf("%s [#%d] %s", statusEmoji[inc.Status], inc.Number, inc.Title)
 	fallback := fmt.Sprintf("[#%d] %s — %s, %s", inc.Number, inc.Title, inc.ServiceName, inc.Status)
 
+	heading := "*" + chat.Escape(title) + "*"
+	if v.Compact && inc.URL != "" {
+		// A compact card has no room for the Open in PagerDuty button;
+		// its title is the link instead.
+		heading = "*<" + inc.URL + "|" + chat.Escape(title) + ">*"
+	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(chat.Mrkdwn("*"+chat.Escape(title)+"*"), nil, nil),
+		slack.NewSectionBlock(chat.Mrkdwn(heading), nil, nil),
 	}
 	if !v.Compact {
 		fields := []*slack.TextBlockObject{
@@ -72,15 +78,16 @@ func renderCard(v cardView) chat.Message {
 			chat.Mrkdwn("*Urgency*\n" + titleCase(inc.Urgency)),
 			chat.Mrkdwn("*Status*\n" + titleCase(string(inc.Status))),
 			chat.Mrkdwn("*Assigned to*\n" + v.assignees()),
-			chat.Mrkdwn("*Created*\n" + chat.FormatTime(v.Now.In(loc), inc.CreatedAt.In(loc))),
+			chat.Mrkdwn("*Created*\n" + chat.SlackTime(v.Now.In(loc), inc.CreatedAt.In(loc))),
 		}
 		if inc.EscalationPolicyName != "" {
 			fields = append(fields, chat.Mrkdwn("*Escalation policy*\n"+chat.Escape(inc.EscalationPolicyName)))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 	} else {
-		blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("%s · %s · %s · assigned to %s",
-			chat.Escape(inc.ServiceName), titleCase(inc.Urgency), titleCase(string(inc.Status)), v.assignees()))))
+		blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("%s · %s · %s · assigned to %s · opened %s",
+			chat.Escape(inc.ServiceName), titleCase(inc.Urgency), titleCase(string(inc.Status)), v.assignees(),
+			chat.SlackAgo(v.Now.In(loc), inc.CreatedAt.In(loc))))))
 	}
 	if lines := v.history(); len(lines) > 0 {
 		blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(strings.Join(lines, "\n"))))
@@ -130,7 +137,7 @@ func (v cardView) history() []string {
 	}
 	var lines []line
 	for _, a := range v.Incident.Acknowledgements {
-		lines = append(lines, line{a.At, fmt.Sprintf("Acknowledged by %s at %s", v.person(a.By), chat.FormatTime(now, a.At.In(loc)))})
+		lines = append(lines, line{a.At, fmt.Sprintf("Acknowledged by %s %s", v.person(a.By), chat.SlackTime(now, a.At.In(loc)))})
 	}
 	for _, a := range v.Activities {
 		if a.Kind != activityEscalated {
@@ -140,11 +147,11 @@ func (v cardView) history() []string {
 		if a.SlackUserID != "" {
 			who = "<@" + a.SlackUserID + ">"
 		}
-		lines = append(lines, line{a.At, fmt.Sprintf("Escalated to %s by %s at %s", chat.Escape(a.Detail), who, chat.FormatTime(now, a.At.In(loc)))})
+		lines = append(lines, line{a.At, fmt.Sprintf("Escalated to %s by %s %s", chat.Escape(a.Detail), who, chat.SlackTime(now, a.At.In(loc)))})
 	}
 	if v.Incident.Status == domain.StatusResolved {
 		at := v.Incident.LastStatusChangeAt
-		lines = append(lines, line{at, fmt.Sprintf("Resolved by %s at %s", v.person(v.Incident.LastStatusChangeBy), chat.FormatTime(now, at.In(loc)))})
+		lines = append(lines, line{at, fmt.Sprintf("Resolved by %s %s", v.person(v.Incident.LastStatusChangeBy), chat.SlackTime(now, at.In(loc)))})
 	}
 	for i := 1; i < len(lines); i++ { // insertion sort: a handful of lines
 		for j := i; j > 0 && lines[j].at.Before(lines[j-1].at); j-- {

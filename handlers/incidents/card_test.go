@@ -57,9 +57,9 @@ func TestIncidentCard(t *testing.T) {
 		{domain.StatusTriggered, []string{"Acknowledge", "Resolve", "Escalate", "Add note", "Open in PagerDuty"},
 			[]string{"[#42] DB down: &lt;primary&gt; &amp; replica", "Checkout API", "<@U1>", "10:00"}},
 		{domain.StatusAcknowledged, []string{"Resolve", "Escalate", "Add note", "Open in PagerDuty"},
-			[]string{"Acknowledged by <@U1> at 10:02", "Escalated to level 2 by <@U2> at 10:05"}},
+			[]string{"Acknowledged by <@U1> <!date^1795222920^{date_short_pretty} at {time}|10:02>", "Escalated to level 2 by <@U2> <!date^1795223100^{date_short_pretty} at {time}|10:05>"}},
 		{domain.StatusResolved, []string{"Open in PagerDuty"},
-			[]string{"Resolved by Bob &lt;Ops&gt; at 10:30"}},
+			[]string{"Resolved by Bob &lt;Ops&gt; <!date^1795224600^{date_short_pretty} at {time}|10:30>"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.status), func(t *testing.T) {
