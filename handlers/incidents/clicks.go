@@ -122,15 +122,15 @@ func (a *Feature) alreadyDone(ctx context.Context, inc domain.Incident, to domai
 	view := a.cardViewOf(ctx, inc)
 	switch {
 	case inc.Status == domain.StatusResolved:
-		return fmt.Sprintf(":information_source: #%d was already resolved by %s at %s. Nothing to do.",
-			inc.Number, view.person(inc.LastStatusChangeBy), chat.FormatTime(view.Now, inc.LastStatusChangeAt.In(view.Location)))
+		return fmt.Sprintf(":information_source: #%d was already resolved by %s %s. Nothing to do.",
+			inc.Number, view.person(inc.LastStatusChangeBy), chat.SlackTime(view.Now, inc.LastStatusChangeAt.In(view.Location)))
 	case to == domain.StatusAcknowledged && inc.Status == domain.StatusAcknowledged:
 		by, at := inc.LastStatusChangeBy, inc.LastStatusChangeAt
 		if n := len(inc.Acknowledgements); n > 0 {
 			by, at = inc.Acknowledgements[n-1].By, inc.Acknowledgements[n-1].At
 		}
-		return fmt.Sprintf(":information_source: #%d was already acknowledged by %s at %s.",
-			inc.Number, view.person(by), chat.FormatTime(view.Now, at.In(view.Location)))
+		return fmt.Sprintf(":information_source: #%d was already acknowledged by %s %s.",
+			inc.Number, view.person(by), chat.SlackTime(view.Now, at.In(view.Location)))
 	}
 	return ""
 }
