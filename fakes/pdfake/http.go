@@ -306,6 +306,22 @@ func qTime(w http.ResponseWriter, q url.Values, key string) (time.Time, bool) {
 
 // requesterLocked resolves the From header to a user like PagerDuty does for
 // writes that need a requester: 400 when missing or unknown. Callers hold s.mu.
+// requesterAndIncidentLocked is the From user and the path's incident of a
+// request acting on one incident, or false after answering the error
+// PagerDuty answers (From first, then 404).
+func (s *Server) requesterAndIncidentLocked(w http.ResponseWriter, r *http.Request) (*User, *incidentState, bool) {
+	user, ok := s.requesterLocked(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	st := s.incidentByRefLocked(r.PathValue("id"))
+	if st == nil {
+		notFound(w)
+		return nil, nil, false
+	}
+	return user, st, true
+}
+
 func (s *Server) requesterLocked(w http.ResponseWriter, r *http.Request) (*User, bool) {
 	from := strings.TrimSpace(r.Header.Get("From"))
 	if from == "" {

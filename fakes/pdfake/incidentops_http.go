@@ -154,13 +154,8 @@ func (s *Server) createStatusUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	user, ok := s.requesterLocked(w, r)
+	user, st, ok := s.requesterAndIncidentLocked(w, r)
 	if !ok {
-		return
-	}
-	st := s.incidentByRefLocked(r.PathValue("id"))
-	if st == nil {
-		notFound(w)
 		return
 	}
 	if body.Message == nil || strings.TrimSpace(*body.Message) == "" {
@@ -250,13 +245,8 @@ func (s *Server) snoozeIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	user, ok := s.requesterLocked(w, r)
+	user, st, ok := s.requesterAndIncidentLocked(w, r)
 	if !ok {
-		return
-	}
-	st := s.incidentByRefLocked(r.PathValue("id"))
-	if st == nil {
-		notFound(w)
 		return
 	}
 	if body.Duration == nil {

@@ -327,13 +327,8 @@ func (s *Server) updateIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	user, ok := s.requesterLocked(w, r)
+	user, st, ok := s.requesterAndIncidentLocked(w, r)
 	if !ok {
-		return
-	}
-	st := s.incidentByRefLocked(r.PathValue("id"))
-	if st == nil {
-		notFound(w)
 		return
 	}
 	if body.Incident == nil {
@@ -376,13 +371,8 @@ func (s *Server) createNote(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	user, ok := s.requesterLocked(w, r)
+	user, st, ok := s.requesterAndIncidentLocked(w, r)
 	if !ok {
-		return
-	}
-	st := s.incidentByRefLocked(r.PathValue("id"))
-	if st == nil {
-		notFound(w)
 		return
 	}
 	if body.Note == nil || strings.TrimSpace(body.Note.Content) == "" {
