@@ -134,7 +134,7 @@ func (d *Demo) Seed(ctx context.Context) error {
 		return fmt.Errorf("seed an acknowledgement: %w", err)
 	}
 	for _, in := range openIncidents {
-		if err := d.waitMessage(ctx, ChannelAlerts, in.Title, 20*time.Second); err != nil {
+		if err := d.waitMessage(ctx, ChannelAlerts, in.Title, time.Minute); err != nil {
 			return fmt.Errorf("card of %q: %w", in.Title, err)
 		}
 	}

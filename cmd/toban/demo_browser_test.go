@@ -65,7 +65,7 @@ func TestDemoInBrowser(t *testing.T) {
 	logs := &syncBuffer{}
 	run, err := startDemo(ctx, "127.0.0.1:0", logs)
 	if err != nil {
-		t.Fatalf("start the demo: %v", err)
+		t.Fatalf("start the demo: %v\nlogs:\n%s", err, logs.String())
 	}
 	t.Cleanup(func() {
 		cancel()
