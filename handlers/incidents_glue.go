@@ -21,6 +21,7 @@ func (a *App) incidentsFeature() Feature {
 	for _, id := range incidents.CardClickIDs {
 		clicks[id] = a.incidentClick
 	}
+	clicks[incidents.ActionMore] = a.moreClick
 	for _, id := range incidents.BulkClickIDs {
 		clicks[id] = a.bulkClick
 	}

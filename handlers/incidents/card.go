@@ -181,6 +181,9 @@ func (v cardView) buttons() []slack.BlockElement {
 		button(actionEscalate, "Escalate", slack.StyleDefault)
 		button(actionAddNote, "Add note", slack.StyleDefault)
 	}
+	if inc.Open() && !v.Compact {
+		b = append(b, moreMenu(inc))
+	}
 	if inc.URL != "" && !v.Compact {
 		e := slack.NewButtonBlockElement(actionOpenInPD, inc.ID, chat.Plain("Open in PagerDuty"))
 		e.URL = inc.URL

@@ -1,0 +1,22 @@
+package handlers
+
+import (
+	"github.com/slack-go/slack"
+	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/incidents"
+)
+
+// moreClick hands a choice in an incident card's "More actions…" menu to
+// the feature that owns its kind; the card only draws the menu.
+func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
+	place := chat.PlaceOf(cb)
+	kind, incidentID, ok := incidents.ParseMoreValue(act.SelectedOption.Value)
+	if !ok {
+		a.Log.Debug().Str("value", act.SelectedOption.Value).Msg("unknown More actions option ignored")
+		return a.respondLater(place.ResponseURL, chat.Message{Text: ":thinking_face: That menu belongs to an older version of toban. Run `/toban incidents` again."})
+	}
+	_ = incidentID
+	switch kind {
+	}
+	return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
+}
