@@ -44,11 +44,19 @@ func newWorldWith(t *testing.T, opts slackfake.Options) *world {
 	// Waits bound failures only; a loaded CI machine must not turn slow
 	// into failed.
 	opts.HelperTimeout = 15 * time.Second
+	if opts.BotScopes == nil {
+		// The bot holds exactly what manifest.yaml asks for, so a Web API
+		// call needing another scope fails here as it would in Slack.
+		opts.BotScopes = manifestBotScopes(t)
+	}
 	s := slackfake.New(opts)
 	t.Cleanup(s.Close)
 	t.Cleanup(func() {
 		// Slack would have refused these: on a real workspace the person
 		// would have seen an error or nothing at all.
+		if missing := s.MissingScopes(); len(missing) > 0 {
+			t.Errorf("Slack refused calls for want of a scope manifest.yaml does not ask for (any of): %v", missing)
+		}
 		for _, r := range s.Refusals() {
 			t.Errorf("Slack refuses toban's %s: %s %v", r.Where, r.Code, r.Problems)
 		}

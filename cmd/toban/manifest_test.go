@@ -111,3 +111,67 @@ func TestManifestMatchesSlackSchema(t *testing.T) {
 		})
 	}
 }
+
+// manifestBotScopes are the bot scopes manifest.yaml asks for.
+func manifestBotScopes(t testing.TB) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "manifest.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		OAuth struct {
+			Scopes struct {
+				Bot []string `yaml:"bot"`
+			} `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("manifest is not YAML: %v", err)
+	}
+	if len(m.OAuth.Scopes.Bot) == 0 {
+		t.Fatal("manifest.yaml asks for no bot scopes")
+	}
+	return m.OAuth.Scopes.Bot
+}
+
+// TestEveryScopeIsExplained holds README's "Slack scopes, and why" table
+// equal to the manifest: a scope asked for without a reason, or a reason
+// for a scope no longer asked for, fails.
+func TestEveryScopeIsExplained(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, found := strings.Cut(string(readme), "## Slack scopes, and why")
+	if !found {
+		t.Fatal(`README.md has no "## Slack scopes, and why" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	explained := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		for _, part := range strings.Split(cells[1], ",") {
+			part = strings.TrimSpace(part)
+			if name, ok := strings.CutPrefix(part, "`"); ok {
+				name, _, _ = strings.Cut(name, "`")
+				explained[name] = true
+			}
+		}
+	}
+	asked := map[string]bool{}
+	for _, sc := range manifestBotScopes(t) {
+		asked[sc] = true
+		if !explained[sc] {
+			t.Errorf("manifest.yaml asks for %s but README's scope table does not say why", sc)
+		}
+	}
+	for sc := range explained {
+		if !asked[sc] && sc != "connections:write" { // the app-level token's scope, not in the manifest
+			t.Errorf("README explains %s but manifest.yaml does not ask for it", sc)
+		}
+	}
+}

@@ -79,6 +79,11 @@ type Options struct {
 	// gets a disconnect with reason too_many_websockets. 0 keeps one
 	// socket, a new one replacing the old.
 	MaxConnections int
+	// BotScopes, when set, are the scopes granted to the bot token (an
+	// app's manifest's oauth_config.scopes.bot): a method needing a scope
+	// not among them fails with missing_scope, as Slack answers. Nil
+	// grants every scope.
+	BotScopes []string
 	// Seed seeds the random choice of socket, for reproducible runs.
 	Seed int64
 	// Now, when set, is Slack's clock: message ts are taken from it (as

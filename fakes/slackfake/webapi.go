@@ -209,6 +209,11 @@ func (s *Server) dispatchLocked(method string, req *apiReq, now time.Time) reply
 	case token != want:
 		return fail("invalid_auth")
 	}
+	if method != "apps.connections.open" {
+		if rep, missing := s.missingScopeLocked(method); missing {
+			return rep
+		}
+	}
 	if f := s.failNext[method]; f != nil && f.n > 0 {
 		f.n--
 		return fail(f.err)
