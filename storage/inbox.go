@@ -15,8 +15,9 @@ import (
 // of 0 or less.
 const defaultPendingLimit = 100
 
-// AcceptEvents stores evs in the inbox, in one transaction, and returns how
-// many were new. Events are deduplicated by Event.ID: one already stored
+// AcceptEvents stores evs in the inbox, in one transaction (shared with the
+// deliveries arriving meanwhile, see inboxBatcher), and returns how many
+// were new. Events are deduplicated by Event.ID: one already stored
 // (processed or not), or repeated within evs, is skipped, so a redelivered
 // webhook (same X-Webhook-Id, same event IDs) or a poller overlap is a
 // no-op. webhookID is the delivery's X-Webhook-Id ("" for the poller); it
@@ -27,12 +28,6 @@ const defaultPendingLimit = 100
 func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.IncidentEvent) (int, error) {
 	if len(evs) == 0 {
 		return 0, nil
-	}
-	if !db.pg {
-		// PostgreSQL takes concurrent inserts; queueing them here would
-		// make one replica's webhooks wait for each other.
-		db.inboxMu.Lock()
-		defer db.inboxMu.Unlock()
 	}
 	payloads := make([][]byte, len(evs))
 	for i, ev := range evs {
@@ -45,56 +40,7 @@ func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.I
 		}
 		payloads[i] = b
 	}
-	const insert = `INSERT INTO incident_events
-		(event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING`
-	now := db.now().UnixMilli()
-	if len(evs) == 1 {
-		// One event, one statement: no transaction to begin and commit.
-		ev := evs[0]
-		res, err := db.sql.ExecContext(ctx, insert, ev.ID, ev.IncidentID, ev.Type, ev.Source, webhookID,
-			string(payloads[0]), ev.OccurredAt.UnixMilli(), now)
-		if err != nil {
-			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
-		}
-		return int(n), nil
-	}
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("accept events: %w", err)
-	}
-	defer tx.Rollback()
-	// Two replicas inserting overlapping batches in different orders
-	// would deadlock on PostgreSQL; one event at a time cannot.
-	if err := db.serialize(ctx, tx, "inbox-batch"); err != nil {
-		return 0, fmt.Errorf("accept events: %w", err)
-	}
-	stmt, err := tx.PrepareContext(ctx, insert)
-	if err != nil {
-		return 0, fmt.Errorf("accept events: %w", err)
-	}
-	defer stmt.Close()
-	accepted := 0
-	for i, ev := range evs {
-		res, err := stmt.ExecContext(ctx, ev.ID, ev.IncidentID, ev.Type, ev.Source, webhookID,
-			string(payloads[i]), ev.OccurredAt.UnixMilli(), now)
-		if err != nil {
-			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("accept event %s: %w", ev.ID, err)
-		}
-		accepted += int(n)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("accept events: %w", err)
-	}
-	return accepted, nil
+	return db.accept(ctx, &acceptCall{webhookID: webhookID, evs: evs, payloads: payloads, done: make(chan acceptResult, 1)})
 }
 
 func checkEvent(ev domain.IncidentEvent) error {

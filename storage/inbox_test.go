@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -340,5 +341,102 @@ func TestCursor(t *testing.T) {
 	}
 	if err := db.SetCursor(ctx, "", "x"); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("empty name: got %v, want ErrInvalid", err)
+	}
+}
+
+// TestAcceptEventsConcurrently has many deliveries at once, overlapping
+// and repeated, as a storm sends them and as they are grouped into shared
+// writes: every event is stored once, and the callers' counts of new
+// events add up to the distinct events.
+func TestAcceptEventsConcurrently(t *testing.T) {
+	db, _, _ := openClock(t)
+	const senders, perSender = 24, 40
+	ctx := context.Background()
+	counts := make([]int, senders)
+	errs := make([]error, senders)
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			// Senders s and s+1 share half their events, and every sender
+			// delivers its batch twice.
+			var evs []domain.IncidentEvent
+			for i := range perSender {
+				n := s*perSender/2 + i
+				evs = append(evs, ev(fmt.Sprintf("E%05d", n), fmt.Sprintf("P%d", n%7), n))
+			}
+			for range 2 {
+				n, err := db.AcceptEvents(ctx, fmt.Sprintf("W%d", s), evs)
+				counts[s] += n
+				if err != nil {
+					errs[s] = err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for s, err := range errs {
+		if err != nil {
+			t.Fatalf("sender %d: %v", s, err)
+		}
+	}
+	distinct := (senders-1)*perSender/2 + perSender
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	if got := countEvents(t, db); got != distinct {
+		t.Errorf("stored %d events, want %d", got, distinct)
+	}
+	if total != distinct {
+		t.Errorf("callers counted %d new events, want %d", total, distinct)
+	}
+}
+
+// TestAcceptEventsGroupedKeepArrivalOrder queues deliveries behind a write
+// under way, so that they are written as one group: each keeps its
+// events' order, the group keeps the deliveries' order, and a repeated
+// event counts for the first delivery only.
+func TestAcceptEventsGroupedKeepArrivalOrder(t *testing.T) {
+	db, _, _ := openClock(t)
+	ctx := context.Background()
+	// Pretend a write is under way, so that deliveries queue.
+	db.inbox.mu.Lock()
+	db.inbox.writing = true
+	db.inbox.mu.Unlock()
+	batches := [][]domain.IncidentEvent{
+		{ev("Z", "P1", 1), ev("B", "P1", 2)},
+		{ev("Y", "P2", 1)},
+		{ev("B", "P1", 2), ev("A", "P1", 3)},
+	}
+	got := make([]chan int, len(batches))
+	for i, batch := range batches {
+		got[i] = make(chan int, 1)
+		go func() {
+			n, err := db.AcceptEvents(ctx, "W", batch)
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] <- n
+		}()
+		for queued := 0; queued < i+1; time.Sleep(time.Millisecond) {
+			db.inbox.mu.Lock()
+			queued = len(db.inbox.queue)
+			db.inbox.mu.Unlock()
+		}
+	}
+	// The pretend write ends; the next delivery writes everything queued.
+	db.inbox.mu.Lock()
+	db.inbox.writing = false
+	db.inbox.mu.Unlock()
+	if n := mustAccept(t, db, ev("X", "P3", 1)); n != 1 {
+		t.Errorf("last delivery accepted %d, want 1", n)
+	}
+	for i, want := range []int{2, 1, 1} {
+		if n := <-got[i]; n != want {
+			t.Errorf("delivery %d accepted %d, want %d", i+1, n, want)
+		}
+	}
+	if got, want := pendingIDs(t, db), "[Z B Y A X]"; got != want {
+		t.Errorf("pending %s, want %s", got, want)
 	}
 }

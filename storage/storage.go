@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -46,10 +45,11 @@ type DB struct {
 	pg bool
 	// target names the database in errors and logs, password removed.
 	target string
-	// inboxMu queues webhook inserts in the process: SQLite takes one
-	// writer at a time, and writers colliding in its busy handler sleep
-	// far longer than they wait here.
-	inboxMu sync.Mutex
+	// inbox groups concurrent webhook inserts into one write (and so
+	// queues them in the process: SQLite takes one writer at a time, and
+	// writers colliding in its busy handler sleep far longer than they
+	// wait here).
+	inbox inboxBatcher
 	// pgURL is the PostgreSQL URL, for the LISTEN connection of Changes.
 	pgURL string
 	// hub fans change notifications out to Changes subscribers.
