@@ -108,7 +108,7 @@ func Open(ctx context.Context, target string, opts ...Option) (*DB, error) {
 		db.pgURL = t.url.String()
 		db.sql, err = sql.Open("pgx", db.pgURL)
 	} else {
-		db.sql, err = sql.Open("sqlite", dsn(t.Path))
+		db.sql = openSQLite(dsn(t.Path))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", db.target, err)
