@@ -5,7 +5,7 @@
 // envelopes to features, help and the App Home tab, and the thin glue
 // (*_glue.go) that says "not configured" for a feature that is nil. The
 // features are packages of their own: handlers/incidents,
-// handlers/calendar, handlers/maintenance, handlers/oncall,
+// handlers/incidentactions, handlers/calendar, handlers/maintenance, handlers/oncall,
 // handlers/oncallgroups, handlers/reports, handlers/runbook,
 // handlers/subscriptions and handlers/tasks.
 //

@@ -145,7 +145,7 @@ func (s *fakeStore) RecordActivity(_ context.Context, a domain.Activity) error {
 	return nil
 }
 func (s *fakeStore) MarkCardDirty(context.Context, string) error { s.dirty++; return nil }
-func (s *fakeStore) SaveCard(context.Context, domain.Card) error  { return domain.ErrCardExists }
+func (s *fakeStore) SaveCard(context.Context, domain.Card) error { return domain.ErrCardExists }
 func (s *fakeStore) CardsForIncident(context.Context, string) ([]domain.Card, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
