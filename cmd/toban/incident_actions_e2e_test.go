@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tobanbot/toban/fakes/pdfake"
 )
@@ -151,4 +152,34 @@ func TestEndToEndIncidentPrioritiesOff(t *testing.T) {
 	if got := w.slack.Calls("views.open"); len(got) != 1 { // the trigger modal only
 		t.Errorf("views.open calls = %d, want only the trigger modal's", len(got))
 	}
+}
+
+// A reassignment made from the card comes back as PagerDuty's
+// incident.reassigned webhook: the channel, subscribed to reassignments,
+// reads it once.
+func TestEndToEndIncidentReassignEchoedOnce(t *testing.T) {
+	w, r := feedWorld(t)
+	alice := w.slack.User("U1").In("C1")
+	inc := w.pd.AddIncident(pdfake.Incident{Title: "Search index stale", ServiceID: "PSVC1", Urgency: "high", EscalationPolicyID: "PEP1"})
+	if code := deliver(t, r, hookSecret, pagerDutyEvent("EvS1", "incident.triggered", inc, "triggered", time.Now())); code/100 != 2 {
+		t.Fatalf("delivery answered %d", code)
+	}
+	card := w.slack.Channel(t, "C1").ExpectMessage("Search index stale")
+
+	card.ChooseAs(t, alice, "More actions…", "Reassign…")
+	alice.ExpectModal(t, "Reassign").Choose("Reassign to", "Bob Ops").Submit()
+	card.ExpectText("Reassigned to Bob Ops by <@U1>")
+	expectThread(t, card, "<@U1> reassigned #"+strconv.Itoa(inc.Number)+" to Bob Ops.")
+
+	// The echo, then a note: the feed handles them in order, so once the
+	// note is in the thread, a doubled reassignment would be too.
+	echo := pagerDutyEvent("EvS2", "incident.reassigned", inc, "triggered", time.Now())
+	note := noteEvent("EvS3", inc, "Index rebuild started", time.Now().Add(time.Second))
+	for _, ev := range []map[string]any{echo, note} {
+		if code := deliver(t, r, hookSecret, ev); code/100 != 2 {
+			t.Fatalf("delivery answered %d", code)
+		}
+	}
+	card.ExpectReply("Index rebuild started")
+	expectThread(t, card, "<@U1> reassigned #"+strconv.Itoa(inc.Number)+" to Bob Ops.", "Index rebuild started")
 }
