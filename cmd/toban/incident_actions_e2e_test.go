@@ -113,6 +113,19 @@ func TestEndToEndIncidentMoreActions(t *testing.T) {
 		expectThread(t, card, thread...)
 	})
 
+	t.Run("ErrPagerDutyRefusesTheAssignee", func(t *testing.T) {
+		card.ChooseAs(t, alice, menu, "Reassign…")
+		modal := alice.ExpectModal(t, "Reassign")
+		// Someone PagerDuty does not know (deleted since the type-ahead).
+		w.slack.Submit(t, "U1", modal.ID(), map[string]map[string]any{
+			"target": {"incidentaction.target": selected("external_select", "user:PGONE")}})
+		alice.ExpectEphemeral(t, `:warning: PagerDuty refused the request: Invalid Input Provided (User "PGONE" not found)`)
+		if got, _ := w.pd.Incident(inc.ID); !slices.Equal(got.AssigneeIDs, []string{"PU1"}) {
+			t.Errorf("PagerDuty assignees = %q, want Alice still", got.AssigneeIDs)
+		}
+		expectThread(t, card, thread...)
+	})
+
 	t.Run("ErrNotLinked", func(t *testing.T) {
 		before := len(w.pd.Writes())
 		card.ChooseAs(t, carol, menu, "Reassign…")
