@@ -80,7 +80,10 @@ func TestEndToEndIncidentMoreActions(t *testing.T) {
 
 	t.Run("ChangePriority", func(t *testing.T) {
 		card.ChooseAs(t, alice, menu, "Change priority…")
-		alice.ExpectModal(t, "Change priority").Choose("Priority", "P1").Submit()
+		modal := alice.ExpectModal(t, "Change priority").Choose("Priority", "P1")
+		modal.Submit()
+		// Her second click on Submit reaches toban too: it acts once.
+		w.slack.Submit(t, "U1", modal.ID(), map[string]map[string]any{"priority": {"priority": selected("static_select", "PP1")}})
 		card.ExpectText("Priority set to P1 by <@U1>")
 		if !strings.Contains(card.Text(), "*Priority*\nP1") {
 			t.Errorf("card does not show the priority:\n%s", card.Text())
@@ -148,6 +151,12 @@ func TestEndToEndIncidentMoreActions(t *testing.T) {
 			t.Errorf("priority written on a resolved incident: %+v", got)
 		}
 		expectThread(t, card, thread...)
+	})
+
+	t.Run("DoubleSubmitActedOnce", func(t *testing.T) {
+		if got := writes(w.pd, "PUT", "/incidents", `"PP1"`); len(got) != 1 {
+			t.Errorf("priority P1 written %d times for one modal, want once", len(got))
+		}
 	})
 }
 
