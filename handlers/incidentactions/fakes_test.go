@@ -2,6 +2,7 @@ package incidentactions
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -49,11 +50,18 @@ type fakePD struct {
 	inc    domain.Incident
 	prios  []domain.Priority
 	err    error // returned by the next write
+	hang   bool  // reads wait for their deadline
 	writes []string
 	froms  []string
 }
 
-func (p *fakePD) Incident(context.Context, string) (domain.Incident, error) { return p.inc, nil }
+func (p *fakePD) Incident(ctx context.Context, _ string) (domain.Incident, error) {
+	if p.hang {
+		<-ctx.Done()
+		return domain.Incident{}, fmt.Errorf("read: %w", ctx.Err())
+	}
+	return p.inc, nil
+}
 func (p *fakePD) write(from domain.Person, what string) error {
 	p.writes = append(p.writes, what)
 	p.froms = append(p.froms, from.Email)

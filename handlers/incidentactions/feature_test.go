@@ -307,3 +307,20 @@ func TestOpen(t *testing.T) {
 		})
 	}
 }
+
+// PagerDuty too slow for the trigger ID: the person is told so rather
+// than left with nothing (or a form that failed to open).
+func TestOpenWhilePagerDutyIsSlow(t *testing.T) {
+	defer func(b time.Duration) { openBudget = b }(openBudget)
+	openBudget = 20 * time.Millisecond
+	w := newWorld(t, domain.StatusAcknowledged)
+	w.pd.hang = true
+	cb := slack.InteractionCallback{User: slack.User{ID: "U1"}, TriggerID: "T1", ResponseURL: "https://hooks/1"}
+	res := w.f.Open(KindSnooze, "Q1", cb, &slack.BlockAction{ActionID: "incident.more", ActionTs: "1.1"})
+	if err := res.Then(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.slack.views) != 0 || len(w.slack.told) != 1 || !strings.Contains(w.slack.told[0], "PagerDuty is slow to answer") {
+		t.Errorf("views %d, told %q; want no form and the reason", len(w.slack.views), w.slack.told)
+	}
+}

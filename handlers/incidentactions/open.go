@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
@@ -26,12 +27,16 @@ func (f *Feature) Open(kind, incidentID string, cb slack.InteractionCallback, ac
 }
 
 func (f *Feature) open(ctx context.Context, kind, incidentID, triggerID string, place chat.Place) error {
-	if _, ok, err := identity.ActorFor(ctx, f.Identity, f.Slack, place); !ok {
-		return err
+	// The trigger ID dies 3 s after the click: the checks get what is
+	// left of it, and a PagerDuty too slow for them is said as such.
+	checks, cancel := context.WithTimeout(ctx, openBudget)
+	defer cancel()
+	if _, ok, err := identity.ActorFor(checks, f.Identity, f.Slack, place); !ok {
+		return f.slow(ctx, place, err)
 	}
-	inc, err := f.PagerDuty.Incident(ctx, incidentID)
+	inc, err := f.PagerDuty.Incident(checks, incidentID)
 	if err != nil {
-		return fmt.Errorf("read incident %s: %w", incidentID, err)
+		return f.slow(ctx, place, fmt.Errorf("read incident %s: %w", incidentID, err))
 	}
 	if msg := f.refusal(ctx, kind, inc); msg != "" {
 		return f.tell(ctx, place, msg)
@@ -43,12 +48,12 @@ func (f *Feature) open(ctx context.Context, kind, incidentID, triggerID string, 
 	case KindSnooze:
 		view = snoozeModal(inc, place)
 	case KindPriority:
-		prios, err := f.PagerDuty.Priorities(ctx)
+		prios, err := f.PagerDuty.Priorities(checks)
 		if errors.Is(err, domain.ErrNotConfigured) || err == nil && len(prios) == 0 {
 			return f.tell(ctx, place, noPriorities)
 		}
 		if err != nil {
-			return fmt.Errorf("list priorities: %w", err)
+			return f.slow(ctx, place, fmt.Errorf("list priorities: %w", err))
 		}
 		view = priorityModal(inc, place, prios)
 	case KindResponders:
@@ -61,6 +66,26 @@ func (f *Feature) open(ctx context.Context, kind, incidentID, triggerID string, 
 		return fmt.Errorf("open %s modal for %s: %w", kind, incidentID, err)
 	}
 	return nil
+}
+
+// openBudget is how long the checks before a modal may take: Slack's
+// trigger ID expires 3 s after the click, and views.open needs the rest.
+// A variable so that tests need not wait it out.
+var openBudget = 2 * time.Second
+
+// suggestBudget bounds a type-ahead's searches: Slack drops an answer not
+// acked within 3 s.
+const suggestBudget = 1500 * time.Millisecond
+
+// slow turns err into a clear answer when it is the checks' deadline
+// passing (PagerDuty or Slack too slow for the trigger ID); other errors
+// are returned as they are.
+func (f *Feature) slow(ctx context.Context, place chat.Place, err error) error {
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		return err
+	}
+	f.Log.Warn().Err(err).Msg("incident action: checks too slow to open the form")
+	return f.tell(ctx, place, ":hourglass: PagerDuty is slow to answer right now, so the form could not open in time. Try again in a moment.")
 }
 
 // noPriorities is said when the account has no priorities to choose.
@@ -119,6 +144,8 @@ func (f *Feature) tell(ctx context.Context, place chat.Place, text string) error
 // A failed search shows no options (and is logged): Slack gives a
 // type-ahead no other way to show an error.
 func (f *Feature) Suggest(ctx context.Context, query string) chat.Response {
+	ctx, cancel := context.WithTimeout(ctx, suggestBudget)
+	defer cancel()
 	query = strings.TrimSpace(query)
 	users, err := f.Directory.Users(ctx, query, suggestLimit)
 	if err != nil {
