@@ -108,7 +108,7 @@ func (p *fakePD) AddResponders(_ context.Context, from domain.Person, _, request
 }
 func (p *fakePD) Priorities(context.Context) ([]domain.Priority, error) { return p.prios, nil }
 
-type fakeDirectory struct{}
+type fakeDirectory struct{ policyReads *int }
 
 func (fakeDirectory) Users(_ context.Context, q string, _ int) ([]domain.Person, error) {
 	var out []domain.Person
@@ -119,7 +119,8 @@ func (fakeDirectory) Users(_ context.Context, q string, _ int) ([]domain.Person,
 	}
 	return out, nil
 }
-func (fakeDirectory) EscalationPolicies(context.Context) ([]domain.EscalationPolicy, error) {
+func (d fakeDirectory) EscalationPolicies(context.Context) ([]domain.EscalationPolicy, error) {
+	*d.policyReads++
 	return []domain.EscalationPolicy{{ID: "PEP1", Name: "Web Ops"}, {ID: "PEP2", Name: "Database"}}, nil
 }
 
@@ -188,6 +189,9 @@ type world struct {
 	pd    *fakePD
 	store *fakeStore
 	cards *fakeCards
+	// policyReads counts EscalationPolicies calls; now is the clock.
+	policyReads int
+	now         time.Time
 }
 
 func newWorld(t *testing.T, status domain.Status) *world {
@@ -203,7 +207,8 @@ func newWorld(t *testing.T, status domain.Status) *world {
 		store: &fakeStore{claimed: map[string]bool{}, cards: []domain.Card{{IncidentID: "Q1", ChannelID: "C1", TS: "1.0"}}},
 		cards: &fakeCards{},
 	}
-	w.f = &Feature{Slack: w.slack, PagerDuty: w.pd, Directory: fakeDirectory{}, Store: w.store, Cards: w.cards,
-		Identity: actors{}, Now: func() time.Time { return testNow }, Log: zerolog.Nop()}
+	w.now = testNow
+	w.f = &Feature{Slack: w.slack, PagerDuty: w.pd, Directory: fakeDirectory{&w.policyReads}, Store: w.store, Cards: w.cards,
+		Identity: actors{}, Now: func() time.Time { return w.now }, Log: zerolog.Nop()}
 	return w
 }

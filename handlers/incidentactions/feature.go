@@ -116,6 +116,8 @@ type Feature struct {
 	Location *time.Location
 	Now      func() time.Time
 	Log      zerolog.Logger
+
+	eps policyCache
 }
 
 func (f *Feature) now() time.Time {

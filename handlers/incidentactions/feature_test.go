@@ -69,6 +69,14 @@ func TestSuggest(t *testing.T) {
 		})
 	}
 	goldenfile.JSON(t, "suggest_groups", w.f.Suggest(context.Background(), "ops").Ack)
+	if w.policyReads != 1 {
+		t.Errorf("escalation policies listed %d times for 5 keystrokes, want once", w.policyReads)
+	}
+	w.now = w.now.Add(policiesTTL)
+	w.f.Suggest(context.Background(), "web")
+	if w.policyReads != 2 {
+		t.Errorf("escalation policies listed %d times, want a fresh list after %v", w.policyReads, policiesTTL)
+	}
 }
 
 func selected(value, text string) slack.BlockAction {

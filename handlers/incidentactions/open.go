@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -152,7 +153,7 @@ func (f *Feature) Suggest(ctx context.Context, query string) chat.Response {
 		f.Log.Warn().Err(err).Msg("user search failed")
 		users = nil
 	}
-	all, err := f.Directory.EscalationPolicies(ctx)
+	all, err := f.policies(ctx)
 	if err != nil {
 		f.Log.Warn().Err(err).Msg("escalation policies unreadable")
 	}
@@ -163,4 +164,32 @@ func (f *Feature) Suggest(ctx context.Context, query string) chat.Response {
 		}
 	}
 	return chat.Response{Ack: targetOptions(users, policies)}
+}
+
+// policiesTTL is how long the type-ahead keeps the escalation policies:
+// PagerDuty has no search for them, so each keystroke would list them all.
+const policiesTTL = 5 * time.Minute
+
+// policyCache holds the escalation policies between keystrokes.
+type policyCache struct {
+	mu   sync.Mutex
+	list []domain.EscalationPolicy
+	at   time.Time
+}
+
+// policies lists the escalation policies, read at most once per
+// policiesTTL on toban's clock.
+func (f *Feature) policies(ctx context.Context) ([]domain.EscalationPolicy, error) {
+	f.eps.mu.Lock()
+	defer f.eps.mu.Unlock()
+	now := f.now()
+	if !f.eps.at.IsZero() && !now.Before(f.eps.at) && now.Sub(f.eps.at) < policiesTTL {
+		return f.eps.list, nil
+	}
+	list, err := f.Directory.EscalationPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.eps.list, f.eps.at = list, now
+	return list, nil
 }
