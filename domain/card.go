@@ -12,11 +12,17 @@ const (
 	ActivityResolved     = "resolved"
 	ActivityEscalated    = "escalated"
 	ActivityNote         = "note"
+	// What people do from a card's "More actions…" (handlers/incidentactions).
+	ActivityReassigned = "reassigned"
+	ActivitySnoozed    = "snoozed"
+	ActivityPriority   = "priority"
+	ActivityResponders = "responders"
 )
 
 var activityKinds = map[string]bool{
 	ActivityTriggered: true, ActivityAcknowledged: true, ActivityResolved: true,
 	ActivityEscalated: true, ActivityNote: true,
+	ActivityReassigned: true, ActivitySnoozed: true, ActivityPriority: true, ActivityResponders: true,
 }
 
 // Validate says what is wrong with an activity about to be recorded.

@@ -67,6 +67,9 @@ type Incident struct {
 	Priority Priority
 	// Responders lists who was asked to help through responder requests.
 	Responders []Responder
+	// SnoozedUntil is when a snooze ends (PagerDuty's pending
+	// "unacknowledge" action); zero when the incident is not snoozed.
+	SnoozedUntil time.Time
 }
 
 // Open reports whether the incident still needs someone.

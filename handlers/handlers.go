@@ -5,7 +5,7 @@
 // envelopes to features, help and the App Home tab, and the thin glue
 // (*_glue.go) that says "not configured" for a feature that is nil. The
 // features are packages of their own: handlers/incidents,
-// handlers/calendar, handlers/maintenance, handlers/oncall,
+// handlers/incidentactions, handlers/calendar, handlers/maintenance, handlers/oncall,
 // handlers/oncallgroups, handlers/reports, handlers/runbook,
 // handlers/subscriptions and handlers/tasks.
 //
@@ -22,6 +22,7 @@ import (
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
+	"github.com/tobanbot/toban/handlers/incidentactions"
 	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
@@ -67,6 +68,9 @@ type App struct {
 	// Report is the incident-report feature; nil when PagerDuty is not
 	// configured.
 	Report *reports.Feature
+	// IncidentActions is Reassign…, Snooze…, Change priority… and Add
+	// responders… of incident cards; nil when PagerDuty is not configured.
+	IncidentActions *incidentactions.Feature
 	// Runbook runs the actions of TOBAN_ACTIONS from incident cards; nil
 	// when no actions file is configured.
 	Runbook *runbook.Feature

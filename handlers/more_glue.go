@@ -15,8 +15,11 @@ func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		a.Log.Debug().Str("value", act.SelectedOption.Value).Msg("unknown More actions option ignored")
 		return a.respondLater(place.ResponseURL, chat.Message{Text: ":thinking_face: That menu belongs to an older version of toban. Run `/toban incidents` again."})
 	}
-	_ = incidentID
 	switch kind {
+	case incidents.MoreReassign, incidents.MoreSnooze, incidents.MorePriority, incidents.MoreResponders:
+		if a.IncidentActions != nil {
+			return a.IncidentActions.Open(kind, incidentID, cb, act)
+		}
 	}
 	return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 }

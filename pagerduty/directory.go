@@ -163,3 +163,24 @@ func bestLevel(levels map[int]map[string]bool, assigned map[string]bool) int {
 	}
 	return best
 }
+
+// Users finds at most limit PagerDuty users whose name or email contains
+// query (case-insensitive, as PagerDuty matches it), for type-aheads.
+func (c *Client) Users(ctx context.Context, query string, limit int) ([]domain.Person, error) {
+	if limit < 1 || limit > 100 {
+		limit = 100
+	}
+	ctx, rl := trackRateLimit(ctx)
+	resp, err := c.api.ListUsersWithContext(ctx, pd.ListUsersOptions{Limit: uint(limit), Query: strings.TrimSpace(query)})
+	if err != nil {
+		return nil, fmt.Errorf("search users %q: %w", query, rl.mapError(err))
+	}
+	out := make([]domain.Person, 0, len(resp.Users))
+	for _, u := range resp.Users {
+		out = append(out, domain.Person{ID: u.ID, Name: firstNonEmpty(u.Name, u.Summary), Email: u.Email})
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}

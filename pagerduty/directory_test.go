@@ -194,3 +194,36 @@ func TestCurrentLevel(t *testing.T) {
 		}
 	})
 }
+
+func TestUsers(t *testing.T) {
+	e := seeded(t)
+	ctx := context.Background()
+	tests := []struct {
+		query string
+		limit int
+		want  []string
+	}{
+		{"bob", 20, []string{"U2"}},
+		{"EXAMPLE.COM", 20, []string{"U1", "U2", "U3"}},
+		{"example.com", 2, []string{"U1", "U2"}},
+		{"nobody", 20, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			got, err := e.c.Users(ctx, tt.query, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, p := range got {
+				ids = append(ids, p.ID)
+				if p.Name == "" || p.Email == "" {
+					t.Errorf("user %+v lacks a name or an email", p)
+				}
+			}
+			if !slices.Equal(ids, tt.want) {
+				t.Errorf("users = %q, want %q", ids, tt.want)
+			}
+		})
+	}
+}

@@ -160,6 +160,10 @@ func TestSnooze(t *testing.T) {
 			if in, _ := e.fake.Incident(tc.id); !in.SnoozedUntil.Equal(tc.until) {
 				t.Errorf("got snoozed until %v, want %v", in.SnoozedUntil, tc.until)
 			}
+			// The incident toban reads says until when, for the card.
+			if !got.SnoozedUntil.Equal(tc.until) {
+				t.Errorf("incident read as snoozed until %v, want %v", got.SnoozedUntil, tc.until)
+			}
 		})
 	}
 }

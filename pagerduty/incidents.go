@@ -233,6 +233,11 @@ func toIncident(in pd.Incident) domain.Incident {
 	for _, r := range in.IncidentResponders {
 		out.Responders = append(out.Responders, toResponder(r))
 	}
+	for _, a := range in.PendingActions {
+		if a.Type == "unacknowledge" { // a snooze's end
+			out.SnoozedUntil = parseTime(a.At)
+		}
+	}
 	for _, a := range in.Acknowledgements {
 		out.Acknowledgements = append(out.Acknowledgements, domain.Acknowledgement{
 			By: toActor(a.Acknowledger),

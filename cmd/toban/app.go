@@ -18,6 +18,7 @@ import (
 	"github.com/tobanbot/toban/bot"
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/handlers/calendar"
+	"github.com/tobanbot/toban/handlers/incidentactions"
 	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
@@ -193,6 +194,10 @@ func (m *Main) Open(ctx context.Context) error {
 			Slack: m.web, Store: db, Links: db, PagerDuty: m.pd, Clicks: db, Admins: app.Admins,
 			Changed: m.announce, Clock: m.Clock, Log: m.Log.With().Str("component", "oncallgroups").Logger(),
 		})
+		app.IncidentActions = &incidentactions.Feature{
+			Slack: m.web, PagerDuty: m.pd, Directory: m.pd, Store: db, Cards: app.Incidents, Identity: app.Incidents,
+			Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
+		}
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app.Incidents, Clicks: db, Store: db, Uploader: m.web,
 			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,

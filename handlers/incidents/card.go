@@ -83,10 +83,20 @@ func renderCard(v cardView) chat.Message {
 		if inc.EscalationPolicyName != "" {
 			fields = append(fields, chat.Mrkdwn("*Escalation policy*\n"+chat.Escape(inc.EscalationPolicyName)))
 		}
+		if inc.Priority.Name != "" {
+			fields = append(fields, chat.Mrkdwn("*Priority*\n"+chat.Escape(inc.Priority.Name)))
+		}
+		if v.snoozed() {
+			fields = append(fields, chat.Mrkdwn("*Snoozed until*\n"+chat.SlackTime(v.Now.In(loc), inc.SnoozedUntil.In(loc))))
+		}
 		blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 	} else {
-		blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("%s · %s · %s · assigned to %s · opened %s",
-			chat.Escape(inc.ServiceName), titleCase(inc.Urgency), titleCase(string(inc.Status)), v.assignees(),
+		prio := ""
+		if inc.Priority.Name != "" {
+			prio = chat.Escape(inc.Priority.Name) + " · "
+		}
+		blocks = append(blocks, slack.NewContextBlock("", chat.Mrkdwn(fmt.Sprintf("%s%s · %s · %s · assigned to %s · opened %s",
+			prio, chat.Escape(inc.ServiceName), titleCase(inc.Urgency), titleCase(string(inc.Status)), v.assignees(),
 			chat.SlackAgo(v.Now.In(loc), inc.CreatedAt.In(loc))))))
 	}
 	if lines := v.history(); len(lines) > 0 {
@@ -99,6 +109,23 @@ func renderCard(v cardView) chat.Message {
 		blocks = append(blocks, v.Runbook)
 	}
 	return chat.Message{Text: fallback, Blocks: blocks}
+}
+
+// snoozed reports whether the card should say until when the incident is
+// snoozed: an acknowledged incident whose snooze has not ended yet.
+func (v cardView) snoozed() bool {
+	inc := v.Incident
+	return inc.Status == domain.StatusAcknowledged && !inc.SnoozedUntil.IsZero() && inc.SnoozedUntil.After(v.Now)
+}
+
+// moreHistory is how the card's history words what people did from the
+// "More actions…" menu (handlers/incidentactions records them): the
+// activity's Detail goes in %s.
+var moreHistory = map[string]string{
+	domain.ActivityReassigned: "Reassigned %s",
+	domain.ActivitySnoozed:    "Snoozed %s",
+	domain.ActivityPriority:   "Priority set to %s",
+	domain.ActivityResponders: "%s asked to help",
 }
 
 func (v cardView) person(p domain.Person) string {
@@ -140,14 +167,18 @@ func (v cardView) history() []string {
 		lines = append(lines, line{a.At, fmt.Sprintf("Acknowledged by %s %s", v.person(a.By), chat.SlackTime(now, a.At.In(loc)))})
 	}
 	for _, a := range v.Activities {
-		if a.Kind != activityEscalated {
+		what, more := moreHistory[a.Kind]
+		if a.Kind != activityEscalated && !more {
 			continue
+		}
+		if !more {
+			what = "Escalated to %s"
 		}
 		who := "someone"
 		if a.SlackUserID != "" {
 			who = "<@" + a.SlackUserID + ">"
 		}
-		lines = append(lines, line{a.At, fmt.Sprintf("Escalated to %s by %s %s", chat.Escape(a.Detail), who, chat.SlackTime(now, a.At.In(loc)))})
+		lines = append(lines, line{a.At, fmt.Sprintf(what+" by %s %s", chat.Escape(a.Detail), who, chat.SlackTime(now, a.At.In(loc)))})
 	}
 	if v.Incident.Status == domain.StatusResolved {
 		at := v.Incident.LastStatusChangeAt

@@ -76,6 +76,32 @@ func TestIncidentCard(t *testing.T) {
 			}
 		})
 	}
+	t.Run("MoreActions", func(t *testing.T) {
+		// Changed from the "More actions…" menu: priority, snooze, a
+		// reassignment and responders show on the card.
+		v := cardFixture(domain.StatusAcknowledged)
+		v.Incident.Priority = domain.Priority{ID: "PP1", Name: "P1"}
+		v.Incident.SnoozedUntil = v.Now.Add(time.Hour)
+		at := v.Incident.CreatedAt.Add(10 * time.Minute)
+		v.Activities = append(v.Activities,
+			domain.Activity{IncidentID: "Q1", Kind: domain.ActivityReassigned, SlackUserID: "U2", Detail: "to Bob Ops", At: at},
+			domain.Activity{IncidentID: "Q1", Kind: domain.ActivitySnoozed, SlackUserID: "U2", Detail: "for 1 h", At: at.Add(time.Minute)},
+			domain.Activity{IncidentID: "Q1", Kind: domain.ActivityPriority, SlackUserID: "U2", Detail: "P1", At: at.Add(2 * time.Minute)},
+			domain.Activity{IncidentID: "Q1", Kind: domain.ActivityResponders, SlackUserID: "U2", Detail: "Bob Ops, Carol", At: at.Add(3 * time.Minute)})
+		msg := renderCard(v)
+		golden(t, "card_more_actions", chat.AckMessage(msg))
+		body := messageText(msg)
+		for _, want := range []string{"*Priority*\nP1", "*Snoozed until*\n<!date^1795233600^",
+			"Reassigned to Bob Ops by <@U2>", "Snoozed for 1 h by <@U2>", "Priority set to P1 by <@U2>", "Bob Ops, Carol asked to help by <@U2>"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("card lacks %q:\n%s", want, body)
+			}
+		}
+		v.Compact = true
+		if body := messageText(renderCard(v)); !strings.Contains(body, "P1 · Checkout API") {
+			t.Errorf("compact card lacks the priority:\n%s", body)
+		}
+	})
 	t.Run("Compact", func(t *testing.T) {
 		v := cardFixture(domain.StatusTriggered)
 		v.Compact = true

@@ -323,6 +323,8 @@ func (a *Feature) madeByToban(ctx context.Context, ev domain.IncidentEvent) bool
 			return true
 		case ev.Type == domain.EventEscalated && act.Kind == activityEscalated && near:
 			return true
+		case ev.Type == domain.EventReassigned && act.Kind == domain.ActivityReassigned && near:
+			return true // handlers/incidentactions said it in the thread
 		}
 	}
 	return false
