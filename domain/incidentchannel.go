@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // IncidentChannel is the Slack channel opened for one incident
 // (handlers/incidentchannels). The row is claimed before the channel is
@@ -51,3 +54,7 @@ type LogEntry struct {
 	// Note is an annotation's text, when PagerDuty gives it.
 	Note string
 }
+
+// ErrChannelNameTaken is Slack refusing a new channel's name because a
+// channel (perhaps archived) already has it (name_taken).
+var ErrChannelNameTaken = errors.New("channel name taken")
