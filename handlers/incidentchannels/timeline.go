@@ -154,7 +154,7 @@ func Merge(log []domain.LogEntry, acts []domain.Activity) []Entry {
 	for _, a := range acts {
 		e := Entry{At: a.At, Kind: a.Kind, Who: Who{Name: names[a.PDUserID], SlackUserID: a.SlackUserID, PDUserID: a.PDUserID},
 			Detail: a.Detail, Source: SourceToban}
-		if i := pairOf(out, paired, a); i >= 0 {
+		if i := pairOf(out[:len(paired)], paired, a); i >= 0 {
 			paired[i] = true
 			out[i].Who.SlackUserID = a.SlackUserID
 			if out[i].Who.PDUserID == "" {
