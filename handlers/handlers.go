@@ -22,6 +22,7 @@ import (
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
+	"github.com/tobanbot/toban/handlers/incidentchannels"
 	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
@@ -67,6 +68,9 @@ type App struct {
 	// Report is the incident-report feature; nil when PagerDuty is not
 	// configured.
 	Report *reports.Feature
+	// IncidentChannels opens a channel per incident from the card's More
+	// actions… menu; nil when PagerDuty is not configured.
+	IncidentChannels *incidentchannels.Feature
 	// Runbook runs the actions of TOBAN_ACTIONS from incident cards; nil
 	// when no actions file is configured.
 	Runbook *runbook.Feature

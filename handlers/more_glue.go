@@ -17,6 +17,10 @@ func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 	}
 	_ = incidentID
 	switch kind {
+	case incidents.MoreChannel:
+		if a.IncidentChannels != nil {
+			return a.IncidentChannels.Open(cb, act, incidentID)
+		}
 	}
 	return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 }
