@@ -125,7 +125,8 @@ func (f *Feature) fillSlackUsers(ctx context.Context, entries []Entry) {
 // Merge makes one timeline of PagerDuty's log (oldest first) and toban's
 // activities. An activity PagerDuty also logged — same kind, within
 // pairWindow, by the same person when both say who — is one entry: at
-// PagerDuty's time, with the activity's Slack user and detail. The rest
+// PagerDuty's time (or the activity's, when that is the same second to
+// the millisecond), with the activity's Slack user and detail. The rest
 // of each is kept; entries are ordered by time, PagerDuty's first at
 // equal times.
 func Merge(log []domain.LogEntry, acts []domain.Activity) []Entry {
@@ -156,6 +157,12 @@ func Merge(log []domain.LogEntry, acts []domain.Activity) []Entry {
 			Detail: a.Detail, Source: SourceToban}
 		if i := pairOf(out[:len(paired)], paired, a); i >= 0 {
 			paired[i] = true
+			if a.At.Truncate(time.Second).Equal(out[i].At) {
+				// PagerDuty's log has whole seconds; toban's record is the
+				// same moment to the millisecond, which orders it among
+				// the other things done in that second.
+				out[i].At = a.At
+			}
 			out[i].Who.SlackUserID = a.SlackUserID
 			if out[i].Who.PDUserID == "" {
 				out[i].Who.PDUserID = a.PDUserID

@@ -98,7 +98,7 @@ func TestMerge(t *testing.T) {
 	want := []string{
 		"0s triggered U1 pagerduty",
 		"30s channel U1 toban",
-		"1m0s acknowledged U2 pagerduty", // toban's record and PagerDuty's entry: one line
+		"1m0.4s acknowledged U2 pagerduty", // toban's record and PagerDuty's entry: one line, to the millisecond
 		"2m0s note U2 pagerduty",
 		"3m0s escalated U2 pagerduty", // the assignment with it is not a reassignment
 		"4m0s snoozed U2 pagerduty",
