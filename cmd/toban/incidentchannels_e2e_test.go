@@ -276,3 +276,63 @@ func countChannelsNamed(s *slackfake.Server, name string) int {
 	}
 	return n
 }
+
+// Alice double-clicks "Open incident channel" while Bob clicks it too:
+// one channel, one link in the card's thread, and the other two clicks
+// are told where the channel is.
+func TestEndToEndIncidentChannelOpenedOnce(t *testing.T) {
+	w := incidentWorld(t)
+	w.start(t)
+	alice := w.slack.User("U1").In("C1")
+	bob := w.slack.User("U2").In("C1")
+	card := triggerIncident(t, w, alice, "Payments timing out")
+	inc := incidentByTitle(t, w.pd, "Payments timing out")
+	name := fmt.Sprintf("inc-%d-payments-timing-out", inc.Number)
+
+	var wg sync.WaitGroup
+	for _, p := range []*slackfake.Person{alice, alice, bob} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			card.ChooseAs(t, p, "More actions…", "Open incident channel")
+		}()
+	}
+	wg.Wait()
+	card.ExpectReply("opened <#")
+	expectEphemerals(t, w.slack, "already has its channel", 2)
+	id, ok := w.slack.ChannelByName(name)
+	if !ok {
+		t.Fatalf("no channel %s", name)
+	}
+	w.slack.Channel(t, id).ExpectMessage("Payments timing out")
+	expectThread(t, card, "opened <#"+id+">")
+	if n := countChannelsNamed(w.slack, name); n != 1 {
+		t.Errorf("%d channels, want 1", n)
+	}
+	if n := len(w.slack.Calls("conversations.create")); n != 1 {
+		t.Errorf("conversations.create called %d times, want once", n)
+	}
+	if got := w.slack.ChannelMembers(id); !slices.Contains(got, "U1") || !slices.Contains(got, "U2") {
+		t.Errorf("members = %q; whoever clicked is in the channel", got)
+	}
+}
+
+// A channel someone made by hand already has the name: toban takes the
+// next one.
+func TestEndToEndIncidentChannelNameTaken(t *testing.T) {
+	w := incidentWorld(t)
+	w.start(t)
+	alice := w.slack.User("U1").In("C1")
+	card := triggerIncident(t, w, alice, "Search index stale")
+	inc := incidentByTitle(t, w.pd, "Search index stale")
+	name := fmt.Sprintf("inc-%d-search-index-stale", inc.Number)
+	w.slack.AddChannel("C0TAKEN", name)
+
+	card.ChooseAs(t, alice, "More actions…", "Open incident channel")
+	reply := card.ExpectReply("opened <#")
+	id, ok := w.slack.ChannelByName(name + "-2")
+	if !ok || !strings.Contains(reply.Text(), "<#"+id+">") {
+		t.Fatalf("no channel %s-2 linked; the thread says %q", name, reply.Text())
+	}
+	w.slack.Channel(t, id).ExpectMessage("Search index stale")
+}
