@@ -171,7 +171,10 @@ func (f *Feature) linkExisting(ctx context.Context, place chat.Place, inc domain
 		return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: fmt.Sprintf(
 			":hourglass_flowing_sand: <@%s> is opening the channel of #%d right now; the link will be in the card's thread.", row.OpenedBy, inc.Number)})
 	}
-	if row.ArchivedAt.IsZero() && place.UserID != "" {
+	if !row.ArchivedAt.IsZero() {
+		return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: fmt.Sprintf(":file_cabinet: #%d's channel <#%s> was archived after the incident was resolved.", inc.Number, row.ChannelID)})
+	}
+	if place.UserID != "" {
 		if err := f.Slack.InviteToChannel(ctx, row.ChannelID, []string{place.UserID}); err != nil {
 			f.Log.Warn().Err(err).Str("incident", inc.ID).Msg("clicker not invited to the incident channel")
 		}

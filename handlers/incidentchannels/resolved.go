@@ -42,7 +42,7 @@ func (f *Feature) Resolved(ctx context.Context, incidentID string) error {
 	if err := f.Store.MarkIncidentChannelResolved(ctx, inc.ID, at); err != nil {
 		return err
 	}
-	tl, err := f.Timeline(ctx, inc.ID)
+	tl, err := f.timelineOf(ctx, inc)
 	if err != nil {
 		return fmt.Errorf("timeline of %s: %w", incidentID, err)
 	}

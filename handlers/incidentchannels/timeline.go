@@ -87,6 +87,11 @@ func (f *Feature) Timeline(ctx context.Context, incidentRef string) (Timeline, e
 	if err != nil {
 		return Timeline{}, err
 	}
+	return f.timelineOf(ctx, inc)
+}
+
+// timelineOf is Timeline of an incident already read.
+func (f *Feature) timelineOf(ctx context.Context, inc domain.Incident) (Timeline, error) {
 	log, err := f.PagerDuty.IncidentLog(ctx, inc.ID)
 	if err != nil {
 		return Timeline{}, err
