@@ -35,6 +35,13 @@ func (f *Feature) open(ctx context.Context, place chat.Place, incidentID string)
 	if err != nil {
 		return fmt.Errorf("open channel of %s: %w", incidentID, err)
 	}
+	if !inc.Open() {
+		// A stale card: its menu is gone once the incident is resolved.
+		if row, err := f.Store.IncidentChannel(ctx, inc.ID); err == nil && row.ChannelID != "" {
+			return f.linkExisting(ctx, place, inc, row)
+		}
+		return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: fmt.Sprintf(":information_source: #%d is already resolved; no channel was opened.", inc.Number)})
+	}
 	row, claimed, err := f.Store.ClaimIncidentChannel(ctx, inc.ID, place.UserID, claimStale)
 	if err != nil {
 		return err

@@ -49,6 +49,13 @@ func TestOpen(t *testing.T) {
 			t.Errorf("second try: %v, %+v", err, m.row)
 		}
 	})
+	t.Run("ResolvedOpensNothing", func(t *testing.T) {
+		f, m := newOpen()
+		m.inc.Status = domain.StatusResolved
+		if err := f.open(ctx, place, "Q1"); err != nil || len(m.tried) != 0 || m.row != nil {
+			t.Errorf("err %v, tried %q, row %+v; a resolved incident gets no channel", err, m.tried, m.row)
+		}
+	})
 	t.Run("AllNamesTaken", func(t *testing.T) {
 		f, m := newOpen()
 		for range maxNameTries {
