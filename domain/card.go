@@ -17,12 +17,18 @@ const (
 	ActivitySnoozed    = "snoozed"
 	ActivityPriority   = "priority"
 	ActivityResponders = "responders"
+	// ActivityChannel: someone opened the incident's channel (Detail: its
+	// name).
+	ActivityChannel = "channel"
+	// ActivityRunbook: a runbook action ended (Detail: its result).
+	ActivityRunbook = "runbook"
 )
 
 var activityKinds = map[string]bool{
 	ActivityTriggered: true, ActivityAcknowledged: true, ActivityResolved: true,
 	ActivityEscalated: true, ActivityNote: true,
 	ActivityReassigned: true, ActivitySnoozed: true, ActivityPriority: true, ActivityResponders: true,
+	ActivityChannel: true, ActivityRunbook: true,
 }
 
 // Validate says what is wrong with an activity about to be recorded.

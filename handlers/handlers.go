@@ -23,6 +23,7 @@ import (
 	"github.com/tobanbot/toban/handlers/chat"
 	"github.com/tobanbot/toban/handlers/identity"
 	"github.com/tobanbot/toban/handlers/incidentactions"
+	"github.com/tobanbot/toban/handlers/incidentchannels"
 	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
@@ -71,6 +72,9 @@ type App struct {
 	// IncidentActions is Reassign…, Snooze…, Change priority… and Add
 	// responders… of incident cards; nil when PagerDuty is not configured.
 	IncidentActions *incidentactions.Feature
+	// IncidentChannels opens a channel per incident from the card's More
+	// actions… menu; nil when PagerDuty is not configured.
+	IncidentChannels *incidentchannels.Feature
 	// Runbook runs the actions of TOBAN_ACTIONS from incident cards; nil
 	// when no actions file is configured.
 	Runbook *runbook.Feature

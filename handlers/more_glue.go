@@ -20,6 +20,10 @@ func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		if a.IncidentActions != nil {
 			return a.IncidentActions.Open(kind, incidentID, cb, act)
 		}
+	case incidents.MoreChannel:
+		if a.IncidentChannels != nil {
+			return a.IncidentChannels.Open(cb, act, incidentID)
+		}
 	}
 	return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 }

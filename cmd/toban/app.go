@@ -19,6 +19,7 @@ import (
 	"github.com/tobanbot/toban/handlers"
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/incidentactions"
+	"github.com/tobanbot/toban/handlers/incidentchannels"
 	"github.com/tobanbot/toban/handlers/incidents"
 	"github.com/tobanbot/toban/handlers/maintenance"
 	"github.com/tobanbot/toban/handlers/oncall"
@@ -198,6 +199,12 @@ func (m *Main) Open(ctx context.Context) error {
 			Slack: m.web, PagerDuty: m.pd, Directory: m.pd, Store: db, Cards: app.Incidents, Identity: app.Incidents,
 			Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
 		}
+		app.IncidentChannels = &incidentchannels.Feature{
+			Slack: m.web, PagerDuty: m.pd, Cards: app.Incidents, Store: db, Records: db, Clicks: db,
+			ArchiveAfter: cfg.ChannelArchiveAfter, Location: cfg.Location, Clock: m.Clock,
+			Log: m.Log.With().Str("component", "incidentchannels").Logger(),
+		}
+		app.Incidents.OnResolved = app.IncidentChannels.Resolved
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app.Incidents, Clicks: db, Store: db, Uploader: m.web,
 			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,
@@ -326,7 +333,8 @@ func (m *Main) backgroundLoops() []loop {
 				m.app.Incidents.RunFeed(ctx, inboxClaims{m.db, m.elector.Holder(), m.metrics}, m.feed)
 			})},
 			m.singleton("poller", "poller", p.Run),
-			m.singleton("on-call user groups", "oncall-groups", m.app.OnCallGroups().Run))
+			m.singleton("on-call user groups", "oncall-groups", m.app.OnCallGroups().Run),
+			m.singleton("incident channel archive", "incident-channel-archive", m.app.IncidentChannels.Run))
 	}
 	return append(loops,
 		m.singleton("on-call operations", "oncall", m.app.OnCall.Run),

@@ -39,6 +39,9 @@ type Config struct {
 	StormThreshold   int
 	StormWindow      time.Duration
 	CalendarRefresh  time.Duration
+	// ChannelArchiveAfter archives an incident channel that long after
+	// its incident was resolved; 0 never.
+	ChannelArchiveAfter time.Duration
 	// SkipMissedTasks drops occurrences missed while toban was down
 	// instead of posting the latest one late.
 	SkipMissedTasks bool
@@ -81,6 +84,7 @@ var envVars = []envVar{
 	{"TOBAN_STORM_WINDOW", "1m", "the window of TOBAN_STORM_THRESHOLD", false},
 	{"TOBAN_MISSED_TASKS", "late", "after downtime, post each task's latest missed occurrence marked late (late), or skip missed ones (skip)", false},
 	{"TOBAN_CALENDAR_REFRESH", "15m", "how often attached ICS calendars are read again (at least 1m)", false},
+	{"TOBAN_INCIDENT_CHANNEL_ARCHIVE_DAYS", "0", "archive an incident's channel this many days after it was resolved; 0 never", false},
 	{"TOBAN_ACTIONS", "", "runbook actions file (YAML): checks, diagnoses and recoveries on incident cards; `toban actions check FILE` validates it", false},
 	{"TOBAN_ALLOW_COMMANDS", "", "1 allows command actions (programs run on toban's host, argv only, never a shell)", false},
 	{"TOBAN_RUNBOOK_AS", "", "email of the PagerDuty user toban acts as when a runbook resolves or escalates by itself; without it, automatic responses stop at offering the choice", false},
@@ -208,6 +212,11 @@ func loadConfig(getenv func(string) string, needSlack bool) (Config, error) {
 	c.StormThreshold, err = strconv.Atoi(get("TOBAN_STORM_THRESHOLD"))
 	if err != nil || c.StormThreshold < 0 {
 		bad("TOBAN_STORM_THRESHOLD", "must be a whole number, 0 or more, got %q", get("TOBAN_STORM_THRESHOLD"))
+	}
+	if days, err := strconv.Atoi(get("TOBAN_INCIDENT_CHANNEL_ARCHIVE_DAYS")); err != nil || days < 0 || days > 3650 {
+		bad("TOBAN_INCIDENT_CHANNEL_ARCHIVE_DAYS", "must be a whole number of days from 0 (never) to 3650, got %q", get("TOBAN_INCIDENT_CHANNEL_ARCHIVE_DAYS"))
+	} else {
+		c.ChannelArchiveAfter = time.Duration(days) * 24 * time.Hour
 	}
 	// Webhooks, when set up, replace polling: both would see every change.
 	poll := get("TOBAN_PD_POLL_INTERVAL")

@@ -82,6 +82,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"BadCalendarRefresh", map[string]string{"TOBAN_CALENDAR_REFRESH": "10s"}, "TOBAN_CALENDAR_REFRESH", "at least 1m"},
 		{"BadPollInterval", map[string]string{"TOBAN_PD_POLL_INTERVAL": "10ms"}, "TOBAN_PD_POLL_INTERVAL", "at least 1s"},
 		{"BadStormThreshold", map[string]string{"TOBAN_STORM_THRESHOLD": "-1"}, "TOBAN_STORM_THRESHOLD", "whole number"},
+		{"BadChannelArchiveDays", map[string]string{"TOBAN_INCIDENT_CHANNEL_ARCHIVE_DAYS": "2.5"}, "TOBAN_INCIDENT_CHANNEL_ARCHIVE_DAYS", "whole number of days"},
+		{"NegativeChannelArchiveDays", map[string]string{"TOBAN_INCIDENT_CHANNEL_ARCHIVE_DAYS": "-1"}, "TOBAN_INCIDENT_CHANNEL_ARCHIVE_DAYS", "from 0 (never)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

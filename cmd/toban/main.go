@@ -38,6 +38,8 @@ Usage:
   toban report [--period P | --since D [--until D]] [--service NAME]... [--format table|csv|json] [--incidents] [--chart FILE]
                                        incident counts, escalations, MTTA and MTTR per service
   toban actions check FILE             check a runbook actions file; one line per problem
+  toban incident timeline NUMBER [--format markdown|json]
+                                       who did what when on an incident, for a postmortem
   toban db copy --from DB --to DB [--force]
                                        move the data between a SQLite file and PostgreSQL, counts verified
   toban version                        print the version
@@ -62,6 +64,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return reportCLI(args[1:], getenv, stdout, stderr)
 	case "actions":
 		return actionsCLI(args[1:], getenv, stdout, stderr)
+	case "incident":
+		return incidentCLI(args[1:], getenv, stdout, stderr)
 	case "db":
 		return dbCLI(args[1:], stdout, stderr)
 	case "demo":

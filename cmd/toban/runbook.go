@@ -49,7 +49,7 @@ func (m *Main) openRunbook(ctx context.Context, app *handlers.App) error {
 		return &ConfigError{Problems: problems}
 	}
 	feature := &hrunbook.Feature{
-		Actions: cfg.Actions, Slack: m.web, Threads: handlers.RunbookThreads(app.Incidents), Runs: m.db, Incidents: m.pd,
+		Actions: cfg.Actions, Slack: m.web, Threads: handlers.RunbookThreads(app.Incidents), Runs: m.db, Incidents: m.pd, Activities: m.db,
 		Location: cfg.Location, Log: m.Log.With().Str("component", "runbook").Logger(),
 	}
 	feature.Responder = &runbook.Responder{

@@ -60,6 +60,11 @@ type Feature struct {
 	// Tasks is told of incident changes for the cards of tasks; nil for
 	// none.
 	Tasks TaskCards
+	// OnResolved, when set, is called for every resolve event the feed
+	// processes (the incident channels' timeline); the same resolve may
+	// come twice (webhook and poller), so it must act once by itself. An
+	// error holds the event back for a retry.
+	OnResolved func(ctx context.Context, incidentID string) error
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.

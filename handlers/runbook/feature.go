@@ -48,6 +48,12 @@ type Incidents interface {
 	Incident(ctx context.Context, id string) (domain.Incident, error)
 }
 
+// Activities records what toban did to an incident (domain.Activity),
+// for the incident's timeline.
+type Activities interface {
+	RecordActivity(ctx context.Context, a domain.Activity) error
+}
+
 // Clicker is who clicked, as the router and identity know them.
 type Clicker struct {
 	SlackUserID string
@@ -65,8 +71,11 @@ type Feature struct {
 	Threads   Threads
 	Runs      Runs
 	Incidents Incidents
-	Location  *time.Location
-	Log       zerolog.Logger
+	// Activities records each run's result (kind "runbook") for the
+	// incident's timeline; nil records nothing.
+	Activities Activities
+	Location   *time.Location
+	Log        zerolog.Logger
 	// Workers bounds how many responses run at once (default 4).
 	Workers int
 

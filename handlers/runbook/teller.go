@@ -60,6 +60,12 @@ func (f *Feature) settle(ctx context.Context, incidentID string) {
 func (f *Feature) Result(ctx context.Context, incidentID string, a *rb.Action, res rb.Result) error {
 	f.settle(ctx, incidentID)
 	text := fmt.Sprintf("%s %s: %s", a.Name, res.Status, res.Summary)
+	if f.Activities != nil {
+		act := domain.Activity{IncidentID: incidentID, Kind: domain.ActivityRunbook, Detail: clip(text, 500)}
+		if err := f.Activities.RecordActivity(ctx, act); err != nil {
+			f.Log.Warn().Err(err).Str("incident", incidentID).Msg("runbook: result not recorded for the timeline")
+		}
+	}
 	if _, err := f.post(ctx, incidentID, chat.Message{Text: clip(text, 3000), Blocks: ResultBlocks(a, res)}); err != nil {
 		return err
 	}
