@@ -12,11 +12,14 @@ const (
 	ActivityResolved     = "resolved"
 	ActivityEscalated    = "escalated"
 	ActivityNote         = "note"
+	// ActivityStatusUpdate is a status update posted through toban;
+	// Detail is its text.
+	ActivityStatusUpdate = "status_update"
 )
 
 var activityKinds = map[string]bool{
 	ActivityTriggered: true, ActivityAcknowledged: true, ActivityResolved: true,
-	ActivityEscalated: true, ActivityNote: true,
+	ActivityEscalated: true, ActivityNote: true, ActivityStatusUpdate: true,
 }
 
 // Validate says what is wrong with an activity about to be recorded.

@@ -27,6 +27,7 @@ import (
 	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/runbook"
+	"github.com/tobanbot/toban/handlers/statusupdates"
 	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/handlers/tasks"
 )
@@ -70,6 +71,9 @@ type App struct {
 	// Runbook runs the actions of TOBAN_ACTIONS from incident cards; nil
 	// when no actions file is configured.
 	Runbook *runbook.Feature
+	// StatusUpdates posts status updates from incident cards; nil when not
+	// configured.
+	StatusUpdates *statusupdates.Feature
 	// Admins are the Slack user IDs allowed admin commands.
 	Admins map[string]bool
 	Log    zerolog.Logger

@@ -17,6 +17,10 @@ func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 	}
 	_ = incidentID
 	switch kind {
+	case incidents.MoreStatusUpdate:
+		if a.StatusUpdates != nil {
+			return a.StatusUpdates.Open(cb, incidentID)
+		}
 	}
 	return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 }

@@ -60,6 +60,8 @@ type Feature struct {
 	// Tasks is told of incident changes for the cards of tasks; nil for
 	// none.
 	Tasks TaskCards
+	// EventHooks are told of every event the feed processes.
+	EventHooks []EventHook
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.

@@ -140,7 +140,15 @@ func (a *Feature) processEvent(ctx context.Context, inbox Inbox, ev domain.Incid
 	if a.Tasks != nil && ev.Type != domain.EventAnnotated {
 		a.Tasks.ShowIncident(ctx, ev.IncidentID)
 	}
-	return a.replyFeedEvent(ctx, ev, cards)
+	if err := a.replyFeedEvent(ctx, ev, cards); err != nil {
+		return err
+	}
+	for _, h := range a.EventHooks {
+		if err := h.FeedEvent(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func statusAfter(eventType string) (domain.Status, bool) {
