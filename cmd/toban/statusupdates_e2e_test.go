@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tobanbot/toban/fakes/pdfake"
+	"github.com/tobanbot/toban/fakes/slackfake"
 	"github.com/tobanbot/toban/webhook"
 )
 
@@ -128,18 +129,39 @@ func TestEndToEndStatusUpdates(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrNotLinked", func(t *testing.T) {
+		w.slack.AddUser(slackfake.User{ID: "U4", Name: "dave", RealName: "Dave", Email: "dave@example.com"})
+		dave := w.slack.User("U4").In("C1")
+		card.ChooseAs(t, dave, "Post status update")
+		dave.ExpectModal(t, "Post status update").Type("Status update", "All good now").Submit()
+		dave.ExpectEphemeral(t, "No PagerDuty user has the email on your Slack profile (dave@example.com)")
+	})
+
+	// Bob resolves in PagerDuty while the card still offers its menu: the
+	// update is posted anyway, as PagerDuty takes status updates on
+	// resolved incidents, and the last one is what stakeholders wait for.
+	t.Run("ResolvedMeanwhile", func(t *testing.T) {
+		if err := w.pd.ResolveAs(inc.ID, "PU2"); err != nil {
+			t.Fatal(err)
+		}
+		card.ChooseAs(t, alice, "Post status update")
+		alice.ExpectModal(t, "Post status update").Type("Status update", "Resolved: a bad deploy; postmortem Friday.").Submit()
+		w.slack.Channel(t, "CS").ExpectMessage("postmortem Friday")
+	})
+
 	t.Run("EachShownOnce", func(t *testing.T) {
 		expectThread(t, card,
 			"Status update by <@U1>:",
 			"PagerDuty: Bob Ops posted a status update:",
 			"Carol Ops was asked to help by Bob Ops.",
-			"Carol Ops accepted the request to help.")
+			"Carol Ops accepted the request to help.",
+			"Status update by <@U1>:")
 		got := statusLines(w, "CS")
-		if len(got) != 2 || !strings.Contains(got[0], "Rolled back") || !strings.Contains(got[1], "Fix is deploying") {
-			t.Errorf("stakeholders' channel reads:\n%s\nwant alice's update then Bob's, once each", strings.Join(got, "\n"))
+		if len(got) != 3 || !strings.Contains(got[0], "Rolled back") || !strings.Contains(got[1], "Fix is deploying") || !strings.Contains(got[2], "postmortem") {
+			t.Errorf("stakeholders' channel reads:\n%s\nwant alice's update, Bob's, alice's last, once each", strings.Join(got, "\n"))
 		}
-		if n := len(w.pd.StatusUpdates(inc.ID)); n != 2 {
-			t.Errorf("PagerDuty has %d status updates, want 2 (the empty one was not posted)", n)
+		if n := len(w.pd.StatusUpdates(inc.ID)); n != 3 {
+			t.Errorf("PagerDuty has %d status updates, want 3 (neither the empty one nor dave's was posted)", n)
 		}
 		for _, m := range w.slack.Messages("CS") {
 			if strings.Contains(m.Text, "Checkout 502s") && !strings.Contains(m.Text, "status update") && !strings.Contains(m.Text, "Status update") {
