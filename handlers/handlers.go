@@ -7,7 +7,7 @@
 // features are packages of their own: handlers/incidents,
 // handlers/calendar, handlers/maintenance, handlers/oncall,
 // handlers/oncallgroups, handlers/reports, handlers/runbook,
-// handlers/subscriptions and handlers/tasks.
+// handlers/statusupdates, handlers/subscriptions and handlers/tasks.
 //
 // It may import domain, scheduler, its toolkit (handlers/chat,
 // handlers/identity) and the feature packages below it; never storage,
