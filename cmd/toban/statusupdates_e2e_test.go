@@ -71,6 +71,8 @@ func TestEndToEndStatusUpdates(t *testing.T) {
 		Choose("This channel gets", "Status updates only (stakeholders)").
 		Submit()
 	w.slack.Channel(t, "CS").ExpectMessage("This is a stakeholders' channel")
+	alice.In("CS").Slash(t, "subscriptions")
+	alice.ExpectEphemeral(t, "*Checkout API* — high and low urgency; status updates only (stakeholders)")
 
 	card := triggerIncident(t, w, alice, "Checkout 502s for EU customers")
 	inc := incidentByTitle(t, w.pd, "Checkout 502s for EU customers")
