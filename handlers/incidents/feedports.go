@@ -38,7 +38,7 @@ type StormPolicy struct {
 	Window    time.Duration
 }
 
-// EventHook is another feature told of every incident event the feed
+// EventHook is a feature told of every incident event the feed
 // processes, after the cards are up to date: it shows what the feed does
 // not (status updates, responders). An error retries the event, so a hook
 // must show nothing twice.
