@@ -55,7 +55,12 @@ func statusLines(w *world, channel string) []string {
 }
 
 func TestEndToEndStatusUpdates(t *testing.T) {
+	onBothBackends(t, testStatusUpdates)
+}
+
+func testStatusUpdates(t *testing.T, db func(w *world)) {
 	w := incidentWorld(t)
+	db(w)
 	w.env["TOBAN_ADMINS"] = "U1"
 	w.env["PAGERDUTY_WEBHOOK_SECRET"] = hookSecret
 	w.slack.AddChannel("CS", "checkout-stakeholders")
