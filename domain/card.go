@@ -22,11 +22,14 @@ const (
 	ActivityChannel = "channel"
 	// ActivityRunbook: a runbook action ended (Detail: its result).
 	ActivityRunbook = "runbook"
+	// ActivityStatusUpdate is a status update posted through toban;
+	// Detail is its text.
+	ActivityStatusUpdate = "status_update"
 )
 
 var activityKinds = map[string]bool{
 	ActivityTriggered: true, ActivityAcknowledged: true, ActivityResolved: true,
-	ActivityEscalated: true, ActivityNote: true,
+	ActivityEscalated: true, ActivityNote: true, ActivityStatusUpdate: true,
 	ActivityReassigned: true, ActivitySnoozed: true, ActivityPriority: true, ActivityResponders: true,
 	ActivityChannel: true, ActivityRunbook: true,
 }
@@ -144,9 +147,13 @@ type Subscription struct {
 	Urgencies []string
 	// Events are the changes replied in a card's thread: "notes",
 	// "escalations", "reassignments". State changes always update the card.
-	Events    []string
-	CreatedBy string
-	CreatedAt time.Time
+	Events []string
+	// Stakeholders makes the channel a stakeholders' channel: it gets the
+	// status updates of the services' incidents (of Urgencies), and no
+	// cards and no thread replies.
+	Stakeholders bool
+	CreatedBy    string
+	CreatedAt    time.Time
 }
 
 // The thread replies a subscription can ask for (Subscription.Events).
@@ -156,8 +163,17 @@ const (
 	SubscriptionReassignments = "reassignments"
 )
 
-// Wants reports whether the subscription shows incidents of urgency.
-func (s Subscription) Wants(urgency string) bool { return contains(s.Urgencies, urgency) }
+// Wants reports whether the subscription shows incidents of urgency as
+// cards; a stakeholders' subscription shows none.
+func (s Subscription) Wants(urgency string) bool {
+	return !s.Stakeholders && contains(s.Urgencies, urgency)
+}
+
+// WantsStatusUpdates reports whether the subscription is a stakeholders'
+// one that gets the status updates of incidents of urgency.
+func (s Subscription) WantsStatusUpdates(urgency string) bool {
+	return s.Stakeholders && contains(s.Urgencies, urgency)
+}
 
 // Replies reports whether the subscription replies event kind in threads.
 func (s Subscription) Replies(kind string) bool { return contains(s.Events, kind) }
@@ -184,8 +200,11 @@ func (c Card) Validate() error {
 
 // Validate says what is wrong with a subscription about to be saved.
 func (s Subscription) Validate() error {
-	if s.ChannelID == "" || s.ServiceID == "" || len(s.Urgencies) == 0 {
+	switch {
+	case s.ChannelID == "" || s.ServiceID == "" || len(s.Urgencies) == 0:
 		return Invalid("a subscription needs a channel, a service and an urgency")
+	case s.Stakeholders && len(s.Events) > 0:
+		return Invalid("a stakeholders' subscription gets status updates only: it has no cards to reply to")
 	}
 	return nil
 }

@@ -16,6 +16,12 @@ const (
 	EventPriorityUpdated = "incident.priority_updated"
 	EventAnnotated       = "incident.annotated"
 	EventResponderAdded  = "incident.responder.added"
+	// EventResponderReplied is a responder accepting or declining a
+	// responder request.
+	EventResponderReplied = "incident.responder.replied"
+	// EventStatusUpdatePublished is a status update posted on an incident
+	// for its stakeholders.
+	EventStatusUpdatePublished = "incident.status_update_published"
 )
 
 // HandledEventTypes are the event types toban acts on; others are accepted
@@ -25,6 +31,7 @@ var HandledEventTypes = map[string]bool{
 	EventResolved: true, EventReopened: true, EventEscalated: true,
 	EventReassigned: true, EventDelegated: true, EventPriorityUpdated: true,
 	EventAnnotated: true, EventResponderAdded: true,
+	EventResponderReplied: true, EventStatusUpdatePublished: true,
 }
 
 // IncidentEvent is one change to an incident, from a webhook or the poller.
@@ -42,6 +49,14 @@ type IncidentEvent struct {
 	Incident *Incident
 	// Note is the note's content, for EventAnnotated.
 	Note string
+	// StatusUpdate is the status update published, for
+	// EventStatusUpdatePublished: its ID (the same one PagerDuty answered
+	// the post with, so toban knows its own) and message; By is the agent.
+	StatusUpdate *StatusUpdate `json:",omitempty"`
+	// Responder is whom a responder request asked and their State, for
+	// EventResponderAdded (RequestedBy is the agent, who asked) and
+	// EventResponderReplied (the agent is the responder).
+	Responder *Responder `json:",omitempty"`
 	// Source is "webhook" or "poller".
 	Source string
 }

@@ -91,5 +91,6 @@ func (a *App) features() []Feature {
 		},
 		a.runbookFeature(),
 		a.incidentActionsFeature(),
+		a.statusUpdatesFeature(),
 	}
 }

@@ -7,7 +7,7 @@
 // features are packages of their own: handlers/incidents,
 // handlers/incidentactions, handlers/calendar, handlers/maintenance, handlers/oncall,
 // handlers/oncallgroups, handlers/reports, handlers/runbook,
-// handlers/subscriptions and handlers/tasks.
+// handlers/statusupdates, handlers/subscriptions and handlers/tasks.
 //
 // It may import domain, scheduler, its toolkit (handlers/chat,
 // handlers/identity) and the feature packages below it; never storage,
@@ -29,6 +29,7 @@ import (
 	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/reports"
 	"github.com/tobanbot/toban/handlers/runbook"
+	"github.com/tobanbot/toban/handlers/statusupdates"
 	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/handlers/tasks"
 )
@@ -78,6 +79,9 @@ type App struct {
 	// Runbook runs the actions of TOBAN_ACTIONS from incident cards; nil
 	// when no actions file is configured.
 	Runbook *runbook.Feature
+	// StatusUpdates posts status updates from incident cards; nil when not
+	// configured.
+	StatusUpdates *statusupdates.Feature
 	// Admins are the Slack user IDs allowed admin commands.
 	Admins map[string]bool
 	Log    zerolog.Logger

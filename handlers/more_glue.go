@@ -24,6 +24,10 @@ func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		if a.IncidentChannels != nil {
 			return a.IncidentChannels.Open(cb, act, incidentID)
 		}
+	case incidents.MoreStatusUpdate:
+		if a.StatusUpdates != nil {
+			return a.StatusUpdates.Open(cb, incidentID)
+		}
 	}
 	return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 }

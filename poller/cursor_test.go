@@ -64,7 +64,7 @@ func TestCursorSemantics(t *testing.T) {
 			start.Add(-90*time.Second + 500*time.Millisecond), "2026-03-10T11:59:30.5Z", 1},
 		{"FloorAfterQuiet", "2026-03-10T10:00:00Z", nil, minute(-121), "2026-03-10T11:55:00Z", 0},
 		{"IgnoredTypesMoveCursorOnly", "2026-03-10T11:59:00Z", []domain.IncidentEvent{
-			event("R1", "incident.status_update_published", start),
+			event("R1", "incident.workflow.started", start),
 		}, minute(-2), "2026-03-10T12:00:00Z", 0},
 		{"UnreadableCursor", "yesterday", nil, minute(-5), "2026-03-10T11:55:00Z", 0},
 	}

@@ -17,20 +17,21 @@ func (db *DB) Subscribe(ctx context.Context, s domain.Subscription) error {
 		return fmt.Errorf("subscribe: %w", err)
 	}
 	_, err := db.sql.ExecContext(ctx, `
-		INSERT INTO subscriptions (channel_id, service_id, service_name, urgencies, events, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO subscriptions (channel_id, service_id, service_name, urgencies, events, created_by, created_at, stakeholders)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (channel_id, service_id) DO UPDATE SET
 			service_name = excluded.service_name, urgencies = excluded.urgencies,
-			events = excluded.events, created_by = excluded.created_by, created_at = excluded.created_at`,
+			events = excluded.events, created_by = excluded.created_by, created_at = excluded.created_at,
+			stakeholders = excluded.stakeholders`,
 		s.ChannelID, s.ServiceID, s.ServiceName, strings.Join(s.Urgencies, ","), strings.Join(s.Events, ","),
-		s.CreatedBy, db.now().Unix())
+		s.CreatedBy, db.now().Unix(), boolInt(s.Stakeholders))
 	if err != nil {
 		return fmt.Errorf("subscribe %s to %s: %w", s.ChannelID, s.ServiceID, err)
 	}
 	return nil
 }
 
-const subscriptionColumns = `id, channel_id, service_id, service_name, urgencies, events, created_by, created_at`
+const subscriptionColumns = `id, channel_id, service_id, service_name, urgencies, events, created_by, created_at, stakeholders`
 
 func scanSubscriptions(rows *sql.Rows) ([]domain.Subscription, error) {
 	defer rows.Close()
@@ -38,10 +39,11 @@ func scanSubscriptions(rows *sql.Rows) ([]domain.Subscription, error) {
 	for rows.Next() {
 		var s domain.Subscription
 		var urgencies, events string
-		var created int64
-		if err := rows.Scan(&s.ID, &s.ChannelID, &s.ServiceID, &s.ServiceName, &urgencies, &events, &s.CreatedBy, &created); err != nil {
+		var created, stakeholders int64
+		if err := rows.Scan(&s.ID, &s.ChannelID, &s.ServiceID, &s.ServiceName, &urgencies, &events, &s.CreatedBy, &created, &stakeholders); err != nil {
 			return nil, err
 		}
+		s.Stakeholders = stakeholders == 1
 		s.Urgencies = splitList(urgencies)
 		s.Events = splitList(events)
 		s.CreatedAt = time.Unix(created, 0)

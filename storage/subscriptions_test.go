@@ -76,3 +76,39 @@ func db2Must(t *testing.T) *DB {
 	db, _ := openTemp(t)
 	return db
 }
+
+// A stakeholders' subscription is kept as one, and resubscribing the same
+// channel to the same service switches it between cards and status updates.
+func TestSubscriptionsStakeholders(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	stake := domain.Subscription{ChannelID: "C9", ServiceID: "PSVC1", ServiceName: "Checkout API",
+		Urgencies: []string{"high", "low"}, Stakeholders: true, CreatedBy: "U1"}
+	if err := db.Subscribe(ctx, stake); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Subscribe(ctx, domain.Subscription{ChannelID: "C1", ServiceID: "PSVC1", ServiceName: "Checkout API",
+		Urgencies: []string{"high"}, CreatedBy: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.SubscriptionsFor(ctx, "PSVC1")
+	if err != nil || len(got) != 2 || !got[0].Stakeholders || got[1].Stakeholders {
+		t.Fatalf("SubscriptionsFor = %+v, %v; want C9 for stakeholders, C1 for cards", got, err)
+	}
+	if got[0].Wants("high") || !got[0].WantsStatusUpdates("low") {
+		t.Errorf("stakeholders' subscription = %+v: wants cards or not status updates", got[0])
+	}
+	cards := stake
+	cards.Stakeholders = false
+	if err := db.Subscribe(ctx, cards); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Subscriptions(ctx, "C9"); len(got) != 1 || got[0].Stakeholders {
+		t.Errorf("after resubscribing for cards = %+v", got)
+	}
+	bad := stake
+	bad.Events = []string{domain.SubscriptionNotes}
+	if err := db.Subscribe(ctx, bad); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("stakeholders with thread replies = %v, want ErrInvalid", err)
+	}
+}

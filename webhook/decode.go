@@ -54,6 +54,14 @@ type wireData struct {
 	Incident *wireRef `json:"incident"`
 	// Content is a note's text.
 	Content string `json:"content"`
+	// Message is a status update's text, or a responder request's.
+	Message string `json:"message"`
+	// Trimmed says PagerDuty cut Message (or Content) short.
+	Trimmed bool `json:"trimmed"`
+	// User is the responder of an incident_responder; State their answer
+	// ("pending", "joined", "declined").
+	User  *wireRef `json:"user"`
+	State string   `json:"state"`
 }
 
 // statusAfter is the status an incident is in right after an event of
@@ -79,7 +87,11 @@ var statusAfter = map[string]domain.Status{
 // for status changes (triggered, acknowledged, unacknowledged, resolved,
 // reopened) whose data agrees with the change, LastStatusChangeBy/At (the
 // agent, OccurredAt). Acknowledgements are not in the payload and stay
-// empty. Notes, responders and status updates leave Incident nil.
+// empty. Notes, responders and status updates leave Incident nil; a
+// status update sets StatusUpdate (ID, Message, By = the agent) and a
+// responder event sets Responder (User, State, Message, and RequestedBy =
+// the agent for incident.responder.added). A message PagerDuty trimmed
+// ends in "…".
 func Decode(body []byte) ([]domain.IncidentEvent, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -150,13 +162,42 @@ func decodeEvent(we *wireEvent) (domain.IncidentEvent, error) {
 	case d.Incident != nil:
 		ev.IncidentID = d.Incident.ID
 	}
-	if we.EventType == domain.EventAnnotated {
+	switch we.EventType {
+	case domain.EventAnnotated:
 		ev.Note = d.Content
+	case domain.EventStatusUpdatePublished:
+		if d.ID == "" && handled {
+			return domain.IncidentEvent{}, fmt.Errorf("event %s: status update without id", we.ID)
+		}
+		ev.StatusUpdate = &domain.StatusUpdate{ID: d.ID, IncidentID: ev.IncidentID, Message: trimmed(d.Message, d.Trimmed),
+			By: ev.Agent, CreatedAt: ev.OccurredAt}
+	case domain.EventResponderAdded, domain.EventResponderReplied:
+		if d.User == nil || d.User.ID == "" {
+			if handled {
+				return domain.IncidentEvent{}, fmt.Errorf("event %s: responder without user", we.ID)
+			}
+			break
+		}
+		r := &domain.Responder{User: domain.Person{ID: d.User.ID, Name: d.User.Summary}, State: d.State,
+			Message: trimmed(d.Message, d.Trimmed)}
+		if we.EventType == domain.EventResponderAdded {
+			r.RequestedBy, r.RequestedAt = ev.Agent, ev.OccurredAt
+		}
+		ev.Responder = r
 	}
 	if handled && ev.IncidentID == "" {
 		return domain.IncidentEvent{}, fmt.Errorf("event %s names no incident", we.ID)
 	}
 	return ev, nil
+}
+
+// trimmed marks a message PagerDuty cut short, so nobody takes it for the
+// whole text.
+func trimmed(msg string, cut bool) string {
+	if cut && msg != "" {
+		return msg + "…"
+	}
+	return msg
 }
 
 // unmarshalData decodes event.data, which must be an object.

@@ -23,11 +23,17 @@ func readTestdata(t testing.TB, name string) []byte {
 
 // show formats an event with its incident snapshot for comparison.
 func show(ev domain.IncidentEvent) string {
-	inc := ev.Incident
-	ev.Incident = nil
+	inc, su, r := ev.Incident, ev.StatusUpdate, ev.Responder
+	ev.Incident, ev.StatusUpdate, ev.Responder = nil, nil, nil
 	s := fmtV(ev)
 	if inc != nil {
 		s += "\n  incident " + fmtV(*inc)
+	}
+	if su != nil {
+		s += "\n  status update " + fmtV(*su)
+	}
+	if r != nil {
+		s += "\n  responder " + fmtV(*r)
 	}
 	return s
 }
@@ -98,10 +104,20 @@ func TestDecodeTestdata(t *testing.T) {
 		{"incident_responder_added.json", domain.IncidentEvent{
 			ID: "01DEN4N7S2D4F6G8H0J2K4L6M8", Type: domain.EventResponderAdded, IncidentID: "Q1INC0001",
 			OccurredAt: at("2026-03-10T12:07:30Z"), Agent: alice, Source: "webhook",
+			Responder: &domain.Responder{User: domain.Person{ID: "PUSER03", Name: "Carol"}, State: "pending",
+				Message: "Please help with the database", RequestedBy: alice, RequestedAt: at("2026-03-10T12:07:30Z")},
+		}},
+		{"incident_responder_replied.json", domain.IncidentEvent{
+			ID: "01DEN4N9V4F6H8J0K2M4P6R8T0", Type: domain.EventResponderReplied, IncidentID: "Q1INC0001",
+			OccurredAt: at("2026-03-10T12:08:10Z"), Agent: domain.Person{ID: "PUSER03", Name: "Carol"}, Source: "webhook",
+			Responder: &domain.Responder{User: domain.Person{ID: "PUSER03", Name: "Carol"}, State: "joined",
+				Message: "Please help with the database"},
 		}},
 		{"incident_status_update_published.json", domain.IncidentEvent{
-			ID: "01DEN4P9T4E6G8J0K2M4N6Q8R0", Type: "incident.status_update_published", IncidentID: "Q1INC0001",
+			ID: "01DEN4P9T4E6G8J0K2M4N6Q8R0", Type: domain.EventStatusUpdatePublished, IncidentID: "Q1INC0001",
 			OccurredAt: at("2026-03-10T12:20:00Z"), Agent: alice, Source: "webhook",
+			StatusUpdate: &domain.StatusUpdate{ID: "PSTATUS1", IncidentID: "Q1INC0001", Message: "A fix is being deployed",
+				By: alice, CreatedAt: at("2026-03-10T12:20:00Z")},
 		}},
 		{"pagey_ping.json", domain.IncidentEvent{ // "Send test event" in PagerDuty's UI
 			ID: "01DEN4Q2W6H8K0M2P4R6T8V0X2", Type: "pagey.ping", OccurredAt: at("2026-03-10T11:00:00Z"), Source: "webhook",
@@ -165,6 +181,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"NoData", `{"event":{"id":"E1","event_type":"incident.acknowledged","occurred_at":"2026-03-10T12:00:00Z"}}`, "bad data"},
 		{"DataWrongShape", `{"event":{"id":"E1","event_type":"incident.acknowledged","occurred_at":"2026-03-10T12:00:00Z","data":{"id":"Q1","number":"seven"}}}`, "bad data"},
 		{"NoIncident", `{"event":{"id":"E1","event_type":"incident.annotated","occurred_at":"2026-03-10T12:00:00Z","data":{"type":"incident_note","content":"hi"}}}`, "names no incident"},
+		{"StatusUpdateWithoutID", `{"event":{"id":"E1","event_type":"incident.status_update_published","occurred_at":"2026-03-10T12:00:00Z","data":{"type":"incident_status_update","message":"hi","incident":{"id":"Q1"}}}}`, "status update without id"},
+		{"ResponderWithoutUser", `{"event":{"id":"E1","event_type":"incident.responder.added","occurred_at":"2026-03-10T12:00:00Z","data":{"type":"incident_responder","state":"pending","user":null,"incident":{"id":"Q1"}}}}`, "responder without user"},
+		{"ReplyWithoutUser", `{"event":{"id":"E1","event_type":"incident.responder.replied","occurred_at":"2026-03-10T12:00:00Z","data":{"type":"incident_responder","state":"joined","incident":{"id":"Q1"}}}}`, "responder without user"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,6 +192,16 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("got %s, %v; want an error containing %q", showAll(got), err, tt.want)
 			}
 		})
+	}
+}
+
+// A status update PagerDuty trimmed reads as cut short.
+func TestDecodeTrimmedStatusUpdate(t *testing.T) {
+	body := `{"event":{"id":"E1","event_type":"incident.status_update_published","occurred_at":"2026-03-10T12:00:00Z",` +
+		`"agent":null,"data":{"type":"incident_status_update","id":"S1","message":"The database is","trimmed":true,"incident":{"id":"Q1"}}}}`
+	got, err := webhook.Decode([]byte(body))
+	if err != nil || len(got) != 1 || got[0].StatusUpdate == nil || got[0].StatusUpdate.Message != "The database is…" {
+		t.Errorf("got %s, %v; want the message ending in …", showAll(got), err)
 	}
 }
 
@@ -196,6 +225,8 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`[{"event":{"id":"E","event_type":"incident.annotated","occurred_at":"2026-01-01T00:00:00Z","data":{"incident":{"id":"Q"}}}}]`))
+	f.Add([]byte(`{"event":{"id":"E","event_type":"incident.status_update_published","occurred_at":"2026-01-01T00:00:00Z","data":{"id":"S","message":"x","trimmed":true,"incident":{"id":"Q"}}}}`))
+	f.Add([]byte(`{"event":{"id":"E","event_type":"incident.responder.replied","occurred_at":"2026-01-01T00:00:00Z","data":{"user":null,"incident":{"id":"Q"}}}}`))
 	f.Add([]byte(`{"event":{"id":"E","event_type":"incident.triggered","occurred_at":"2026-01-01T00:00:00Z","data":{"id":"Q","assignees":null,"service":null}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		evs, err := webhook.Decode(body)
@@ -208,6 +239,12 @@ func FuzzDecode(f *testing.F) {
 			}
 			if domain.HandledEventTypes[ev.Type] && (ev.IncidentID == "" || ev.OccurredAt.IsZero()) {
 				t.Errorf("decoded handled event %s without incident or time", show(ev))
+			}
+			if ev.Type == domain.EventStatusUpdatePublished && (ev.StatusUpdate == nil || ev.StatusUpdate.ID == "") {
+				t.Errorf("decoded status update %s without its id", show(ev))
+			}
+			if (ev.Type == domain.EventResponderAdded || ev.Type == domain.EventResponderReplied) && (ev.Responder == nil || ev.Responder.User.ID == "") {
+				t.Errorf("decoded responder event %s without the responder", show(ev))
 			}
 			if ev.Incident != nil && ev.Incident.ID != ev.IncidentID {
 				t.Errorf("snapshot of %s for event about %s", ev.Incident.ID, ev.IncidentID)

@@ -234,7 +234,7 @@ func TestReceiverStoresSnapshot(t *testing.T) {
 }
 
 func TestReceiverIgnoredTypes(t *testing.T) {
-	for _, file := range []string{"pagey_ping.json", "service_updated.json", "incident_status_update_published.json"} {
+	for _, file := range []string{"pagey_ping.json", "service_updated.json"} {
 		t.Run(file, func(t *testing.T) {
 			e := newEnv(t, secret, nil)
 			if got := e.deliver(t, "W1", readTestdata(t, file)); got != http.StatusAccepted {
@@ -297,5 +297,38 @@ func TestReceiverInboxFailure(t *testing.T) {
 	}
 	if got := e.stored(t); got != ackID {
 		t.Errorf("stored %q, want %q", got, ackID)
+	}
+}
+
+// Status updates and responder events are stored with their data, once
+// however often PagerDuty delivers them (alone or in a batch).
+func TestReceiverStoresStatusUpdatesAndResponders(t *testing.T) {
+	e := newEnv(t, secret, nil)
+	files := []string{"incident_status_update_published.json", "incident_responder_added.json", "incident_responder_replied.json"}
+	var bodies []string
+	for _, f := range files {
+		body := readTestdata(t, f)
+		bodies = append(bodies, string(body))
+		for range 2 {
+			if got := e.deliver(t, "W-"+f, body); got != http.StatusAccepted {
+				t.Fatalf("%s: got %d, want 202", f, got)
+			}
+		}
+	}
+	if got := e.deliver(t, "W-batch", []byte("["+strings.Join(bodies, ",")+"]")); got != http.StatusAccepted {
+		t.Fatalf("batch: got %d, want 202", got)
+	}
+	p, err := e.db.PendingEvents(context.Background(), 10)
+	if err != nil || len(p) != len(files) {
+		t.Fatalf("got %d pending, %v; want %d", len(p), err, len(files))
+	}
+	for i, f := range files {
+		want, err := webhook.Decode(readTestdata(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if show(p[i].Event) != show(want[0]) {
+			t.Errorf("%s: stored  %s\ndecoded %s", f, show(p[i].Event), show(want[0]))
+		}
 	}
 }

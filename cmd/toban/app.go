@@ -25,6 +25,7 @@ import (
 	"github.com/tobanbot/toban/handlers/oncall"
 	"github.com/tobanbot/toban/handlers/oncallgroups"
 	"github.com/tobanbot/toban/handlers/reports"
+	"github.com/tobanbot/toban/handlers/statusupdates"
 	"github.com/tobanbot/toban/handlers/subscriptions"
 	"github.com/tobanbot/toban/handlers/tasks"
 	"github.com/tobanbot/toban/internal/leader"
@@ -205,6 +206,11 @@ func (m *Main) Open(ctx context.Context) error {
 			Log: m.Log.With().Str("component", "incidentchannels").Logger(),
 		}
 		app.Incidents.OnResolved = app.IncidentChannels.Resolved
+		app.StatusUpdates = &statusupdates.Feature{
+			Slack: m.web, PagerDuty: m.pd, Store: db, Identity: app.Incidents, Now: m.Clock.Now,
+			Log: m.Log.With().Str("component", "statusupdates").Logger(),
+		}
+		app.Incidents.EventHooks = append(app.Incidents.EventHooks, app.StatusUpdates)
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app.Incidents, Clicks: db, Store: db, Uploader: m.web,
 			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,

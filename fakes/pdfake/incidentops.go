@@ -94,6 +94,33 @@ func (s *Server) ResponderRequests(incidentID string) []ResponderRequest {
 	return out
 }
 
+// PostStatusUpdateAs posts a status update as userID would in PagerDuty's
+// web app (PagerDuty takes them on resolved incidents too).
+func (s *Server) PostStatusUpdateAs(incidentID, userID, message string) (StatusUpdate, error) {
+	var u StatusUpdate
+	err := s.mutate(incidentID, func(st *incidentState) error {
+		u = s.addStatusUpdateLocked(st, userID, message, "")
+		return nil
+	})
+	return u, err
+}
+
+// RequestRespondersAs asks users to respond as requesterID would in
+// PagerDuty's web app; each becomes a pending responder.
+func (s *Server) RequestRespondersAs(incidentID, requesterID, message string, userIDs ...string) (ResponderRequest, error) {
+	var rr ResponderRequest
+	targets := make([]Target, len(userIDs))
+	for i, id := range userIDs {
+		targets[i] = Target{Type: TargetUser, ID: id}
+	}
+	err := s.mutate(incidentID, func(st *incidentState) error {
+		var err error
+		rr, err = s.addResponderRequestLocked(st, requesterID, message, targets)
+		return err
+	})
+	return rr, err
+}
+
 // RespondAs answers a pending responder request as userID would in the
 // app: accept joins the incident, otherwise the request is declined.
 func (s *Server) RespondAs(incidentID, userID string, accept bool) error {

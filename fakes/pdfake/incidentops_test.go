@@ -2,6 +2,7 @@ package pdfake_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -399,5 +400,30 @@ func TestExpireSnoozes(t *testing.T) {
 	}
 	if want := "unacknowledge_log_entry,snooze_log_entry,acknowledge_log_entry"; !strings.HasPrefix(strings.Join(types, ","), want) {
 		t.Errorf("log entries newest first %v, want them to start %s", types, want)
+	}
+}
+
+// What people do in PagerDuty's web app: a status update (a resolved
+// incident takes one too) and a responder request.
+func TestActAsInWebApp(t *testing.T) {
+	fake, _ := opsFake(t, false)
+	su, err := fake.PostStatusUpdateAs("QR", "U2", "Resolved: the disk was replaced")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.StatusUpdates("QR"); len(got) != 1 || got[0].ID != su.ID || got[0].UserID != "U2" {
+		t.Errorf("status updates = %+v, want U2's", got)
+	}
+	if _, err := fake.PostStatusUpdateAs("QNOPE", "U2", "x"); !errors.Is(err, pdfake.ErrNotFound) {
+		t.Errorf("status update on a missing incident = %v, want ErrNotFound", err)
+	}
+	if _, err := fake.RequestRespondersAs("QT", "U1", "Join the bridge", "U3"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.ResponderRequests("QT"); len(got) != 1 || got[0].RequesterID != "U1" || len(got[0].Targets) != 1 || got[0].Targets[0].ID != "U3" {
+		t.Errorf("responder requests = %+v, want U1 asking U3", got)
+	}
+	if _, err := fake.RequestRespondersAs("QR", "U1", "Too late", "U3"); err == nil {
+		t.Error("a responder request on a resolved incident was accepted")
 	}
 }

@@ -70,7 +70,19 @@ func TestWebhooks(t *testing.T) {
 				t.Fatalf("toban cannot decode %s: %v", body, err)
 			}
 			if len(evs) != 1 || evs[0].Type != tc.typ || evs[0].IncidentID != "QT" || evs[0].Agent.ID != tc.agent || !evs[0].OccurredAt.Equal(now) {
-				t.Errorf("decoded %+v, want one %s on QT by %s at now", evs, tc.typ, tc.agent)
+				t.Fatalf("decoded %+v, want one %s on QT by %s at now", evs, tc.typ, tc.agent)
+			}
+			// toban reads the status update's ID (the one the REST answer
+			// gave) and the responder from the payload.
+			switch ev := evs[0]; tc.typ {
+			case pdfake.WebhookStatusUpdate:
+				if ev.StatusUpdate == nil || ev.StatusUpdate.ID != su.ID || ev.StatusUpdate.Message != "Fix deploying" {
+					t.Errorf("status update decoded as %+v, want %s", ev.StatusUpdate, su.ID)
+				}
+			case pdfake.WebhookResponderAdded, pdfake.WebhookResponderReply:
+				if ev.Responder == nil || ev.Responder.User.ID != "U3" || ev.Responder.State != "joined" {
+					t.Errorf("responder decoded as %+v, want U3 joined", ev.Responder)
+				}
 			}
 			var env struct {
 				Event struct {

@@ -65,6 +65,8 @@ type Feature struct {
 	// come twice (webhook and poller), so it must act once by itself. An
 	// error holds the event back for a retry.
 	OnResolved func(ctx context.Context, incidentID string) error
+	// EventHooks are told of every event the feed processes.
+	EventHooks []EventHook
 	// Location is where times are shown (TOBAN_TIMEZONE).
 	Location *time.Location
 	// Admins are the Slack user IDs allowed admin commands.

@@ -145,7 +145,15 @@ func (a *Feature) processEvent(ctx context.Context, inbox Inbox, ev domain.Incid
 			return fmt.Errorf("after resolve of %s: %w", ev.IncidentID, err)
 		}
 	}
-	return a.replyFeedEvent(ctx, ev, cards)
+	if err := a.replyFeedEvent(ctx, ev, cards); err != nil {
+		return err
+	}
+	for _, h := range a.EventHooks {
+		if err := h.FeedEvent(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func statusAfter(eventType string) (domain.Status, bool) {

@@ -37,3 +37,11 @@ type StormPolicy struct {
 	Threshold int
 	Window    time.Duration
 }
+
+// EventHook is a feature told of every incident event the feed
+// processes, after the cards are up to date: it shows what the feed does
+// not (status updates, responders). An error retries the event, so a hook
+// must show nothing twice.
+type EventHook interface {
+	FeedEvent(ctx context.Context, ev domain.IncidentEvent) error
+}

@@ -1,7 +1,7 @@
 // Package subscriptions is the feed's subscriptions feature: /toban
 // subscribe (a modal, admins only), /toban subscriptions (a list with
 // Remove buttons): which PagerDuty services' incidents a channel shows as
-// live cards.
+// live cards, or — a stakeholders' channel — whose status updates it gets.
 //
 // It owns the "feed.subscribe" callback ID and the "feed.unsubscribe"
 // action ID. It reaches Slack, PagerDuty's services and the database only
@@ -73,26 +73,7 @@ func (f *Feature) SubscribeCommand(in chat.Invocation) chat.Response {
 		return chat.Response{Ack: chat.Ephemeral(chat.OnlyAdmins)}
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
-		services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, chat.Plain("Search services"), chat.ActionServiceSuggest)
-		zero := 0
-		services.MinQueryLength = &zero
-		high := slack.NewOptionBlockObject("high", chat.Plain("High urgency"), nil)
-		low := slack.NewOptionBlockObject("low", chat.Plain("Low urgency"), nil)
-		urgencies := slack.NewCheckboxGroupsBlockElement("urgencies", high, low)
-		urgencies.InitialOptions = []*slack.OptionBlockObject{high, low}
-		notes := slack.NewOptionBlockObject(domain.SubscriptionNotes, chat.Plain("Notes"), nil)
-		escalations := slack.NewOptionBlockObject(domain.SubscriptionEscalations, chat.Plain("Escalations"), nil)
-		reassignments := slack.NewOptionBlockObject(domain.SubscriptionReassignments, chat.Plain("Reassignments"), nil)
-		events := slack.NewCheckboxGroupsBlockElement("events", notes, escalations, reassignments)
-		events.InitialOptions = []*slack.OptionBlockObject{notes, escalations, reassignments}
-		eventsBlock := slack.NewInputBlock("events", chat.Plain("Also reply in the card's thread on"), nil, events)
-		eventsBlock.Optional = true
-		_, err := f.Slack.OpenView(ctx, in.TriggerID, chat.Modal(ViewSubscribe, "Subscribe channel", "Subscribe", chat.ModalState{ChannelID: in.ChannelID},
-			slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Incidents of these services get a live card in <#%s>: posted when triggered, updated on every change.", in.ChannelID)), nil, nil),
-			slack.NewInputBlock("services", chat.Plain("Services"), nil, services),
-			slack.NewInputBlock("urgencies", chat.Plain("Urgencies"), nil, urgencies),
-			eventsBlock,
-		))
+		_, err := f.Slack.OpenView(ctx, in.TriggerID, subscribeModal(in.ChannelID))
 		if err != nil {
 			return fmt.Errorf("open subscribe modal: %w", err)
 		}
@@ -100,33 +81,86 @@ func (f *Feature) SubscribeCommand(in chat.Invocation) chat.Response {
 	}}
 }
 
+// What a subscription gives its channel (the "delivery" radio buttons).
+const (
+	deliveryCards        = "cards"
+	deliveryStakeholders = "stakeholders"
+)
+
+// subscribeModal is the subscription modal for channelID.
+func subscribeModal(channelID string) slack.ModalViewRequest {
+	services := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, chat.Plain("Search services"), chat.ActionServiceSuggest)
+	zero := 0
+	services.MinQueryLength = &zero
+	cards := slack.NewOptionBlockObject(deliveryCards, chat.Plain("Live cards"), chat.Plain("A card per incident, updated on every change"))
+	stakeholders := slack.NewOptionBlockObject(deliveryStakeholders, chat.Plain("Status updates only (stakeholders)"),
+		chat.Plain("No cards: only the status updates posted on the incidents"))
+	delivery := slack.NewRadioButtonsBlockElement("delivery", cards, stakeholders)
+	delivery.InitialOption = cards
+	high := slack.NewOptionBlockObject("high", chat.Plain("High urgency"), nil)
+	low := slack.NewOptionBlockObject("low", chat.Plain("Low urgency"), nil)
+	urgencies := slack.NewCheckboxGroupsBlockElement("urgencies", high, low)
+	urgencies.InitialOptions = []*slack.OptionBlockObject{high, low}
+	notes := slack.NewOptionBlockObject(domain.SubscriptionNotes, chat.Plain("Notes"), nil)
+	escalations := slack.NewOptionBlockObject(domain.SubscriptionEscalations, chat.Plain("Escalations"), nil)
+	reassignments := slack.NewOptionBlockObject(domain.SubscriptionReassignments, chat.Plain("Reassignments"), nil)
+	events := slack.NewCheckboxGroupsBlockElement("events", notes, escalations, reassignments)
+	events.InitialOptions = []*slack.OptionBlockObject{notes, escalations, reassignments}
+	eventsBlock := slack.NewInputBlock("events", chat.Plain("Also reply in the card's thread on"), chat.Plain("Live cards only"), events)
+	eventsBlock.Optional = true
+	return chat.Modal(ViewSubscribe, "Subscribe channel", "Subscribe", chat.ModalState{ChannelID: channelID},
+		slack.NewSectionBlock(chat.Mrkdwn(fmt.Sprintf("Incidents of these services get a live card in <#%s>: posted when triggered, updated on every change. A stakeholders' channel gets only their status updates.", channelID)), nil, nil),
+		slack.NewInputBlock("services", chat.Plain("Services"), nil, services),
+		slack.NewInputBlock("delivery", chat.Plain("This channel gets"), nil, delivery),
+		slack.NewInputBlock("urgencies", chat.Plain("Urgencies"), nil, urgencies),
+		eventsBlock,
+	)
+}
+
+// subscribeForm is the subscription modal as submitted.
+type subscribeForm struct {
+	serviceIDs, urgencies, events []string
+	// stakeholders: status updates only, no cards (events are then
+	// dropped: there is no card to reply to).
+	stakeholders bool
+}
+
 // subscribeInput validates the subscription modal.
-func subscribeInput(values map[string]map[string]slack.BlockAction) (serviceIDs, urgencies, events []string, errs map[string]string) {
+func subscribeInput(values map[string]map[string]slack.BlockAction) (form subscribeForm, errs map[string]string) {
 	errs = map[string]string{}
 	for _, o := range values["services"][chat.ActionServiceSuggest].SelectedOptions {
-		serviceIDs = append(serviceIDs, o.Value)
+		form.serviceIDs = append(form.serviceIDs, o.Value)
 	}
 	for _, o := range values["urgencies"]["urgencies"].SelectedOptions {
 		if o.Value == "high" || o.Value == "low" {
-			urgencies = append(urgencies, o.Value)
+			form.urgencies = append(form.urgencies, o.Value)
 		}
+	}
+	switch values["delivery"]["delivery"].SelectedOption.Value {
+	case "", deliveryCards: // a form from before the choice means cards
+	case deliveryStakeholders:
+		form.stakeholders = true
+	default:
+		errs["delivery"] = "Choose live cards or status updates only."
 	}
 	for _, o := range values["events"]["events"].SelectedOptions {
 		switch o.Value {
 		case domain.SubscriptionNotes, domain.SubscriptionEscalations, domain.SubscriptionReassignments:
-			events = append(events, o.Value)
+			if !form.stakeholders {
+				form.events = append(form.events, o.Value)
+			}
 		}
 	}
-	if len(serviceIDs) == 0 {
+	if len(form.serviceIDs) == 0 {
 		errs["services"] = "Choose at least one service."
 	}
-	if len(serviceIDs) > 100 {
+	if len(form.serviceIDs) > 100 {
 		errs["services"] = "Choose at most 100 services at once."
 	}
-	if len(urgencies) == 0 {
+	if len(form.urgencies) == 0 {
 		errs["urgencies"] = "Choose at least one urgency."
 	}
-	return serviceIDs, urgencies, events, errs
+	return form, errs
 }
 
 // Submission answers the subscription modal: field errors in the ack,
@@ -139,16 +173,16 @@ func (f *Feature) Submission(ctx context.Context, cb slack.InteractionCallback) 
 	if f.Services == nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.NotConfigured})}
 	}
-	services, urgencies, events, errs := subscribeInput(cb.View.State.Values)
+	form, errs := subscribeInput(cb.View.State.Values)
 	if len(errs) > 0 {
 		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}
 	return chat.Response{Then: chat.Once(f.Clicks, "view:"+cb.View.ID, func(ctx context.Context) error {
-		return f.subscribe(ctx, cb.User.ID, state.ChannelID, services, urgencies, events)
+		return f.subscribe(ctx, cb.User.ID, state.ChannelID, form)
 	})}
 }
 
-func (f *Feature) subscribe(ctx context.Context, userID, channelID string, serviceIDs, urgencies, events []string) error {
+func (f *Feature) subscribe(ctx context.Context, userID, channelID string, form subscribeForm) error {
 	if !f.Admins[userID] {
 		return chat.TellClicker(ctx, f.Slack, chat.Place{UserID: userID, ChannelID: channelID}, chat.OnlyAdmins)
 	}
@@ -161,19 +195,23 @@ func (f *Feature) subscribe(ctx context.Context, userID, channelID string, servi
 		names[s.ID] = s.Name
 	}
 	var subscribed []string
-	for _, id := range serviceIDs {
+	for _, id := range form.serviceIDs {
 		name, ok := names[id]
 		if !ok {
 			return domain.Invalid("PagerDuty has no service %s any more; nothing was subscribed.", id)
 		}
 		if err := f.Store.Subscribe(ctx, domain.Subscription{ChannelID: channelID, ServiceID: id, ServiceName: name,
-			Urgencies: urgencies, Events: events, CreatedBy: userID}); err != nil {
+			Urgencies: form.urgencies, Events: form.events, Stakeholders: form.stakeholders, CreatedBy: userID}); err != nil {
 			return err
 		}
 		subscribed = append(subscribed, "*"+chat.Escape(name)+"*")
 	}
-	_, err = f.Slack.PostMessage(ctx, channelID, chat.Message{Text: fmt.Sprintf(":satellite_antenna: <@%s> subscribed this channel to %s (%s urgency). New incidents get a live card here. `/toban subscriptions` lists them.",
-		userID, strings.Join(subscribed, ", "), strings.Join(urgencies, " and "))})
+	what := "New incidents get a live card here."
+	if form.stakeholders {
+		what = "This is a stakeholders' channel: the status updates of their incidents are posted here, and no cards."
+	}
+	_, err = f.Slack.PostMessage(ctx, channelID, chat.Message{Text: fmt.Sprintf(":satellite_antenna: <@%s> subscribed this channel to %s (%s urgency). %s `/toban subscriptions` lists them.",
+		userID, strings.Join(subscribed, ", "), strings.Join(form.urgencies, " and "), what)})
 	return err
 }
 
@@ -190,13 +228,20 @@ func (f *Feature) ListCommand(in chat.Invocation) chat.Response {
 		blocks := []slack.Block{slack.NewHeaderBlock(chat.Plain("Subscriptions of this channel"))}
 		for _, s := range subs {
 			text := fmt.Sprintf("*%s* — %s urgency", chat.Escape(s.ServiceName), strings.Join(s.Urgencies, " and "))
+			if s.Stakeholders {
+				text += "; status updates only (stakeholders)"
+			}
 			if len(s.Events) > 0 {
 				text += "; thread replies on " + strings.Join(s.Events, ", ")
 			}
 			remove := slack.NewButtonBlockElement(ActionRemove, strconv.FormatInt(s.ID, 10), chat.Plain("Remove"))
 			remove.Style = slack.StyleDanger
+			lose := "New incidents of " + s.ServiceName + " will no longer get cards in this channel."
+			if s.Stakeholders {
+				lose = "Status updates of " + s.ServiceName + "'s incidents will no longer be posted in this channel."
+			}
 			remove.Confirm = slack.NewConfirmationBlockObject(chat.Plain("Remove subscription?"),
-				chat.Plain(chat.Truncate("New incidents of "+s.ServiceName+" will no longer get cards in this channel.", 300)), chat.Plain("Remove"), chat.Plain("Keep"))
+				chat.Plain(chat.Truncate(lose, 300)), chat.Plain("Remove"), chat.Plain("Keep"))
 			blocks = append(blocks, slack.NewSectionBlock(chat.Mrkdwn(text), nil, slack.NewAccessory(remove)))
 		}
 		return f.Slack.Respond(ctx, in.ResponseURL, chat.Message{Text: fmt.Sprintf("%d subscriptions", len(subs)), Blocks: blocks})
@@ -224,6 +269,10 @@ func (f *Feature) Remove(cb slack.InteractionCallback, act *slack.BlockAction) c
 		if err := f.Store.Unsubscribe(ctx, id); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return err
 		}
-		return f.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(":wastebasket: Removed: this channel no longer gets cards for *%s*.", chat.Escape(sub.ServiceName))})
+		what := "cards"
+		if sub.Stakeholders {
+			what = "status updates"
+		}
+		return f.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(":wastebasket: Removed: this channel no longer gets %s for *%s*.", what, chat.Escape(sub.ServiceName))})
 	}}
 }

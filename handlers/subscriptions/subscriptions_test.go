@@ -7,22 +7,63 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/handlers/chat"
+	goldenfile "github.com/tobanbot/toban/internal/golden"
 )
 
 func TestSubscribeInput(t *testing.T) {
-	values := map[string]map[string]slack.BlockAction{
-		"services":  {chat.ActionServiceSuggest: {SelectedOptions: []slack.OptionBlockObject{{Value: "PSVC1"}}}},
-		"urgencies": {"urgencies": {SelectedOptions: []slack.OptionBlockObject{{Value: "high"}, {Value: "medium"}}}},
-		"events":    {"events": {SelectedOptions: []slack.OptionBlockObject{{Value: "notes"}, {Value: "everything"}}}},
+	pick := func(values ...string) []slack.OptionBlockObject {
+		var out []slack.OptionBlockObject
+		for _, v := range values {
+			out = append(out, slack.OptionBlockObject{Value: v})
+		}
+		return out
 	}
-	services, urgencies, events, errs := subscribeInput(values)
-	if len(errs) != 0 || strings.Join(services, ",") != "PSVC1" || strings.Join(urgencies, ",") != "high" || strings.Join(events, ",") != "notes" {
-		t.Errorf("got %v %v %v %v", services, urgencies, events, errs)
+	form := func(delivery string, events ...string) map[string]map[string]slack.BlockAction {
+		return map[string]map[string]slack.BlockAction{
+			"services":  {chat.ActionServiceSuggest: {SelectedOptions: pick("PSVC1")}},
+			"urgencies": {"urgencies": {SelectedOptions: pick("high", "medium")}},
+			"delivery":  {"delivery": {SelectedOption: slack.OptionBlockObject{Value: delivery}}},
+			"events":    {"events": {SelectedOptions: pick(events...)}},
+		}
 	}
-	_, _, _, errs = subscribeInput(map[string]map[string]slack.BlockAction{})
-	if errs["services"] == "" || errs["urgencies"] == "" {
-		t.Errorf("empty form: errors %v, want services and urgencies", errs)
+	for _, tt := range []struct {
+		name         string
+		values       map[string]map[string]slack.BlockAction
+		events       string
+		stakeholders bool
+		errs         string // the fields in error, comma-separated
+	}{
+		{"Cards", form("cards", "notes", "everything"), "notes", false, ""},
+		{"OlderFormWithoutDelivery", form("", "notes"), "notes", false, ""},
+		{"StakeholdersDropReplies", form("stakeholders", "notes", "escalations"), "", true, ""},
+		{"ErrUnknownDelivery", form("carrier pigeon"), "", false, "delivery"},
+		{"ErrEmpty", map[string]map[string]slack.BlockAction{}, "", false, "services,urgencies"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, errs := subscribeInput(tt.values)
+			var fields []string
+			for _, f := range []string{"delivery", "services", "urgencies"} {
+				if errs[f] != "" {
+					fields = append(fields, f)
+				}
+			}
+			if strings.Join(fields, ",") != tt.errs {
+				t.Fatalf("errors %v, want on %q", errs, tt.errs)
+			}
+			if tt.errs != "" {
+				return
+			}
+			if strings.Join(got.serviceIDs, ",") != "PSVC1" || strings.Join(got.urgencies, ",") != "high" ||
+				strings.Join(got.events, ",") != tt.events || got.stakeholders != tt.stakeholders {
+				t.Errorf("got %+v", got)
+			}
+		})
 	}
+}
+
+// The modal offers live cards (chosen) or status updates only.
+func TestSubscribeModal(t *testing.T) {
+	goldenfile.JSON(t, "subscribe_modal", subscribeModal("C1"))
 }
 
 // Only admins subscribe; without PagerDuty nobody can.
