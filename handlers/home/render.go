@@ -19,8 +19,8 @@ import (
 // every list full); what is cut is counted in "…and N more".
 const (
 	maxIncidents  = 10 // 2 blocks each
-	maxPolicies   = 8  // 2 blocks each
-	maxTakes      = 5  // buttons in one policy's row
+	maxPolicies   = 6  // a block each
+	maxTakes      = 10 // Take on-call rows, a block each
 	maxShiftLines = 10 // lines of one section
 	maxTasks      = 10 // 2 blocks each
 	maxBlocks     = 100
@@ -168,7 +168,7 @@ func onCallBlocks(p page, b Buttons) []slack.Block {
 		out = append(out, section("Nobody is on call in PagerDuty right now."))
 	}
 	offered := map[string]bool{}
-	policies := 0
+	policies, takeRows := 0, 0
 	for i := 0; i < len(levels); {
 		policy := levels[i].Policy
 		if policies == maxPolicies {
@@ -190,19 +190,18 @@ func onCallBlocks(p page, b Buttons) []slack.Block {
 			takes = append(takes, takeable(p, l, offered)...)
 		}
 		out = append(out, section(fmt.Sprintf("*%s*\n%s", chat.Escape(policy), strings.Join(lines, "\n"))))
-		if b.TakeOnCall != "" && len(takes) > 0 && p.linked() {
-			var btns []slack.BlockElement
-			for j, s := range takes {
-				if j == maxTakes {
-					break
-				}
-				label := "Take on-call"
-				if len(takes) > 1 {
-					label = "Take " + s
-				}
-				btns = append(btns, slack.NewButtonBlockElement(b.TakeOnCall, s, chat.Plain(chat.Truncate(label, 75))))
+		if b.TakeOnCall == "" || !p.linked() {
+			continue
+		}
+		// One row per schedule: Slack refuses a row whose buttons share
+		// an action ID, and each carries the on-call feature's.
+		for _, s := range takes {
+			if takeRows == maxTakes {
+				break
 			}
-			out = append(out, slack.NewActionBlock(fmt.Sprintf("home.take.%d", policies), btns...))
+			takeRows++
+			btn := slack.NewButtonBlockElement(b.TakeOnCall, s, chat.Plain(chat.Truncate("Take on-call ("+s+")", 75)))
+			out = append(out, slack.NewActionBlock(fmt.Sprintf("home.take.%d", takeRows), btn))
 		}
 	}
 	return append(out, shiftBlocks(p)...)
