@@ -90,5 +90,6 @@ func (a *App) features() []Feature {
 			Submissions: map[string]submitFunc{"calendar.": a.calendarSubmission},
 		},
 		a.runbookFeature(),
+		a.homeFeature(),
 	}
 }
