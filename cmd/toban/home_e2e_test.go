@@ -1,0 +1,98 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tobanbot/toban/fakes/pdfake"
+)
+
+// homeWorld is incidentWorld where Alice also holds the DB Ops rota
+// tomorrow, and the poller brings PagerDuty's own changes in within a
+// second.
+func homeWorld(t *testing.T) *world {
+	t.Helper()
+	w := incidentWorld(t)
+	tomorrow := time.Now().Add(24 * time.Hour)
+	w.pd.AddSchedule(pdfake.Schedule{ID: "PS2", Name: "DB Primary", TimeZone: "UTC", Shifts: []pdfake.Shift{
+		{UserID: "PU1", Start: tomorrow, End: tomorrow.Add(8 * time.Hour)},
+	}})
+	w.pd.AddEscalationPolicy(pdfake.EscalationPolicy{ID: "PEP2", Name: "DB Ops", Levels: []pdfake.EscalationLevel{
+		{Targets: []pdfake.Target{{Type: pdfake.TargetSchedule, ID: "PS2"}}},
+	}})
+	w.env["TOBAN_PD_POLL_INTERVAL"] = "1s"
+	return w
+}
+
+func TestEndToEndAppHome(t *testing.T) {
+	w := homeWorld(t)
+	// Checkout API pages Web Ops, whose level 1 is Alice now.
+	w.pd.AddIncident(pdfake.Incident{Title: "Checkout returns 502", ServiceID: "PSVC1", Urgency: "high"})
+	w.start(t)
+	alice := w.slack.User("U1").In("C1")
+
+	alice.OpenHome(t)
+	home := alice.ExpectHome(t, "Your open incidents", "Checkout returns 502", "Triggered",
+		"On call now", "*you* (Primary) until",
+		"Your shifts this week", "*Primary*: *now*, until", "*DB Primary*: <!date^",
+		"Your tasks today", "Trigger incident", "Remind", "Maintenance")
+	if strings.Contains(home.Text(), "Take on-call (Primary)") {
+		t.Errorf("Alice is offered to take the pager she holds:\n%s", home.Text())
+	}
+
+	t.Run("AcknowledgeFromHome", func(t *testing.T) {
+		home.Click(t, "Checkout returns 502", "Acknowledge")
+		alice.ExpectHome(t, "Acknowledged by Alice Ops")
+		inc := incidentByTitle(t, w.pd, "Checkout returns 502")
+		if inc.Status != pdfake.StatusAcknowledged || len(inc.Acknowledgers) != 1 || inc.Acknowledgers[0].UserID != "PU1" {
+			t.Fatalf("PagerDuty has %s, acknowledged by %+v; want acknowledged by Alice (PU1)", inc.Status, inc.Acknowledgers)
+		}
+		acks := writes(w.pd, "PUT", "/incidents", `"acknowledged"`)
+		if len(acks) != 1 || acks[0].From != "alice@example.com" {
+			t.Fatalf("acknowledge requests = %+v, want one From alice@example.com", acks)
+		}
+	})
+
+	t.Run("NewIncidentInPagerDutyShowsUp", func(t *testing.T) {
+		before := alice.HomePublishes()
+		w.pd.AddIncident(pdfake.Incident{Title: "Disk full on db-2", ServiceID: "PSVC2", Urgency: "low"})
+		alice.ExpectHome(t, "Disk full on db-2", "Checkout returns 502")
+		if after := alice.HomePublishes(); after != before+1 {
+			t.Errorf("Home published %d times for one new incident, want once", after-before)
+		}
+	})
+
+	t.Run("TriggerFromHome", func(t *testing.T) {
+		alice.ExpectHome(t, "Trigger incident").Click(t, "", "Trigger incident")
+		alice.ExpectModal(t, "Trigger an incident").
+			Choose("Service", "Checkout API").
+			Type("Title", "Search is slow").
+			Choose("Urgency", "High — page now").
+			Submit()
+		// A Home has no channel: the card goes to Alice's messages with toban.
+		w.slack.Channel(t, "U1").ExpectMessage("Search is slow")
+		alice.ExpectHome(t, "Search is slow")
+	})
+}
+
+func TestEndToEndAppHomeTakeOnCall(t *testing.T) {
+	w := homeWorld(t)
+	w.start(t)
+	bob := w.slack.User("U2").In("C1")
+
+	bob.OpenHome(t)
+	home := bob.ExpectHome(t, "Alice Ops (Primary) until", "Take on-call (Primary)", "*Web Ops, level 2*: always")
+	home.Click(t, "Alice Ops (Primary)", "Take on-call (Primary)")
+	// A Home has no channel to answer in: the confirmation comes as a
+	// direct message.
+	confirm := w.slack.Channel(t, "U2").ExpectMessage("Take on-call for Primary?")
+	confirm.ClickAs(t, bob, "Take on-call")
+	w.slack.Channel(t, "U2").ExpectMessage("takes *Primary*")
+	confirm.ExpectText("Done")
+	if got := w.pd.Overrides("PS1"); len(got) != 1 || got[0].UserID != "PU2" {
+		t.Fatalf("overrides = %+v, want one for Bob", got)
+	}
+	// The take wakes the Home loop: Bob's Home shows him on call.
+	bob.ExpectHome(t, "*you* (Primary) until", "*Primary*: *now*, until")
+}
