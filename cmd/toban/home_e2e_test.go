@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/tobanbot/toban/fakes/pdfake"
+	"github.com/tobanbot/toban/fakes/slackfake"
+	"github.com/tobanbot/toban/scheduler"
 )
 
 // homeWorld is incidentWorld where Alice also holds the DB Ops rota
@@ -95,4 +97,37 @@ func TestEndToEndAppHomeTakeOnCall(t *testing.T) {
 	}
 	// The take wakes the Home loop: Bob's Home shows him on call.
 	bob.ExpectHome(t, "*you* (Primary) until", "*Primary*: *now*, until")
+}
+
+func TestEndToEndAppHomeTasks(t *testing.T) {
+	w := incidentWorld(t)
+	// Alice's Slack profile is in Tokyo: her "today" is Tokyo's.
+	w.slack.AddUser(slackfake.User{ID: "U1", Name: "alice", RealName: "Alice", Email: "alice@example.com", TZ: "Asia/Tokyo"})
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	clock := scheduler.NewFakeClock(time.Date(2026, 11, 23, 8, 0, 0, 0, tokyo)) // a Monday, 08:00
+	w.startWith(t, func(m *Main) { m.Clock = clock })
+	alice := w.slack.User("U1").In("C1")
+
+	alice.Slash(t, "remind")
+	id, _ := view(t, w.slack, "U1", callback("task.save"))
+	w.slack.Submit(t, "U1", id, taskForm("Check backups", nil))
+	w.slack.Channel(t, "C1").ExpectMessage("scheduled *Check backups* every day at 09:00")
+
+	alice.OpenHome(t)
+	alice.ExpectHome(t, "Your tasks today", "Check backups* — due <!date^", "Its card is posted at the due time.")
+
+	clock.BlockUntil(1)
+	clock.Advance(time.Hour) // 09:00: due
+	card := w.slack.Channel(t, "C1").ExpectMessage("Check backups — due")
+	home := alice.ExpectHome(t, "Check backups", "Start", "Done")
+
+	home.Click(t, "Check backups", "Start")
+	card.ExpectText("Started by <@U1>")
+	home = alice.ExpectHome(t, "Started by <@U1>")
+	if strings.Contains(home.Text(), "Start\n") {
+		t.Errorf("Home still offers Start after starting:\n%s", home.Text())
+	}
+	home.Click(t, "Check backups", "Done")
+	card.ExpectText("Done by <@U1>")
+	alice.ExpectHome(t, "Done by <@U1>")
 }
