@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -130,4 +131,32 @@ func TestEndToEndAppHomeTasks(t *testing.T) {
 	home.Click(t, "Check backups", "Done")
 	card.ExpectText("Done by <@U1>")
 	alice.ExpectHome(t, "Done by <@U1>")
+}
+
+// Two replicas share the database: whichever one the feed hands a new
+// incident to, the replica holding the Home lease re-publishes Alice's
+// Home, once.
+func TestReplicasAppHomeRefreshedOnce(t *testing.T) {
+	onBothBackends(t, func(t *testing.T, db func(*world)) {
+		w := replicaWorld(t, 10, nil)
+		db(w)
+		w.env["TOBAN_PD_POLL_INTERVAL"] = "1s"
+		a, _ := w.startReplica(t, nil)
+		b, _ := w.startReplica(t, nil)
+		a.waitReady(t, http.StatusOK)
+		b.waitReady(t, http.StatusOK)
+		alice := w.slack.User("U1").In("C1")
+
+		alice.OpenHome(t)
+		alice.ExpectHome(t, "Nothing assigned to you is open.")
+		before := alice.HomePublishes()
+		w.pd.AddIncident(pdfake.Incident{Title: "Checkout returns 502", ServiceID: "PSVC1", Urgency: "high"})
+		alice.ExpectHome(t, "Checkout returns 502")
+		// Long enough for a second replica's loop, or a loop woken twice,
+		// to publish again.
+		time.Sleep(2 * time.Second)
+		if n := alice.HomePublishes() - before; n != 1 {
+			t.Errorf("Home published %d times for one new incident, want once", n)
+		}
+	})
 }
