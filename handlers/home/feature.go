@@ -218,6 +218,9 @@ func (f *Feature) Refresh(ctx context.Context, userID string) error {
 func (f *Feature) refresh(ctx context.Context, userID, zone string, force bool) error {
 	src := f.newSource(ctx)
 	p := src.page(ctx, f, domain.HomeViewer{UserID: userID, Zone: zone})
+	if !force && p.failed() {
+		return nil // keep the Home shown; the loop tries again
+	}
 	view := render(p, f.Buttons, f.Linker != nil)
 	hash := viewHash(view)
 	if !force {

@@ -297,3 +297,39 @@ func TestChangedAnnouncesAtMostOnceASecond(t *testing.T) {
 		t.Error("Run was not woken")
 	}
 }
+
+type fakeLinker struct{ linked fakeIdentity }
+
+func (l fakeLinker) LinkSelf(_ context.Context, userID string) (chat.Message, error) {
+	l.linked[userID] = domain.Person{ID: "PU3", Name: "Carol Ops"}
+	return chat.Message{Text: "<@" + userID + "> is linked to PagerDuty user *Carol Ops*"}, nil
+}
+
+// TestLinkFromHome: the Link account button links, says so in a direct
+// message (a Home has nowhere else to answer) and shows the Home linked.
+func TestLinkFromHome(t *testing.T) {
+	ctx := context.Background()
+	f, s, _, _, _ := newTestFeature()
+	ids := fakeIdentity{"U1": alicePD}
+	f.Identity, f.Linker = ids, fakeLinker{ids}
+	if err := f.Opened("U3").Then(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(s.views["U3"]); !strings.Contains(got, `"action_id":"home.link"`) {
+		t.Fatalf("not-linked Home lacks the Link account button:\n%s", got)
+	}
+	cb := slack.InteractionCallback{User: slack.User{ID: "U3"}, View: slack.View{Type: slack.VTHomeTab}}
+	res := f.Click(cb, &slack.BlockAction{ActionID: ActionLink, Value: "link"})
+	if res.Then == nil {
+		t.Fatal("Link account does nothing")
+	}
+	if err := res.Then(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.dms) != 1 || !strings.HasPrefix(s.dms[0], "U3: <@U3> is linked") {
+		t.Errorf("direct messages = %q", s.dms)
+	}
+	if got := text(s.views["U3"]); strings.Contains(got, "Link account") || !strings.Contains(got, "Your shifts this week") {
+		t.Errorf("Home after linking:\n%s", got)
+	}
+}
