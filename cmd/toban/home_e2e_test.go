@@ -77,6 +77,13 @@ func TestEndToEndAppHome(t *testing.T) {
 		w.slack.Channel(t, "U1").ExpectMessage("Search is slow")
 		alice.ExpectHome(t, "Search is slow")
 	})
+
+	t.Run("RemindAndMaintenanceFromHome", func(t *testing.T) {
+		alice.ExpectHome(t, "Remind").Click(t, "", "Remind")
+		view(t, w.slack, "U1", callback("task.save"))
+		alice.ExpectHome(t, "Maintenance").Click(t, "", "Maintenance")
+		alice.ExpectModal(t, "Maintenance window")
+	})
 }
 
 func TestEndToEndAppHomeTakeOnCall(t *testing.T) {
