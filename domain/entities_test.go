@@ -31,6 +31,7 @@ func TestEntitiesValidate(t *testing.T) {
 		"MaintenanceCard": MaintenanceCard{ChannelID: "C1"}.Validate(),
 		"Activity":        Activity{IncidentID: "P1", Kind: "shrugged"}.Validate(),
 		"Calendar":        Calendar{ChannelID: "C1", URL: "ftp://x"}.Validate(),
+		"HomeViewer":      HomeViewer{UserID: "U1", Zone: "Mars/Olympus"}.Validate(),
 		"ReportSchedule":  ReportSchedule{ChannelID: "C1", Period: "last-year", Rule: scheduler.Rule{Kind: scheduler.KindDaily, At: "09:00"}}.Validate(),
 	} {
 		if !errors.Is(err, ErrInvalid) {
@@ -39,5 +40,8 @@ func TestEntitiesValidate(t *testing.T) {
 	}
 	if err := (Calendar{ChannelID: "C1", URL: "https://example.com/x.ics"}).Validate(); err != nil {
 		t.Errorf("Calendar.Validate() = %v", err)
+	}
+	if err := (HomeViewer{UserID: "U1", Zone: "Asia/Tokyo", Hash: "abc"}).Validate(); err != nil {
+		t.Errorf("HomeViewer.Validate() = %v", err)
 	}
 }

@@ -62,7 +62,7 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) cha
 		actionID = chat.ActionRun // the suffix only keeps ids unique in a block
 	}
 	if click, ok := r.clicks.find(actionID); ok {
-		return click(cb, act)
+		return a.homeAfter(cb, act, click(cb, act))
 	}
 	a.Log.Debug().Str("action_id", act.ActionID).Msg("unknown action ignored")
 	return a.respondLater(cb.ResponseURL, chat.Message{Text: ":thinking_face: That button belongs to an older version of toban. Run the command again."})
@@ -78,9 +78,11 @@ func (a *App) runClick(cb slack.InteractionCallback, act *slack.BlockAction) cha
 		return a.respondLater(cb.ResponseURL, HelpMessage())
 	}
 	res := a.run(parsed, invocation{UserID: cb.User.ID, ChannelID: chat.PlaceOf(cb).ChannelID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID})
-	// A click cannot carry a message in its ack; send it by response_url.
+	// A click cannot carry a message in its ack; send it by response_url,
+	// or, from the App Home (which has none), in a direct message.
 	if msg, ok := res.Ack.(chat.Reply); ok {
-		res = a.respondLater(cb.ResponseURL, msg.Message)
+		place := chat.PlaceOf(cb)
+		res = chat.Response{Then: func(ctx context.Context) error { return chat.TellClicker(ctx, a.Slack, place, msg.Message) }}
 	}
 	return res
 }
@@ -97,6 +99,9 @@ func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) chat.Res
 			return chat.Response{}
 		}
 		user := inner.User
+		if a.Home != nil {
+			return a.Home.Opened(user)
+		}
 		return chat.Response{Then: func(ctx context.Context) error {
 			return a.Slack.PublishHome(ctx, user, HomeView())
 		}}

@@ -92,5 +92,6 @@ func (a *App) features() []Feature {
 		a.runbookFeature(),
 		a.incidentActionsFeature(),
 		a.statusUpdatesFeature(),
+		a.homeFeature(),
 	}
 }

@@ -18,7 +18,7 @@ func TestGoldenFilesPassBlockKit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The golden files of features moved out of handlers, which were here.
-	for _, feature := range []string{"incidents", "maintenance", "oncall", "statusupdates", "subscriptions", "tasks"} {
+	for _, feature := range []string{"home", "incidents", "maintenance", "oncall", "statusupdates", "subscriptions", "tasks"} {
 		moved, err := filepath.Glob(filepath.Join(feature, "testdata", "*.golden.json"))
 		if err != nil {
 			t.Fatal(err)

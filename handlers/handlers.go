@@ -5,7 +5,7 @@
 // envelopes to features, help and the App Home tab, and the thin glue
 // (*_glue.go) that says "not configured" for a feature that is nil. The
 // features are packages of their own: handlers/incidents,
-// handlers/incidentactions, handlers/calendar, handlers/maintenance, handlers/oncall,
+// handlers/incidentactions, handlers/calendar, handlers/home, handlers/maintenance, handlers/oncall,
 // handlers/oncallgroups, handlers/reports, handlers/runbook,
 // handlers/statusupdates, handlers/subscriptions and handlers/tasks.
 //
@@ -21,6 +21,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/handlers/calendar"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/home"
 	"github.com/tobanbot/toban/handlers/identity"
 	"github.com/tobanbot/toban/handlers/incidentactions"
 	"github.com/tobanbot/toban/handlers/incidentchannels"
@@ -82,6 +83,8 @@ type App struct {
 	// StatusUpdates posts status updates from incident cards; nil when not
 	// configured.
 	StatusUpdates *statusupdates.Feature
+	// Home is the App Home tab; nil shows the help instead.
+	Home *home.Feature
 	// Admins are the Slack user IDs allowed admin commands.
 	Admins map[string]bool
 	Log    zerolog.Logger

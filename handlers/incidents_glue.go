@@ -52,7 +52,7 @@ func (a *App) triggerCommand(in invocation) chat.Response {
 	if a.Incidents == nil {
 		return chat.Response{Ack: chat.Ephemeral(incidentsNotConfigured)}
 	}
-	return a.Incidents.TriggerCommand(in.ChannelID, in.TriggerID)
+	return a.Incidents.TriggerCommand(homeChannel(in), in.TriggerID)
 }
 
 func (a *App) link(c Command, in invocation) chat.Response {

@@ -72,6 +72,7 @@ func (a *App) maintenanceCommand(c Command, in invocation) chat.Response {
 	if a.Maintenance == nil {
 		return chat.Response{Ack: chat.Ephemeral(onCallNotConfigured)}
 	}
+	in.ChannelID = homeChannel(in)
 	return a.Maintenance.Command(c.Args, in)
 }
 

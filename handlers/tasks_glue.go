@@ -68,5 +68,6 @@ func (a *App) fireTask(ctx context.Context, occ scheduler.Occurrence) error {
 	if a.Tasks == nil {
 		return nil
 	}
+	defer a.homeChanged() // the task may be due on someone's Home
 	return a.Tasks.Fire(ctx, occ)
 }

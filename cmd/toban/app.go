@@ -219,6 +219,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Log.Warn().Msg("PAGERDUTY_TOKEN not set: incident features will say PagerDuty is not configured")
 	}
 
+	m.openHome(app)
 	if err := m.openRunbook(ctx, app); err != nil {
 		return &StartupError{err}
 	}
@@ -349,6 +350,7 @@ func (m *Main) backgroundLoops() []loop {
 		// is someone else's at once, as with tasks.
 		loop{"report scheduler", plain(m.runReports)},
 		m.singleton("calendars", "calendars", m.app.Calendar.Run),
+		m.singleton("app home", "home", m.app.Home.Run),
 		loop{"runbook", func(ctx context.Context) error {
 			if m.app.Runbook == nil {
 				return nil

@@ -88,7 +88,7 @@ func (r *running) waitLease(t *testing.T, lease string, within time.Duration) ti
 }
 
 // singletonLeases are the leases a toban with PagerDuty configured takes.
-var singletonLeases = []string{"calendars", "card-sync", "oncall", "oncall-groups", "poller"}
+var singletonLeases = []string{"calendars", "card-sync", "home", "oncall", "oncall-groups", "poller"}
 
 func TestReplicasRunEachSingletonOnceAndTakeOver(t *testing.T) {
 	onBothBackends(t, testSingletonsAndTakeover)

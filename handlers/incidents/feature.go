@@ -161,3 +161,10 @@ const ActionServiceSuggest = actionServiceSuggest
 // ActionOpenInPD is the card's link button: Slack opens the link and
 // still reports the click, which needs no answer.
 const ActionOpenInPD = actionOpenInPD
+
+// ActionAcknowledge and ActionResolve are the card's buttons; the App Home
+// shows them beside the viewer's incidents, and Click answers them there.
+const (
+	ActionAcknowledge = actionAcknowledge
+	ActionResolve     = actionResolve
+)

@@ -96,3 +96,13 @@ func (a *Feature) ActingAs(ctx context.Context, slackUserID string) (domain.Pers
 func (a *Feature) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
 	return identity.ActorFor(ctx, a, a.Slack, place)
 }
+
+// LinkSelf links the Slack user to the PagerDuty user with their Slack
+// profile's email, as `/toban link` without arguments does, and says what
+// happened (the App Home's Link account button).
+func (a *Feature) LinkSelf(ctx context.Context, slackUserID string) (chat.Message, error) {
+	if a.PagerDuty == nil {
+		return chat.Message{Text: chat.NotConfigured}, nil
+	}
+	return a.doLink(ctx, slackUserID, slackUserID, "")
+}

@@ -31,6 +31,10 @@ import (
 // another one, and there calls Wake.
 const Topic = "oncall"
 
+// ActionTakeShift takes a schedule's pager until its current shift ends
+// (value: the schedule's name); the App Home offers it too.
+const ActionTakeShift = actionTakeShift
+
 // Slack is the part of Slack's Web API the feature uses.
 type Slack interface {
 	chat.Teller

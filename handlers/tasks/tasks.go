@@ -29,6 +29,13 @@ import (
 // task modal; the feature answers it with SuggestZones.
 const ActionZoneSuggest = actionZoneSuggest
 
+// ActionStart and ActionDone are a task card's Start and Done (value: the
+// occurrence ID); the App Home shows them beside the viewer's tasks.
+const (
+	ActionStart = actionTaskStart
+	ActionDone  = actionTaskDone
+)
+
 // ClickIDs are the action IDs of the task cards, the task list and the
 // task modal's kind select, which Click handles.
 var ClickIDs = []string{

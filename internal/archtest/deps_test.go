@@ -16,7 +16,7 @@ var tobanLayers = Layers{
 	Router:   "handlers",
 	Toolkit:  []string{"handlers/chat", "handlers/identity"},
 	Adapters: []string{"bot", "storage", "pagerduty", "webhook", "poller"},
-	Features: []string{"handlers/calendar", "handlers/incidentactions", "handlers/incidentchannels", "handlers/incidents", "handlers/maintenance", "handlers/oncall", "handlers/oncallgroups", "handlers/reports", "handlers/runbook", "handlers/statusupdates", "handlers/subscriptions", "handlers/tasks"},
+	Features: []string{"handlers/calendar", "handlers/home", "handlers/incidentactions", "handlers/incidentchannels", "handlers/incidents", "handlers/maintenance", "handlers/oncall", "handlers/oncallgroups", "handlers/reports", "handlers/runbook", "handlers/statusupdates", "handlers/subscriptions", "handlers/tasks"},
 }
 
 // importsAllowed lists imports the rules forbid that are still there, each
