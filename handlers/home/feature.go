@@ -150,6 +150,10 @@ type Feature struct {
 	wake chat.Waker
 
 	mu        sync.Mutex
+	// publishing serialises "compare with the last published, publish,
+	// record": an opening and the refresh loop must not both publish the
+	// same new view.
+	publishing sync.Mutex
 	announced time.Time
 }
 
@@ -199,7 +203,11 @@ func (f *Feature) Opened(userID string) chat.Response {
 		if err := f.Store.HomeOpened(ctx, userID, zone); err != nil {
 			f.Log.Warn().Err(err).Str("user", userID).Msg("home: opening not recorded")
 		}
-		return f.refresh(ctx, userID, zone, true)
+		err = f.refresh(ctx, userID, zone, true)
+		// The refresh loop, asleep while nobody had a Home open, now has
+		// someone to keep current.
+		f.Changed()
+		return err
 	}}
 }
 
@@ -213,8 +221,9 @@ func (f *Feature) Refresh(ctx context.Context, userID string) error {
 	return f.refresh(ctx, userID, zone, false)
 }
 
-// refresh renders one Home and publishes it: always when force, else only
-// when it differs from the last one published.
+// refresh renders one Home and publishes it when it differs from the
+// last one published; force publishes it even when a source failed (an
+// opening shows what it can rather than nothing).
 func (f *Feature) refresh(ctx context.Context, userID, zone string, force bool) error {
 	src := f.newSource(ctx)
 	p := src.page(ctx, f, domain.HomeViewer{UserID: userID, Zone: zone})
@@ -222,11 +231,18 @@ func (f *Feature) refresh(ctx context.Context, userID, zone string, force bool) 
 		return nil // keep the Home shown; the loop tries again
 	}
 	view := render(p, f.Buttons, f.Linker != nil)
+	return f.publishChanged(ctx, userID, view)
+}
+
+// publishChanged publishes view unless it is the one last published.
+// Slack keeps a published Home, so publishing the same again only spends
+// the rate limit.
+func (f *Feature) publishChanged(ctx context.Context, userID string, view slack.HomeTabViewRequest) error {
 	hash := viewHash(view)
-	if !force {
-		if v, err := f.Store.HomeViewer(ctx, userID); err == nil && v.Hash == hash {
-			return nil
-		}
+	f.publishing.Lock()
+	defer f.publishing.Unlock()
+	if v, err := f.Store.HomeViewer(ctx, userID); err == nil && v.Hash == hash {
+		return nil
 	}
 	return f.publish(ctx, userID, view, hash)
 }

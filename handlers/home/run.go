@@ -44,8 +44,13 @@ func (f *Feature) Run(ctx context.Context) error {
 	}
 	for {
 		started := f.now()
-		f.refreshRecent(ctx)
-		if !f.sleep(ctx, orDefault(f.Every, Every), true) {
+		every := orDefault(f.Every, Every)
+		if f.refreshRecent(ctx) == 0 {
+			// Nobody to keep current: no timer until an opening or a
+			// change wakes the loop.
+			every = 0
+		}
+		if !f.sleep(ctx, every, true) {
 			return nil
 		}
 		// A burst of changes costs one refresh.
@@ -57,10 +62,15 @@ func (f *Feature) Run(ctx context.Context) error {
 	}
 }
 
-// sleep waits d (or, when wakeable, a wake); false when ctx ended.
+// sleep waits d (or, when wakeable, a wake; d 0 waits for a wake only);
+// false when ctx ended.
 func (f *Feature) sleep(ctx context.Context, d time.Duration, wakeable bool) bool {
-	t := f.Clock.NewTimer(d)
-	defer t.Stop()
+	var timeout <-chan time.Time
+	if d > 0 || !wakeable {
+		t := f.Clock.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C()
+	}
 	var wake chan struct{}
 	if wakeable {
 		wake = f.wake.C()
@@ -68,24 +78,25 @@ func (f *Feature) sleep(ctx context.Context, d time.Duration, wakeable bool) boo
 	select {
 	case <-ctx.Done():
 		return false
-	case <-t.C():
+	case <-timeout:
 	case <-wake:
 	}
 	return true
 }
 
 // refreshRecent re-renders the Home of everyone who opened it within
-// Recent and publishes those that changed, paced under Slack's limit.
-func (f *Feature) refreshRecent(ctx context.Context) {
+// Recent and publishes those that changed, paced under Slack's limit. It
+// returns how many recent viewers there are.
+func (f *Feature) refreshRecent(ctx context.Context) int {
 	viewers, err := f.Store.HomeViewers(ctx, f.now().Add(-Recent), MaxViewers)
 	if err != nil {
 		if ctx.Err() == nil {
 			f.Log.Warn().Err(err).Msg("home: viewers unreadable")
 		}
-		return
+		return 0
 	}
 	if len(viewers) == 0 {
-		return
+		return 0
 	}
 	src := f.newSource(ctx)
 	if f.PagerDuty != nil {
@@ -101,7 +112,7 @@ func (f *Feature) refreshRecent(ctx context.Context) {
 	var last time.Time
 	for _, v := range viewers {
 		if ctx.Err() != nil {
-			return
+			return len(viewers)
 		}
 		p := src.page(ctx, f, v)
 		if p.failed() {
@@ -116,19 +127,20 @@ func (f *Feature) refreshRecent(ctx context.Context) {
 		}
 		if !last.IsZero() {
 			if rest := orDefault(f.PublishGap, PublishGap) - f.now().Sub(last); rest > 0 && !f.sleep(ctx, rest, false) {
-				return
+				return len(viewers)
 			}
 		}
 		last = f.now()
-		err := f.publish(ctx, v.UserID, view, hash)
+		err := f.publishChanged(ctx, v.UserID, view)
 		var limited *slack.RateLimitedError
 		if errors.As(err, &limited) {
-			f.Log.Warn().Dur("retry_after", limited.RetryAfter).Msg("home: Slack rate-limited views.publish; the rest waits for the next refresh")
+			f.Log.Warn().Dur("retry_after_ms", limited.RetryAfter).Msg("home: Slack rate-limited views.publish; the rest waits for the next refresh")
 			f.sleep(ctx, limited.RetryAfter, false)
-			return
+			return len(viewers)
 		}
 		if err != nil && ctx.Err() == nil {
 			f.Log.Warn().Err(err).Str("user", v.UserID).Msg("home: not published")
 		}
 	}
+	return len(viewers)
 }
