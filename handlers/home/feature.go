@@ -149,12 +149,12 @@ type Feature struct {
 
 	wake chat.Waker
 
-	mu        sync.Mutex
+	mu sync.Mutex
 	// publishing serialises "compare with the last published, publish,
 	// record": an opening and the refresh loop must not both publish the
 	// same new view.
 	publishing sync.Mutex
-	announced time.Time
+	announced  time.Time
 }
 
 // now is toban's clock.
