@@ -59,6 +59,10 @@ type DB struct {
 	holder string
 }
 
+// pgIdleConns is how many idle PostgreSQL connections a replica keeps
+// ready (see README's deployment notes on max_connections).
+const pgIdleConns = 16
+
 // Option changes how Open sets up the database.
 type Option func(*DB)
 
@@ -107,6 +111,16 @@ func Open(ctx context.Context, target string, opts ...Option) (*DB, error) {
 	if t.Postgres {
 		db.pgURL = t.url.String()
 		db.sql, err = sql.Open("pgx", db.pgURL)
+		if err == nil {
+			// database/sql keeps 2 idle connections by default; a click
+			// uses more at once (the incident lock holds one), and each
+			// connection opened again costs PostgreSQL a backend process
+			// and an authentication: milliseconds on the click's path.
+			// No cap on open connections: a held lock waiting for a
+			// second connection must never wait for itself.
+			db.sql.SetMaxIdleConns(pgIdleConns)
+			db.sql.SetConnMaxIdleTime(5 * time.Minute)
+		}
 	} else {
 		db.sql = openSQLite(dsn(t.Path))
 	}
