@@ -110,6 +110,15 @@ func (c *Card) Refresh() *Card {
 	return c
 }
 
+// current re-reads the message and returns a copy of it, so that several
+// goroutines may act on one Card (a double click) without racing on it.
+func (c *Card) current() Message {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	c.refreshLocked()
+	return c.msg
+}
+
 func (c *Card) refreshLocked() {
 	var r *msgRec
 	if c.msg.Ephemeral {
@@ -126,6 +135,15 @@ func (c *Card) refreshLocked() {
 
 // Text is the message text followed by all text in its blocks.
 func (c *Card) Text() string { return flattenText(c.msg) }
+
+// buttonLabels are the labels of the buttons in m's blocks.
+func buttonLabels(m Message) []string {
+	var out []string
+	for _, b := range findButtons(m.Blocks) {
+		out = append(out, b.label)
+	}
+	return out
+}
 
 // Buttons returns the labels of the buttons in the message's blocks.
 func (c *Card) Buttons() []string {
@@ -182,9 +200,9 @@ func (c *Card) Replies() []Message {
 // block_actions payload Slack would send and waits for the ack.
 func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {
 	t.Helper()
-	c.Refresh()
+	msg := c.current()
 	var btn *button
-	btns := findButtons(c.msg.Blocks)
+	btns := findButtons(msg.Blocks)
 	for i := range btns {
 		if btns[i].label == label {
 			btn = &btns[i]
@@ -192,31 +210,31 @@ func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {
 		}
 	}
 	if btn == nil {
-		t.Fatalf("slackfake: message %s has no button %q; buttons: %q", c.msg.TS, label, c.Buttons())
+		t.Fatalf("slackfake: message %s has no button %q; buttons: %q", msg.TS, label, buttonLabels(msg))
 	}
 	s := c.s
 	s.mu.Lock()
 	trig := s.issueTriggerLocked(p.ID)
 	rurl := s.newResponseURLLocked(responseCtx{
-		user: p.ID, channel: c.msg.Channel, msgTS: c.msg.TS, ephemeral: c.msg.Ephemeral,
+		user: p.ID, channel: msg.Channel, msgTS: msg.TS, ephemeral: msg.Ephemeral,
 	})
 	user := s.userObjLocked(p.ID)
-	chName := s.channelNameLocked(c.msg.Channel)
+	chName := s.channelNameLocked(msg.Channel)
 	actionTS := s.actionTSLocked()
 	s.mu.Unlock()
 
 	container := map[string]any{
-		"type": "message", "message_ts": c.msg.TS, "channel_id": c.msg.Channel, "is_ephemeral": c.msg.Ephemeral,
+		"type": "message", "message_ts": msg.TS, "channel_id": msg.Channel, "is_ephemeral": msg.Ephemeral,
 	}
-	if c.msg.ThreadTS != "" {
-		container["thread_ts"] = c.msg.ThreadTS
+	if msg.ThreadTS != "" {
+		container["thread_ts"] = msg.ThreadTS
 	}
 	payload := map[string]any{
 		"type": "block_actions", "user": user, "api_app_id": AppID, "token": VerificationToken,
 		"container": container, "trigger_id": trig,
 		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
 		"enterprise": nil, "is_enterprise_install": false,
-		"channel":      map[string]any{"id": c.msg.Channel, "name": chName},
+		"channel":      map[string]any{"id": msg.Channel, "name": chName},
 		"state":        map[string]any{"values": map[string]any{}},
 		"response_url": rurl,
 		"actions": []map[string]any{{
@@ -225,8 +243,8 @@ func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {
 			"action_ts": actionTS,
 		}},
 	}
-	if !c.msg.Ephemeral { // Slack leaves the message out for ephemerals
-		payload["message"] = c.msg.wire()
+	if !msg.Ephemeral { // Slack leaves the message out for ephemerals
+		payload["message"] = msg.wire()
 	}
 	return s.waitAckT(t, s.SendInteraction(payload))
 }

@@ -12,10 +12,10 @@ import (
 // and waits for the ack.
 func (c *Card) ChooseAs(t testing.TB, p *Person, placeholder, option string) Ack {
 	t.Helper()
-	c.Refresh()
-	sel, blockID, ok := findSelect(c.msg.Blocks, placeholder)
+	msg := c.current()
+	sel, blockID, ok := findSelect(msg.Blocks, placeholder)
 	if !ok {
-		t.Fatalf("slackfake: message %s has no select %q", c.msg.TS, placeholder)
+		t.Fatalf("slackfake: message %s has no select %q", msg.TS, placeholder)
 	}
 	var picked map[string]any
 	var offeredTexts []string
@@ -33,25 +33,25 @@ func (c *Card) ChooseAs(t testing.TB, p *Person, placeholder, option string) Ack
 	s.mu.Lock()
 	trig := s.issueTriggerLocked(p.ID)
 	rurl := s.newResponseURLLocked(responseCtx{
-		user: p.ID, channel: c.msg.Channel, msgTS: c.msg.TS, ephemeral: c.msg.Ephemeral,
+		user: p.ID, channel: msg.Channel, msgTS: msg.TS, ephemeral: msg.Ephemeral,
 	})
 	user := s.userObjLocked(p.ID)
-	chName := s.channelNameLocked(c.msg.Channel)
+	chName := s.channelNameLocked(msg.Channel)
 	actionTS := s.actionTSLocked()
 	s.mu.Unlock()
 
 	container := map[string]any{
-		"type": "message", "message_ts": c.msg.TS, "channel_id": c.msg.Channel, "is_ephemeral": c.msg.Ephemeral,
+		"type": "message", "message_ts": msg.TS, "channel_id": msg.Channel, "is_ephemeral": msg.Ephemeral,
 	}
-	if c.msg.ThreadTS != "" {
-		container["thread_ts"] = c.msg.ThreadTS
+	if msg.ThreadTS != "" {
+		container["thread_ts"] = msg.ThreadTS
 	}
 	payload := map[string]any{
 		"type": "block_actions", "user": user, "api_app_id": AppID, "token": VerificationToken,
 		"container": container, "trigger_id": trig,
 		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
 		"enterprise": nil, "is_enterprise_install": false,
-		"channel": map[string]any{"id": c.msg.Channel, "name": chName},
+		"channel": map[string]any{"id": msg.Channel, "name": chName},
 		"state": map[string]any{"values": map[string]any{blockID: map[string]any{
 			actionID: map[string]any{"type": "static_select", "selected_option": picked}}}},
 		"response_url": rurl,
@@ -60,8 +60,8 @@ func (c *Card) ChooseAs(t testing.TB, p *Person, placeholder, option string) Ack
 			"selected_option": picked, "placeholder": sel["placeholder"], "action_ts": actionTS,
 		}},
 	}
-	if !c.msg.Ephemeral { // Slack leaves the message out for ephemerals
-		payload["message"] = c.msg.wire()
+	if !msg.Ephemeral { // Slack leaves the message out for ephemerals
+		payload["message"] = msg.wire()
 	}
 	return s.waitAckT(t, s.SendInteraction(payload))
 }
