@@ -64,11 +64,35 @@ type button struct {
 // accessories. Blocks or buttons without ids get ids the way Slack fills
 // them in (it generates random ones; these are stable).
 func findButtons(blocks json.RawMessage) []button {
+	var out []button
+	eachElement(blocks, func(bi int, blockID string, ei int, el map[string]any) bool {
+		if el["type"] != "button" {
+			return true
+		}
+		btn := button{blockID: blockID}
+		btn.actionID, _ = el["action_id"].(string)
+		if btn.actionID == "" {
+			btn.actionID = fmt.Sprintf("fakeact%d.%d", bi, ei)
+		}
+		btn.value, _ = el["value"].(string)
+		if t, ok := el["text"].(map[string]any); ok {
+			btn.label, _ = t["text"].(string)
+		}
+		out = append(out, btn)
+		return true
+	})
+	return out
+}
+
+// eachElement calls fn with every interactive element of an actions
+// block or a section's accessory, and its block's ID (filled in as Slack
+// does when the app gave none: Slack's are random, these are stable),
+// until fn returns false.
+func eachElement(blocks json.RawMessage, fn func(blockIndex int, blockID string, elemIndex int, el map[string]any) bool) {
 	var list []map[string]any
 	if json.Unmarshal(blocks, &list) != nil {
-		return nil
+		return
 	}
-	var out []button
 	for bi, b := range list {
 		blockID, _ := b["block_id"].(string)
 		if blockID == "" {
@@ -85,20 +109,9 @@ func findButtons(blocks json.RawMessage) []button {
 		}
 		for ei, e := range elems {
 			el, _ := e.(map[string]any)
-			if el["type"] != "button" {
-				continue
+			if !fn(bi, blockID, ei, el) {
+				return
 			}
-			btn := button{blockID: blockID}
-			btn.actionID, _ = el["action_id"].(string)
-			if btn.actionID == "" {
-				btn.actionID = fmt.Sprintf("fakeact%d.%d", bi, ei)
-			}
-			btn.value, _ = el["value"].(string)
-			if t, ok := el["text"].(map[string]any); ok {
-				btn.label, _ = t["text"].(string)
-			}
-			out = append(out, btn)
 		}
 	}
-	return out
 }

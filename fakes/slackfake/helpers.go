@@ -212,7 +212,17 @@ func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {
 	if btn == nil {
 		t.Fatalf("slackfake: message %s has no button %q; buttons: %q", msg.TS, label, buttonLabels(msg))
 	}
-	s := c.s
+	action := map[string]any{
+		"action_id": btn.actionID, "block_id": btn.blockID, "value": btn.value, "type": "button",
+		"text": map[string]any{"type": "plain_text", "text": btn.label, "emoji": true},
+	}
+	return c.s.waitAckT(t, c.s.SendInteraction(c.s.messageAction(p, msg, action, map[string]any{})))
+}
+
+// messageAction is the block_actions payload Slack sends when p acts on
+// an element of msg: action is the element's part (action_ts is added)
+// and state the message's input state.
+func (s *Server) messageAction(p *Person, msg Message, action, state map[string]any) map[string]any {
 	s.mu.Lock()
 	trig := s.issueTriggerLocked(p.ID)
 	rurl := s.newResponseURLLocked(responseCtx{
@@ -220,7 +230,7 @@ func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {
 	})
 	user := s.userObjLocked(p.ID)
 	chName := s.channelNameLocked(msg.Channel)
-	actionTS := s.actionTSLocked()
+	action["action_ts"] = s.actionTSLocked()
 	s.mu.Unlock()
 
 	container := map[string]any{
@@ -235,18 +245,14 @@ func (c *Card) ClickAs(t testing.TB, p *Person, label string) Ack {
 		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
 		"enterprise": nil, "is_enterprise_install": false,
 		"channel":      map[string]any{"id": msg.Channel, "name": chName},
-		"state":        map[string]any{"values": map[string]any{}},
+		"state":        map[string]any{"values": state},
 		"response_url": rurl,
-		"actions": []map[string]any{{
-			"action_id": btn.actionID, "block_id": btn.blockID, "value": btn.value, "type": "button",
-			"text":      map[string]any{"type": "plain_text", "text": btn.label, "emoji": true},
-			"action_ts": actionTS,
-		}},
+		"actions":      []map[string]any{action},
 	}
 	if !msg.Ephemeral { // Slack leaves the message out for ephemerals
 		payload["message"] = msg.wire()
 	}
-	return s.waitAckT(t, s.SendInteraction(payload))
+	return payload
 }
 
 // actionTSLocked is a new action_ts: Slack's is unique per action, so two

@@ -2,7 +2,6 @@ package slackfake
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 )
 
@@ -29,71 +28,25 @@ func (c *Card) ChooseAs(t testing.TB, p *Person, placeholder, option string) Ack
 		t.Fatalf("slackfake: select %q offers no %q; it offers %q", placeholder, option, offeredTexts)
 	}
 	actionID, _ := sel["action_id"].(string)
-	s := c.s
-	s.mu.Lock()
-	trig := s.issueTriggerLocked(p.ID)
-	rurl := s.newResponseURLLocked(responseCtx{
-		user: p.ID, channel: msg.Channel, msgTS: msg.TS, ephemeral: msg.Ephemeral,
-	})
-	user := s.userObjLocked(p.ID)
-	chName := s.channelNameLocked(msg.Channel)
-	actionTS := s.actionTSLocked()
-	s.mu.Unlock()
-
-	container := map[string]any{
-		"type": "message", "message_ts": msg.TS, "channel_id": msg.Channel, "is_ephemeral": msg.Ephemeral,
+	action := map[string]any{
+		"action_id": actionID, "block_id": blockID, "type": "static_select",
+		"selected_option": picked, "placeholder": sel["placeholder"],
 	}
-	if msg.ThreadTS != "" {
-		container["thread_ts"] = msg.ThreadTS
-	}
-	payload := map[string]any{
-		"type": "block_actions", "user": user, "api_app_id": AppID, "token": VerificationToken,
-		"container": container, "trigger_id": trig,
-		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
-		"enterprise": nil, "is_enterprise_install": false,
-		"channel": map[string]any{"id": msg.Channel, "name": chName},
-		"state": map[string]any{"values": map[string]any{blockID: map[string]any{
-			actionID: map[string]any{"type": "static_select", "selected_option": picked}}}},
-		"response_url": rurl,
-		"actions": []map[string]any{{
-			"action_id": actionID, "block_id": blockID, "type": "static_select",
-			"selected_option": picked, "placeholder": sel["placeholder"], "action_ts": actionTS,
-		}},
-	}
-	if !msg.Ephemeral { // Slack leaves the message out for ephemerals
-		payload["message"] = msg.wire()
-	}
-	return s.waitAckT(t, s.SendInteraction(payload))
+	state := map[string]any{blockID: map[string]any{
+		actionID: map[string]any{"type": "static_select", "selected_option": picked}}}
+	return c.s.waitAckT(t, c.s.SendInteraction(c.s.messageAction(p, msg, action, state)))
 }
 
 // findSelect finds the static select showing placeholder in an actions
 // block or a section's accessory, with its block's ID (filled in as
 // findButtons does when the app gave none).
-func findSelect(blocks json.RawMessage, placeholder string) (map[string]any, string, bool) {
-	var list []map[string]any
-	if json.Unmarshal(blocks, &list) != nil {
-		return nil, "", false
-	}
-	for bi, b := range list {
-		blockID, _ := b["block_id"].(string)
-		if blockID == "" {
-			blockID = fmt.Sprintf("fakeblk%d", bi)
+func findSelect(blocks json.RawMessage, placeholder string) (sel map[string]any, blockID string, ok bool) {
+	eachElement(blocks, func(_ int, id string, _ int, el map[string]any) bool {
+		if el["type"] == "static_select" && plainText(el["placeholder"]) == placeholder {
+			sel, blockID, ok = el, id, true
+			return false
 		}
-		var elems []any
-		switch b["type"] {
-		case "actions":
-			elems, _ = b["elements"].([]any)
-		case "section":
-			if acc, ok := b["accessory"]; ok {
-				elems = []any{acc}
-			}
-		}
-		for _, e := range elems {
-			el, _ := e.(map[string]any)
-			if el["type"] == "static_select" && plainText(el["placeholder"]) == placeholder {
-				return el, blockID, true
-			}
-		}
-	}
-	return nil, "", false
+		return true
+	})
+	return sel, blockID, ok
 }
