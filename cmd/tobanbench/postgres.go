@@ -75,7 +75,7 @@ func countEvents(target string) (int, error) {
 // ingestReplicas is webhookIngest with the deliveries spread over
 // replicas tobans on target.
 func ingestReplicas(bin, target string, replicas, n int) (ingestResult, error) {
-	s := slackfake.New(slackfake.Options{MaxConnections: 10})
+	s := slackfake.New(slackfake.Options{Now: time.Now, MaxConnections: 10})
 	defer s.Close()
 	pd := pdfake.New(pdfake.Options{})
 	defer pd.Close()
@@ -144,7 +144,7 @@ func readyzLeases(addr string) []string {
 // on-call lease and returns how long until the other holds every lease
 // the dead one held.
 func failover(bin, target string) (time.Duration, error) {
-	s := slackfake.New(slackfake.Options{MaxConnections: 10})
+	s := slackfake.New(slackfake.Options{Now: time.Now, MaxConnections: 10})
 	defer s.Close()
 	pd := pdfake.New(pdfake.Options{})
 	defer pd.Close()
@@ -202,7 +202,7 @@ type firingResult struct {
 // first once a fifth of the cards are posted; lateness is the fake's post
 // time against the due time.
 func firing(bin, target string, replicas, burst int, kill bool) (firingResult, error) {
-	s := slackfake.New(slackfake.Options{MaxConnections: 10})
+	s := slackfake.New(slackfake.Options{Now: time.Now, MaxConnections: 10})
 	defer s.Close()
 	now := time.Now()
 	due := now.Truncate(time.Minute).Add(time.Minute)

@@ -81,7 +81,7 @@ type ackRound struct{ toban, floor []time.Duration }
 // sub-millisecond latencies move between runs on a shared machine, and
 // the median round is a steadier figure than any one.
 func ackLatency(bin, dir string, rate int, dur time.Duration, rounds int) ([]ackRound, error) {
-	s := slackfake.New(slackfake.Options{})
+	s := slackfake.New(slackfake.Options{Now: time.Now})
 	defer s.Close()
 	p, err := startToban(bin, env(s, nil, filepath.Join(dir, "ack.db")))
 	if err != nil {
@@ -91,7 +91,7 @@ func ackLatency(bin, dir string, rate int, dur time.Duration, rounds int) ([]ack
 
 	// The floor runs in a process of its own too, so that both pay for
 	// crossing process boundaries: the harness re-executes itself.
-	f := slackfake.New(slackfake.Options{})
+	f := slackfake.New(slackfake.Options{Now: time.Now})
 	defer f.Close()
 	floorCmd := exec.Command(os.Args[0], "-floor")
 	floorCmd.Env = append(os.Environ(), "SLACK_APP_TOKEN="+f.AppToken(), "SLACK_BOT_TOKEN="+f.BotToken(), "SLACK_API_URL="+f.URL())
@@ -159,7 +159,7 @@ type ingestResult struct {
 // webhookIngest posts n deliveries of which 30% repeat an earlier event,
 // from 16 senders, and counts what was stored.
 func webhookIngest(bin, dir string, n int) (ingestResult, error) {
-	s := slackfake.New(slackfake.Options{})
+	s := slackfake.New(slackfake.Options{Now: time.Now})
 	defer s.Close()
 	pd := pdfake.New(pdfake.Options{})
 	defer pd.Close()

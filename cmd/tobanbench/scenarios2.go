@@ -19,7 +19,7 @@ import (
 // chat.update, with fakes that answer at once: toban's own overhead.
 // The clicks go to replicas tobans on target, each holding a socket.
 func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Duration) ([]time.Duration, error) {
-	s := slackfake.New(slackfake.Options{MaxConnections: max(0, replicas)})
+	s := slackfake.New(slackfake.Options{Now: time.Now, MaxConnections: max(0, replicas)})
 	defer s.Close()
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
 	pd := pdfake.New(pdfake.Options{})
@@ -111,7 +111,7 @@ type stormResult struct {
 // storm sends n incidents on 5 services into one subscribed channel and
 // waits until every one is represented by a card or a digest entry.
 func storm(bin, dir string, n int) (stormResult, error) {
-	s := slackfake.New(slackfake.Options{}) // Slack's 1 post/s per channel, bursts of 4
+	s := slackfake.New(slackfake.Options{Now: time.Now}) // Slack's 1 post/s per channel, bursts of 4
 	defer s.Close()
 	pd := pdfake.New(pdfake.Options{})
 	defer pd.Close()
@@ -193,7 +193,7 @@ type remindersResult struct {
 // come due in the same minute (each in its own channel), and measures the
 // start, memory, firing lateness and CPU used while idle.
 func reminders(bin, dir string, tasks, burst int, idle time.Duration) (remindersResult, error) {
-	s := slackfake.New(slackfake.Options{})
+	s := slackfake.New(slackfake.Options{Now: time.Now})
 	defer s.Close()
 	dbPath := filepath.Join(dir, "reminders.db")
 	now := time.Now()
@@ -251,7 +251,7 @@ func reminders(bin, dir string, tasks, burst int, idle time.Duration) (reminders
 
 // idleFootprint starts toban with nothing to do and reads its memory.
 func idleFootprint(bin, dir string) (int64, error) {
-	s := slackfake.New(slackfake.Options{})
+	s := slackfake.New(slackfake.Options{Now: time.Now})
 	defer s.Close()
 	p, err := startToban(bin, env(s, nil, filepath.Join(dir, "idle.db")))
 	if err != nil {
