@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -81,34 +82,41 @@ type gatedConnector struct {
 }
 
 func (c gatedConnector) Connect(context.Context) (driver.Conn, error) {
-	inner, err := (&sqlite.Driver{}).Open(c.dsn)
+	conn, err := (&sqlite.Driver{}).Open(c.dsn)
 	if err != nil {
 		return nil, err
+	}
+	inner, ok := conn.(innerConn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite driver connection %T lacks the context methods", conn)
 	}
 	return &gatedConn{inner: inner, gate: c.gate}, nil
 }
 
 func (c gatedConnector) Driver() driver.Driver { return &sqlite.Driver{} }
 
-// innerConn is what modernc.org/sqlite's connections implement.
+// innerConn is what modernc.org/sqlite's connections implement, checked
+// once when a connection opens.
 type innerConn interface {
 	driver.Conn
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.ExecerContext
 	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
 }
 
 // gatedConn is a SQLite connection that takes the file's write gate for
 // its transactions and its writes outside them.
 type gatedConn struct {
-	inner driver.Conn
+	inner innerConn
 	gate  writeGate
 	// release ends the transaction's hold on the gate; nil outside one.
 	release func()
 }
-
-func (c *gatedConn) conn() innerConn { return c.inner.(innerConn) }
 
 // Prepare, PrepareContext, Close, Begin: driver.Conn and friends.
 func (c *gatedConn) Prepare(query string) (driver.Stmt, error) {
@@ -116,11 +124,16 @@ func (c *gatedConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *gatedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	s, err := c.conn().PrepareContext(ctx, query)
+	st, err := c.inner.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return &gatedStmt{inner: s, conn: c, write: writes(query)}, nil
+	inner, ok := st.(innerStmt)
+	if !ok {
+		st.Close()
+		return nil, fmt.Errorf("sqlite driver statement %T lacks the context methods", st)
+	}
+	return &gatedStmt{inner: inner, conn: c, write: writes(query)}, nil
 }
 
 func (c *gatedConn) Close() error { return c.inner.Close() }
@@ -131,7 +144,7 @@ func (c *gatedConn) Begin() (driver.Tx, error) {
 
 func (c *gatedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	release := c.gate.acquire(ctx)
-	tx, err := c.conn().BeginTx(ctx, opts)
+	tx, err := c.inner.BeginTx(ctx, opts)
 	if err != nil {
 		release()
 		return nil, err
@@ -151,12 +164,12 @@ func (c *gatedConn) hold(ctx context.Context, write bool) func() {
 
 func (c *gatedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	defer c.hold(ctx, true)()
-	return c.conn().ExecContext(ctx, query, args)
+	return c.inner.ExecContext(ctx, query, args)
 }
 
 func (c *gatedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	release := c.hold(ctx, writes(query))
-	rows, err := c.conn().QueryContext(ctx, query, args)
+	rows, err := c.inner.QueryContext(ctx, query, args)
 	if err != nil {
 		release()
 		return nil, err
@@ -164,13 +177,11 @@ func (c *gatedConn) QueryContext(ctx context.Context, query string, args []drive
 	return &gatedRows{Rows: rows, release: release}, nil
 }
 
-func (c *gatedConn) Ping(ctx context.Context) error { return c.inner.(driver.Pinger).Ping(ctx) }
+func (c *gatedConn) Ping(ctx context.Context) error { return c.inner.Ping(ctx) }
 
-func (c *gatedConn) ResetSession(ctx context.Context) error {
-	return c.inner.(driver.SessionResetter).ResetSession(ctx)
-}
+func (c *gatedConn) ResetSession(ctx context.Context) error { return c.inner.ResetSession(ctx) }
 
-func (c *gatedConn) IsValid() bool { return c.inner.(driver.Validator).IsValid() }
+func (c *gatedConn) IsValid() bool { return c.inner.IsValid() }
 
 type gatedTx struct {
 	inner driver.Tx
@@ -187,8 +198,15 @@ func (t *gatedTx) end() {
 	}
 }
 
+// innerStmt is what modernc.org/sqlite's statements implement.
+type innerStmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+
 type gatedStmt struct {
-	inner driver.Stmt
+	inner innerStmt
 	conn  *gatedConn
 	write bool
 }
@@ -206,12 +224,12 @@ func (s *gatedStmt) Query(args []driver.Value) (driver.Rows, error) {
 
 func (s *gatedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	defer s.conn.hold(ctx, true)()
-	return s.inner.(driver.StmtExecContext).ExecContext(ctx, args)
+	return s.inner.ExecContext(ctx, args)
 }
 
 func (s *gatedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	release := s.conn.hold(ctx, s.write)
-	rows, err := s.inner.(driver.StmtQueryContext).QueryContext(ctx, args)
+	rows, err := s.inner.QueryContext(ctx, args)
 	if err != nil {
 		release()
 		return nil, err
