@@ -11,9 +11,12 @@ import (
 func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
 	kind, incidentID, ok := incidents.ParseMoreValue(act.SelectedOption.Value)
-	if !ok {
+	olderMenu := func() chat.Response {
 		a.Log.Debug().Str("value", act.SelectedOption.Value).Msg("unknown More actions option ignored")
 		return a.respondLater(place.ResponseURL, chat.Message{Text: ":thinking_face: That menu belongs to an older version of toban. Run `/toban incidents` again."})
+	}
+	if !ok {
+		return olderMenu()
 	}
 	switch kind {
 	case incidents.MoreReassign, incidents.MoreSnooze, incidents.MorePriority, incidents.MoreResponders:
@@ -28,6 +31,9 @@ func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		if a.StatusUpdates != nil {
 			return a.StatusUpdates.Open(cb, incidentID)
 		}
+	default:
+		// A kind this version does not draw: not "not configured".
+		return olderMenu()
 	}
 	return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 }

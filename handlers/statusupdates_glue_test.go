@@ -72,3 +72,19 @@ func TestMoreStatusUpdate(t *testing.T) {
 		}
 	})
 }
+
+// An option this version does not draw (an older card's menu, a forged
+// value) is answered as an old menu, never as a feature not configured.
+func TestMoreUnknownOption(t *testing.T) {
+	ctx := context.Background()
+	for _, value := range []string{"archive/Q1", "status", "", "/Q1"} {
+		s := &moreSlack{}
+		a := &App{Slack: s, Log: zerolog.Nop()}
+		cb := moreChoice(incidents.MoreStatusUpdate)
+		cb.ActionCallback.BlockActions[0].SelectedOption.Value = value
+		res := a.Interaction(ctx, cb)
+		if res.Then == nil || res.Then(ctx) != nil || len(s.responses) != 1 || !strings.Contains(s.responses[0], "older version of toban") {
+			t.Errorf("value %q: answers %q, want the older-menu answer", value, s.responses)
+		}
+	}
+}
