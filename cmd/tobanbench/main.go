@@ -88,7 +88,7 @@ func main() {
 	}
 	if run(*only, "ingest") {
 		step("webhook ingest: 5,000 deliveries, 30% duplicates")
-		ing, err := webhookIngest(bin, dir, 5000)
+		ing, err := webhookIngest(bin, filepath.Join(dir, "ingest.db"), 1, 5000)
 		check(err)
 		rate := float64(ing.deliveries) / ing.elapsed.Seconds()
 		floor.ingestRate, floor.haveIngest = rate, true

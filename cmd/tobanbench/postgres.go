@@ -72,9 +72,10 @@ func countEvents(target string) (int, error) {
 	return n, err
 }
 
-// ingestReplicas is webhookIngest with the deliveries spread over
-// replicas tobans on target.
-func ingestReplicas(bin, target string, replicas, n int) (ingestResult, error) {
+// webhookIngest sends n signed webhook deliveries (30 % of them
+// duplicates) from 16 senders spread over replicas tobans on target (a
+// SQLite path or a PostgreSQL URL), and counts what was stored.
+func webhookIngest(bin, target string, replicas, n int) (ingestResult, error) {
 	s := slackfake.New(slackfake.Options{Now: time.Now, MaxConnections: 10})
 	defer s.Close()
 	pd := pdfake.New(pdfake.Options{})
@@ -313,7 +314,7 @@ func postgresSection(bin, dir string, floor sqliteFloor, clicks int) string {
 	step("PostgreSQL: webhook ingest, 2 replicas, 5,000 deliveries, 30% duplicates")
 	if url, err := pg.database(); err != nil {
 		fail("webhook ingest", err)
-	} else if ing, err := ingestReplicas(bin, url, 2, 5000); err != nil {
+	} else if ing, err := webhookIngest(bin, url, 2, 5000); err != nil {
 		fail("webhook ingest", err)
 	} else {
 		rate := float64(ing.deliveries) / ing.elapsed.Seconds()

@@ -3,18 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -154,63 +150,6 @@ func deliver(addr string, ev map[string]any) (int, error) {
 type ingestResult struct {
 	deliveries, unique, stored int
 	elapsed                    time.Duration
-}
-
-// webhookIngest posts n deliveries of which 30% repeat an earlier event,
-// from 16 senders, and counts what was stored.
-func webhookIngest(bin, dir string, n int) (ingestResult, error) {
-	s := slackfake.New(slackfake.Options{Now: time.Now})
-	defer s.Close()
-	pd := pdfake.New(pdfake.Options{})
-	defer pd.Close()
-	dbPath := filepath.Join(dir, "ingest.db")
-	p, err := startToban(bin, env(s, pd, dbPath))
-	if err != nil {
-		return ingestResult{}, err
-	}
-	defer p.stop()
-	unique := n * 7 / 10
-	events := make([]map[string]any, 0, n)
-	for i := range unique {
-		inc := pdfake.Incident{ID: fmt.Sprintf("Q%06d", i), Number: i + 1, Title: "Ingest", ServiceID: "PUNSUB", CreatedAt: time.Now()}
-		events = append(events, pagerDutyEvent(fmt.Sprintf("EvI%06d", i), "incident.triggered", inc, "Unsubscribed"))
-	}
-	for len(events) < n {
-		events = append(events, events[rand.IntN(unique)])
-	}
-	rand.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
-	var next atomic.Int64
-	var failures atomic.Int64
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(events) {
-					return
-				}
-				if code, err := deliver(p.addr, events[i]); err != nil || code/100 != 2 {
-					failures.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if f := failures.Load(); f > 0 {
-		return ingestResult{}, fmt.Errorf("%d deliveries failed", f)
-	}
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		return ingestResult{}, err
-	}
-	defer db.Close()
-	var stored int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM incident_events`).Scan(&stored); err != nil {
-		return ingestResult{}, err
-	}
-	return ingestResult{deliveries: n, unique: unique, stored: stored, elapsed: elapsed}, nil
 }
 
 // seed prepares a database before toban starts.
