@@ -277,3 +277,24 @@ func after(s, sep string) string {
 	}
 	return ""
 }
+
+// An admin removes a channel's subscription from /toban subscriptions;
+// others may not, and a second click says it is gone.
+func TestEndToEndSubscriptionRemove(t *testing.T) {
+	w := incidentWorld(t)
+	w.env["TOBAN_ADMINS"] = "U1"
+	w.start(t)
+	alice := w.slack.User("U1").In("C1")
+	bob := w.slack.User("U2").In("C1")
+	alice.Slash(t, "subscribe")
+	alice.ExpectModal(t, "Subscribe channel").Choose("Services", "Checkout API").Submit()
+	w.slack.Channel(t, "C1").ExpectMessage("subscribed this channel to")
+	alice.Slash(t, "subscriptions")
+	list := alice.ExpectEphemeral(t, "*Checkout API* — high and low urgency")
+	list.ClickAs(t, bob, "Remove")
+	bob.ExpectEphemeral(t, "Only toban admins")
+	list.ClickAs(t, alice, "Remove")
+	alice.ExpectEphemeral(t, "Removed: this channel no longer gets cards for *Checkout API*")
+	list.ClickAs(t, alice, "Remove")
+	alice.ExpectEphemeral(t, "That subscription was already removed.")
+}

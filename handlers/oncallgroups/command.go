@@ -211,25 +211,22 @@ func (f *Feature) Click(cb slack.InteractionCallback, act *slack.BlockAction) ch
 }
 
 func (f *Feature) remove(place chat.Place, value string) chat.Response {
-	id, err := strconv.ParseInt(value, 10, 64)
-	if err != nil {
-		return chat.RespondLater(f.Slack, place.ResponseURL, chat.Message{Text: ":thinking_face: That button is broken; run `/toban oncall group` again."})
-	}
-	return chat.Response{Then: func(ctx context.Context) error {
-		tie, err := f.Store.OnCallGroup(ctx, id)
-		if errors.Is(err, domain.ErrNotFound) {
-			return f.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: "That tie was already removed."})
-		}
-		if err != nil {
-			return err
-		}
-		if err := f.Store.DeleteOnCallGroup(ctx, id); err != nil && !errors.Is(err, domain.ErrNotFound) {
-			return err
-		}
-		f.changed()
-		return f.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(":wastebasket: Removed: @%s keeps its members and is no longer kept equal to who is on call for *%s*.",
-			chat.Escape(tie.Handle), sourceText(tie))})
-	}}
+	return chat.RemoveButton(f.Slack, place, value, chat.Row[domain.OnCallGroup]{
+		Read: f.Store.OnCallGroup,
+		Delete: func(ctx context.Context, id int64) error {
+			if err := f.Store.DeleteOnCallGroup(ctx, id); err != nil {
+				return err
+			}
+			f.changed()
+			return nil
+		},
+		Removed: func(tie domain.OnCallGroup) string {
+			return fmt.Sprintf(":wastebasket: Removed: @%s keeps its members and is no longer kept equal to who is on call for *%s*.",
+				chat.Escape(tie.Handle), sourceText(tie))
+		},
+		Gone:  "That tie was already removed.",
+		Again: "/toban oncall group",
+	})
 }
 
 // sourceText names what a tie follows.

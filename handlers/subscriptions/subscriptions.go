@@ -13,7 +13,6 @@ package subscriptions
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -254,25 +253,17 @@ func (f *Feature) Remove(cb slack.InteractionCallback, act *slack.BlockAction) c
 	if !f.Admins[cb.User.ID] {
 		return chat.RespondLater(f.Slack, place.ResponseURL, chat.OnlyAdmins)
 	}
-	id, err := strconv.ParseInt(act.Value, 10, 64)
-	if err != nil {
-		return chat.RespondLater(f.Slack, place.ResponseURL, chat.Message{Text: ":thinking_face: That button is broken; run `/toban subscriptions` again."})
-	}
-	return chat.Response{Then: func(ctx context.Context) error {
-		sub, err := f.Store.Subscription(ctx, id)
-		if errors.Is(err, domain.ErrNotFound) {
-			return f.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: "That subscription was already removed."})
-		}
-		if err != nil {
-			return err
-		}
-		if err := f.Store.Unsubscribe(ctx, id); err != nil && !errors.Is(err, domain.ErrNotFound) {
-			return err
-		}
-		what := "cards"
-		if sub.Stakeholders {
-			what = "status updates"
-		}
-		return f.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(":wastebasket: Removed: this channel no longer gets %s for *%s*.", what, chat.Escape(sub.ServiceName))})
-	}}
+	return chat.RemoveButton(f.Slack, place, act.Value, chat.Row[domain.Subscription]{
+		Read:   f.Store.Subscription,
+		Delete: f.Store.Unsubscribe,
+		Removed: func(sub domain.Subscription) string {
+			what := "cards"
+			if sub.Stakeholders {
+				what = "status updates"
+			}
+			return fmt.Sprintf(":wastebasket: Removed: this channel no longer gets %s for *%s*.", what, chat.Escape(sub.ServiceName))
+		},
+		Gone:  "That subscription was already removed.",
+		Again: "/toban subscriptions",
+	})
 }
