@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 )
 
 // Click routes a click on an incident card button.
@@ -17,10 +18,10 @@ func (a *Feature) Click(cb slack.InteractionCallback, act *slack.BlockAction) ch
 	}
 	place := chat.PlaceOf(cb)
 	if a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
+		return chat.RespondLater(a.Slack, place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	incidentID := act.Value
-	return chat.Response{Then: a.once(chat.ClickKey(cb, act, incidentID), func(ctx context.Context) error {
+	return chat.Response{Then: chat.Once(a.Store, chat.ClickKey(cb, act, incidentID), func(ctx context.Context) error {
 		switch act.ActionID {
 		case actionAcknowledge:
 			return a.changeStatus(ctx, place, incidentID, domain.StatusAcknowledged)
@@ -39,7 +40,7 @@ func (a *Feature) Click(cb slack.InteractionCallback, act *slack.BlockAction) ch
 // incident is re-read under a per-incident lock first, so stale and
 // simultaneous clicks make no second write.
 func (a *Feature) changeStatus(ctx context.Context, place chat.Place, incidentID string, to domain.Status) error {
-	actor, ok, err := a.actorFor(ctx, place)
+	actor, ok, err := identity.ActorFor(ctx, a, a.Slack, place)
 	if !ok {
 		return err
 	}
@@ -50,7 +51,7 @@ func (a *Feature) changeStatus(ctx context.Context, place chat.Place, incidentID
 	defer unlock()
 	if msg := a.alreadyDone(ctx, inc, to); msg != "" {
 		// Tell first: a person who lost a race should know at once.
-		err := a.tellClicker(ctx, place, chat.Message{Text: msg})
+		err := chat.TellClicker(ctx, a.Slack, place, chat.Message{Text: msg})
 		a.showOnCardsIf(ctx, inc, place, !a.changeShownByToban(ctx, inc))
 		return err
 	}
@@ -65,7 +66,7 @@ func (a *Feature) changeStatus(ctx context.Context, place chat.Place, incidentID
 		if fresh, rerr := a.PagerDuty.Incident(ctx, incidentID); rerr == nil {
 			if msg := a.alreadyDone(ctx, fresh, to); msg != "" {
 				a.showOnCards(ctx, fresh, place)
-				return a.tellClicker(ctx, place, chat.Message{Text: msg})
+				return chat.TellClicker(ctx, a.Slack, place, chat.Message{Text: msg})
 			}
 		}
 	}
@@ -135,21 +136,9 @@ func (a *Feature) alreadyDone(ctx context.Context, inc domain.Incident, to domai
 	return ""
 }
 
-// tellClicker shows msg to the person who clicked, and only to them.
-func (a *Feature) tellClicker(ctx context.Context, place chat.Place, msg chat.Message) error {
-	return chat.TellClicker(ctx, a.Slack, place, msg)
-}
-
-// The click preamble, written once: once (a redelivered envelope acts
-// once), actorFor (who the clicker acts as in PagerDuty, or why nobody),
+// The click preamble: chat.Once (a redelivered envelope acts once),
+// identity.ActorFor (who the clicker acts as in PagerDuty, or why nobody),
 // lockIncident (the incident's lock, then a fresh read).
-
-// once runs then only the first time key is seen (a click's clickKey, or
-// "view:"+ID for a modal), recorded in the database so that a restart
-// does not forget.
-func (a *Feature) once(key string, then func(ctx context.Context) error) func(ctx context.Context) error {
-	return chat.Once(a.Store, key, then)
-}
 
 // lockIncident takes the incident's lock and re-reads it, so that a stale
 // or simultaneous click sees the change already made and makes no second

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 )
 
 const (
@@ -116,7 +117,7 @@ func (a *Feature) DigestClick(cb slack.InteractionCallback, act *slack.BlockActi
 	place := chat.PlaceOf(cb)
 	id, err := strconv.ParseInt(act.Value, 10, 64)
 	if err != nil || a.Feed == nil || a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, chat.Message{Text: ":thinking_face: That digest is from an older toban."})
+		return chat.RespondLater(a.Slack, place.ResponseURL, chat.Message{Text: ":thinking_face: That digest is from an older toban."})
 	}
 	return chat.Response{Then: func(ctx context.Context) error {
 		d, err := a.Feed.Digest(ctx, id)
@@ -128,12 +129,12 @@ func (a *Feature) DigestClick(cb slack.InteractionCallback, act *slack.BlockActi
 			for _, m := range d.Members {
 				lines = append(lines, fmt.Sprintf("%s #%d %s", statusEmoji[m.Status], m.Number, chat.Escape(m.Title)))
 			}
-			return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("*%d incidents on %s in this storm:*\n%s", len(d.Members), chat.Escape(d.ServiceName), strings.Join(lines, "\n"))})
+			return chat.TellClicker(ctx, a.Slack, place, chat.Message{Text: fmt.Sprintf("*%d incidents on %s in this storm:*\n%s", len(d.Members), chat.Escape(d.ServiceName), strings.Join(lines, "\n"))})
 		}
 		if first, err := a.Store.FirstClick(ctx, chat.ClickKey(cb, act)); err != nil || !first {
 			return err
 		}
-		actor, ok, err := a.actorFor(ctx, place)
+		actor, ok, err := identity.ActorFor(ctx, a, a.Slack, place)
 		if !ok {
 			return err
 		}
@@ -151,7 +152,7 @@ func (a *Feature) DigestClick(cb slack.InteractionCallback, act *slack.BlockActi
 			}
 		}
 		a.renderDigests(ctx)
-		return a.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":white_check_mark: Done for %d incidents; %d skipped (already changed or failed).", done, skipped)})
+		return chat.TellClicker(ctx, a.Slack, place, chat.Message{Text: fmt.Sprintf(":white_check_mark: Done for %d incidents; %d skipped (already changed or failed).", done, skipped)})
 	}}
 }
 

@@ -83,10 +83,6 @@ func (a *Feature) now() time.Time { return chat.Now(a.Now, "handlers/incidents: 
 
 func (a *Feature) location() *time.Location { return chat.Location(a.Location) }
 
-func (a *Feature) respondLater(responseURL string, msg chat.Message) chat.Response {
-	return chat.RespondLater(a.Slack, responseURL, msg)
-}
-
 // IncidentStatusLine is an incident's state as its cards show it, for the
 // card of a task that escalated into it (tasks.Incidents).
 func (a *Feature) IncidentStatusLine(ctx context.Context, incidentID string) (string, error) {

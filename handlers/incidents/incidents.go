@@ -156,11 +156,11 @@ func acknowledgedBy(inc domain.Incident, userID string) bool {
 func (a *Feature) BulkClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
 	if a.PagerDuty == nil {
-		return a.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
+		return chat.RespondLater(a.Slack, place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	ids := strings.Split(act.Value, ",")
-	return chat.Response{Then: a.once(chat.ClickKey(cb, act), func(ctx context.Context) error {
-		actor, ok, err := a.actorFor(ctx, place)
+	return chat.Response{Then: chat.Once(a.Store, chat.ClickKey(cb, act), func(ctx context.Context) error {
+		actor, ok, err := identity.ActorFor(ctx, a, a.Slack, place)
 		if !ok {
 			return err
 		}
@@ -185,7 +185,7 @@ func (a *Feature) BulkClick(cb slack.InteractionCallback, act *slack.BlockAction
 		if len(skipped) > 0 {
 			fmt.Fprintf(&b, "\nSkipped %d, changed since the list was made: %s", len(skipped), strings.Join(skipped, "; "))
 		}
-		return a.tellClicker(ctx, chat.Place{UserID: place.UserID, ChannelID: place.ChannelID, ResponseURL: place.ResponseURL}, chat.Message{Text: b.String()})
+		return chat.TellClicker(ctx, a.Slack, chat.Place{UserID: place.UserID, ChannelID: place.ChannelID, ResponseURL: place.ResponseURL}, chat.Message{Text: b.String()})
 	})}
 }
 

@@ -90,13 +90,6 @@ func (a *Feature) ActingAs(ctx context.Context, slackUserID string) (domain.Pers
 	return a.identity().ActingAs(ctx, slackUserID)
 }
 
-// actorFor is the PagerDuty user the clicker acts as. When there is none,
-// it tells them why and how to fix it, and returns ok false with the
-// error of that message (nil when it was delivered).
-func (a *Feature) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
-	return identity.ActorFor(ctx, a, a.Slack, place)
-}
-
 // LinkSelf links the Slack user to the PagerDuty user with their Slack
 // profile's email, as `/toban link` without arguments does, and says what
 // happened (the App Home's Link account button).

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 )
 
 // Callback IDs of toban's modals.
@@ -135,7 +136,7 @@ func (a *Feature) Submission(cb slack.InteractionCallback) chat.Response {
 }
 
 func (a *Feature) addNote(ctx context.Context, place chat.Place, incidentID, text string) error {
-	actor, ok, err := a.actorFor(ctx, place)
+	actor, ok, err := identity.ActorFor(ctx, a, a.Slack, place)
 	if !ok {
 		return err
 	}
@@ -151,7 +152,7 @@ func (a *Feature) addNote(ctx context.Context, place chat.Place, incidentID, tex
 }
 
 func (a *Feature) escalate(ctx context.Context, place chat.Place, incidentID string, level int) error {
-	actor, ok, err := a.actorFor(ctx, place)
+	actor, ok, err := identity.ActorFor(ctx, a, a.Slack, place)
 	if !ok {
 		return err
 	}
@@ -166,7 +167,7 @@ func (a *Feature) escalate(ctx context.Context, place chat.Place, incidentID str
 	}
 	if !inc.Open() {
 		a.showOnCards(ctx, inc, place)
-		return a.tellClicker(ctx, place, chat.Message{Text: a.alreadyDone(ctx, inc, domain.StatusResolved)})
+		return chat.TellClicker(ctx, a.Slack, place, chat.Message{Text: a.alreadyDone(ctx, inc, domain.StatusResolved)})
 	}
 	inc, err = a.PagerDuty.Escalate(ctx, incidentID, level, actor)
 	if err != nil {

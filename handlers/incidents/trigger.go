@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 )
 
 // actionServiceSuggest is the external select that searches services.
@@ -135,7 +136,7 @@ func triggerInput(values map[string]map[string]slack.BlockAction) (domain.NewInc
 
 // trigger opens the incident as the person and posts its card.
 func (a *Feature) trigger(ctx context.Context, place chat.Place, in domain.NewIncident) error {
-	actor, ok, err := a.actorFor(ctx, place)
+	actor, ok, err := identity.ActorFor(ctx, a, a.Slack, place)
 	if !ok {
 		return err
 	}

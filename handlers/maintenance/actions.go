@@ -12,15 +12,16 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 )
 
 func (mt *Feature) maintenanceClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
 	if !mt.available() || act.Value == "" {
-		return mt.respondLater(place.ResponseURL, chat.NotYetMessage("maintenance"))
+		return chat.RespondLater(mt.Slack, place.ResponseURL, chat.NotYetMessage("maintenance"))
 	}
-	return chat.Response{Then: mt.once(chat.ClickKey(cb, act, act.Value), func(ctx context.Context) error {
-		actor, ok, err := mt.actorFor(ctx, place)
+	return chat.Response{Then: chat.Once(mt.Clicks, chat.ClickKey(cb, act, act.Value), func(ctx context.Context) error {
+		actor, ok, err := identity.ActorFor(ctx, mt.Identity, mt.Slack, place)
 		if !ok {
 			return err
 		}
@@ -58,7 +59,7 @@ func (mt *Feature) extendMaintenance(ctx context.Context, place chat.Place, id s
 	}
 	mt.windowsChanged()
 	if place.MessageTS == "" {
-		return mt.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":timer_clock: Extended: the window now ends at %s.", chat.DayTime(now, mw.End, mt.location()))})
+		return chat.TellClicker(ctx, mt.Slack, place, chat.Message{Text: fmt.Sprintf(":timer_clock: Extended: the window now ends at %s.", chat.DayTime(now, mw.End, mt.location()))})
 	}
 	return nil
 }
@@ -67,7 +68,7 @@ func (mt *Feature) endMaintenance(ctx context.Context, place chat.Place, id stri
 	mw, err := mt.Windows.MaintenanceWindow(ctx, id)
 	if errors.Is(err, domain.ErrNotFound) {
 		mt.maintenanceOver(ctx, id, "", mt.now())
-		return mt.tellClicker(ctx, place, chat.Message{Text: "That maintenance window no longer exists in PagerDuty."})
+		return chat.TellClicker(ctx, mt.Slack, place, chat.Message{Text: "That maintenance window no longer exists in PagerDuty."})
 	}
 	if err != nil {
 		return fmt.Errorf("maintenance window %s: %w", id, err)
@@ -104,7 +105,7 @@ func (mt *Feature) endMaintenance(ctx context.Context, place chat.Place, id stri
 		}
 	}
 	if place.MessageTS == "" {
-		return mt.tellClicker(ctx, place, chat.Message{Text: text})
+		return chat.TellClicker(ctx, mt.Slack, place, chat.Message{Text: text})
 	}
 	return nil
 }
@@ -115,10 +116,10 @@ func (mt *Feature) endMaintenance(ctx context.Context, place chat.Place, id stri
 func (mt *Feature) alreadyEnded(ctx context.Context, place chat.Place, id string, end, now time.Time) error {
 	if end.IsZero() {
 		mt.maintenanceOver(ctx, id, "", now)
-		return mt.tellClicker(ctx, place, chat.Message{Text: ":information_source: That maintenance window has already ended."})
+		return chat.TellClicker(ctx, mt.Slack, place, chat.Message{Text: ":information_source: That maintenance window has already ended."})
 	}
 	mt.maintenanceOver(ctx, id, "", end)
-	return mt.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", chat.DayTime(now, end, mt.location()))})
+	return chat.TellClicker(ctx, mt.Slack, place, chat.Message{Text: fmt.Sprintf(":information_source: That maintenance window already ended at %s.", chat.DayTime(now, end, mt.location()))})
 }
 
 // maintenanceOver records that a window ended without us (by itself, or

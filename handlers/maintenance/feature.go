@@ -91,25 +91,6 @@ func (mt *Feature) windowsChanged() {
 	}
 }
 
-func (mt *Feature) tellClicker(ctx context.Context, place chat.Place, msg chat.Message) error {
-	return chat.TellClicker(ctx, mt.Slack, place, msg)
-}
-
-func (mt *Feature) respondLater(responseURL string, msg chat.Message) chat.Response {
-	return chat.RespondLater(mt.Slack, responseURL, msg)
-}
-
-// once runs then only the first time key is seen (chat.Once).
-func (mt *Feature) once(key string, then func(ctx context.Context) error) func(ctx context.Context) error {
-	return chat.Once(mt.Clicks, key, then)
-}
-
-// actorFor is the PagerDuty user the clicker acts as, or tells them why
-// there is none (identity.ActorFor).
-func (mt *Feature) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
-	return identity.ActorFor(ctx, mt.Identity, mt.Slack, place)
-}
-
 // Command runs /toban maintenance [list].
 func (mt *Feature) Command(args []string, in chat.Invocation) chat.Response {
 	return mt.maintenanceCommand(args, in)

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/chat"
+	"github.com/tobanbot/toban/handlers/identity"
 )
 
 // Maintenance windows own action and callback IDs prefixed "maint.".
@@ -122,7 +123,7 @@ func (mt *Feature) maintenanceSubmission(ctx context.Context, cb slack.Interacti
 	case viewMaintConfirm:
 		key := "view:" + cb.View.ID + ":" + cb.View.CallbackID
 		place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
-		return chat.Response{Then: mt.once(key, func(ctx context.Context) error {
+		return chat.Response{Then: chat.Once(mt.Clicks, key, func(ctx context.Context) error {
 			return mt.createMaintenance(ctx, place, req)
 		})}
 	}
@@ -223,7 +224,7 @@ func (mt *Feature) maintenanceConfirmation(req maintRequest) slack.ModalViewRequ
 // createMaintenance creates the window as the person (From: their email)
 // and posts its card in the channel.
 func (mt *Feature) createMaintenance(ctx context.Context, place chat.Place, req maintRequest) error {
-	actor, ok, err := mt.actorFor(ctx, place)
+	actor, ok, err := identity.ActorFor(ctx, mt.Identity, mt.Slack, place)
 	if !ok {
 		return err
 	}
@@ -233,7 +234,7 @@ func (mt *Feature) createMaintenance(ctx context.Context, place chat.Place, req 
 		start = now // the times shown were "from now"
 	}
 	if !end.After(now) {
-		return mt.tellClicker(ctx, place, chat.Message{Text: ":warning: That window would already be over; nothing was created."})
+		return chat.TellClicker(ctx, mt.Slack, place, chat.Message{Text: ":warning: That window would already be over; nothing was created."})
 	}
 	in := domain.NewMaintenanceWindow{Start: start, End: end, Description: req.Description}
 	for _, s := range req.Services {
@@ -260,7 +261,7 @@ func (mt *Feature) createMaintenance(ctx context.Context, place chat.Place, req 
 	mt.windowsChanged()
 	ts, err := mt.Slack.PostMessage(ctx, place.ChannelID, mt.maintenanceCard(card))
 	if err != nil {
-		return mt.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("The maintenance window was created in PagerDuty (%s), but I could not post its card here: %s", mw.ID, chat.UserMessage(err))})
+		return chat.TellClicker(ctx, mt.Slack, place, chat.Message{Text: fmt.Sprintf("The maintenance window was created in PagerDuty (%s), but I could not post its card here: %s", mw.ID, chat.UserMessage(err))})
 	}
 	if err := mt.Store.SetMaintenanceCardTS(ctx, mw.ID, ts); err != nil {
 		return fmt.Errorf("record maintenance card %s: %w", mw.ID, err)

@@ -135,25 +135,6 @@ func (oc *Feature) now() time.Time { return chat.Now(oc.Now, "oncall: Feature.No
 
 func (oc *Feature) location() *time.Location { return chat.Location(oc.Location) }
 
-func (oc *Feature) tellClicker(ctx context.Context, place chat.Place, msg chat.Message) error {
-	return chat.TellClicker(ctx, oc.Slack, place, msg)
-}
-
-func (oc *Feature) respondLater(responseURL string, msg chat.Message) chat.Response {
-	return chat.RespondLater(oc.Slack, responseURL, msg)
-}
-
-// once runs then only the first time key is seen (chat.Once).
-func (oc *Feature) once(key string, then func(ctx context.Context) error) func(ctx context.Context) error {
-	return chat.Once(oc.Clicks, key, then)
-}
-
-// actorFor is the PagerDuty user the clicker acts as, or tells them why
-// there is none (identity.ActorFor).
-func (oc *Feature) actorFor(ctx context.Context, place chat.Place) (domain.Person, bool, error) {
-	return identity.ActorFor(ctx, oc.Identity, oc.Slack, place)
-}
-
 type onCallDeps struct {
 	ops   Ops
 	store Store

@@ -252,7 +252,7 @@ func (oc *Feature) follow(ctx context.Context, place chat.Place, sched domain.Sc
 		":satellite_antenna: <@%s> made this channel follow *%s*: I'll say who is on call at each shift change and warn ahead of gaps. %s `/toban oncall unfollow` stops it.",
 		place.UserID, chat.Escape(sched.Name), current)})
 	if err != nil {
-		return oc.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("This channel now follows *%s*, but I could not post here (is toban in the channel?): %s", chat.Escape(sched.Name), chat.UserMessage(err))})
+		return chat.TellClicker(ctx, oc.Slack, place, chat.Message{Text: fmt.Sprintf("This channel now follows *%s*, but I could not post here (is toban in the channel?): %s", chat.Escape(sched.Name), chat.UserMessage(err))})
 	}
 	return nil
 }

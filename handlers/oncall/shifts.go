@@ -41,13 +41,13 @@ func (oc *Feature) shiftsCommand(args []string, in chat.Invocation) chat.Respons
 		if _, err := oc.Identity.ActingAs(ctx, in.UserID); err != nil {
 			var notLinked *identity.NotLinkedError
 			if errors.As(err, &notLinked) {
-				return oc.tellClicker(ctx, place, identity.NotLinkedMessage(notLinked))
+				return chat.TellClicker(ctx, oc.Slack, place, identity.NotLinkedMessage(notLinked))
 			}
 			return err
 		}
 		f, err := files.NewestFile(ctx, in.ChannelID, in.UserID, ".csv", shiftfile.MaxBytes)
 		if errors.Is(err, domain.ErrNotFound) {
-			return oc.tellClicker(ctx, place, chat.Message{Text: ":mag: I found no CSV file that you shared in this channel. Drag the rota's CSV into the channel, then run `/toban shifts import` again."})
+			return chat.TellClicker(ctx, oc.Slack, place, chat.Message{Text: ":mag: I found no CSV file that you shared in this channel. Drag the rota's CSV into the channel, then run `/toban shifts import` again."})
 		}
 		if err != nil {
 			return err
@@ -184,15 +184,15 @@ func parseUndoValue(v string) ([]domain.Override, bool) {
 func (oc *Feature) undoImport(ctx context.Context, ops Ops, place chat.Place, value string) error {
 	ovs, ok := parseUndoValue(value)
 	if !ok {
-		return oc.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; remove the overrides in PagerDuty."})
+		return chat.TellClicker(ctx, oc.Slack, place, chat.Message{Text: ":thinking_face: That button is broken; remove the overrides in PagerDuty."})
 	}
-	if _, ok, err := oc.actorFor(ctx, place); !ok {
+	if _, ok, err := identity.ActorFor(ctx, oc.Identity, oc.Slack, place); !ok {
 		return err
 	}
 	left := shiftfile.Remove(ctx, ops, ovs)
 	oc.wakeOnCallOps()
 	if len(left) > 0 {
-		return oc.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":warning: Removed %d of %d overrides; these could not be removed (remove them in PagerDuty): %s",
+		return chat.TellClicker(ctx, oc.Slack, place, chat.Message{Text: fmt.Sprintf(":warning: Removed %d of %d overrides; these could not be removed (remove them in PagerDuty): %s",
 			len(ovs)-len(left), len(ovs), strings.Join(left, ", "))})
 	}
 	return oc.Slack.Respond(ctx, place.ResponseURL, chat.Message{Text: fmt.Sprintf(

@@ -37,12 +37,12 @@ type takeRequest struct {
 func (oc *Feature) onCallOpsClick(cb slack.InteractionCallback, act *slack.BlockAction) chat.Response {
 	place := chat.PlaceOf(cb)
 	if oc.PagerDuty == nil {
-		return oc.respondLater(place.ResponseURL, chat.Message{Text: chat.NotConfigured})
+		return chat.RespondLater(oc.Slack, place.ResponseURL, chat.Message{Text: chat.NotConfigured})
 	}
 	if _, ok := oc.onCallOpsDeps(); !ok {
-		return oc.respondLater(place.ResponseURL, chat.NotYetMessage("oncall"))
+		return chat.RespondLater(oc.Slack, place.ResponseURL, chat.NotYetMessage("oncall"))
 	}
-	return chat.Response{Then: oc.once(chat.ClickKey(cb, act), func(ctx context.Context) error {
+	return chat.Response{Then: chat.Once(oc.Clicks, chat.ClickKey(cb, act), func(ctx context.Context) error {
 		switch act.ActionID {
 		case actionTake1h, actionTake4h, actionTakeShift:
 			return oc.offerTake(ctx, place, act.Value, act.ActionID)
@@ -51,7 +51,7 @@ func (oc *Feature) onCallOpsClick(cb slack.InteractionCallback, act *slack.Block
 		case actionTakeConfirm:
 			var req takeRequest
 			if err := chat.DecodeJSON(act.Value, &req); err != nil || req.ScheduleID == "" {
-				return oc.tellClicker(ctx, place, chat.Message{Text: ":thinking_face: That button is broken; run `/toban oncall` again."})
+				return chat.TellClicker(ctx, oc.Slack, place, chat.Message{Text: ":thinking_face: That button is broken; run `/toban oncall` again."})
 			}
 			req.Channel = place.ChannelID
 			return oc.take(ctx, place, req)
@@ -68,7 +68,7 @@ func (oc *Feature) onCallOpsClick(cb slack.InteractionCallback, act *slack.Block
 // offerTake works out the override a Take button asks for and shows it
 // for confirmation: the schedule, who is replaced, and the exact times.
 func (oc *Feature) offerTake(ctx context.Context, place chat.Place, schedule, action string) error {
-	actor, ok, err := oc.actorFor(ctx, place)
+	actor, ok, err := identity.ActorFor(ctx, oc.Identity, oc.Slack, place)
 	if !ok {
 		return err
 	}
@@ -93,7 +93,7 @@ func (oc *Feature) offerTake(ctx context.Context, place chat.Place, schedule, ac
 		for _, s := range shifts {
 			switch {
 			case !s.Start.After(now) && s.End.After(now) && s.User.ID == actor.ID:
-				return oc.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":information_source: You are already on call for *%s* until %s.", chat.Escape(sched.Name), chat.DayTime(now, s.End, oc.location()))})
+				return chat.TellClicker(ctx, oc.Slack, place, chat.Message{Text: fmt.Sprintf(":information_source: You are already on call for *%s* until %s.", chat.Escape(sched.Name), chat.DayTime(now, s.End, oc.location()))})
 			case !s.Start.After(now) && s.End.After(now):
 				req.End = s.End.Unix()
 			case s.Start.After(now) && req.End == 0:
@@ -101,7 +101,7 @@ func (oc *Feature) offerTake(ctx context.Context, place chat.Place, schedule, ac
 			}
 		}
 		if req.End == 0 {
-			return oc.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf("Nobody is on call for *%s* this week, so there is no shift to take until its end. Choose a duration.", chat.Escape(sched.Name))})
+			return chat.TellClicker(ctx, oc.Slack, place, chat.Message{Text: fmt.Sprintf("Nobody is on call for *%s* this week, so there is no shift to take until its end. Choose a duration.", chat.Escape(sched.Name))})
 		}
 	}
 	msg, err := oc.takeConfirmation(ctx, deps.ops, actor, req)
@@ -114,7 +114,7 @@ func (oc *Feature) offerTake(ctx context.Context, place chat.Place, schedule, ac
 		slack.NewSectionBlock(chat.Mrkdwn(msg.Text), nil, nil),
 		slack.NewActionBlock("oncall.take.confirm", confirm, slack.NewButtonBlockElement(actionTakeCancel, "", chat.Plain("Cancel"))),
 	}
-	return oc.tellClicker(ctx, place, msg)
+	return chat.TellClicker(ctx, oc.Slack, place, msg)
 }
 
 // takeConfirmation checks an offered override (not over, no overlap with
@@ -195,7 +195,7 @@ func (oc *Feature) replaced(ctx context.Context, ops Ops, scheduleID string, act
 // take creates the override as the person and hands the pager over in the
 // channel: "@bob takes Primary from @alice until 18:00".
 func (oc *Feature) take(ctx context.Context, place chat.Place, req takeRequest) error {
-	actor, ok, err := oc.actorFor(ctx, place)
+	actor, ok, err := identity.ActorFor(ctx, oc.Identity, oc.Slack, place)
 	if !ok {
 		return err
 	}
@@ -236,7 +236,7 @@ func (oc *Feature) take(ctx context.Context, place chat.Place, req takeRequest) 
 		}
 		_ = deps.store.ReleaseAnnouncement(ctx, key)
 	}
-	return oc.tellClicker(ctx, place, chat.Message{Text: ":white_check_mark: Done in PagerDuty: " + handoff.Text})
+	return chat.TellClicker(ctx, oc.Slack, place, chat.Message{Text: ":white_check_mark: Done in PagerDuty: " + handoff.Text})
 }
 
 // openTakeCustom opens the form for a custom range, at once (trigger IDs
@@ -273,7 +273,7 @@ func (oc *Feature) onCallOpsSubmission(ctx context.Context, cb slack.Interaction
 	}
 	place := chat.Place{UserID: cb.User.ID, ChannelID: req.Channel}
 	once := func(then func(ctx context.Context) error) func(ctx context.Context) error {
-		return oc.once("view:"+cb.View.ID+":"+cb.View.CallbackID, then)
+		return chat.Once(oc.Clicks, "view:"+cb.View.ID+":"+cb.View.CallbackID, then)
 	}
 	switch cb.View.CallbackID {
 	case viewFollow:

@@ -33,7 +33,7 @@ func (f *Feature) taskClick(cb slack.InteractionCallback, act *slack.BlockAction
 	return chat.Response{Then: func(ctx context.Context) error {
 		o, err := f.Store.Occurrence(ctx, occID)
 		if errors.Is(err, domain.ErrNotFound) {
-			return f.tellClicker(ctx, place, chat.Message{Text: "That task was deleted."})
+			return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: "That task was deleted."})
 		}
 		o, task, err := f.withTask(ctx, o, err)
 		if err != nil {
@@ -57,7 +57,7 @@ func (f *Feature) taskClick(cb slack.InteractionCallback, act *slack.BlockAction
 		case actionTaskSnooze:
 			until, ok := snoozeUntil(snooze, now, o.Due, taskLocation(task, f.location()))
 			if !ok {
-				return f.tellClicker(ctx, place, chat.Message{Text: "Choose 15 minutes, 1 hour or tomorrow."})
+				return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: "Choose 15 minutes, 1 hour or tomorrow."})
 			}
 			o, changed, err = f.Store.SnoozeOccurrence(ctx, o.ID, place.UserID, until, until)
 			if err == nil && changed {
@@ -104,12 +104,12 @@ func taskStateSentence(o domain.Occurrence, now time.Time) string {
 func (f *Feature) resolveTaskIncident(ctx context.Context, place chat.Place, o domain.Occurrence) {
 	actor, err := f.Identity.ActingAs(ctx, place.UserID)
 	if err != nil {
-		_ = f.tellClicker(ctx, place, chat.Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
+		_ = chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: "The task is done, but I could not resolve its PagerDuty incident as you (link your account with `/toban link`). Resolve it in PagerDuty."})
 		return
 	}
 	if _, err := f.PagerDuty.Resolve(ctx, o.IncidentID, actor); err != nil && !errors.Is(err, domain.ErrInvalid) {
 		f.Log.Warn().Err(err).Str("occurrence", o.ID).Msg("task incident not resolved")
-		_ = f.tellClicker(ctx, place, chat.Message{Text: "The task is done, but resolving its PagerDuty incident failed: " + chat.UserMessage(err)})
+		_ = chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: "The task is done, but resolving its PagerDuty incident failed: " + chat.UserMessage(err)})
 	}
 }
 
@@ -166,7 +166,7 @@ func (f *Feature) showTaskChange(ctx context.Context, place chat.Place, task dom
 	}
 	f.updateTaskCard(ctx, task, o)
 	if !changed {
-		return f.tellClicker(ctx, place, chat.Message{Text: ":information_source: " + taskStateSentence(o, f.now().In(taskLocation(task, f.location())))})
+		return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: ":information_source: " + taskStateSentence(o, f.now().In(taskLocation(task, f.location())))})
 	}
 	return nil
 }

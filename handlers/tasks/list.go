@@ -87,13 +87,13 @@ func (f *Feature) taskListClick(cb slack.InteractionCallback, act *slack.BlockAc
 	return chat.Response{Then: func(ctx context.Context) error {
 		t, err := f.Store.Task(ctx, act.Value)
 		if errors.Is(err, domain.ErrNotFound) {
-			return f.tellClicker(ctx, place, chat.Message{Text: "That task was already deleted."})
+			return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: "That task was already deleted."})
 		}
 		if err != nil {
 			return err
 		}
 		if t.CreatedBy != place.UserID && !f.Admins[place.UserID] {
-			return f.tellClicker(ctx, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who created it, or a toban admin can change this task.", t.CreatedBy)})
+			return chat.TellClicker(ctx, f.Slack, place, chat.Message{Text: fmt.Sprintf(":no_entry: Only <@%s>, who created it, or a toban admin can change this task.", t.CreatedBy)})
 		}
 		switch act.ActionID {
 		case actionTaskEdit:

@@ -166,10 +166,6 @@ func (f *Feature) now() time.Time { return chat.Now(f.Now, "tasks: Feature.Now")
 
 func (f *Feature) location() *time.Location { return chat.Location(f.Location) }
 
-func (f *Feature) tellClicker(ctx context.Context, place chat.Place, msg chat.Message) error {
-	return chat.TellClicker(ctx, f.Slack, place, msg)
-}
-
 // Command runs /toban remind (name "remind": the task modal) or /toban
 // reminders (the channel's tasks).
 func (f *Feature) Command(name string, in chat.Invocation) chat.Response {
