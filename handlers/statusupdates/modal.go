@@ -69,7 +69,11 @@ func (f *Feature) Submission(_ context.Context, cb slack.InteractionCallback) ch
 	if f.PagerDuty == nil {
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.NotConfigured})}
 	}
-	msg, errs := messageInput(cb.View.State.Values)
+	var values map[string]map[string]slack.BlockAction
+	if cb.View.State != nil { // a submission without state is a bad body: a field error, not a panic
+		values = cb.View.State.Values
+	}
+	msg, errs := messageInput(values)
 	if len(errs) > 0 {
 		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}

@@ -234,6 +234,11 @@ func TestSubmissionRefused(t *testing.T) {
 			cb.View.PrivateMetadata = "not json"
 			return cb
 		}, false, "older toban"},
+		{"NoState", func() slack.InteractionCallback {
+			cb := submission("V1", "Q1", "x")
+			cb.View.State = nil
+			return cb
+		}, false, `"message":"The status update is empty."`},
 		{"NotConfigured", func() slack.InteractionCallback { return submission("V1", "Q1", "x") }, true, "PagerDuty is not configured"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
