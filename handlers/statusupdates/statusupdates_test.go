@@ -330,3 +330,20 @@ func TestFeedResponders(t *testing.T) {
 		})
 	}
 }
+
+// A status update on an incident PagerDuty no longer has still shows in
+// its cards' threads (its stakeholders' channels are unknown), and the
+// feed does not retry it.
+func TestFeedStatusUpdateIncidentGone(t *testing.T) {
+	f, s, _, st := world()
+	st.cards["QGONE"] = []domain.Card{{IncidentID: "QGONE", ChannelID: "C1", TS: "200.1"}}
+	ev := domain.IncidentEvent{ID: "E1", Type: domain.EventStatusUpdatePublished, IncidentID: "QGONE",
+		StatusUpdate: &domain.StatusUpdate{ID: "PSU9", Message: "Closed", By: domain.Person{ID: "PU2", Name: "Bob Ops"}}}
+	if err := f.FeedEvent(context.Background(), ev); err != nil {
+		t.Fatalf("err = %v, want none (a retry cannot find the incident either)", err)
+	}
+	want := "C1/200.1: :loudspeaker: PagerDuty: Bob Ops posted a status update:\n> Closed"
+	if got := strings.Join(s.lines(), "\n--\n"); got != want {
+		t.Errorf("said %q, want %q", got, want)
+	}
+}
