@@ -186,6 +186,17 @@ func TestSubmissionWithoutState(t *testing.T) {
 	}
 }
 
+// A card toban has no record of (one from before a restore) is adopted
+// when its menu is used, so it gets the thread line too.
+func TestActAdoptsUnknownCard(t *testing.T) {
+	w := newWorld(t, domain.StatusAcknowledged)
+	w.store.cards = nil
+	w.submit(t, "U1", "V1", ViewSnooze, map[string]map[string]slack.BlockAction{blockDuration: {blockDuration: selected("1h0m0s", "1 h")}})
+	if len(w.store.cards) != 1 || len(w.slack.threads) != 1 || !strings.HasPrefix(w.slack.threads[0], "C1/1.0: :zzz:") {
+		t.Errorf("cards %+v, thread lines %q; want the card adopted and its thread told", w.store.cards, w.slack.threads)
+	}
+}
+
 func TestActions(t *testing.T) {
 	snooze := map[string]map[string]slack.BlockAction{blockDuration: {blockDuration: selected("1h0m0s", "1 h")}}
 	tests := []struct {
