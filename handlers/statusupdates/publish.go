@@ -141,8 +141,8 @@ func (f *Feature) responder(ctx context.Context, ev domain.IncidentEvent) error 
 	case ev.Type == domain.EventResponderAdded:
 		key = responderKey(ev.IncidentID, r.User.ID)
 		line = fmt.Sprintf(":sos: %s was asked to help", who)
-		if by := personName(r.RequestedBy); r.RequestedBy.ID != "" || r.RequestedBy.Name != "" {
-			line += " by " + chat.Escape(by)
+		if r.RequestedBy.ID != "" || r.RequestedBy.Name != "" {
+			line += " by " + chat.Escape(personName(r.RequestedBy))
 		}
 		line += "."
 	case r.State == "joined":
