@@ -154,7 +154,17 @@ func (s *fakeStore) RecordActivity(_ context.Context, a domain.Activity) error {
 	return nil
 }
 func (s *fakeStore) MarkCardDirty(context.Context, string) error { s.dirty++; return nil }
-func (s *fakeStore) SaveCard(context.Context, domain.Card) error { return domain.ErrCardExists }
+
+// SaveCard is called under the incident lock, which holds s.mu.
+func (s *fakeStore) SaveCard(_ context.Context, c domain.Card) error {
+	for _, have := range s.cards {
+		if have.ChannelID == c.ChannelID && have.TS == c.TS {
+			return domain.ErrCardExists
+		}
+	}
+	s.cards = append(s.cards, c)
+	return nil
+}
 func (s *fakeStore) CardsForIncident(context.Context, string) ([]domain.Card, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -123,6 +123,3 @@ type Feature struct {
 func (f *Feature) now() time.Time {
 	return chat.Now(f.Now, "handlers/incidentactions: Feature.Now").In(chat.Location(f.Location))
 }
-
-// SubmissionIDs are the callback IDs of the feature's modals.
-var SubmissionIDs = []string{ViewReassign, ViewSnooze, ViewPriority, ViewResponders}

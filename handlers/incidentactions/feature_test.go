@@ -173,6 +173,30 @@ func (w *world) submit(t *testing.T, user, viewID, callback string, values map[s
 	return res
 }
 
+// A submission whose body carries no state (a bad or truncated body) gets
+// a field error and does nothing; it does not panic.
+func TestSubmissionWithoutState(t *testing.T) {
+	w := newWorld(t, domain.StatusAcknowledged)
+	cb := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U1"}}
+	cb.View = slack.View{ID: "V1", CallbackID: ViewSnooze, PrivateMetadata: chat.ModalState{IncidentID: "Q1"}.Encode()}
+	res := w.f.Submission(context.Background(), cb)
+	ack, _ := json.Marshal(res.Ack)
+	if res.Then != nil || !strings.Contains(string(ack), `"duration":"Choose how long to snooze."`) {
+		t.Errorf("ack = %s (then: %v), want the duration's field error and nothing done", ack, res.Then != nil)
+	}
+}
+
+// A card toban has no record of (one from before a restore) is adopted
+// when its menu is used, so it gets the thread line too.
+func TestActAdoptsUnknownCard(t *testing.T) {
+	w := newWorld(t, domain.StatusAcknowledged)
+	w.store.cards = nil
+	w.submit(t, "U1", "V1", ViewSnooze, map[string]map[string]slack.BlockAction{blockDuration: {blockDuration: selected("1h0m0s", "1 h")}})
+	if len(w.store.cards) != 1 || len(w.slack.threads) != 1 || !strings.HasPrefix(w.slack.threads[0], "C1/1.0: :zzz:") {
+		t.Errorf("cards %+v, thread lines %q; want the card adopted and its thread told", w.store.cards, w.slack.threads)
+	}
+}
+
 func TestActions(t *testing.T) {
 	snooze := map[string]map[string]slack.BlockAction{blockDuration: {blockDuration: selected("1h0m0s", "1 h")}}
 	tests := []struct {

@@ -123,7 +123,11 @@ func (f *Feature) Submission(_ context.Context, cb slack.InteractionCallback) ch
 		}
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.UserMessage(err)})}
 	}
-	req, errs := parseSubmission(cb.View.CallbackID, cb.View.State.Values)
+	var values map[string]map[string]slack.BlockAction
+	if cb.View.State != nil { // a submission without state is a bad body: field errors, not a panic
+		values = cb.View.State.Values
+	}
+	req, errs := parseSubmission(cb.View.CallbackID, values)
 	if len(errs) > 0 {
 		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}

@@ -65,12 +65,10 @@ type Store interface {
 	RecordActivity(ctx context.Context, a domain.Activity) error
 }
 
-// Feature is the status updates feature. A nil PagerDuty makes the modal
-// say PagerDuty is not configured; the feed hook then shows responders and
-// status updates in threads, and cannot find stakeholders' channels.
+// Feature is the status updates feature. cmd/toban makes one only when
+// PagerDuty is configured; the router answers "not configured" without.
 type Feature struct {
-	Slack Slack
-	// PagerDuty is nil when PagerDuty is not configured.
+	Slack     Slack
 	PagerDuty PagerDuty
 	Store     Store
 	// Identity says who a Slack user acts as in PagerDuty.

@@ -17,9 +17,6 @@ import (
 // found when they submit.
 func (f *Feature) Open(cb slack.InteractionCallback, incidentID string) chat.Response {
 	place := chat.PlaceOf(cb)
-	if f.PagerDuty == nil {
-		return chat.RespondLater(f.Slack, place.ResponseURL, chat.Message{Text: chat.NotConfigured})
-	}
 	state := chat.ModalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
 	return chat.Response{Then: func(ctx context.Context) error {
 		if _, err := f.Slack.OpenView(ctx, cb.TriggerID, postModal(state)); err != nil {
@@ -66,10 +63,11 @@ func (f *Feature) Submission(_ context.Context, cb slack.InteractionCallback) ch
 		}
 		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.UserMessage(err)})}
 	}
-	if f.PagerDuty == nil {
-		return chat.Response{Ack: chat.ViewErrors(map[string]string{chat.FirstBlockID(cb.View): chat.NotConfigured})}
+	var values map[string]map[string]slack.BlockAction
+	if cb.View.State != nil { // a submission without state is a bad body: a field error, not a panic
+		values = cb.View.State.Values
 	}
-	msg, errs := messageInput(cb.View.State.Values)
+	msg, errs := messageInput(values)
 	if len(errs) > 0 {
 		return chat.Response{Ack: chat.ViewErrors(errs)}
 	}

@@ -118,17 +118,14 @@ func (f *Feature) FeedEvent(ctx context.Context, ev domain.IncidentEvent) error 
 // PagerDuty answered toban's own post with, so toban's echo shows nothing.
 func (f *Feature) published(ctx context.Context, ev domain.IncidentEvent) error {
 	su := *ev.StatusUpdate
-	inc := domain.Incident{ID: ev.IncidentID}
-	if f.PagerDuty != nil {
-		// The event names the incident only; its service says which
-		// stakeholders' channels get the update.
-		read, err := f.PagerDuty.Incident(ctx, ev.IncidentID)
-		switch {
-		case err == nil:
-			inc = read
-		case !errors.Is(err, domain.ErrNotFound): // deleted: threads only
-			return fmt.Errorf("read %s for its status update: %w", ev.IncidentID, err)
-		}
+	// The event names the incident only; its service says which
+	// stakeholders' channels get the update.
+	inc, err := f.PagerDuty.Incident(ctx, ev.IncidentID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound): // deleted: threads only
+		inc = domain.Incident{ID: ev.IncidentID}
+	case err != nil:
+		return fmt.Errorf("read %s for its status update: %w", ev.IncidentID, err)
 	}
 	f.publish(ctx, inc, su, "PagerDuty: "+chat.Escape(personName(su.By))+" posted a status update")
 	return nil
@@ -144,8 +141,8 @@ func (f *Feature) responder(ctx context.Context, ev domain.IncidentEvent) error 
 	case ev.Type == domain.EventResponderAdded:
 		key = responderKey(ev.IncidentID, r.User.ID)
 		line = fmt.Sprintf(":sos: %s was asked to help", who)
-		if by := personName(r.RequestedBy); r.RequestedBy.ID != "" || r.RequestedBy.Name != "" {
-			line += " by " + chat.Escape(by)
+		if r.RequestedBy.ID != "" || r.RequestedBy.Name != "" {
+			line += " by " + chat.Escape(personName(r.RequestedBy))
 		}
 		line += "."
 	case r.State == "joined":

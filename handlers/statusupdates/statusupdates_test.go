@@ -225,22 +225,22 @@ func TestSubmissionRefused(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		cb     func() slack.InteractionCallback
-		noPD   bool
 		ackHas string
 	}{
-		{"EmptyMessage", func() slack.InteractionCallback { return submission("V1", "Q1", "   ") }, false, `"message":"The status update is empty."`},
+		{"EmptyMessage", func() slack.InteractionCallback { return submission("V1", "Q1", "   ") }, `"message":"The status update is empty."`},
 		{"OlderForm", func() slack.InteractionCallback {
 			cb := submission("V1", "Q1", "x")
 			cb.View.PrivateMetadata = "not json"
 			return cb
-		}, false, "older toban"},
-		{"NotConfigured", func() slack.InteractionCallback { return submission("V1", "Q1", "x") }, true, "PagerDuty is not configured"},
+		}, "older toban"},
+		{"NoState", func() slack.InteractionCallback {
+			cb := submission("V1", "Q1", "x")
+			cb.View.State = nil
+			return cb
+		}, `"message":"The status update is empty."`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f, s, pd, _ := world()
-			if tt.noPD {
-				f.PagerDuty = nil
-			}
 			res := f.Submission(ctx, tt.cb())
 			ack, _ := json.Marshal(res.Ack)
 			if res.Then != nil || !strings.Contains(string(ack), tt.ackHas) {
@@ -328,5 +328,22 @@ func TestFeedResponders(t *testing.T) {
 				t.Errorf("said %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A status update on an incident PagerDuty no longer has still shows in
+// its cards' threads (its stakeholders' channels are unknown), and the
+// feed does not retry it.
+func TestFeedStatusUpdateIncidentGone(t *testing.T) {
+	f, s, _, st := world()
+	st.cards["QGONE"] = []domain.Card{{IncidentID: "QGONE", ChannelID: "C1", TS: "200.1"}}
+	ev := domain.IncidentEvent{ID: "E1", Type: domain.EventStatusUpdatePublished, IncidentID: "QGONE",
+		StatusUpdate: &domain.StatusUpdate{ID: "PSU9", Message: "Closed", By: domain.Person{ID: "PU2", Name: "Bob Ops"}}}
+	if err := f.FeedEvent(context.Background(), ev); err != nil {
+		t.Fatalf("err = %v, want none (a retry cannot find the incident either)", err)
+	}
+	want := "C1/200.1: :loudspeaker: PagerDuty: Bob Ops posted a status update:\n> Closed"
+	if got := strings.Join(s.lines(), "\n--\n"); got != want {
+		t.Errorf("said %q, want %q", got, want)
 	}
 }
