@@ -187,19 +187,8 @@ func (f *Feature) replyOnce(ctx context.Context, incidentID string, out *outcome
 	if len(fresh) == 0 {
 		return
 	}
-	cards, err := f.Store.CardsForIncident(ctx, incidentID)
-	if err != nil {
-		f.Log.Warn().Err(err).Str("incident", incidentID).Msg("cards unreadable; no thread reply")
-		return
-	}
-	line := out.line(fresh)
-	for _, c := range cards {
-		if c.TS == "" {
-			continue
-		}
-		if _, err := f.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: line, ThreadTS: c.TS}); err != nil {
-			f.Log.Warn().Err(err).Str("incident", incidentID).Str("channel", c.ChannelID).Msg("thread reply failed")
-		}
+	if _, err := chat.InThreads(ctx, f.Store, f.Slack, incidentID, out.line(fresh)); err != nil {
+		f.Log.Warn().Err(err).Str("incident", incidentID).Msg("thread reply not posted everywhere")
 	}
 }
 

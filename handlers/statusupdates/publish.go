@@ -58,27 +58,11 @@ func (f *Feature) first(ctx context.Context, key, id string) bool {
 // inThreads posts line in the thread of every card of the incident and
 // reports whether it reached one.
 func (f *Feature) inThreads(ctx context.Context, incidentID, line string) bool {
-	cards, err := f.Store.CardsForIncident(ctx, incidentID)
+	n, err := chat.InThreads(ctx, f.Store, f.Slack, incidentID, line)
 	if err != nil {
-		f.Log.Warn().Err(err).Str("incident", incidentID).Msg("cards unreadable; no thread line")
-		return false
+		f.Log.Warn().Err(err).Str("incident", incidentID).Msg("thread line not posted everywhere")
 	}
-	posted := false
-	for _, c := range cards {
-		if c.TS == "" {
-			continue // a card whose post did not finish has no thread yet
-		}
-		thread := c.TS
-		if c.ThreadTS != "" {
-			thread = c.ThreadTS
-		}
-		if _, err := f.Slack.PostMessage(ctx, c.ChannelID, chat.Message{Text: line, ThreadTS: thread}); err != nil {
-			f.Log.Warn().Err(err).Str("incident", incidentID).Str("channel", c.ChannelID).Msg("thread line not posted")
-			continue
-		}
-		posted = true
-	}
-	return posted
+	return n > 0
 }
 
 // incidentLink names an incident for a channel without its card.
