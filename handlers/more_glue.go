@@ -29,7 +29,7 @@ func (a *App) moreClick(cb slack.InteractionCallback, act *slack.BlockAction) ch
 		}
 	case incidents.MoreStatusUpdate:
 		if a.StatusUpdates != nil {
-			return a.StatusUpdates.Open(cb, incidentID)
+			return a.StatusUpdates.Open(cb, act, incidentID)
 		}
 	default:
 		// A kind this version does not draw: not "not configured".

@@ -63,12 +63,19 @@ func TestMoreStatusUpdate(t *testing.T) {
 			t.Errorf("submission ack = %s, want not configured", ack)
 		}
 	})
-	t.Run("OpensTheModal", func(t *testing.T) {
+	t.Run("OpensTheModalOnce", func(t *testing.T) {
 		s := &moreSlack{}
-		a := &App{Slack: s, Log: zerolog.Nop(), StatusUpdates: &statusupdates.Feature{Slack: s, PagerDuty: struct{ statusupdates.PagerDuty }{}}}
-		res := a.Interaction(ctx, moreChoice(incidents.MoreStatusUpdate))
-		if res.Then == nil || res.Then(ctx) != nil || strings.Join(s.views, ",") != statusupdates.ViewPost || len(s.responses) != 0 {
-			t.Errorf("views %q, answers %q; want the status update modal", s.views, s.responses)
+		a := &App{Slack: s, Log: zerolog.Nop(), StatusUpdates: &statusupdates.Feature{Slack: s,
+			PagerDuty: struct{ statusupdates.PagerDuty }{}, Store: &onceStore{seen: map[string]bool{}}}}
+		// Slack redelivers the same click: the modal opens once.
+		for range 2 {
+			res := a.Interaction(ctx, moreChoice(incidents.MoreStatusUpdate))
+			if res.Then == nil || res.Then(ctx) != nil {
+				t.Fatal("no work after the choice")
+			}
+		}
+		if strings.Join(s.views, ",") != statusupdates.ViewPost || len(s.responses) != 0 {
+			t.Errorf("views %q, answers %q; want the status update modal once", s.views, s.responses)
 		}
 	})
 }
@@ -87,4 +94,17 @@ func TestMoreUnknownOption(t *testing.T) {
 			t.Errorf("value %q: answers %q, want the older-menu answer", value, s.responses)
 		}
 	}
+}
+
+// onceStore remembers click keys; the feature's other store methods are
+// not expected.
+type onceStore struct {
+	statusupdates.Store
+	seen map[string]bool
+}
+
+func (s *onceStore) FirstClick(_ context.Context, key string) (bool, error) {
+	first := !s.seen[key]
+	s.seen[key] = true
+	return first, nil
 }

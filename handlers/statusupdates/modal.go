@@ -14,16 +14,16 @@ import (
 
 // Open answers "Post status update" in a card's menu: the modal opens at
 // once (a trigger_id lasts 3 s), and who the clicker is in PagerDuty is
-// found when they submit.
-func (f *Feature) Open(cb slack.InteractionCallback, incidentID string) chat.Response {
+// found when they submit. A redelivered click opens it once.
+func (f *Feature) Open(cb slack.InteractionCallback, act *slack.BlockAction, incidentID string) chat.Response {
 	place := chat.PlaceOf(cb)
 	state := chat.ModalState{IncidentID: incidentID, ChannelID: place.ChannelID, MessageTS: place.MessageTS}
-	return chat.Response{Then: func(ctx context.Context) error {
+	return chat.Response{Then: chat.Once(f.Store, chat.ClickKey(cb, act, "status", incidentID), func(ctx context.Context) error {
 		if _, err := f.Slack.OpenView(ctx, cb.TriggerID, postModal(state)); err != nil {
 			return fmt.Errorf("open status update modal for %s: %w", incidentID, err)
 		}
 		return nil
-	}}
+	})}
 }
 
 // postModal is the "Post status update" modal.
