@@ -56,7 +56,8 @@ type wireData struct {
 	Content string `json:"content"`
 	// Message is a status update's text, or a responder request's.
 	Message string `json:"message"`
-	// Trimmed says PagerDuty cut Message (or Content) short.
+	// Trimmed says PagerDuty cut Message (or a note's Content) short;
+	// toban shows such a text ending in "…".
 	Trimmed bool `json:"trimmed"`
 	// User is the responder of an incident_responder; State their answer
 	// ("pending", "joined", "declined").
@@ -164,7 +165,7 @@ func decodeEvent(we *wireEvent) (domain.IncidentEvent, error) {
 	}
 	switch we.EventType {
 	case domain.EventAnnotated:
-		ev.Note = d.Content
+		ev.Note = trimmed(d.Content, d.Trimmed)
 	case domain.EventStatusUpdatePublished:
 		if d.ID == "" && handled {
 			return domain.IncidentEvent{}, fmt.Errorf("event %s: status update without id", we.ID)

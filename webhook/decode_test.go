@@ -195,13 +195,38 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-// A status update PagerDuty trimmed reads as cut short.
-func TestDecodeTrimmedStatusUpdate(t *testing.T) {
-	body := `{"event":{"id":"E1","event_type":"incident.status_update_published","occurred_at":"2026-03-10T12:00:00Z",` +
-		`"agent":null,"data":{"type":"incident_status_update","id":"S1","message":"The database is","trimmed":true,"incident":{"id":"Q1"}}}}`
-	got, err := webhook.Decode([]byte(body))
-	if err != nil || len(got) != 1 || got[0].StatusUpdate == nil || got[0].StatusUpdate.Message != "The database is…" {
-		t.Errorf("got %s, %v; want the message ending in …", showAll(got), err)
+// A text PagerDuty trimmed (a status update, a note, a responder
+// request's message) reads as cut short.
+func TestDecodeTrimmed(t *testing.T) {
+	const head = `{"event":{"id":"E1","occurred_at":"2026-03-10T12:00:00Z","agent":null,`
+	tests := []struct {
+		name, body string
+		text       func(domain.IncidentEvent) string
+	}{
+		{"StatusUpdate", head + `"event_type":"incident.status_update_published","data":{"type":"incident_status_update","id":"S1","message":"The database is","trimmed":true,"incident":{"id":"Q1"}}}}`,
+			func(ev domain.IncidentEvent) string {
+				if ev.StatusUpdate == nil {
+					return ""
+				}
+				return ev.StatusUpdate.Message
+			}},
+		{"Note", head + `"event_type":"incident.annotated","data":{"type":"incident_note","id":"N1","content":"The database is","trimmed":true,"incident":{"id":"Q1"}}}}`,
+			func(ev domain.IncidentEvent) string { return ev.Note }},
+		{"ResponderRequest", head + `"event_type":"incident.responder.added","data":{"type":"incident_responder","incident":{"id":"Q1"},"user":{"id":"PU2","summary":"Bob"},"state":"pending","message":"The database is","trimmed":true}}}`,
+			func(ev domain.IncidentEvent) string {
+				if ev.Responder == nil {
+					return ""
+				}
+				return ev.Responder.Message
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := webhook.Decode([]byte(tt.body))
+			if err != nil || len(got) != 1 || tt.text(got[0]) != "The database is…" {
+				t.Errorf("got %s, %v; want the text ending in …", showAll(got), err)
+			}
+		})
 	}
 }
 
