@@ -71,7 +71,7 @@ func (db *DB) ReleaseIncidentChannel(ctx context.Context, incidentID string) err
 
 const incidentChannelColumns = `incident_id, channel_id, name, opened_by, claimed_at, resolved_at, archived_at`
 
-func scanIncidentChannel(row interface{ Scan(...any) error }) (domain.IncidentChannel, error) {
+func scanIncidentChannel(row rowScanner) (domain.IncidentChannel, error) {
 	var c domain.IncidentChannel
 	var claimed, resolved, archived int64
 	if err := row.Scan(&c.IncidentID, &c.ChannelID, &c.Name, &c.OpenedBy, &claimed, &resolved, &archived); err != nil {
@@ -122,22 +122,13 @@ func (db *DB) MarkIncidentChannelResolved(ctx context.Context, incidentID string
 // IncidentChannelsToArchive lists the channels of incidents resolved at
 // or before resolvedBefore that toban has not archived yet, oldest first.
 func (db *DB) IncidentChannelsToArchive(ctx context.Context, resolvedBefore time.Time) ([]domain.IncidentChannel, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+incidentChannelColumns+` FROM incident_channels
+	list, err := queryRows(ctx, db.sql, scanIncidentChannel, `SELECT `+incidentChannelColumns+` FROM incident_channels
 		WHERE channel_id <> '' AND archived_at = 0 AND resolved_at > 0 AND resolved_at <= $1
 		ORDER BY resolved_at, incident_id`, resolvedBefore.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("incident channels to archive: %w", err)
 	}
-	defer rows.Close()
-	var out []domain.IncidentChannel
-	for rows.Next() {
-		c, err := scanIncidentChannel(rows)
-		if err != nil {
-			return nil, fmt.Errorf("incident channels to archive: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return list, nil
 }
 
 // MarkIncidentChannelArchived records that the incident's channel was

@@ -205,12 +205,11 @@ func (m *Main) Open(ctx context.Context) error {
 			ArchiveAfter: cfg.ChannelArchiveAfter, Location: cfg.Location, Clock: m.Clock,
 			Log: m.Log.With().Str("component", "incidentchannels").Logger(),
 		}
-		app.Incidents.OnResolved = app.IncidentChannels.Resolved
 		app.StatusUpdates = &statusupdates.Feature{
 			Slack: m.web, PagerDuty: m.pd, Store: db, Identity: app.Incidents, Now: m.Clock.Now,
 			Log: m.Log.With().Str("component", "statusupdates").Logger(),
 		}
-		app.Incidents.EventHooks = append(app.Incidents.EventHooks, app.StatusUpdates)
+		app.Incidents.EventHooks = append(app.Incidents.EventHooks, app.IncidentChannels, app.StatusUpdates)
 		app.Report = &reports.Feature{
 			Slack: m.web, Source: m.pd, Subscriptions: db, Services: app.Incidents, Clicks: db, Store: db, Uploader: m.web,
 			Admins: app.Admins, Location: cfg.Location, Now: m.Clock.Now, Log: app.Log,

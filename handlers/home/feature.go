@@ -200,15 +200,28 @@ func (f *Feature) Opened(userID string) chat.Response {
 		if _, err := time.LoadLocation(zone); err != nil {
 			zone = ""
 		}
+		idle := f.loopIdle(ctx)
 		if err := f.Store.HomeOpened(ctx, userID, zone); err != nil {
 			f.Log.Warn().Err(err).Str("user", userID).Msg("home: opening not recorded")
 		}
 		err = f.refresh(ctx, userID, zone, true)
-		// The refresh loop, asleep while nobody had a Home open, now has
-		// someone to keep current.
-		f.Changed()
+		if idle {
+			// The refresh loop, asleep without a timer while nobody had a
+			// Home open, now has someone to keep current.
+			f.Changed()
+		}
 		return err
 	}}
+}
+
+// loopIdle says whether the refresh loop may be asleep without a timer:
+// nobody opened their Home within Recent. Otherwise its timer is set and
+// its next refresh finds the new viewer; waking it at every opening would
+// re-render every recent Home, PagerDuty reads included, each time
+// someone looks at theirs. An unreadable store counts as idle.
+func (f *Feature) loopIdle(ctx context.Context) bool {
+	recent, err := f.Store.HomeViewers(ctx, f.now().Add(-Recent), 1)
+	return err != nil || len(recent) == 0
 }
 
 // Refresh re-publishes the person's Home if what it shows changed: after a

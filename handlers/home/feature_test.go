@@ -300,6 +300,47 @@ func TestChangedAnnouncesAtMostOnceASecond(t *testing.T) {
 	}
 }
 
+// TestOpeningWakesOnlyAnIdleLoop: the first opening wakes the refresh
+// loop (asleep without a timer while nobody had a Home open) on every
+// replica; an opening while others' Homes are kept current does not, or
+// each look at a Home would re-render every recent one.
+func TestOpeningWakesOnlyAnIdleLoop(t *testing.T) {
+	ctx := context.Background()
+	f, _, _, _, clock := newTestFeature()
+	var topics []string
+	f.Announce = func(topic string) { topics = append(topics, topic) }
+	woken := func() bool {
+		select {
+		case <-f.wake.C():
+			return true
+		default:
+			return false
+		}
+	}
+	if err := f.Opened("U1").Then(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !woken() || len(topics) != 1 {
+		t.Fatalf("first opening: woken false or announced %v, want the loop woken and %q once", topics, Topic)
+	}
+	clock.Advance(2 * time.Second)
+	if err := f.Opened("U2").Then(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if woken() || len(topics) != 1 {
+		t.Errorf("opening while U1's Home is kept current woke the loop or announced %v", topics)
+	}
+	// Once every opening is older than Recent, the loop sleeps without a
+	// timer again: the next opening wakes it.
+	clock.Advance(Recent + time.Second)
+	if err := f.Opened("U1").Then(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !woken() || len(topics) != 2 {
+		t.Errorf("opening after Recent: announced %v, want the loop woken and a second announce", topics)
+	}
+}
+
 type fakeLinker struct{ linked fakeIdentity }
 
 func (l fakeLinker) LinkSelf(_ context.Context, userID string) (chat.Message, error) {

@@ -10,9 +10,17 @@ import (
 	"github.com/tobanbot/toban/scheduler"
 )
 
+// FeedEvent is the incident feed's hook (incidents.EventHook): a resolve
+// posts the timeline (Resolved); other events change nothing here.
+func (f *Feature) FeedEvent(ctx context.Context, ev domain.IncidentEvent) error {
+	if ev.Type != domain.EventResolved {
+		return nil
+	}
+	return f.Resolved(ctx, ev.IncidentID)
+}
+
 // Resolved posts the timeline in the incident's channel, if it has one,
-// when PagerDuty says the incident is resolved (the incident feed's
-// OnResolved). The same resolve arrives from the webhook and the poller,
+// when PagerDuty says the incident is resolved. The same resolve arrives from the webhook and the poller,
 // and on every replica: the timeline is claimed per resolve before it is
 // posted, so it is posted once. A resolve that was since undone
 // (reopened) posts nothing. Errors reading PagerDuty are returned, so the

@@ -183,3 +183,18 @@ func TestArchiveDue(t *testing.T) {
 		}
 	})
 }
+
+// TestFeedEventPostsTheTimelineOnResolveOnly: as the feed's hook, only a
+// resolve posts the timeline.
+func TestFeedEventPostsTheTimelineOnResolveOnly(t *testing.T) {
+	ctx := context.Background()
+	f, m, _ := newMemoryFeature(t0)
+	for _, typ := range []string{domain.EventAcknowledged, domain.EventAnnotated, domain.EventTriggered} {
+		if err := f.FeedEvent(ctx, domain.IncidentEvent{Type: typ, IncidentID: "Q1"}); err != nil || len(m.posts) != 0 {
+			t.Fatalf("%s: posts = %q, %v; want none", typ, m.posts, err)
+		}
+	}
+	if err := f.FeedEvent(ctx, domain.IncidentEvent{Type: domain.EventResolved, IncidentID: "Q1"}); err != nil || len(m.posts) != 1 {
+		t.Fatalf("resolved: posts = %q, %v; want the timeline", m.posts, err)
+	}
+}

@@ -60,11 +60,6 @@ type Feature struct {
 	// Tasks is told of incident changes for the cards of tasks; nil for
 	// none.
 	Tasks TaskCards
-	// OnResolved, when set, is called for every resolve event the feed
-	// processes (the incident channels' timeline); the same resolve may
-	// come twice (webhook and poller), so it must act once by itself. An
-	// error holds the event back for a retry.
-	OnResolved func(ctx context.Context, incidentID string) error
 	// EventHooks are told of every event the feed processes.
 	EventHooks []EventHook
 	// Location is where times are shown (TOBAN_TIMEZONE).

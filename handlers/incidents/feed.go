@@ -140,11 +140,6 @@ func (a *Feature) processEvent(ctx context.Context, inbox Inbox, ev domain.Incid
 	if a.Tasks != nil && ev.Type != domain.EventAnnotated {
 		a.Tasks.ShowIncident(ctx, ev.IncidentID)
 	}
-	if ev.Type == domain.EventResolved && a.OnResolved != nil {
-		if err := a.OnResolved(ctx, ev.IncidentID); err != nil {
-			return fmt.Errorf("after resolve of %s: %w", ev.IncidentID, err)
-		}
-	}
 	if err := a.replyFeedEvent(ctx, ev, cards); err != nil {
 		return err
 	}
