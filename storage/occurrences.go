@@ -61,38 +61,15 @@ func (db *DB) ClaimOccurrence(ctx context.Context, taskID string, due time.Time,
 	if taskID == "" || due.IsZero() || channelID == "" {
 		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, domain.Invalid("an occurrence needs a task, a due time and a channel"))
 	}
-	now, until := db.claimTimes()
-	o, err := scanOccurrence(db.sql.QueryRowContext(ctx, `
-		INSERT INTO task_occurrences (id, task_id, due, late, channel_id, state, claimed_at, escalate_at, claimed_by, claim_until)
-		VALUES ($1, $2, $3, $4, $5, '`+domain.OccClaimed+`', $6, $7, $8, $9)
-		ON CONFLICT DO NOTHING
-		RETURNING `+occColumns,
-		id, taskID, due.Unix(), boolInt(late), channelID, db.now().UnixMilli(), millisOrNull(escalateAt), db.holder, until))
+	out, err := db.claims.do(ctx, claimRequest{id: id, taskID: taskID, due: due, late: late, channelID: channelID, escalateAt: escalateAt},
+		maxOccurrenceGroup, db.claimGroup)
 	if err == nil {
-		return o, true, nil
+		err = out.err
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, err)
-	}
-	// Claimed already. Unposted with its claim lapsed (the replica that
-	// claimed it died), it is retaken by this one; a live claim of
-	// another replica is left to it.
-	o, err = scanOccurrence(db.sql.QueryRowContext(ctx, `
-		UPDATE task_occurrences SET claimed_by = $1, claim_until = $2
-		WHERE id = $3 AND ts = '' AND (claim_until <= $4 OR (claimed_by = $1 AND claimed_by <> ''))
-		RETURNING `+occColumns, db.holder, until, id, now))
-	if err == nil {
-		return o, false, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, err)
-	}
-	o, err = db.Occurrence(ctx, id)
 	if err != nil {
-		return domain.Occurrence{}, false, fmt.Errorf("claim: %w", err)
+		return domain.Occurrence{}, false, fmt.Errorf("claim occurrence %s: %w", id, err)
 	}
-	o.HeldElsewhere = o.TS == ""
-	return o, false, nil
+	return out.occ, out.created, nil
 }
 
 // ClaimLease is how long a replica's claim on an occurrence or an inbox
@@ -151,29 +128,21 @@ func (db *DB) RenewOccurrenceClaims(ctx context.Context) (int64, error) {
 
 // SetOccurrencePosted records that the claimed occurrence's card is the
 // message ts, making it posted. Recording the same ts again is a no-op,
-// whatever the state since; another ts gives domain.ErrAlreadyPosted.
-func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) error {
+// whatever the state since; another ts gives domain.ErrAlreadyPosted. It
+// returns the occurrence as recorded, so a caller sees a click that
+// reached it before its ts did.
+func (db *DB) SetOccurrencePosted(ctx context.Context, id, ts string) (domain.Occurrence, error) {
 	if ts == "" {
-		return fmt.Errorf("occurrence %s posted: %w", id, domain.Invalid("empty message ts"))
+		return domain.Occurrence{}, fmt.Errorf("occurrence %s posted: %w", id, domain.Invalid("empty message ts"))
 	}
-	n, err := rowsChanged(db.sql.ExecContext(ctx,
-		`UPDATE task_occurrences SET ts = $1,
-			state = CASE WHEN state = '`+domain.OccClaimed+`' THEN '`+domain.OccPosted+`' ELSE state END
-		WHERE id = $2 AND ts = ''`, ts, id))
-	switch {
-	case err != nil:
-		return fmt.Errorf("occurrence %s posted: %w", id, err)
-	case n == 1:
-		return nil
+	out, err := db.posts.do(ctx, postedRequest{id: id, ts: ts}, maxOccurrenceGroup, db.postedGroup)
+	if err == nil {
+		err = out.err
 	}
-	cur, err := db.Occurrence(ctx, id)
-	switch {
-	case err != nil:
-		return fmt.Errorf("posted: %w", err)
-	case cur.TS == ts:
-		return nil
+	if err != nil {
+		return domain.Occurrence{}, fmt.Errorf("occurrence %s posted: %w", id, err)
 	}
-	return fmt.Errorf("occurrence %s posted as %s: %w as %s", id, ts, domain.ErrAlreadyPosted, cur.TS)
+	return out.occ, nil
 }
 
 // Occurrence returns the occurrence with the ID.

@@ -29,7 +29,7 @@ func occIn(t *testing.T, db *DB, taskID string, due time.Time, state string) dom
 	if state == domain.OccClaimed {
 		return o
 	}
-	if err := db.SetOccurrencePosted(ctx, o.ID, strconv.FormatInt(due.Unix(), 10)+"."+taskID); err != nil {
+	if _, err := db.SetOccurrencePosted(ctx, o.ID, strconv.FormatInt(due.Unix(), 10)+"."+taskID); err != nil {
 		t.Fatalf("SetOccurrencePosted: %v", err)
 	}
 	var ok bool
@@ -128,7 +128,7 @@ func TestUnpostedAfterCrash(t *testing.T) {
 		{"Missing", "t_x@1", "9.7", domain.ErrNotFound},
 	}
 	for _, tt := range tests {
-		if err := db.SetOccurrencePosted(ctx, tt.id, tt.ts); !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+		if _, err := db.SetOccurrencePosted(ctx, tt.id, tt.ts); !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 			t.Errorf("%s: SetOccurrencePosted = %v, want %v", tt.name, err, tt.wantErr)
 		}
 	}
@@ -285,7 +285,7 @@ func TestEscalations(t *testing.T) {
 		return o
 	}
 	post := func(o domain.Occurrence) {
-		if err := db.SetOccurrencePosted(ctx, o.ID, o.TaskID+".1"); err != nil {
+		if _, err := db.SetOccurrencePosted(ctx, o.ID, o.TaskID+".1"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -430,7 +430,7 @@ func TestOccurrencePostedAfterClick(t *testing.T) {
 	if _, changed, err := db.StartOccurrence(ctx, o.ID, "U1", taskEpoch.Add(time.Second)); err != nil || !changed {
 		t.Fatalf("start = %v, %v", changed, err)
 	}
-	if err := db.SetOccurrencePosted(ctx, o.ID, "1700000000.000100"); err != nil {
+	if _, err := db.SetOccurrencePosted(ctx, o.ID, "1700000000.000100"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Occurrence(ctx, o.ID)

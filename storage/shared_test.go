@@ -234,7 +234,7 @@ func TestOccurrenceClaimsHeldAndRetaken(t *testing.T) {
 	if o, claimed, _ := a.ClaimOccurrence(ctx, "T1", due, false, "C1", time.Time{}); claimed || !o.HeldElsewhere {
 		t.Errorf("a's late firing: claimed %v, held elsewhere %v; want it left to b", claimed, o.HeldElsewhere)
 	}
-	if err := b.SetOccurrencePosted(ctx, domain.OccurrenceID("T1", due), "1.1"); err != nil {
+	if _, err := b.SetOccurrencePosted(ctx, domain.OccurrenceID("T1", due), "1.1"); err != nil {
 		t.Fatal(err)
 	}
 	if o, _, _ := a.ClaimOccurrence(ctx, "T1", due, false, "C1", time.Time{}); o.HeldElsewhere || o.TS != "1.1" {

@@ -50,6 +50,10 @@ type DB struct {
 	// writers colliding in its busy handler sleep far longer than they
 	// wait here).
 	inbox inboxBatcher
+	// claims and posts group the scheduler's concurrent occurrence
+	// writes the same way (occurrences_group.go).
+	claims writeGroup[claimRequest, claimOutcome]
+	posts  writeGroup[postedRequest, postedOutcome]
 	// pgURL is the PostgreSQL URL, for the LISTEN connection of Changes.
 	pgURL string
 	// hub fans change notifications out to Changes subscribers.
@@ -62,6 +66,10 @@ type DB struct {
 // pgIdleConns is how many idle PostgreSQL connections a replica keeps
 // ready (see README's deployment notes on max_connections).
 const pgIdleConns = 16
+
+// sqliteIdleConns is how many idle SQLite connections a process keeps:
+// as many as the scheduler's concurrent firings.
+const sqliteIdleConns = 32
 
 // Option changes how Open sets up the database.
 type Option func(*DB)
@@ -123,6 +131,12 @@ func Open(ctx context.Context, target string, opts ...Option) (*DB, error) {
 		}
 	} else {
 		db.sql = openSQLite(dsn(t.Path))
+		// Opening a SQLite connection runs the pragmas and parses the
+		// whole schema (a millisecond); with database/sql's 2 idle
+		// connections, a burst of firings or webhooks reopened one for
+		// most statements, inside the write gate.
+		db.sql.SetMaxIdleConns(sqliteIdleConns)
+		db.sql.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", db.target, err)

@@ -74,11 +74,12 @@ func (f *Feature) postTaskCard(ctx context.Context, task domain.Task, o domain.O
 			return fmt.Errorf("post card of %s: %w", o.ID, err)
 		}
 	}
-	if err := f.Store.SetOccurrencePosted(ctx, o.ID, ts); err != nil {
+	fresh, err := f.Store.SetOccurrencePosted(ctx, o.ID, ts)
+	if err != nil {
 		return fmt.Errorf("record card of %s: %w", o.ID, err)
 	}
 	// Someone may have clicked the card before its ts was recorded.
-	if fresh, err := f.Store.Occurrence(ctx, o.ID); err == nil && fresh.State != domain.OccPosted {
+	if fresh.State != domain.OccPosted {
 		f.updateTaskCard(ctx, task, fresh)
 	}
 	return nil

@@ -81,7 +81,8 @@ type Store interface {
 	DeleteTask(ctx context.Context, id string) error
 
 	ClaimOccurrence(ctx context.Context, taskID string, due time.Time, late bool, channelID string, escalateAt time.Time) (domain.Occurrence, bool, error)
-	SetOccurrencePosted(ctx context.Context, id, ts string) error
+	// SetOccurrencePosted returns the occurrence as recorded.
+	SetOccurrencePosted(ctx context.Context, id, ts string) (domain.Occurrence, error)
 	Occurrence(ctx context.Context, id string) (domain.Occurrence, error)
 	// RetakeUnposted claims for this replica the occurrences claimed but
 	// never posted whose claims have lapsed (their replica died).
