@@ -31,7 +31,7 @@ func main() {
 	quick := flag.Bool("quick", false, "short runs, for a smoke test (figures are not comparable)")
 	out := flag.String("out", "BENCHMARKS.md", "where to write the results")
 	goBench := flag.String("gobench", "", "output of go test -bench to summarise (medians) in the report")
-	only := flag.String("only", "", "run one scenario: ack, click, ingest, storm, reminders, idle, postgres")
+	only := flag.String("only", "", "run one scenario: ack, click, ingest, storm, reminders, idle, postgres (or one of its parts: pg-ingest, pg-click, pg-failover, pg-firing)")
 	floorMode := flag.Bool("floor", false, "internal: run the bare ack loop (the floor) against SLACK_API_URL")
 	flag.Parse()
 	if *floorMode {
@@ -129,8 +129,8 @@ func main() {
 	}
 
 	pgSection := ""
-	if run(*only, "postgres") {
-		pgSection = postgresSection(bin, dir, floor, clicks)
+	if run(*only, "postgres") || strings.HasPrefix(*only, "pg-") {
+		pgSection = postgresSection(bin, dir, floor, clicks, *only)
 	}
 	report := render(rows, time.Since(began), *quick) + pgSection
 	if *goBench != "" {

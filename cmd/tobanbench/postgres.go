@@ -283,7 +283,8 @@ type sqliteFloor struct {
 }
 
 // postgresSection runs the PostgreSQL scenarios and renders their table.
-func postgresSection(bin, dir string, floor sqliteFloor, clicks int) string {
+func postgresSection(bin, dir string, floor sqliteFloor, clicks int, only string) string {
+	want := func(name string) bool { return only == "" || only == "postgres" || only == "pg-"+name }
 	var b strings.Builder
 	b.WriteString("\n## PostgreSQL beside SQLite\n\n")
 	pg, err := startPostgres()
@@ -311,63 +312,71 @@ func postgresSection(bin, dir string, floor sqliteFloor, clicks int) string {
 		fmt.Fprintf(&b, "| %s | | failed: %s | | | ❌ | |\n", figure, strings.ReplaceAll(err.Error(), "\n", " "))
 	}
 
-	step("PostgreSQL: webhook ingest, 2 replicas, 5,000 deliveries, 30% duplicates")
-	if url, err := pg.database(); err != nil {
-		fail("webhook ingest", err)
-	} else if ing, err := webhookIngest(bin, url, 2, 5000); err != nil {
-		fail("webhook ingest", err)
-	} else {
-		rate := float64(ing.deliveries) / ing.elapsed.Seconds()
-		sq, ratio := dash, dash
-		if floor.haveIngest {
-			sq, ratio = fmt.Sprintf("%.0f/s", floor.ingestRate), fmt.Sprintf("%.2f×", rate/floor.ingestRate)
+	if want("ingest") {
+		step("PostgreSQL: webhook ingest, 2 replicas, 5,000 deliveries, 30% duplicates")
+		if url, err := pg.database(); err != nil {
+			fail("webhook ingest", err)
+		} else if ing, err := webhookIngest(bin, url, 2, 5000); err != nil {
+			fail("webhook ingest", err)
+		} else {
+			rate := float64(ing.deliveries) / ing.elapsed.Seconds()
+			sq, ratio := dash, dash
+			if floor.haveIngest {
+				sq, ratio = fmt.Sprintf("%.0f/s", floor.ingestRate), fmt.Sprintf("%.2f×", rate/floor.ingestRate)
+			}
+			rowf("webhook ingest", sq, fmt.Sprintf("%.0f deliveries/s (2 replicas)", rate), ratio, "≥ 2,000/s", rate >= 2000,
+				fmt.Sprintf("%d stored of %d unique, %d doubled", ing.stored, ing.unique, max(0, ing.stored-ing.unique)))
 		}
-		rowf("webhook ingest", sq, fmt.Sprintf("%.0f deliveries/s (2 replicas)", rate), ratio, "≥ 2,000/s", rate >= 2000,
-			fmt.Sprintf("%d stored of %d unique, %d doubled", ing.stored, ing.unique, max(0, ing.stored-ing.unique)))
 	}
 
-	step(fmt.Sprintf("PostgreSQL: click → update, 2 replicas, %d clicks", clicks))
-	if url, err := pg.database(); err != nil {
-		fail("click → update p99", err)
-	} else if lat, err := clickToUpdate(bin, url, 2, clicks, 1500*time.Millisecond); err != nil {
-		fail("click → update p99", err)
-	} else {
-		p50, p99 := percentile(lat, 0.5), percentile(lat, 0.99)
-		sq, ratio := dash, dash
-		if floor.click99 > 0 {
-			sq, ratio = ms(floor.click99), fmt.Sprintf("%.2f×", ratio2(p99, floor.click99))
+	if want("click") {
+		step(fmt.Sprintf("PostgreSQL: click → update, 2 replicas, %d clicks", clicks))
+		if url, err := pg.database(); err != nil {
+			fail("click → update p99", err)
+		} else if lat, err := clickToUpdate(bin, url, 2, clicks, 1500*time.Millisecond); err != nil {
+			fail("click → update p99", err)
+		} else {
+			p50, p99 := percentile(lat, 0.5), percentile(lat, 0.99)
+			sq, ratio := dash, dash
+			if floor.click99 > 0 {
+				sq, ratio = ms(floor.click99), fmt.Sprintf("%.2f×", ratio2(p99, floor.click99))
+			}
+			rowf("click → update p99", sq, fmt.Sprintf("%s (p50 %s)", ms(p99), ms(p50)), ratio, "≤ 10 ms", p99 <= 10*time.Millisecond,
+				fmt.Sprintf("%d clicks; 2 replicas, each envelope to one socket at random; the per-incident lock is a PostgreSQL advisory lock", len(lat)))
 		}
-		rowf("click → update p99", sq, fmt.Sprintf("%s (p50 %s)", ms(p99), ms(p50)), ratio, "≤ 10 ms", p99 <= 10*time.Millisecond,
-			"2 replicas, each envelope to one socket at random; the per-incident lock is a PostgreSQL advisory lock")
 	}
 
-	step("failover: SIGKILL the lease holder of 2 replicas, on SQLite and on PostgreSQL")
-	sqFail, sqErr := failover(bin, filepath.Join(dir, "failover.db"))
-	if url, err := pg.database(); err != nil {
-		fail("failover", err)
-	} else if d, err := failover(bin, url); err != nil {
-		fail("failover", err)
-	} else {
-		sq, ratio := dash, dash
-		if sqErr == nil {
-			sq, ratio = sqFail.Round(10*time.Millisecond).String(), fmt.Sprintf("%.2f×", ratio2(d, sqFail))
+	if want("failover") {
+		step("failover: SIGKILL the lease holder of 2 replicas, on SQLite and on PostgreSQL")
+		sqFail, sqErr := failover(bin, filepath.Join(dir, "failover.db"))
+		if url, err := pg.database(); err != nil {
+			fail("failover", err)
+		} else if d, err := failover(bin, url); err != nil {
+			fail("failover", err)
+		} else {
+			sq, ratio := dash, dash
+			if sqErr == nil {
+				sq, ratio = sqFail.Round(10*time.Millisecond).String(), fmt.Sprintf("%.2f×", ratio2(d, sqFail))
+			}
+			rowf("failover: leases taken over after SIGKILL", sq, d.Round(10*time.Millisecond).String(), ratio, "≤ 10 s", d <= 10*time.Second,
+				"lease TTL 6 s: the bound is the dead holder's last renewal plus the TTL; SQLite: two replicas on one file")
 		}
-		rowf("failover: leases taken over after SIGKILL", sq, d.Round(10*time.Millisecond).String(), ratio, "≤ 10 s", d <= 10*time.Second,
-			"lease TTL 6 s: the bound is the dead holder's last renewal plus the TTL; SQLite: two replicas on one file")
 	}
 
-	step("PostgreSQL: 1,000 tasks due in one minute over 3 replicas, one SIGKILLed during the firing")
-	if url, err := pg.database(); err != nil {
-		fail("firing lateness", err)
-	} else if r, err := firing(bin, url, 3, 1000, true); err != nil {
-		fail("firing lateness", err)
-	} else {
-		sq, ratio := dash, dash
-		if floor.late99 > 0 {
-			sq, ratio = ms(floor.late99), fmt.Sprintf("%.2f×", ratio2(r.late99, floor.late99))
+	if want("firing") {
+		step("PostgreSQL: 1,000 tasks due in one minute over 3 replicas, one SIGKILLed during the firing")
+		if url, err := pg.database(); err != nil {
+			fail("firing lateness", err)
+		} else if r, err := firing(bin, url, 3, 1000, true); err != nil {
+			fail("firing lateness", err)
+		} else {
+			sq, ratio := dash, dash
+			if floor.late99 > 0 {
+				sq, ratio = ms(floor.late99), fmt.Sprintf("%.2f×", ratio2(r.late99, floor.late99))
+			}
+			rowf("1,000-task firing lateness p99", sq, fmt.Sprintf("%s (p50 %s)", ms(r.late99), ms(r.lateness50)), ratio, "≤ 2 s, each once", r.late99 <= 2*time.Second && r.missing == 0 && r.doubled == 0,
+				fmt.Sprintf("3 replicas, one SIGKILLed after %d posts: %d posted, %d missing, %d doubled", r.killedAfter, r.fired, r.missing, r.doubled))
 		}
-		rowf("1,000-task firing lateness p99", sq, fmt.Sprintf("%s (p50 %s)", ms(r.late99), ms(r.lateness50)), ratio, "≤ 2 s, each once", r.late99 <= 2*time.Second && r.missing == 0 && r.doubled == 0,
-			fmt.Sprintf("3 replicas, one SIGKILLed after %d posts: %d posted, %d missing, %d doubled", r.killedAfter, r.fired, r.missing, r.doubled))
 	}
 	return b.String()
 }
