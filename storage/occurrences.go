@@ -88,13 +88,20 @@ func (db *DB) claimTimes() (now, until int64) {
 
 // RetakeUnposted claims, for this handle's holder, the occurrences
 // claimed but never posted whose claims have lapsed (their replica died
-// between claim and post, or before a restart), and returns them oldest
+// between claim and post, or before a restart; on PostgreSQL, at once
+// when their replica's session has ended), and returns them oldest
 // claim first: their cards are owed, and may have reached Slack just
 // before the crash.
 func (db *DB) RetakeUnposted(ctx context.Context) ([]domain.Occurrence, error) {
 	now, until := db.claimTimes()
+	lapsed := `claim_until <= $3`
+	if db.pg {
+		// A claim whose holder's session is gone lapses at once
+		// (liveness.go).
+		lapsed += ` OR (claimed_by <> $1 AND claimed_by <> '' AND NOT ` + fmt.Sprintf(holderAlive, "claimed_by") + `)`
+	}
 	occs, err := db.queryOccurrences(ctx, `UPDATE task_occurrences SET claimed_by = $1, claim_until = $2
-		WHERE ts = '' AND claim_until <= $3 RETURNING `+occColumns, db.holder, until, now)
+		WHERE ts = '' AND (`+lapsed+`) RETURNING `+occColumns, db.holder, until, now)
 	if err != nil {
 		return nil, fmt.Errorf("retake unposted occurrences: %w", err)
 	}

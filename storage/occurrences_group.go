@@ -15,7 +15,7 @@ import (
 
 // When many tasks come due at once, the scheduler's workers claim and
 // record their occurrences concurrently. Each claim and each posted
-// record is grouped with the others waiting (writeGroup): one multi-row
+// record is grouped with the others waiting (batcher): one multi-row
 // statement and one commit for the lot, instead of a commit each behind
 // SQLite's single writer, and on PostgreSQL one round trip where several
 // replicas race for the same occurrences.

@@ -167,7 +167,7 @@ func TestOccurrenceWritesShareABatch(t *testing.T) {
 }
 
 // waitQueued waits until n calls are queued on g.
-func waitQueued[T, R any](t *testing.T, g *writeGroup[T, R], n int) {
+func waitQueued[T, R any](t *testing.T, g *batcher[T, R], n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -185,7 +185,7 @@ func waitQueued[T, R any](t *testing.T, g *writeGroup[T, R], n int) {
 }
 
 // setRunning pretends a write is under way, so that calls queue.
-func (g *writeGroup[T, R]) setRunning() {
+func (g *batcher[T, R]) setRunning() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.running = true
@@ -193,7 +193,7 @@ func (g *writeGroup[T, R]) setRunning() {
 
 // runQueued runs the queued calls as the writer would, as one batch each
 // of at most max, and ends the pretended write.
-func (g *writeGroup[T, R]) runQueued(ctx context.Context, max int, run func(context.Context, []T) ([]R, error)) {
+func (g *batcher[T, R]) runQueued(ctx context.Context, max int, run func(context.Context, []T) ([]R, error)) {
 	g.mu.Lock()
 	queued := g.queue
 	g.queue, g.running = nil, false

@@ -142,38 +142,6 @@ func (db *DB) InboxDepth(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// ReservePace reserves the next write under key (a channel's posts, or
-// chat.update), for writers that space themselves every interval with
-// bursts of burst, shared by every replica: it returns when the write may
-// go, now or later (the generic cell rate algorithm, its state one row;
-// each call takes one slot, so callers queue as with rate.Limiter.Wait).
-// A Retry-After recorded by PausePace moves that time past the pause.
-// now is the caller's wall clock: pacing is about Slack's time, not a
-// scheduler's.
-func (db *DB) ReservePace(ctx context.Context, key string, interval time.Duration, burst int, now time.Time) (time.Time, error) {
-	if burst < 1 {
-		burst = 1
-	}
-	t, step := now.UnixMilli(), interval.Milliseconds()
-	var tat, paused int64
-	// The earliest a write may go is tat − (burst−1)·interval; the new
-	// tat is one interval after max(tat, now, the end of a pause).
-	err := db.sql.QueryRowContext(ctx, `
-		INSERT INTO slack_pacing (key, tat, paused_until) VALUES ($1, $2, 0)
-		ON CONFLICT (key) DO UPDATE SET tat = (CASE
-			WHEN slack_pacing.paused_until > $3 AND slack_pacing.paused_until > slack_pacing.tat THEN slack_pacing.paused_until
-			WHEN slack_pacing.tat > $3 THEN slack_pacing.tat ELSE $3 END) + $4
-		RETURNING tat, paused_until`, key, t+step, t, step).Scan(&tat, &paused)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("pace %s: %w", key, err)
-	}
-	at := tat - int64(burst)*step
-	if paused > t && at < paused {
-		at = paused
-	}
-	return time.UnixMilli(max(at, t)), nil
-}
-
 // PausePace makes every replica's writers under key wait until until (a
 // 429's Retry-After).
 func (db *DB) PausePace(ctx context.Context, key string, until time.Time) error {

@@ -50,10 +50,15 @@ type DB struct {
 	// writers colliding in its busy handler sleep far longer than they
 	// wait here).
 	inbox inboxBatcher
-	// claims and posts group the scheduler's concurrent occurrence
-	// writes the same way (occurrences_group.go).
-	claims writeGroup[claimRequest, claimOutcome]
-	posts  writeGroup[postedRequest, postedOutcome]
+	// claims, posts and taskReads batch the scheduler's concurrent
+	// firings the same way (occurrences_group.go, tasks.go).
+	claims    batcher[claimRequest, claimOutcome]
+	posts     batcher[postedRequest, postedOutcome]
+	taskReads batcher[string, taskRead]
+	// live holds the holder's advisory lock on PostgreSQL (liveness.go).
+	live liveness
+	// paces batches concurrent reservations of Slack's budgets (pacing.go).
+	paces batcher[paceRequest, time.Time]
 	// pgURL is the PostgreSQL URL, for the LISTEN connection of Changes.
 	pgURL string
 	// hub fans change notifications out to Changes subscribers.
@@ -145,6 +150,10 @@ func Open(ctx context.Context, target string, opts ...Option) (*DB, error) {
 		db.sql.Close()
 		return nil, fmt.Errorf("open %s: %w", db.target, err)
 	}
+	if err := db.KeepHolderAlive(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("open %s: %w", db.target, err)
+	}
 	return db, nil
 }
 
@@ -158,6 +167,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 // Close stops change notifications and closes the database.
 func (db *DB) Close() error {
 	db.hub.stop()
+	db.releaseHolder()
 	return db.sql.Close()
 }
 

@@ -127,16 +127,52 @@ func (db *DB) ImportTasks(ctx context.Context, tasks []domain.Task) error {
 	return nil
 }
 
-// Task returns the task with the ID.
+// Task returns the task with the ID. Concurrent look-ups (every firing
+// starts with one) share a query.
 func (db *DB) Task(ctx context.Context, id string) (domain.Task, error) {
-	t, err := scanTask(db.sql.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		err = domain.ErrNotFound
+	out, err := db.taskReads.do(ctx, id, maxTaskReadBatch, db.readTasks)
+	if err == nil {
+		err = out.err
 	}
 	if err != nil {
 		return domain.Task{}, fmt.Errorf("task %s: %w", id, err)
 	}
-	return t, nil
+	return out.task, nil
+}
+
+// maxTaskReadBatch bounds the IDs of one grouped look-up.
+const maxTaskReadBatch = 200
+
+// taskRead is one Task look-up's answer.
+type taskRead struct {
+	task domain.Task
+	err  error
+}
+
+// readTasks looks up a batch of tasks by ID in one query; a missing one
+// is domain.ErrNotFound.
+func (db *DB) readTasks(ctx context.Context, ids []string) ([]taskRead, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	tasks, err := db.queryTasks(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id IN (`+placeholderList(1, len(ids))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]domain.Task, len(tasks))
+	for _, t := range tasks {
+		byID[t.ID] = t
+	}
+	out := make([]taskRead, len(ids))
+	for i, id := range ids {
+		if t, ok := byID[id]; ok {
+			out[i] = taskRead{task: t}
+		} else {
+			out[i] = taskRead{err: domain.ErrNotFound}
+		}
+	}
+	return out, nil
 }
 
 // TaskByExternalID returns the task of source with the external ID.

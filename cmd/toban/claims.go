@@ -34,21 +34,34 @@ func (c inboxClaims) PendingEvents(ctx context.Context, limit int) ([]domain.Inb
 // renewClaims keeps this replica's claims (inbox events, occurrences
 // being posted) alive while it lives, and retakes the occurrences whose
 // claimers died: the share of a dead replica is someone else's within
-// storage.ClaimLease and one period.
+// storage.ClaimLease and one period. On PostgreSQL a dead replica's
+// session ends with it, which releases its holder lock, so its claims
+// are retaken at the next sweep, once a second (storage.KeepHolderAlive).
 func (m *Main) renewClaims(ctx context.Context) {
-	t := time.NewTicker(storage.ClaimLease / 4)
+	renewEvery, sweepEvery := storage.ClaimLease/4, storage.ClaimLease/4
+	if m.db.Postgres() {
+		sweepEvery = time.Second
+	}
+	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
+	lastRenewal := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if _, err := m.db.RenewEventClaims(ctx, m.elector.Holder(), storage.ClaimLease); err != nil && ctx.Err() == nil {
-			m.Log.Warn().Err(err).Msg("inbox claims not renewed")
-		}
-		if _, err := m.db.RenewOccurrenceClaims(ctx); err != nil && ctx.Err() == nil {
-			m.Log.Warn().Err(err).Msg("occurrence claims not renewed")
+		if time.Since(lastRenewal) >= renewEvery-sweepEvery/2 {
+			lastRenewal = time.Now()
+			if err := m.db.KeepHolderAlive(ctx); err != nil && ctx.Err() == nil {
+				m.Log.Warn().Err(err).Msg("replica lock not held; other replicas may retake this one's claims")
+			}
+			if _, err := m.db.RenewEventClaims(ctx, m.elector.Holder(), storage.ClaimLease); err != nil && ctx.Err() == nil {
+				m.Log.Warn().Err(err).Msg("inbox claims not renewed")
+			}
+			if _, err := m.db.RenewOccurrenceClaims(ctx); err != nil && ctx.Err() == nil {
+				m.Log.Warn().Err(err).Msg("occurrence claims not renewed")
+			}
 		}
 		if err := m.app.Tasks.Recover(ctx); err != nil && ctx.Err() == nil {
 			m.Log.Warn().Err(err).Msg("task recovery failed")

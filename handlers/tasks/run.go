@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -45,8 +46,20 @@ func (f *Feature) Fire(ctx context.Context, occ scheduler.Occurrence) error {
 	if err := f.postTaskCard(ctx, task, o, !claimed); err != nil {
 		return err
 	}
-	f.wake.Wake()
+	f.wakeForEscalation(o.EscalateAt)
 	return nil
+}
+
+// wakeForEscalation wakes Run if at is earlier than the deadline it
+// sleeps until. Run looks again at that deadline anyway, so a later one
+// needs no wake, even if Run's look missed it.
+func (f *Feature) wakeForEscalation(at time.Time) {
+	if at.IsZero() {
+		return
+	}
+	if armed := f.armed.Load(); armed == 0 || at.UnixMilli() < armed {
+		f.wake.Wake()
+	}
 }
 
 // postTaskCard makes sure the occurrence's card exists once. Only an
@@ -70,6 +83,7 @@ func (f *Feature) postTaskCard(ctx context.Context, task domain.Task, o domain.O
 		shown := o
 		shown.State = domain.OccPosted // what the card is once posted
 		ts, err = f.Slack.PostMessage(ctx, o.ChannelID, f.taskCard(ctx, task, shown))
+
 		if err != nil {
 			return fmt.Errorf("post card of %s: %w", o.ID, err)
 		}
@@ -133,6 +147,7 @@ func (f *Feature) updateTaskCard(ctx context.Context, task domain.Task, o domain
 func (f *Feature) Run(ctx context.Context) error {
 	clock := f.Clock
 	for {
+		f.armed.Store(0)
 		o, ok, err := f.Store.NextEscalation(ctx)
 		if err != nil && ctx.Err() == nil {
 			f.Log.Warn().Err(err).Msg("next escalation unreadable; retrying in a minute")
@@ -147,6 +162,11 @@ func (f *Feature) Run(ctx context.Context) error {
 				continue
 			}
 			next = o.EscalateAt
+		}
+		if next.IsZero() {
+			f.armed.Store(math.MaxInt64)
+		} else {
+			f.armed.Store(next.UnixMilli())
 		}
 		if scheduler.SleepUntil(ctx, clock, next, f.wake.C()) != nil {
 			return nil

@@ -16,6 +16,7 @@ package tasks
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -160,6 +161,11 @@ type Feature struct {
 	Clock scheduler.Clock
 
 	wake chat.Waker
+	// armed is the escalation deadline Run sleeps until, in Unix
+	// milliseconds: 0 while it is looking for the next one, MaxInt64 when
+	// there is none. A firing wakes Run only for an earlier deadline, so
+	// a burst of firings does not re-query the next escalation for each.
+	armed atomic.Int64
 }
 
 // now is toban's clock; a Feature without one is a wiring mistake.
