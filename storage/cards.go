@@ -98,13 +98,34 @@ func (db *DB) CardByMessage(ctx context.Context, channelID, ts string) (domain.C
 // CardsForIncident returns the incident's cards, oldest first; none is not
 // an error.
 func (db *DB) CardsForIncident(ctx context.Context, incidentID string) ([]domain.Card, error) {
-	cards, err := db.queryCards(ctx,
-		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id = $1 ORDER BY created_at, channel_id`,
-		incidentID)
+	got, err := db.CardsForIncidents(ctx, []string{incidentID})
 	if err != nil {
-		return nil, fmt.Errorf("cards for incident %s: %w", incidentID, err)
+		return nil, err
 	}
-	return cards, nil
+	return got[incidentID], nil
+}
+
+// CardsForIncidents is CardsForIncident for several incidents in one
+// query; an incident without cards is missing from the map.
+func (db *DB) CardsForIncidents(ctx context.Context, incidentIDs []string) (map[string][]domain.Card, error) {
+	out := make(map[string][]domain.Card, len(incidentIDs))
+	if len(incidentIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(incidentIDs))
+	for i, id := range incidentIDs {
+		args[i] = id
+	}
+	cards, err := db.queryCards(ctx,
+		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id IN (`+placeholderList(1, len(args))+`)
+		 ORDER BY created_at, channel_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cards for %d incidents: %w", len(args), err)
+	}
+	for _, c := range cards {
+		out[c.IncidentID] = append(out[c.IncidentID], c)
+	}
+	return out, nil
 }
 
 // DirtyCards returns up to limit stale cards (Version > Rendered), the one

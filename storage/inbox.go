@@ -161,17 +161,43 @@ func checkOneRow(res sql.Result, err error, what string) error {
 // processed (or they have been forgotten). The processor uses it to
 // ignore an older event arriving late.
 func (db *DB) LatestOccurred(ctx context.Context, incidentID string) (time.Time, error) {
-	var ms sql.NullInt64
-	err := db.sql.QueryRowContext(ctx,
-		`SELECT MAX(occurred_at) FROM incident_events WHERE incident_id = $1 AND processed_at IS NOT NULL`,
-		incidentID).Scan(&ms)
+	got, err := db.LatestOccurredEach(ctx, []string{incidentID})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("latest event of %s: %w", incidentID, err)
+		return time.Time{}, err
 	}
-	if !ms.Valid {
-		return time.Time{}, nil
+	return got[incidentID], nil
+}
+
+// LatestOccurredEach is LatestOccurred for several incidents in one
+// query; an incident with nothing processed is missing from the map.
+func (db *DB) LatestOccurredEach(ctx context.Context, incidentIDs []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(incidentIDs))
+	if len(incidentIDs) == 0 {
+		return out, nil
 	}
-	return time.UnixMilli(ms.Int64).UTC(), nil
+	args := make([]any, len(incidentIDs))
+	for i, id := range incidentIDs {
+		args[i] = id
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT incident_id, MAX(occurred_at) FROM incident_events
+		WHERE incident_id IN (`+placeholderList(1, len(args))+`) AND processed_at IS NOT NULL
+		GROUP BY incident_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("latest events of %d incidents: %w", len(args), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var ms int64
+		if err := rows.Scan(&id, &ms); err != nil {
+			return nil, fmt.Errorf("latest events of %d incidents: %w", len(args), err)
+		}
+		out[id] = time.UnixMilli(ms).UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("latest events of %d incidents: %w", len(args), err)
+	}
+	return out, nil
 }
 
 // ForgetEventsBefore deletes the events processed before t and returns how

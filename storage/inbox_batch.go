@@ -96,11 +96,9 @@ type inboxRow struct {
 // transaction, sets each call's accepted count, and fails them all
 // together (each delivery is then redelivered, and deduplicated).
 //
-// Rows go in in arrival order, which is the order the feed processes
-// them in (a trigger before its acknowledgement). On PostgreSQL the group
-// holds the inbox's advisory lock: two replicas inserting overlapping
-// groups in different orders would otherwise deadlock. An event repeated
-// within the group counts for the first call that brought it.
+// Rows get their seq in arrival order, which is the order the feed
+// processes them in (a trigger before its acknowledgement). An event
+// repeated within the group counts for the first call that brought it.
 func (db *DB) writeInboxGroup(ctx context.Context, group []*acceptCall) error {
 	seen := map[string]bool{}
 	var rows []inboxRow
@@ -114,15 +112,15 @@ func (db *DB) writeInboxGroup(ctx context.Context, group []*acceptCall) error {
 			rows = append(rows, inboxRow{c, ev, c.payloads[i]})
 		}
 	}
+	if db.pg {
+		return db.writeInboxGroupPostgres(ctx, rows)
+	}
 	now := db.now().UnixMilli()
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("accept events: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.serialize(ctx, tx, "inbox-batch"); err != nil {
-		return fmt.Errorf("accept events: %w", err)
-	}
 	inserted := map[string]bool{}
 	for chunk := range slices.Chunk(rows, maxInboxBatchRows) {
 		var q strings.Builder
@@ -160,6 +158,76 @@ func (db *DB) writeInboxGroup(ctx context.Context, group []*acceptCall) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("accept events: %w", err)
+	}
+	for _, r := range rows {
+		if inserted[r.ev.ID] {
+			r.call.accepted++
+		}
+	}
+	return nil
+}
+
+// writeInboxGroupPostgres writes a group on PostgreSQL without holding
+// the other replicas back. Replicas insert at once, and two inserts that
+// share an event (a duplicate delivered to both) would deadlock if they
+// took its row in different orders; so each statement inserts its rows
+// sorted by event ID, and keeps the arrival order in the seq values it
+// draws from the sequence, in arrival order, before inserting. Each
+// statement is atomic; a group too large for one is written as several,
+// in arrival order, and a failure fails the whole group (its deliveries
+// are redelivered, and what was written is deduplicated).
+func (db *DB) writeInboxGroupPostgres(ctx context.Context, rows []inboxRow) error {
+	now := db.now().UnixMilli()
+	inserted := map[string]bool{}
+	for chunk := range slices.Chunk(rows, maxInboxBatchRows) {
+		sorted := make([]int, len(chunk))
+		for i := range chunk {
+			sorted[i] = i
+		}
+		slices.SortFunc(sorted, func(a, b int) int { return strings.Compare(chunk[a].ev.ID, chunk[b].ev.ID) })
+		var b strings.Builder
+		// A CTE calling nextval is materialised, its rows drawn in the
+		// order generate_series gives them: ord 1 (the first to arrive)
+		// gets the lowest seq.
+		fmt.Fprintf(&b, `WITH seqs AS (
+				SELECT ord, nextval(pg_get_serial_sequence('incident_events', 'seq')) AS seq
+				FROM generate_series(1, %d) AS ord)
+			INSERT INTO incident_events
+				(seq, event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
+			SELECT seqs.seq, v.event_id, v.incident_id, v.type, v.source, v.webhook_id, v.payload, v.occurred_at, v.received_at
+			FROM (VALUES `, len(chunk))
+		args := make([]any, 0, len(chunk)*9)
+		for k, i := range sorted {
+			r := chunk[i]
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&b, "($%d::int, $%d::text, $%d::text, $%d::text, $%d::text, $%d::text, $%d::text, $%d::bigint, $%d::bigint)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+			args = append(args, i+1, r.ev.ID, r.ev.IncidentID, r.ev.Type, r.ev.Source, r.call.webhookID,
+				string(r.payload), r.ev.OccurredAt.UnixMilli(), now)
+		}
+		b.WriteString(`) AS v (ord, event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
+			JOIN seqs ON seqs.ord = v.ord
+			ORDER BY v.event_id
+			ON CONFLICT (event_id) DO NOTHING RETURNING event_id`)
+		res, err := db.sql.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return fmt.Errorf("accept events: %w", err)
+		}
+		for res.Next() {
+			var id string
+			if err := res.Scan(&id); err != nil {
+				res.Close()
+				return fmt.Errorf("accept events: %w", err)
+			}
+			inserted[id] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("accept events: %w", err)
+		}
 	}
 	for _, r := range rows {
 		if inserted[r.ev.ID] {

@@ -336,16 +336,24 @@ func (db *DB) PostponeEscalation(ctx context.Context, id string, at time.Time) e
 	return nil
 }
 
-// OccurrencesForIncident returns the occurrences that triggered the
-// PagerDuty incident, oldest due first.
-func (db *DB) OccurrencesForIncident(ctx context.Context, incidentID string) ([]domain.Occurrence, error) {
-	if incidentID == "" { // would match every occurrence never escalated
-		return nil, fmt.Errorf("occurrences for incident: %w", domain.Invalid("empty incident ID"))
+// OccurrencesForIncidents returns the occurrences that triggered any of
+// the PagerDuty incidents, oldest due first: one query for a batch of
+// incident changes.
+func (db *DB) OccurrencesForIncidents(ctx context.Context, incidentIDs []string) ([]domain.Occurrence, error) {
+	if len(incidentIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(incidentIDs))
+	for i, id := range incidentIDs {
+		if id == "" { // would match every occurrence never escalated
+			return nil, fmt.Errorf("occurrences for incidents: %w", domain.Invalid("empty incident ID"))
+		}
+		args[i] = id
 	}
 	occs, err := db.queryOccurrences(ctx, `SELECT `+occColumns+` FROM task_occurrences
-		WHERE incident_id = $1 AND incident_id <> '' ORDER BY due, id`, incidentID)
+		WHERE incident_id IN (`+placeholderList(1, len(args))+`) ORDER BY due, id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("occurrences for incident %s: %w", incidentID, err)
+		return nil, fmt.Errorf("occurrences for %d incidents: %w", len(args), err)
 	}
 	return occs, nil
 }

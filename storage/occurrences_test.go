@@ -343,12 +343,15 @@ func TestEscalations(t *testing.T) {
 	if err := db.MarkEscalated(ctx, "t_x@1", time.Time{}, ""); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("MarkEscalated of a missing occurrence: error = %v, want ErrNotFound", err)
 	}
-	occs, err := db.OccurrencesForIncident(ctx, "PINC1")
+	occs, err := db.OccurrencesForIncidents(ctx, []string{"PNONE", "PINC1"})
 	if err != nil || len(occs) != 1 || occs[0].ID != a.ID {
-		t.Errorf("OccurrencesForIncident = %+v, %v; want just %s", occs, err, a.ID)
+		t.Errorf("OccurrencesForIncidents = %+v, %v; want just %s", occs, err, a.ID)
 	}
-	if _, err := db.OccurrencesForIncident(ctx, ""); !errors.Is(err, domain.ErrInvalid) {
-		t.Errorf("OccurrencesForIncident(\"\"): error = %v, want ErrInvalid", err)
+	if occs, err := db.OccurrencesForIncidents(ctx, nil); err != nil || len(occs) != 0 {
+		t.Errorf("OccurrencesForIncidents(nil) = %+v, %v; want none", occs, err)
+	}
+	if _, err := db.OccurrencesForIncidents(ctx, []string{"PINC1", ""}); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("OccurrencesForIncidents with \"\": error = %v, want ErrInvalid", err)
 	}
 }
 

@@ -29,10 +29,10 @@ func (s homeSlack) UserZone(ctx context.Context, userID string) (string, error) 
 // the feed applied: the cards of tasks, and the App Home.
 type incidentWatchers []incidents.TaskCards
 
-// ShowIncident tells each watcher.
-func (w incidentWatchers) ShowIncident(ctx context.Context, incidentID string) {
+// ShowIncidents tells each watcher.
+func (w incidentWatchers) ShowIncidents(ctx context.Context, incidentIDs []string) {
 	for _, x := range w {
-		x.ShowIncident(ctx, incidentID)
+		x.ShowIncidents(ctx, incidentIDs)
 	}
 }
 

@@ -184,9 +184,9 @@ func (f *Feature) Changed() {
 	}
 }
 
-// ShowIncident is told of every incident change the feed applies
-// (incidents.TaskCards): the incident may be on someone's Home.
-func (f *Feature) ShowIncident(context.Context, string) { f.Changed() }
+// ShowIncidents is told of the incident changes the feed applies
+// (incidents.TaskCards): the incidents may be on someone's Home.
+func (f *Feature) ShowIncidents(context.Context, []string) { f.Changed() }
 
 // Opened answers app_home_opened: the person's Home is published at once,
 // and kept current for a while (Recent).

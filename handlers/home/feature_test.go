@@ -289,7 +289,7 @@ func TestChangedAnnouncesAtMostOnceASecond(t *testing.T) {
 	f.Changed()
 	f.Changed()
 	clock.Advance(time.Second)
-	f.ShowIncident(context.Background(), "PINC1")
+	f.ShowIncidents(context.Background(), []string{"PINC1"})
 	if len(topics) != 2 || topics[0] != Topic {
 		t.Errorf("announced %v, want twice %q", topics, Topic)
 	}

@@ -38,10 +38,11 @@ type Runbook interface {
 	Triggered(inc domain.Incident)
 }
 
-// TaskCards is what the feature tells the task feature: an incident a
-// task escalated into changed, and the task's cards should show it.
+// TaskCards is what the feature tells the task feature: incidents a task
+// may have escalated into changed, and the task's cards should show it.
+// The feed tells once per batch of events, each incident once.
 type TaskCards interface {
-	ShowIncident(ctx context.Context, incidentID string)
+	ShowIncidents(ctx context.Context, incidentIDs []string)
 }
 
 // Feature is the incident feature. A zero PagerDuty makes every incident

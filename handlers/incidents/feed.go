@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
@@ -56,22 +58,33 @@ func (a *Feature) drainInbox(ctx context.Context, inbox Inbox) bool {
 	}
 	failed := map[string]bool{}
 	changed := map[string]bool{}
+	d := drain{changed: changed, shown: map[string]bool{}, subs: map[string][]domain.Subscription{}}
+	if err := d.prefetch(ctx, inbox, a.Store, pending); err != nil {
+		if ctx.Err() == nil {
+			a.Log.Warn().Err(err).Msg("inbox batch unreadable")
+		}
+		return false
+	}
 	for _, p := range pending {
 		ev := p.Event
 		if failed[ev.IncidentID] {
 			continue
 		}
-		err := a.processEvent(ctx, inbox, ev, changed)
+		err := a.processEvent(ctx, ev, &d)
 		if err == nil {
 			if err := inbox.MarkEventDone(ctx, p.Seq); err != nil {
 				a.Log.Warn().Err(err).Int64("seq", p.Seq).Msg("event processed but not marked")
+			} else {
+				d.processed(ev)
 			}
 			continue
 		}
 		failed[ev.IncidentID] = true
 		if p.Attempts+1 >= maxEventAttempts {
 			a.Log.Error().Err(err).Str("event", ev.ID).Str("incident", ev.IncidentID).Msg("event given up after retries")
-			_ = inbox.MarkEventDone(ctx, p.Seq)
+			if inbox.MarkEventDone(ctx, p.Seq) == nil {
+				d.processed(ev)
+			}
 			continue
 		}
 		retry := a.now().Add(time.Duration(1<<min(p.Attempts, 6)) * time.Second)
@@ -84,7 +97,53 @@ func (a *Feature) drainInbox(ctx context.Context, inbox Inbox) bool {
 	for id := range changed {
 		a.syncIncidentCards(ctx, id)
 	}
+	if a.Tasks != nil && len(d.shown) > 0 {
+		a.Tasks.ShowIncidents(ctx, slices.Sorted(maps.Keys(d.shown)))
+	}
 	return len(pending) == batch
+}
+
+// drain is what one batch of events gathers as it is applied.
+type drain struct {
+	// changed are the incidents whose cards are to be re-rendered.
+	changed map[string]bool
+	// shown are the incidents to show on task cards (TaskCards).
+	shown map[string]bool
+	// subs are the subscriptions of the services seen in the batch: a
+	// storm brings many incidents of a few services.
+	subs map[string][]domain.Subscription
+	// latest and cards are, per incident of the batch, when its newest
+	// processed event happened and its cards: read for the whole batch
+	// at once and kept current as the batch goes. Nobody else changes
+	// them meanwhile: the inbox gives one replica an incident's events
+	// at a time, and only the feed posts an incident's feed cards.
+	latest map[string]time.Time
+	cards  map[string][]domain.Card
+}
+
+// prefetch reads latest and cards for the incidents of pending.
+func (d *drain) prefetch(ctx context.Context, inbox Inbox, store Store, pending []domain.InboxEvent) error {
+	seen := map[string]bool{}
+	var ids []string
+	for _, p := range pending {
+		if id := p.Event.IncidentID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	var err error
+	if d.latest, err = inbox.LatestOccurredEach(ctx, ids); err != nil {
+		return err
+	}
+	d.cards, err = store.CardsForIncidents(ctx, ids)
+	return err
+}
+
+// processed records that ev is processed, as LatestOccurred would see it.
+func (d *drain) processed(ev domain.IncidentEvent) {
+	if ev.OccurredAt.After(d.latest[ev.IncidentID]) {
+		d.latest[ev.IncidentID] = ev.OccurredAt.Truncate(time.Millisecond)
+	}
 }
 
 // processEvent applies one event: a new incident gets cards in the
@@ -92,25 +151,22 @@ func (a *Feature) drainInbox(ctx context.Context, inbox Inbox) bool {
 // for re-rendering from PagerDuty's current state (so a late, older event
 // can never roll a card back); notes, escalations and reassignments are
 // replied in the cards' threads.
-func (a *Feature) processEvent(ctx context.Context, inbox Inbox, ev domain.IncidentEvent, changed map[string]bool) error {
+func (a *Feature) processEvent(ctx context.Context, ev domain.IncidentEvent, d *drain) error {
 	if !domain.HandledEventTypes[ev.Type] {
 		return nil
 	}
-	latest, err := inbox.LatestOccurred(ctx, ev.IncidentID)
-	if err != nil {
-		return err
-	}
-	stale := ev.OccurredAt.Before(latest)
-	cards, err := a.Store.CardsForIncident(ctx, ev.IncidentID)
-	if err != nil {
-		return err
-	}
+	stale := ev.OccurredAt.Before(d.latest[ev.IncidentID])
+	cards := d.cards[ev.IncidentID]
 	if ev.Type == domain.EventTriggered || ev.Type == domain.EventReopened || len(cards) == 0 {
-		if err := a.postFeedCards(ctx, ev, stale); err != nil {
+		posted, err := a.postFeedCards(ctx, ev, stale, d)
+		if err != nil {
 			return err
 		}
-		if cards, err = a.Store.CardsForIncident(ctx, ev.IncidentID); err != nil {
-			return err
+		if posted {
+			if cards, err = a.Store.CardsForIncident(ctx, ev.IncidentID); err != nil {
+				return err
+			}
+			d.cards[ev.IncidentID] = cards
 		}
 	}
 	// A new incident on a service with runbook checks gets them run, once:
@@ -129,7 +185,7 @@ func (a *Feature) processEvent(ctx context.Context, inbox Inbox, ev domain.Incid
 			if err := a.Store.MarkCardDirty(ctx, ev.IncidentID); err != nil {
 				return err
 			}
-			changed[ev.IncidentID] = true
+			d.changed[ev.IncidentID] = true
 		}
 		if status, ok := statusAfter(ev.Type); ok && !stale {
 			if err := a.Feed.SetDigestMemberStatus(ctx, ev.IncidentID, status); err != nil {
@@ -137,8 +193,8 @@ func (a *Feature) processEvent(ctx context.Context, inbox Inbox, ev domain.Incid
 			}
 		}
 	}
-	if a.Tasks != nil && ev.Type != domain.EventAnnotated {
-		a.Tasks.ShowIncident(ctx, ev.IncidentID)
+	if ev.Type != domain.EventAnnotated {
+		d.shown[ev.IncidentID] = true
 	}
 	if err := a.replyFeedEvent(ctx, ev, cards); err != nil {
 		return err
@@ -177,16 +233,21 @@ func (a *Feature) eventIncident(ctx context.Context, ev domain.IncidentEvent, st
 }
 
 // postFeedCards puts a card for the incident into every subscribed channel
-// that has none, or into the channel's storm digest.
-func (a *Feature) postFeedCards(ctx context.Context, ev domain.IncidentEvent, stale bool) error {
+// that has none, or into the channel's storm digest, and reports whether
+// it tried any (the incident's cards may have changed).
+func (a *Feature) postFeedCards(ctx context.Context, ev domain.IncidentEvent, stale bool, d *drain) (bool, error) {
 	inc, err := a.eventIncident(ctx, ev, stale)
 	if err != nil || inc.ID == "" || !inc.Open() {
-		return err
+		return false, err
 	}
-	subs, err := a.Store.SubscriptionsFor(ctx, inc.ServiceID)
-	if err != nil {
-		return err
+	subs, known := d.subs[inc.ServiceID]
+	if !known {
+		if subs, err = a.Store.SubscriptionsFor(ctx, inc.ServiceID); err != nil {
+			return false, err
+		}
+		d.subs[inc.ServiceID] = subs
 	}
+	tried := false
 	for _, sub := range subs {
 		if !sub.Wants(inc.Urgency) {
 			continue
@@ -194,13 +255,14 @@ func (a *Feature) postFeedCards(ctx context.Context, ev domain.IncidentEvent, st
 		if _, err := a.Store.CardIn(ctx, inc.ID, sub.ChannelID); err == nil {
 			continue
 		} else if !errors.Is(err, domain.ErrNotFound) {
-			return err
+			return tried, err
 		}
+		tried = true
 		if err := a.postOrDigest(ctx, inc, sub); err != nil {
-			return err
+			return tried, err
 		}
 	}
-	return nil
+	return tried, nil
 }
 
 func (a *Feature) postOrDigest(ctx context.Context, inc domain.Incident, sub domain.Subscription) error {

@@ -13,7 +13,9 @@ type Inbox interface {
 	PendingEvents(ctx context.Context, limit int) ([]domain.InboxEvent, error)
 	MarkEventDone(ctx context.Context, seq int64) error
 	MarkEventFailed(ctx context.Context, seq int64, retryAt time.Time) error
-	LatestOccurred(ctx context.Context, incidentID string) (time.Time, error)
+	// LatestOccurredEach says when the newest processed event of each
+	// incident happened; incidents with none are missing.
+	LatestOccurredEach(ctx context.Context, incidentIDs []string) (map[string]time.Time, error)
 }
 
 // FeedStore is what the incident feed keeps in the database.

@@ -58,6 +58,8 @@ type Store interface {
 	SaveCard(ctx context.Context, c domain.Card) error
 	CardIn(ctx context.Context, incidentID, channelID string) (domain.Card, error)
 	CardsForIncident(ctx context.Context, incidentID string) ([]domain.Card, error)
+	// CardsForIncidents reads the cards of a batch of incidents at once.
+	CardsForIncidents(ctx context.Context, incidentIDs []string) (map[string][]domain.Card, error)
 	MarkCardDirty(ctx context.Context, incidentID string) error
 	DirtyCards(ctx context.Context, limit int) ([]domain.Card, error)
 	MarkCardRendered(ctx context.Context, incidentID, channelID string, version int64) error

@@ -95,7 +95,7 @@ type Store interface {
 	NextEscalation(ctx context.Context) (domain.Occurrence, bool, error)
 	MarkEscalated(ctx context.Context, id string, at time.Time, incidentID string) error
 	PostponeEscalation(ctx context.Context, id string, at time.Time) error
-	OccurrencesForIncident(ctx context.Context, incidentID string) ([]domain.Occurrence, error)
+	OccurrencesForIncidents(ctx context.Context, incidentIDs []string) ([]domain.Occurrence, error)
 }
 
 // Engine schedules tasks' due times (a scheduler.Engine, whose callback is
@@ -206,11 +206,12 @@ func (f *Feature) Submission(ctx context.Context, cb slack.InteractionCallback) 
 	return f.skipSubmission(cb, state)
 }
 
-// ShowIncident updates the cards of task occurrences that escalated into
-// the incident, so that its acknowledgement shows there.
-func (f *Feature) ShowIncident(ctx context.Context, incidentID string) {
-	occs, err := f.Store.OccurrencesForIncident(ctx, incidentID)
-	if err != nil || len(occs) == 0 {
+// ShowIncidents updates the cards of task occurrences that escalated into
+// the incidents, so that an acknowledgement shows there.
+func (f *Feature) ShowIncidents(ctx context.Context, incidentIDs []string) {
+	occs, err := f.Store.OccurrencesForIncidents(ctx, incidentIDs)
+	if err != nil {
+		f.Log.Warn().Err(err).Msg("task cards of changed incidents not updated")
 		return
 	}
 	for _, o := range occs {
