@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -201,6 +202,23 @@ func equal(a, b []string) bool {
 
 func TestDirtyCards(t *testing.T) {
 	ctx := context.Background()
+	t.Run("MarkCardsDirtyReturnsTheCards", func(t *testing.T) {
+		db, _, _ := openClock(t)
+		mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C2", TS: "1.2"})
+		mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"})
+		mustSaveCard(t, db, domain.Card{IncidentID: "P2", ChannelID: "C1", TS: "1.3"})
+		marked, err := db.MarkCardsDirty(ctx, "P1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, _ := db.CardsForIncident(ctx, "P1")
+		if fmt.Sprint(marked) != fmt.Sprint(read) || len(marked) != 2 || marked[0].Version != 1 || !marked[0].Dirty() {
+			t.Errorf("MarkCardsDirty returned %+v, want what CardsForIncident reads after it (%+v): both cards, dirty at version 1", marked, read)
+		}
+		if other, _ := db.CardIn(ctx, "P2", "C1"); other.Dirty() {
+			t.Errorf("another incident's card marked dirty: %+v", other)
+		}
+	})
 	t.Run("RenderRace", func(t *testing.T) {
 		db, path, clock := openClock(t)
 		mustSaveCard(t, db, domain.Card{IncidentID: "P1", ChannelID: "C1", TS: "1.1"})

@@ -333,7 +333,7 @@ func postgresSection(bin, dir string, floor sqliteFloor, clicks int, only string
 		step(fmt.Sprintf("PostgreSQL: click → update, 2 replicas, %d clicks", clicks))
 		if url, err := pg.database(); err != nil {
 			fail("click → update p99", err)
-		} else if lat, err := clickToUpdate(bin, url, 2, clicks, 1500*time.Millisecond); err != nil {
+		} else if lat, err := clickToUpdate(bin, url, 2, clicks, clickSpacing); err != nil {
 			fail("click → update p99", err)
 		} else {
 			p50, p99 := percentile(lat, 0.5), percentile(lat, 0.99)

@@ -3,6 +3,7 @@ package incidents
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
@@ -59,18 +60,38 @@ func (a *Feature) showOnCards(ctx context.Context, inc domain.Incident, place ch
 // showOnCardsIf is showOnCards that marks the cards stale only when
 // changed is set; cards already stale are rendered either way.
 func (a *Feature) showOnCardsIf(ctx context.Context, inc domain.Incident, place chat.Place, changed bool) {
-	if place.MessageTS != "" && place.ChannelID != "" {
-		err := a.Store.SaveCard(ctx, domain.Card{IncidentID: inc.ID, ChannelID: place.ChannelID, TS: place.MessageTS})
-		if err != nil && !errors.Is(err, domain.ErrCardExists) {
-			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not recorded")
-		}
-	}
+	// The usual click, on a card toban knows, marks the cards and gets
+	// them in one statement; a card it does not know yet is saved first.
+	var cards []domain.Card
+	known := false
 	if changed {
-		if err := a.Store.MarkCardDirty(ctx, inc.ID); err != nil {
+		var err error
+		if cards, err = a.Store.MarkCardsDirty(ctx, inc.ID); err != nil {
 			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not marked for update")
 		}
+		known = err == nil && (place.MessageTS == "" || slices.ContainsFunc(cards, func(c domain.Card) bool {
+			return c.ChannelID == place.ChannelID && c.TS == place.MessageTS
+		}))
 	}
-	a.renderCards(ctx, inc)
+	if !known {
+		if place.MessageTS != "" && place.ChannelID != "" {
+			err := a.Store.SaveCard(ctx, domain.Card{IncidentID: inc.ID, ChannelID: place.ChannelID, TS: place.MessageTS})
+			if err != nil && !errors.Is(err, domain.ErrCardExists) {
+				a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("card not recorded")
+			}
+		}
+		var err error
+		if changed {
+			cards, err = a.Store.MarkCardsDirty(ctx, inc.ID)
+		} else {
+			cards, err = a.Store.CardsForIncident(ctx, inc.ID)
+		}
+		if err != nil {
+			a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("cards unreadable")
+			return
+		}
+	}
+	a.renderCardsAt(ctx, inc, cards)
 	if place.MessageTS == "" && place.ResponseURL != "" {
 		view := a.cardViewOf(ctx, inc)
 		view.Compact = true

@@ -120,6 +120,9 @@ func (a *Feature) changeShownByToban(ctx context.Context, inc domain.Incident) b
 // alreadyDone says, for a click that would change nothing, who already did
 // it; "" when the change is still to be made.
 func (a *Feature) alreadyDone(ctx context.Context, inc domain.Incident, to domain.Status) string {
+	if inc.Status != domain.StatusResolved && (to != domain.StatusAcknowledged || inc.Status != domain.StatusAcknowledged) {
+		return "" // the usual click: no need to read who is who
+	}
 	view := a.cardViewOf(ctx, inc)
 	switch {
 	case inc.Status == domain.StatusResolved:

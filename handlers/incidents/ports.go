@@ -61,6 +61,8 @@ type Store interface {
 	// CardsForIncidents reads the cards of a batch of incidents at once.
 	CardsForIncidents(ctx context.Context, incidentIDs []string) (map[string][]domain.Card, error)
 	MarkCardDirty(ctx context.Context, incidentID string) error
+	// MarkCardsDirty is MarkCardDirty returning the cards after it.
+	MarkCardsDirty(ctx context.Context, incidentID string) ([]domain.Card, error)
 	DirtyCards(ctx context.Context, limit int) ([]domain.Card, error)
 	MarkCardRendered(ctx context.Context, incidentID, channelID string, version int64) error
 	DeleteCard(ctx context.Context, incidentID, channelID string) error
