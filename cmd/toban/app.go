@@ -119,6 +119,13 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.db = db
 	m.elector = m.newElector()
+	// The first click after a start or a deploy should not be the one
+	// that builds encoding/json's codecs for Slack's and PagerDuty's types.
+	for _, warm := range []func() error{bot.WarmCodecs, pagerduty.WarmCodecs} {
+		if err := warm(); err != nil {
+			m.Log.Warn().Err(err).Msg("codecs not warmed")
+		}
+	}
 	m.metrics.GaugeInboxDepth(m.inboxDepth)
 
 	slackCfg := bot.SlackConfig{AppToken: cfg.SlackAppToken, BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL}
