@@ -80,7 +80,7 @@ func (g *batcher[T, R]) runBatch(ctx context.Context, batch []*batchCall[T, R], 
 		items[i] = c.item
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
-	results, err := run(wctx, items)
+	results, err := runSafely(wctx, items, run)
 	cancel()
 	if err == nil && len(results) != len(batch) {
 		err = fmt.Errorf("grouped write returned %d results for %d items", len(results), len(batch))
@@ -92,4 +92,16 @@ func (g *batcher[T, R]) runBatch(ctx context.Context, batch []*batchCall[T, R], 
 		}
 		c.done <- batchResult[R]{r: results[i]}
 	}
+}
+
+// runSafely is run with a panic turned into the batch's error: the
+// callers waiting on the batch get an answer, and the batcher is not left
+// marked as running with nobody to run it.
+func runSafely[T, R any](ctx context.Context, items []T, run func(ctx context.Context, items []T) ([]R, error)) (results []R, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			results, err = nil, fmt.Errorf("batch of %d panicked: %v", len(items), p)
+		}
+	}()
+	return run(ctx, items)
 }

@@ -94,3 +94,18 @@ func TestTaskReadsBatched(t *testing.T) {
 		}
 	}
 }
+
+// TestBatcherSurvivesAPanic: a batch whose statement panics fails its
+// callers with an error, and the next caller is served.
+func TestBatcherSurvivesAPanic(t *testing.T) {
+	var b batcher[int, int]
+	ctx := context.Background()
+	_, err := b.do(ctx, 1, 10, func(context.Context, []int) ([]int, error) { panic("driver bug") })
+	if err == nil {
+		t.Fatal("a panicking batch returned no error")
+	}
+	got, err := b.do(ctx, 2, 10, func(_ context.Context, items []int) ([]int, error) { return []int{items[0] * 10}, nil })
+	if err != nil || got != 20 {
+		t.Errorf("after a panic: %d, %v; want 20", got, err)
+	}
+}
