@@ -39,26 +39,10 @@ func (a *Feature) RunFeed(ctx context.Context, inbox Inbox, wake <-chan struct{}
 		case <-ctx.Done():
 			return
 		case <-wake:
-			// Deliveries arriving one after another (a storm) would
-			// each wake a batch of a few events, and a batch costs a
-			// claim, a few reads and a digest check however small:
-			// when the last batch was just now, gather for a moment.
-			if time.Since(lastDigest) < time.Second {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(feedGather):
-				}
-			}
 		case <-time.After(2 * time.Second):
 		}
 	}
 }
-
-// feedGather is how long the feed lets events gather when woken right
-// after a batch: short beside Slack's own latency, long enough for a
-// storm's deliveries to make batches of tens.
-const feedGather = 20 * time.Millisecond
 
 // drainInbox processes one batch and reports whether more may be waiting.
 // Events of one incident are applied in order; a failure holds back that
