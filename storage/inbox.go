@@ -40,7 +40,7 @@ func (db *DB) AcceptEvents(ctx context.Context, webhookID string, evs []domain.I
 		}
 		payloads[i] = b
 	}
-	return db.accept(ctx, &acceptCall{webhookID: webhookID, evs: evs, payloads: payloads, done: make(chan acceptResult, 1)})
+	return db.accept(ctx, acceptCall{webhookID: webhookID, evs: evs, payloads: payloads})
 }
 
 func checkEvent(ev domain.IncidentEvent) error {

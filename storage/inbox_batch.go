@@ -2,11 +2,10 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/tobanbot/toban/domain"
 )
@@ -14,111 +13,92 @@ import (
 // Webhook deliveries arrive in bursts from many senders at once (PagerDuty
 // delivers in parallel and a storm sends hundreds in a second). Writing
 // each as its own statement makes every one pay a commit (a WAL flush on
-// both engines), so ingest is bounded by commits per second. inboxBatcher
-// groups the deliveries waiting while a write is under way into the next
-// write: one INSERT of many rows, one commit. An idle inbox writes a
-// lone delivery at once, so grouping adds no latency; each caller still
-// returns only after its own events are committed.
-type inboxBatcher struct {
-	mu      sync.Mutex
-	queue   []*acceptCall
-	writing bool
-}
+// both engines), so ingest is bounded by commits per second. The inbox's
+// batcher groups the deliveries waiting while a write is under way into
+// the next write: one INSERT of many rows, one commit. An idle inbox
+// writes a lone delivery at once, so grouping adds no latency; each
+// caller still returns only after its own events are committed.
 
-// acceptCall is one AcceptEvents waiting to be written.
+// acceptCall is one AcceptEvents to write.
 type acceptCall struct {
 	webhookID string
 	evs       []domain.IncidentEvent
 	payloads  [][]byte
-	// done receives how many of evs were new, or the write's error.
-	done     chan acceptResult
-	accepted int
 }
 
-type acceptResult struct {
-	accepted int
-	err      error
-}
-
-// maxInboxBatchRows bounds one INSERT: 8 parameters a row stays far below
+// maxInboxBatchRows bounds one INSERT: 9 parameters a row stays far below
 // SQLite's and PostgreSQL's parameter limits.
 const maxInboxBatchRows = 500
 
-// inboxWriteTimeout bounds a grouped write, which runs on behalf of every
-// caller in it and so is not cancelled with the one that happens to run it.
-const inboxWriteTimeout = 30 * time.Second
+// maxInboxCalls bounds the deliveries of one group (whose rows are then
+// written maxInboxBatchRows at a time).
+const maxInboxCalls = 1000
 
-// accept queues c and returns when its events are committed. The first
-// caller to find no write under way becomes the writer: it writes every
-// queued call in groups until the queue is empty, then returns its own
-// result.
-func (db *DB) accept(ctx context.Context, c *acceptCall) (int, error) {
-	b := &db.inbox
-	b.mu.Lock()
-	b.queue = append(b.queue, c)
-	if b.writing {
-		b.mu.Unlock()
-		select {
-		case r := <-c.done:
-			return r.accepted, r.err
-		case <-ctx.Done():
-			// The events may still be stored; a redelivery finds them.
-			return 0, fmt.Errorf("accept events: %w", ctx.Err())
-		}
+// accept returns how many of c's events were new once they are committed.
+func (db *DB) accept(ctx context.Context, c acceptCall) (int, error) {
+	n, err := db.inbox.do(ctx, c, maxInboxCalls, db.writeInboxGroup)
+	if err != nil {
+		// After a cancelled wait the events may still be stored; a
+		// redelivery finds them.
+		return 0, fmt.Errorf("accept events: %w", err)
 	}
-	b.writing = true
-	for len(b.queue) > 0 {
-		group := b.queue
-		b.queue = nil
-		b.mu.Unlock()
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inboxWriteTimeout)
-		err := db.writeInboxGroup(wctx, group)
-		cancel()
-		for _, g := range group {
-			g.done <- acceptResult{g.accepted, err}
-		}
-		b.mu.Lock()
-	}
-	b.writing = false
-	b.mu.Unlock()
-	r := <-c.done
-	return r.accepted, r.err
+	return n, nil
 }
 
 // inboxRow is one event to insert, with the call that brought it.
 type inboxRow struct {
-	call    *acceptCall
-	ev      domain.IncidentEvent
-	payload []byte
+	call      int // index in the group
+	webhookID string
+	ev        domain.IncidentEvent
+	payload   []byte
 }
 
-// writeInboxGroup inserts the events of every call in group in one
-// transaction, sets each call's accepted count, and fails them all
-// together (each delivery is then redelivered, and deduplicated).
+// writeInboxGroup inserts the events of every call in group, returns how
+// many of each call's events were new, and fails them all together (each
+// delivery is then redelivered, and deduplicated). On SQLite the group is
+// one transaction.
 //
 // Rows get their seq in arrival order, which is the order the feed
 // processes them in (a trigger before its acknowledgement). An event
 // repeated within the group counts for the first call that brought it.
-func (db *DB) writeInboxGroup(ctx context.Context, group []*acceptCall) error {
+func (db *DB) writeInboxGroup(ctx context.Context, group []acceptCall) ([]int, error) {
 	seen := map[string]bool{}
 	var rows []inboxRow
-	for _, c := range group {
-		c.accepted = 0
+	for ci, c := range group {
 		for i, ev := range c.evs {
 			if seen[ev.ID] {
 				continue
 			}
 			seen[ev.ID] = true
-			rows = append(rows, inboxRow{c, ev, c.payloads[i]})
+			rows = append(rows, inboxRow{ci, c.webhookID, ev, c.payloads[i]})
 		}
 	}
+	var inserted map[string]bool
+	var err error
 	if db.pg {
-		return db.writeInboxGroupPostgres(ctx, rows)
+		inserted, err = db.insertInboxPostgres(ctx, rows)
+	} else {
+		inserted, err = db.insertInboxSQLite(ctx, rows)
 	}
+	if err != nil {
+		return nil, err
+	}
+	accepted := make([]int, len(group))
+	for _, r := range rows {
+		if inserted[r.ev.ID] {
+			accepted[r.call]++
+		}
+	}
+	return accepted, nil
+}
+
+// insertInboxSQLite inserts rows in arrival order in one transaction and
+// returns the IDs of the events that were new.
+func (db *DB) insertInboxSQLite(ctx context.Context, rows []inboxRow) (map[string]bool, error) {
 	now := db.now().UnixMilli()
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("accept events: %w", err)
+		return nil, err
 	}
 	defer tx.Rollback()
 	inserted := map[string]bool{}
@@ -128,46 +108,38 @@ func (db *DB) writeInboxGroup(ctx context.Context, group []*acceptCall) error {
 			(event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at) VALUES `)
 		args := make([]any, 0, len(chunk)*8)
 		for i, r := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			n := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
-			args = append(args, r.ev.ID, r.ev.IncidentID, r.ev.Type, r.ev.Source, r.call.webhookID,
-				string(r.payload), r.ev.OccurredAt.UnixMilli(), now)
+			args = appendRow(&q, i == 0, args, "(?, ?, ?, ?, ?, ?, ?, ?)",
+				r.ev.ID, r.ev.IncidentID, r.ev.Type, r.ev.Source, r.webhookID, string(r.payload), r.ev.OccurredAt.UnixMilli(), now)
 		}
 		q.WriteString(` ON CONFLICT (event_id) DO NOTHING RETURNING event_id`)
 		res, err := tx.QueryContext(ctx, q.String(), args...)
 		if err != nil {
-			return fmt.Errorf("accept events: %w", err)
+			return nil, err
 		}
-		for res.Next() {
-			var id string
-			if err := res.Scan(&id); err != nil {
-				res.Close()
-				return fmt.Errorf("accept events: %w", err)
-			}
-			inserted[id] = true
-		}
-		if err := res.Close(); err != nil {
-			return fmt.Errorf("accept events: %w", err)
-		}
-		if err := res.Err(); err != nil {
-			return fmt.Errorf("accept events: %w", err)
+		if err := collectIDs(res, inserted); err != nil {
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("accept events: %w", err)
+		return nil, err
 	}
-	for _, r := range rows {
-		if inserted[r.ev.ID] {
-			r.call.accepted++
-		}
-	}
-	return nil
+	return inserted, nil
 }
 
-// writeInboxGroupPostgres writes a group on PostgreSQL without holding
+// collectIDs adds the first column of every row to into, and closes rows.
+func collectIDs(rows *sql.Rows, into map[string]bool) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		into[id] = true
+	}
+	return rows.Err()
+}
+
+// insertInboxPostgres inserts a group's rows on PostgreSQL without holding
 // the other replicas back. Replicas insert at once, and two inserts that
 // share an event (a duplicate delivered to both) would deadlock if they
 // took its row in different orders; so each statement inserts its rows
@@ -176,7 +148,7 @@ func (db *DB) writeInboxGroup(ctx context.Context, group []*acceptCall) error {
 // statement is atomic; a group too large for one is written as several,
 // in arrival order, and a failure fails the whole group (its deliveries
 // are redelivered, and what was written is deduplicated).
-func (db *DB) writeInboxGroupPostgres(ctx context.Context, rows []inboxRow) error {
+func (db *DB) insertInboxPostgres(ctx context.Context, rows []inboxRow) (map[string]bool, error) {
 	now := db.now().UnixMilli()
 	inserted := map[string]bool{}
 	for chunk := range slices.Chunk(rows, maxInboxBatchRows) {
@@ -199,14 +171,8 @@ func (db *DB) writeInboxGroupPostgres(ctx context.Context, rows []inboxRow) erro
 		args := make([]any, 0, len(chunk)*9)
 		for k, i := range sorted {
 			r := chunk[i]
-			if k > 0 {
-				b.WriteString(", ")
-			}
-			n := len(args)
-			fmt.Fprintf(&b, "($%d::int, $%d::text, $%d::text, $%d::text, $%d::text, $%d::text, $%d::text, $%d::bigint, $%d::bigint)",
-				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
-			args = append(args, i+1, r.ev.ID, r.ev.IncidentID, r.ev.Type, r.ev.Source, r.call.webhookID,
-				string(r.payload), r.ev.OccurredAt.UnixMilli(), now)
+			args = appendRow(&b, k == 0, args, "(?::int, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint)",
+				i+1, r.ev.ID, r.ev.IncidentID, r.ev.Type, r.ev.Source, r.webhookID, string(r.payload), r.ev.OccurredAt.UnixMilli(), now)
 		}
 		b.WriteString(`) AS v (ord, event_id, incident_id, type, source, webhook_id, payload, occurred_at, received_at)
 			JOIN seqs ON seqs.ord = v.ord
@@ -214,25 +180,11 @@ func (db *DB) writeInboxGroupPostgres(ctx context.Context, rows []inboxRow) erro
 			ON CONFLICT (event_id) DO NOTHING RETURNING event_id`)
 		res, err := db.sql.QueryContext(ctx, b.String(), args...)
 		if err != nil {
-			return fmt.Errorf("accept events: %w", err)
+			return nil, err
 		}
-		for res.Next() {
-			var id string
-			if err := res.Scan(&id); err != nil {
-				res.Close()
-				return fmt.Errorf("accept events: %w", err)
-			}
-			inserted[id] = true
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
-			return fmt.Errorf("accept events: %w", err)
+		if err := collectIDs(res, inserted); err != nil {
+			return nil, err
 		}
 	}
-	for _, r := range rows {
-		if inserted[r.ev.ID] {
-			r.call.accepted++
-		}
-	}
-	return nil
+	return inserted, nil
 }

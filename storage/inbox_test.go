@@ -400,9 +400,7 @@ func TestAcceptEventsGroupedKeepArrivalOrder(t *testing.T) {
 	db, _, _ := openClock(t)
 	ctx := context.Background()
 	// Pretend a write is under way, so that deliveries queue.
-	db.inbox.mu.Lock()
-	db.inbox.writing = true
-	db.inbox.mu.Unlock()
+	db.inbox.setRunning()
 	batches := [][]domain.IncidentEvent{
 		{ev("Z", "P1", 1), ev("B", "P1", 2)},
 		{ev("Y", "P2", 1)},
@@ -418,15 +416,11 @@ func TestAcceptEventsGroupedKeepArrivalOrder(t *testing.T) {
 			}
 			got[i] <- n
 		}()
-		for queued := 0; queued < i+1; time.Sleep(time.Millisecond) {
-			db.inbox.mu.Lock()
-			queued = len(db.inbox.queue)
-			db.inbox.mu.Unlock()
-		}
+		waitQueued(t, &db.inbox, i+1)
 	}
 	// The pretend write ends; the next delivery writes everything queued.
 	db.inbox.mu.Lock()
-	db.inbox.writing = false
+	db.inbox.running = false
 	db.inbox.mu.Unlock()
 	if n := mustAccept(t, db, ev("X", "P3", 1)); n != 1 {
 		t.Errorf("last delivery accepted %d, want 1", n)

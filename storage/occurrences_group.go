@@ -61,12 +61,8 @@ func (db *DB) claimGroup(ctx context.Context, reqs []claimRequest) ([]claimOutco
 	args := make([]any, 0, len(order)*9)
 	for k, i := range order {
 		r := reqs[i]
-		if k > 0 {
-			q.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, '"+domain.OccClaimed+"', $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
-		args = append(args, r.id, r.taskID, r.due.Unix(), boolInt(r.late), r.channelID, claimedAt, millisOrNull(r.escalateAt), db.holder, until)
+		args = appendRow(&q, k == 0, args, "(?, ?, ?, ?, ?, '"+domain.OccClaimed+"', ?, ?, ?, ?)",
+			r.id, r.taskID, r.due.Unix(), boolInt(r.late), r.channelID, claimedAt, millisOrNull(r.escalateAt), db.holder, until)
 	}
 	q.WriteString(` ON CONFLICT DO NOTHING RETURNING ` + occColumns)
 	created, err := db.queryOccurrences(ctx, q.String(), args...)
@@ -199,11 +195,7 @@ func (db *DB) postedGroup(ctx context.Context, reqs []postedRequest) ([]postedOu
 	var values strings.Builder
 	args := make([]any, 0, 2*len(order))
 	for k, i := range order {
-		if k > 0 {
-			values.WriteString(", ")
-		}
-		fmt.Fprintf(&values, "($%d, $%d)", len(args)+1, len(args)+2)
-		args = append(args, reqs[i].id, reqs[i].ts)
+		args = appendRow(&values, k == 0, args, "(?, ?)", reqs[i].id, reqs[i].ts)
 	}
 	updated, err := db.queryOccurrences(ctx, `UPDATE task_occurrences SET ts = v.column2,
 			state = CASE WHEN state = '`+domain.OccClaimed+`' THEN '`+domain.OccPosted+`' ELSE state END
@@ -234,6 +226,25 @@ func (db *DB) postedGroup(ctx context.Context, reqs []postedRequest) ([]postedOu
 		}
 	}
 	return out, nil
+}
+
+// appendRow writes one row of a multi-row VALUES list to b: row, with
+// each ? numbered as the parameter after those in args, preceded by ", "
+// unless it is the list's first. It returns args with the row's values.
+func appendRow(b *strings.Builder, first bool, args []any, row string, values ...any) []any {
+	if !first {
+		b.WriteString(", ")
+	}
+	n := len(args)
+	for _, part := range strings.SplitAfter(row, "?") {
+		if p, ok := strings.CutSuffix(part, "?"); ok {
+			n++
+			fmt.Fprintf(b, "%s$%d", p, n)
+		} else {
+			b.WriteString(part)
+		}
+	}
+	return append(args, values...)
 }
 
 // placeholderList is "$from, $from+1, …" for n parameters.

@@ -72,11 +72,7 @@ func (db *DB) reservePaces(ctx context.Context, reqs []paceRequest) ([]time.Time
 		var values strings.Builder
 		args := []any{now}
 		for k, i := range round {
-			if k > 0 {
-				values.WriteString(", ")
-			}
-			fmt.Fprintf(&values, "($%d, $%d, 0)", len(args)+1, len(args)+2)
-			args = append(args, reqs[i].key, now+reqs[i].step)
+			args = appendRow(&values, k == 0, args, "(?, ?, 0)", reqs[i].key, now+reqs[i].step)
 		}
 		rows, err := db.sql.QueryContext(ctx, `
 			INSERT INTO slack_pacing (key, tat, paused_until) VALUES `+values.String()+`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,5 +108,18 @@ func TestBatcherSurvivesAPanic(t *testing.T) {
 	got, err := b.do(ctx, 2, 10, func(_ context.Context, items []int) ([]int, error) { return []int{items[0] * 10}, nil })
 	if err != nil || got != 20 {
 		t.Errorf("after a panic: %d, %v; want 20", got, err)
+	}
+}
+
+// TestAppendRow numbers a row's parameters after those already taken.
+func TestAppendRow(t *testing.T) {
+	var b strings.Builder
+	args := appendRow(&b, true, []any{"now"}, "(?, 'x', ?::int)", "a", 1)
+	args = appendRow(&b, false, args, "(?, 'x', ?::int)", "b", 2)
+	if got, want := b.String(), "($2, 'x', $3::int), ($4, 'x', $5::int)"; got != want {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+	if got, want := fmt.Sprint(args), "[now a 1 b 2]"; got != want {
+		t.Errorf("args %s, want %s", got, want)
 	}
 }

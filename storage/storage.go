@@ -49,7 +49,7 @@ type DB struct {
 	// queues them in the process: SQLite takes one writer at a time, and
 	// writers colliding in its busy handler sleep far longer than they
 	// wait here).
-	inbox inboxBatcher
+	inbox batcher[acceptCall, int]
 	// claims, posts and taskReads batch the scheduler's concurrent
 	// firings the same way (occurrences_group.go, tasks.go).
 	claims    batcher[claimRequest, claimOutcome]
