@@ -114,10 +114,7 @@ func (db *DB) CardsForIncidents(ctx context.Context, incidentIDs []string) (map[
 	if len(incidentIDs) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(incidentIDs))
-	for i, id := range incidentIDs {
-		args[i] = id
-	}
+	args := anySlice(incidentIDs)
 	cards, err := db.queryCards(ctx,
 		`SELECT `+cardColumns+` FROM incident_cards WHERE incident_id IN (`+placeholderList(1, len(args))+`)
 		 ORDER BY created_at, channel_id`, args...)

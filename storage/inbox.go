@@ -175,10 +175,7 @@ func (db *DB) LatestOccurredEach(ctx context.Context, incidentIDs []string) (map
 	if len(incidentIDs) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(incidentIDs))
-	for i, id := range incidentIDs {
-		args[i] = id
-	}
+	args := anySlice(incidentIDs)
 	rows, err := db.sql.QueryContext(ctx, `SELECT incident_id, MAX(occurred_at) FROM incident_events
 		WHERE incident_id IN (`+placeholderList(1, len(args))+`) AND processed_at IS NOT NULL
 		GROUP BY incident_id`, args...)

@@ -247,6 +247,15 @@ func appendRow(b *strings.Builder, first bool, args []any, row string, values ..
 	return append(args, values...)
 }
 
+// anySlice is ids as statement arguments.
+func anySlice(ids []string) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
 // placeholderList is "$from, $from+1, …" for n parameters.
 func placeholderList(from, n int) string {
 	var b strings.Builder

@@ -152,10 +152,7 @@ type taskRead struct {
 // readTasks looks up a batch of tasks by ID in one query; a missing one
 // is domain.ErrNotFound.
 func (db *DB) readTasks(ctx context.Context, ids []string) ([]taskRead, error) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anySlice(ids)
 	tasks, err := db.queryTasks(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id IN (`+placeholderList(1, len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
