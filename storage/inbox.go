@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
@@ -107,14 +108,35 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]domain.InboxEvent
 	return out, nil
 }
 
-// MarkEventDone records that the event seq has been processed (or given
-// up on); it is no longer pending. Marking it again is a no-op. An unknown
-// seq gives an error wrapping domain.ErrNotFound.
-func (db *DB) MarkEventDone(ctx context.Context, seq int64) error {
+// MarkEventsDone records that the events seqs have been processed (or
+// given up on); they are no longer pending. Marking one again is a no-op.
+// The feed marks a batch's events together: one statement instead of one
+// per event. If any seq is unknown, the others are still marked and the
+// error wraps domain.ErrNotFound.
+func (db *DB) MarkEventsDone(ctx context.Context, seqs ...int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	distinct := slices.Compact(slices.Sorted(slices.Values(seqs)))
+	args := append([]any{db.now().UnixMilli()}, anySlice(distinct)...)
 	res, err := db.sql.ExecContext(ctx,
-		`UPDATE incident_events SET processed_at = COALESCE(processed_at, $1) WHERE seq = $2`,
-		db.now().UnixMilli(), seq)
-	return checkOneRow(res, err, fmt.Sprintf("mark event %d done", seq))
+		`UPDATE incident_events SET processed_at = COALESCE(processed_at, $1) WHERE seq IN (`+placeholderList(2, len(distinct))+`)`,
+		args...)
+	what := fmt.Sprintf("mark %d events done", len(distinct))
+	if len(distinct) == 1 {
+		what = fmt.Sprintf("mark event %d done", distinct[0])
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n < int64(len(distinct)) {
+		return fmt.Errorf("%s: %d of them: %w", what, int64(len(distinct))-n, domain.ErrNotFound)
+	}
+	return nil
 }
 
 // MarkEventFailed records a failed attempt at processing the event seq:

@@ -96,7 +96,7 @@ func TestAcceptEventsAfterProcessing(t *testing.T) {
 	ctx := context.Background()
 	mustAccept(t, db, ev("A", "P1", 1))
 	p := mustPending(t, db)
-	if err := db.MarkEventDone(ctx, p[0].Seq); err != nil {
+	if err := db.MarkEventsDone(ctx, p[0].Seq); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustAccept(t, db, ev("A", "P1", 1)); got != 0 {
@@ -204,14 +204,14 @@ func TestMarkEventFailed(t *testing.T) {
 		t.Errorf("got %d attempts, want 2", got[0].Attempts)
 	}
 	for _, seq := range []int64{p[0].Seq, p[1].Seq} {
-		if err := db.MarkEventDone(ctx, seq); err != nil {
+		if err := db.MarkEventsDone(ctx, seq); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got, want := pendingIDs(t, db), "[A2 C1]"; got != want {
 		t.Errorf("after done: pending %s, want %s", got, want)
 	}
-	if err := db.MarkEventDone(ctx, p[0].Seq); err != nil {
+	if err := db.MarkEventsDone(ctx, p[0].Seq); err != nil {
 		t.Errorf("marking done twice: %v, want nil", err)
 	}
 }
@@ -219,11 +219,34 @@ func TestMarkEventFailed(t *testing.T) {
 func TestMarkEventUnknown(t *testing.T) {
 	db, _, _ := openClock(t)
 	ctx := context.Background()
-	if err := db.MarkEventDone(ctx, 42); !errors.Is(err, domain.ErrNotFound) {
+	if err := db.MarkEventsDone(ctx, 42); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("MarkEventDone: got %v, want ErrNotFound", err)
 	}
 	if err := db.MarkEventFailed(ctx, 42, time.Now()); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("MarkEventFailed: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestMarkEventsDoneTogether(t *testing.T) {
+	db, _, _ := openClock(t)
+	ctx := context.Background()
+	mustAccept(t, db, ev("A", "P1", 1), ev("B", "P1", 2), ev("C", "P2", 3), ev("D", "P3", 4))
+	p := mustPending(t, db)
+	if err := db.MarkEventsDone(ctx, p[0].Seq, p[2].Seq, p[0].Seq); err != nil {
+		t.Fatalf("A, C and A again: %v", err)
+	}
+	if got, want := pendingIDs(t, db), "[B D]"; got != want {
+		t.Errorf("after marking A and C: pending %s, want %s", got, want)
+	}
+	err := db.MarkEventsDone(ctx, p[1].Seq, 4242)
+	if !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("B and an unknown seq: got %v, want ErrNotFound", err)
+	}
+	if got, want := pendingIDs(t, db), "[D]"; got != want {
+		t.Errorf("the known one is marked anyway: pending %s, want %s", got, want)
+	}
+	if err := db.MarkEventsDone(ctx); err != nil {
+		t.Errorf("no seqs: got %v, want nil", err)
 	}
 }
 
@@ -232,7 +255,7 @@ func TestInboxSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	mustAccept(t, db, ev("A", "P1", 1), ev("B", "P1", 2), ev("C", "P2", 3))
 	p := mustPending(t, db)
-	if err := db.MarkEventDone(ctx, p[0].Seq); err != nil {
+	if err := db.MarkEventsDone(ctx, p[0].Seq); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.MarkEventFailed(ctx, p[2].Seq, clock.Now()); err != nil {
@@ -274,14 +297,14 @@ func TestLatestOccurred(t *testing.T) {
 	}
 	check("nothing processed", "P1", time.Time{})
 	for _, i := range []int{0, 1, 3} { // A, B, D; C (the newest of P1) still pending
-		if err := db.MarkEventDone(ctx, p[i].Seq); err != nil {
+		if err := db.MarkEventsDone(ctx, p[i].Seq); err != nil {
 			t.Fatal(err)
 		}
 	}
 	check("A and B processed", "P1", t0.Add(5*time.Minute))
 	check("other incident", "P2", t0.Add(20*time.Minute))
 	check("unknown incident", "P9", time.Time{})
-	if err := db.MarkEventDone(ctx, p[2].Seq); err != nil {
+	if err := db.MarkEventsDone(ctx, p[2].Seq); err != nil {
 		t.Fatal(err)
 	}
 	check("all processed", "P1", t0.Add(9*time.Minute))
@@ -292,11 +315,11 @@ func TestForgetEventsBefore(t *testing.T) {
 	ctx := context.Background()
 	mustAccept(t, db, ev("A", "P1", 1), ev("B", "P1", 2), ev("C", "P1", 3))
 	p := mustPending(t, db)
-	if err := db.MarkEventDone(ctx, p[0].Seq); err != nil {
+	if err := db.MarkEventsDone(ctx, p[0].Seq); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	if err := db.MarkEventDone(ctx, p[1].Seq); err != nil {
+	if err := db.MarkEventsDone(ctx, p[1].Seq); err != nil {
 		t.Fatal(err)
 	}
 	n, err := db.ForgetEventsBefore(ctx, clock.Now().Add(-time.Minute))

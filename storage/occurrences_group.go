@@ -248,7 +248,7 @@ func appendRow(b *strings.Builder, first bool, args []any, row string, values ..
 }
 
 // anySlice is ids as statement arguments.
-func anySlice(ids []string) []any {
+func anySlice[T any](ids []T) []any {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id

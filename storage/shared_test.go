@@ -53,7 +53,7 @@ func TestClaimEventsAcrossReplicas(t *testing.T) {
 					handed[e.Event.ID]++
 					order[e.Event.IncidentID] = append(order[e.Event.IncidentID], e.Event.ID)
 					mu.Unlock()
-					if err := db.MarkEventDone(ctx, e.Seq); err != nil {
+					if err := db.MarkEventsDone(ctx, e.Seq); err != nil {
 						t.Error(err)
 					}
 				}
@@ -119,7 +119,7 @@ func TestClaimEventsLapsedClaimsRetaken(t *testing.T) {
 	if err := db.MarkEventFailed(ctx, got.Events[0].Seq, clock().Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkEventDone(ctx, got.Events[2].Seq); err != nil {
+	if err := db.MarkEventsDone(ctx, got.Events[2].Seq); err != nil {
 		t.Fatal(err)
 	}
 	advance(time.Second)

@@ -72,27 +72,29 @@ func (a *Feature) drainInbox(ctx context.Context, inbox Inbox) bool {
 		}
 		err := a.processEvent(ctx, ev, &d)
 		if err == nil {
-			if err := inbox.MarkEventDone(ctx, p.Seq); err != nil {
-				a.Log.Warn().Err(err).Int64("seq", p.Seq).Msg("event processed but not marked")
-			} else {
-				d.processed(ev)
+			d.done(p)
+			if d.markNow {
+				a.markDone(ctx, inbox, &d)
 			}
 			continue
 		}
 		failed[ev.IncidentID] = true
 		if p.Attempts+1 >= maxEventAttempts {
 			a.Log.Error().Err(err).Str("event", ev.ID).Str("incident", ev.IncidentID).Msg("event given up after retries")
-			if inbox.MarkEventDone(ctx, p.Seq) == nil {
-				d.processed(ev)
-			}
+			d.done(p)
 			continue
 		}
+		// A failure releases the claims on the incident's pending events,
+		// so the events processed before it are marked first: no other
+		// replica may take them again.
+		a.markDone(ctx, inbox, &d)
 		retry := a.now().Add(time.Duration(1<<min(p.Attempts, 6)) * time.Second)
 		a.Log.Warn().Err(err).Str("event", ev.ID).Time("retry_at", retry).Msg("event failed; will retry")
 		if err := inbox.MarkEventFailed(ctx, p.Seq, retry); err != nil {
 			a.Log.Warn().Err(err).Int64("seq", p.Seq).Msg("event failure not recorded")
 		}
 	}
+	a.markDone(ctx, inbox, &d)
 	// One re-read and one chat.update per incident, however many events.
 	for id := range changed {
 		a.syncIncidentCards(ctx, id)
@@ -119,6 +121,10 @@ type drain struct {
 	// at a time, and only the feed posts an incident's feed cards.
 	latest map[string]time.Time
 	cards  map[string][]domain.Card
+	// unmarked are the events processed and not yet marked done;
+	// markNow asks for them to be marked before the next event.
+	unmarked []int64
+	markNow  bool
 }
 
 // prefetch reads latest and cards for the incidents of pending.
@@ -139,11 +145,31 @@ func (d *drain) prefetch(ctx context.Context, inbox Inbox, store Store, pending 
 	return err
 }
 
-// processed records that ev is processed, as LatestOccurred would see it.
-func (d *drain) processed(ev domain.IncidentEvent) {
+// done records that the event p is processed: as LatestOccurred would
+// see it at once, and in the inbox at the next markDone.
+func (d *drain) done(p domain.InboxEvent) {
+	ev := p.Event
 	if ev.OccurredAt.After(d.latest[ev.IncidentID]) {
 		d.latest[ev.IncidentID] = ev.OccurredAt.Truncate(time.Millisecond)
 	}
+	d.unmarked = append(d.unmarked, p.Seq)
+}
+
+// markDone marks the batch's processed events done in the inbox, in one
+// statement. Until then they stay claimed by this replica, so only a
+// crash makes them processed again, by whichever replica retakes them:
+// what they did is claimed by key (cards, digests, thread replies,
+// timelines, status updates) and is not done twice. A runbook started
+// by an event is not: such an event is marked at once (markNow).
+func (a *Feature) markDone(ctx context.Context, inbox Inbox, d *drain) {
+	d.markNow = false
+	if len(d.unmarked) == 0 {
+		return
+	}
+	if err := inbox.MarkEventsDone(ctx, d.unmarked...); err != nil {
+		a.Log.Warn().Err(err).Int("events", len(d.unmarked)).Msg("events processed but not marked")
+	}
+	d.unmarked = d.unmarked[:0]
 }
 
 // processEvent applies one event: a new incident gets cards in the
@@ -178,6 +204,7 @@ func (a *Feature) processEvent(ctx context.Context, ev domain.IncidentEvent, d *
 		}
 		if inc.ID != "" && a.Runbook.HasActions(inc) {
 			a.Runbook.Triggered(inc)
+			d.markNow = true
 		}
 	}
 	if ev.Type != domain.EventTriggered || stale {

@@ -11,7 +11,8 @@ import (
 // poller.
 type Inbox interface {
 	PendingEvents(ctx context.Context, limit int) ([]domain.InboxEvent, error)
-	MarkEventDone(ctx context.Context, seq int64) error
+	// MarkEventsDone records that the events are processed (or given up).
+	MarkEventsDone(ctx context.Context, seqs ...int64) error
 	MarkEventFailed(ctx context.Context, seq int64, retryAt time.Time) error
 	// LatestOccurredEach says when the newest processed event of each
 	// incident happened; incidents with none are missing.
