@@ -99,6 +99,10 @@ func webhookIngest(bin, target string, replicas, n int) (ingestResult, error) {
 		events = append(events, events[rand.IntN(unique)])
 	}
 	rand.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
+	signed := make([]signedDelivery, len(events))
+	for i, ev := range events {
+		signed[i] = sign(ev)
+	}
 	var next, failures atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -109,7 +113,7 @@ func webhookIngest(bin, target string, replicas, n int) (ingestResult, error) {
 				if i >= len(events) {
 					return
 				}
-				if code, err := deliver(addrs[i%len(addrs)], events[i]); err != nil || code/100 != 2 {
+				if code, err := deliverSigned(addrs[i%len(addrs)], signed[i]); err != nil || code/100 != 2 {
 					failures.Add(1)
 				}
 			}
