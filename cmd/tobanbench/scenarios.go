@@ -133,6 +133,7 @@ func pagerDutyEvent(id, typ string, inc pdfake.Incident, serviceName string) map
 
 var httpClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
+// deliver signs and posts one webhook delivery.
 func deliver(addr string, ev map[string]any) (int, error) {
 	return deliverSigned(addr, sign(ev))
 }

@@ -43,8 +43,8 @@ func (r *recordingInbox) MarkEventFailed(ctx context.Context, seq int64, retryAt
 type startedRunbooks struct{ started []string }
 
 func (r *startedRunbooks) CardBlockFor(domain.Incident) slack.Block { return nil }
-func (r *startedRunbooks) HasActions(domain.Incident) bool        { return true }
-func (r *startedRunbooks) Triggered(inc domain.Incident)           { r.started = append(r.started, inc.ID) }
+func (r *startedRunbooks) HasActions(domain.Incident) bool          { return true }
+func (r *startedRunbooks) Triggered(inc domain.Incident)            { r.started = append(r.started, inc.ID) }
 
 // failingHook fails the events it names.
 type failingHook map[string]bool
@@ -73,7 +73,7 @@ func TestFeedMarksEventsTogether(t *testing.T) {
 	event := func(id, typ, incident string) domain.IncidentEvent {
 		return domain.IncidentEvent{ID: id, Type: typ, IncidentID: incident, Source: "webhook",
 			OccurredAt: now.Add(-time.Minute),
-			Incident: &domain.Incident{ID: incident, Status: domain.StatusTriggered, ServiceID: "PSVC", ServiceName: "API"}}
+			Incident:   &domain.Incident{ID: incident, Status: domain.StatusTriggered, ServiceID: "PSVC", ServiceName: "API"}}
 	}
 	// P1 has a card, so its trigger starts the runbook; no service has
 	// subscriptions, so nothing is posted.
