@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -160,6 +161,8 @@ func deliverSigned(addr string, d signedDelivery) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Read to the end, or the connection is not reused.
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
