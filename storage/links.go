@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tobanbot/toban/domain"
@@ -73,18 +74,46 @@ func scanUserLink(r rowScanner) (domain.UserLink, error) {
 // several Slack users are linked to one PagerDuty user, a manual link wins,
 // then the most recently checked.
 func (db *DB) SlackUserFor(ctx context.Context, pdUserID string) (string, error) {
-	var slackUserID string
-	err := db.sql.QueryRowContext(ctx,
-		`SELECT slack_user_id FROM user_links WHERE pd_user_id = $1
-		 ORDER BY manual DESC, checked_at DESC, slack_user_id LIMIT 1`,
-		pdUserID).Scan(&slackUserID)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = domain.ErrNotFound
-	}
+	found, err := db.SlackUsersFor(ctx, []string{pdUserID})
 	if err != nil {
 		return "", fmt.Errorf("slack user for %s: %w", pdUserID, err)
 	}
-	return slackUserID, nil
+	id, ok := found[pdUserID]
+	if !ok {
+		return "", fmt.Errorf("slack user for %s: %w", pdUserID, domain.ErrNotFound)
+	}
+	return id, nil
+}
+
+// SlackUsersFor is SlackUserFor for several PagerDuty users in one query,
+// as a card naming its assignees and acknowledgers needs; a PagerDuty user
+// linked to nobody is missing from the map.
+func (db *DB) SlackUsersFor(ctx context.Context, pdUserIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(pdUserIDs))
+	if len(pdUserIDs) == 0 {
+		return out, nil
+	}
+	distinct := slices.Compact(slices.Sorted(slices.Values(pdUserIDs)))
+	rows, err := db.sql.QueryContext(ctx, `SELECT pd_user_id, slack_user_id FROM user_links
+		WHERE pd_user_id IN (`+placeholderList(1, len(distinct))+`)
+		ORDER BY pd_user_id, manual DESC, checked_at DESC, slack_user_id`, anySlice(distinct)...)
+	if err != nil {
+		return nil, fmt.Errorf("slack users for %d pagerduty users: %w", len(distinct), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pdUserID, slackUserID string
+		if err := rows.Scan(&pdUserID, &slackUserID); err != nil {
+			return nil, fmt.Errorf("slack users for %d pagerduty users: %w", len(distinct), err)
+		}
+		if _, seen := out[pdUserID]; !seen { // the first row is the best link
+			out[pdUserID] = slackUserID
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("slack users for %d pagerduty users: %w", len(distinct), err)
+	}
+	return out, nil
 }
 
 // DeleteUserLink forgets the Slack user's link, manual or not; it returns an

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -103,6 +104,13 @@ func TestUserLink(t *testing.T) {
 		}
 		if _, err := db.SlackUserFor(ctx, "PU9"); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("SlackUserFor(PU9) = %v, want ErrNotFound", err)
+		}
+		got, err := db.SlackUsersFor(ctx, []string{"PU2", "PU1", "PU9", "PU1"})
+		if want := map[string]string{"PU1": "U1", "PU2": "U3"}; err != nil || !maps.Equal(got, want) {
+			t.Errorf("SlackUsersFor(PU2, PU1, PU9, PU1) = %v, %v; want %v", got, err, want)
+		}
+		if got, err := db.SlackUsersFor(ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("SlackUsersFor(nobody) = %v, %v; want an empty map", got, err)
 		}
 	})
 	t.Run("Delete", func(t *testing.T) {

@@ -27,25 +27,30 @@ func (a *Feature) cardViewOf(ctx context.Context, inc domain.Incident) cardView 
 	} else {
 		a.Log.Warn().Err(err).Str("incident", inc.ID).Msg("activities unreadable; card shows less")
 	}
-	people := []domain.Person{inc.LastStatusChangeBy}
-	people = append(people, inc.Assignees...)
-	for _, ack := range inc.Acknowledgements {
-		people = append(people, ack.By)
+	// One query for everyone the card names (assignees, acknowledgers,
+	// who changed it last), not one each.
+	var ids []string
+	for _, p := range append(append([]domain.Person{inc.LastStatusChangeBy}, inc.Assignees...), acknowledgers(inc)...) {
+		if p.ID != "" {
+			ids = append(ids, p.ID)
+		}
 	}
-	for _, p := range people {
-		if p.ID == "" {
-			continue
-		}
-		if _, seen := v.SlackUsers[p.ID]; seen {
-			continue
-		}
-		id, err := a.Store.SlackUserFor(ctx, p.ID)
-		if err != nil && !errors.Is(err, domain.ErrNotFound) {
-			a.Log.Warn().Err(err).Msg("slack user lookup failed")
-		}
-		v.SlackUsers[p.ID] = id
+	linked, err := a.Store.SlackUsersFor(ctx, ids)
+	if err != nil {
+		a.Log.Warn().Err(err).Msg("slack user lookup failed")
+	}
+	for _, id := range ids {
+		v.SlackUsers[id] = linked[id] // "" for the unlinked: shown by name
 	}
 	return v
+}
+
+func acknowledgers(inc domain.Incident) []domain.Person {
+	out := make([]domain.Person, len(inc.Acknowledgements))
+	for i, ack := range inc.Acknowledgements {
+		out[i] = ack.By
+	}
+	return out
 }
 
 // showOnCards makes every card of inc show its current state. A click on a

@@ -70,7 +70,9 @@ type Store interface {
 	Activities(ctx context.Context, incidentID string) ([]domain.Activity, error)
 	SaveUserLink(ctx context.Context, l domain.UserLink) error
 	UserLink(ctx context.Context, slackUserID string, maxAge time.Duration) (domain.UserLink, error)
-	SlackUserFor(ctx context.Context, pdUserID string) (string, error)
+	// SlackUsersFor maps PagerDuty users to their linked Slack users;
+	// the unlinked are missing.
+	SlackUsersFor(ctx context.Context, pdUserIDs []string) (map[string]string, error)
 	FirstClick(ctx context.Context, key string) (bool, error)
 	// LockIncident serialises work on one incident across replicas (a
 	// click's re-read and write); the caller defers the unlock.
