@@ -19,6 +19,8 @@ type Call struct {
 	Method string          // e.g. "chat.postMessage"
 	Form   url.Values      // form-encoded requests (and the query string)
 	JSON   json.RawMessage // JSON requests
+	// At is when the request arrived, before the fake read and checked
+	// it: a latency measured to At is the caller's alone.
 	At     time.Time
 	Status int    // HTTP status answered
 	Error  string // the Slack error answered, "" on success
@@ -152,13 +154,14 @@ func (s *Server) initAPI() {
 
 // serveAPI answers POST/GET /api/<method>.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, err := decodeAPIRequest(r)
 	if err == nil {
 		req.blockKit = checkBlockKit(method, req)
 	}
 	now := time.Now()
-	call := Call{Method: method, Form: req.form, At: now}
+	call := Call{Method: method, Form: req.form, At: arrived}
 	if len(req.json) > 0 || isJSON(r) {
 		call.JSON = req.raw
 	}
