@@ -38,7 +38,7 @@ func main() {
 		runFloor()
 		return
 	}
-	ackFor, idleFor, tasks, clicks := 30*time.Second, 60*time.Second, 100_000, 40
+	ackFor, idleFor, tasks, clicks := 30*time.Second, 60*time.Second, 100_000, 100
 	if *quick {
 		ackFor, idleFor, tasks, clicks = 2*time.Second, 5*time.Second, 10_000, 5
 	}
@@ -83,7 +83,7 @@ func main() {
 		lat, err := clickToUpdate(bin, filepath.Join(dir, "click.db"), 1, clicks, clickSpacing)
 		check(err)
 		floor.click99 = percentile(lat, 0.99)
-		rows = append(rows, row{"click → update p50 / p99", fmt.Sprintf("%s / %s", ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))), "p99 ≤ 10 ms", percentile(lat, 0.99) <= 10*time.Millisecond, "zero-latency fakes: toban's own overhead"})
+		rows = append(rows, row{"click → update p50 / p99", fmt.Sprintf("%s / %s", ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))), "p99 ≤ 10 ms", percentile(lat, 0.99) <= 10*time.Millisecond, "zero-latency fakes: toban's own overhead; " + clickSpread(lat)})
 
 	}
 	if run(*only, "ingest") {

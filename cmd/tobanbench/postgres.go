@@ -346,7 +346,7 @@ func postgresSection(bin, dir string, floor sqliteFloor, clicks int, only string
 				sq, ratio = ms(floor.click99), fmt.Sprintf("%.2f×", ratio2(p99, floor.click99))
 			}
 			rowf("click → update p99", sq, fmt.Sprintf("%s (p50 %s)", ms(p99), ms(p50)), ratio, "≤ 10 ms", p99 <= 10*time.Millisecond,
-				fmt.Sprintf("%d clicks; 2 replicas, each envelope to one socket at random; the per-incident lock is a PostgreSQL advisory lock", len(lat)))
+				"2 replicas, each envelope to one socket at random; the per-incident lock is a PostgreSQL advisory lock; "+clickSpread(lat))
 		}
 	}
 

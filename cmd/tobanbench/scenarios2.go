@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -63,7 +64,8 @@ func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Durati
 		}
 		cards[i] = card{channel: fmt.Sprintf("C%03d", i), incident: inc.ID}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// A minute for the cards, and up to 30 s more for each click.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second+time.Duration(clicks)*(spacing+30*time.Second))
 	defer cancel()
 	for i := range cards {
 		err := waitFor(ctx, func() bool {
@@ -260,6 +262,16 @@ func idleFootprint(bin, dir string) (int64, error) {
 	defer p.stop()
 	time.Sleep(3 * time.Second)
 	return p.rssBytes()
+}
+
+// clickSpread says how many clicks were measured and how they spread
+// beyond p50 and p99: p90, the first click (toban's connections and
+// statements not yet warm) and the slowest.
+func clickSpread(lat []time.Duration) string {
+	if len(lat) == 0 {
+		return "no clicks"
+	}
+	return fmt.Sprintf("%d clicks, p90 %s, first %s, slowest %s", len(lat), ms(percentile(lat, 0.9)), ms(lat[0]), ms(slices.Max(lat)))
 }
 
 // clickSpacing spaces the measured clicks: each click updates a card, and
