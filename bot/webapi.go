@@ -197,6 +197,20 @@ func (w *WebAPI) UpdateMessage(ctx context.Context, channel, ts string, msg chat
 	return nil
 }
 
+// DeleteMessage deletes a message toban posted. A message already gone
+// is not an error.
+func (w *WebAPI) DeleteMessage(ctx context.Context, channel, ts string) error {
+	_, _, err := w.api.DeleteMessageContext(ctx, channel, ts)
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "message_not_found" {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s in %s: %w", ts, channel, err)
+	}
+	return nil
+}
+
 // messageGone lists chat.update errors that no retry can fix.
 var messageGone = map[string]bool{
 	"message_not_found": true, "channel_not_found": true, "not_in_channel": true,

@@ -89,6 +89,17 @@ func (f *Feature) postTaskCard(ctx context.Context, task domain.Task, o domain.O
 		}
 	}
 	fresh, err := f.Store.SetOccurrencePosted(ctx, o.ID, ts)
+	if errors.Is(err, domain.ErrAlreadyPosted) && !found {
+		// Another card of the occurrence was recorded while this one was
+		// on its way: a post still in flight when this process looked in
+		// the channel (from a replica that died, or before a restart).
+		// The recorded card stays; this one is taken back.
+		if derr := f.Slack.DeleteMessage(ctx, o.ChannelID, ts); derr != nil {
+			return fmt.Errorf("record card of %s: %w; and the second card %s stays: %w", o.ID, err, ts, derr)
+		}
+		f.Log.Info().Str("occurrence", o.ID).Str("ts", ts).Msg("card posted twice; the second taken back")
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("record card of %s: %w", o.ID, err)
 	}

@@ -65,6 +65,8 @@ type Slack interface {
 	// FindMessage finds a message toban posted by its metadata, so that a
 	// card posted just before a crash is found instead of posted twice.
 	FindMessage(ctx context.Context, channelID string, since time.Time, eventType, key string) (ts string, found bool, err error)
+	// DeleteMessage takes back a card posted twice.
+	DeleteMessage(ctx context.Context, channel, ts string) error
 }
 
 // Views replaces a modal unless the person changed it since the hash
