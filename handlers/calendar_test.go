@@ -49,6 +49,7 @@ func (s *calendarSlack) PostEphemeral(ctx context.Context, channel, user string,
 type allSlack interface {
 	Slack
 	incidents.Slack
+	tasks.Slack
 }
 
 // nullEngine schedules nothing.
