@@ -294,6 +294,9 @@ func TestEndToEndReconnectAndReadiness(t *testing.T) {
 		if _, body := r.get(t, "/readyz"); !strings.Contains(body, "not connected") {
 			t.Errorf("/readyz body = %q, want the reason", body)
 		}
+		// /readyz turns 503 as slack-go starts dialling, before it asks
+		// for a URL: wait for a refusal to happen before ending them.
+		waitRefusedOpen(t, w.slack)
 		w.slack.SetConnectionsOpenError("")
 		waitConnections(t, w.slack, 3)
 		r.waitReady(t, http.StatusOK)
@@ -390,6 +393,23 @@ func expectEphemerals(t *testing.T, s *slackfake.Server, contains string, want i
 				other = append(other, strings.ReplaceAll(slackfake.Describe(m), "\n", " | "))
 			}
 			t.Fatalf("%d ephemerals contain %q, want %d; not yet expected:\n  %s", got, contains, want, strings.Join(other, "\n  "))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitRefusedOpen waits until the fake has refused an apps.connections.open.
+func waitRefusedOpen(t *testing.T, s *slackfake.Server) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, c := range s.Calls("apps.connections.open") {
+			if c.Error != "" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("toban never asked Slack for a socket while Slack refused them")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
