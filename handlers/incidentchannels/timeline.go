@@ -76,6 +76,13 @@ type Timeline struct {
 // log entry of it may be and still be the same action.
 const pairWindow = 2 * time.Minute
 
+// tobanLag is how long after PagerDuty's whole-second log time toban's
+// record of the same action may be and still be taken as its moment: the
+// second PagerDuty's log cuts off, plus PagerDuty's answer reaching toban.
+// An action done at 10:00:05.9 is logged at 10:00:05 and may be recorded
+// at 10:00:06.1, after something done at 10:00:05.6.
+const tobanLag = 2 * time.Second
+
 // Timeline reads the story of the incident given by ID or number:
 // PagerDuty's log merged with toban's records of what PagerDuty's log does
 // not hold, each action once.
@@ -130,8 +137,9 @@ func (f *Feature) fillSlackUsers(ctx context.Context, entries []Entry) {
 // Merge makes one timeline of PagerDuty's log (oldest first) and toban's
 // activities. An activity PagerDuty also logged — same kind, within
 // pairWindow, by the same person when both say who — is one entry: at
-// PagerDuty's time (or the activity's, when that is the same second to
-// the millisecond), with the activity's Slack user and detail. The rest
+// PagerDuty's time, or the activity's when it is at most tobanLag after
+// (the same moment to the millisecond), with the activity's Slack user
+// and detail. The rest
 // of each is kept; entries are ordered by time, PagerDuty's first at
 // equal times.
 func Merge(log []domain.LogEntry, acts []domain.Activity) []Entry {
@@ -162,10 +170,11 @@ func Merge(log []domain.LogEntry, acts []domain.Activity) []Entry {
 			Detail: a.Detail, Source: SourceToban}
 		if i := pairOf(out[:len(paired)], paired, a); i >= 0 {
 			paired[i] = true
-			if a.At.Truncate(time.Second).Equal(out[i].At) {
-				// PagerDuty's log has whole seconds; toban's record is the
-				// same moment to the millisecond, which orders it among
-				// the other things done in that second.
+			if d := a.At.Sub(out[i].At); d >= 0 && d < tobanLag {
+				// PagerDuty's log has whole seconds; toban records an
+				// action once PagerDuty has answered, so the same moment
+				// to the millisecond, which orders it among the other
+				// things done about then.
 				out[i].At = a.At
 			}
 			out[i].Who.SlackUserID = a.SlackUserID

@@ -99,7 +99,7 @@ func TestMerge(t *testing.T) {
 		"0s triggered U1 pagerduty",
 		"30s channel U1 toban",
 		"1m0.4s acknowledged U2 pagerduty", // toban's record and PagerDuty's entry: one line, to the millisecond
-		"2m0s note U2 pagerduty",
+		"2m1s note U2 pagerduty", // toban's record, a second after PagerDuty's whole second
 		"3m0s escalated U2 pagerduty", // the assignment with it is not a reassignment
 		"4m0s snoozed U2 pagerduty",
 		"5m0s reassigned U2 pagerduty",
@@ -112,6 +112,32 @@ func TestMerge(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// An action PagerDuty logs in one second and toban records in the next
+// keeps its place after what was done before it in that second.
+func TestMergeOrdersAcrossASecond(t *testing.T) {
+	log := []domain.LogEntry{
+		{ID: "R1", Type: "acknowledge", At: at(0), Agent: bob},
+		{ID: "R2", Type: "annotate", At: at(0), Agent: bob, Note: "checking"},
+		{ID: "R3", Type: "resolve", At: at(0), Agent: bob},
+		{ID: "R4", Type: "unacknowledge", At: at(5 * time.Second)},
+	}
+	acts := []domain.Activity{
+		{Kind: "acknowledged", PDUserID: "PU2", At: at(400 * time.Millisecond)},
+		{Kind: "note", PDUserID: "PU2", Detail: "checking", At: at(600 * time.Millisecond)},
+		{Kind: "resolved", PDUserID: "PU2", At: at(time.Second + 50*time.Millisecond)},
+		// Recorded long after PagerDuty's entry (a late webhook): PagerDuty's time stands.
+		{Kind: "unacknowledged", At: at(9 * time.Second)},
+	}
+	var got []string
+	for _, e := range Merge(log, acts) {
+		got = append(got, e.At.Sub(t0).String()+" "+e.Kind)
+	}
+	want := []string{"400ms acknowledged", "600ms note", "1.05s resolved", "5s unacknowledged"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("timeline: %s\nwant:     %s", strings.Join(got, ", "), strings.Join(want, ", "))
 	}
 }
 
