@@ -33,9 +33,14 @@ func main() {
 	goBench := flag.String("gobench", "", "output of go test -bench to summarise (medians) in the report")
 	only := flag.String("only", "", "run one scenario: ack, click, ingest, storm, reminders, idle, postgres (or one of its parts: pg-ingest, pg-click, pg-failover, pg-firing)")
 	floorMode := flag.Bool("floor", false, "internal: run the bare ack loop (the floor) against SLACK_API_URL")
+	clickFloorMode := flag.Bool("floor-click", false, "internal: run the bare click loop (the click floor) against SLACK_API_URL and PAGERDUTY_API_URL")
 	flag.Parse()
 	if *floorMode {
 		runFloor()
+		return
+	}
+	if *clickFloorMode {
+		runClickFloor()
 		return
 	}
 	ackFor, idleFor, tasks, clicks := 30*time.Second, 60*time.Second, 100_000, 100
@@ -84,6 +89,13 @@ func main() {
 		check(err)
 		floor.click99 = percentile(lat, 0.99)
 		rows = append(rows, row{"click → update p50 / p99", fmt.Sprintf("%s / %s", ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))), "p99 ≤ 10 ms", percentile(lat, 0.99) <= 10*time.Millisecond, "zero-latency fakes: toban's own overhead; " + clickSpread(lat)})
+		step(fmt.Sprintf("click floor: a bare slack-go + go-pagerduty loop, %d clicks", clicks))
+		fl, err := clickFloor(clicks, clickSpacing)
+		check(err)
+		floor.clickFloor50, floor.clickFloor99 = percentile(fl, 0.5), percentile(fl, 0.99)
+		rows = append(rows, row{"click floor p50 / p99", fmt.Sprintf("%s / %s", ms(floor.clickFloor50), ms(floor.clickFloor99)), "", true,
+			"ack, PagerDuty read + write, chat.update; no database: what any bot pays here; " + clickSpread(fl)},
+			row{"click p50 ÷ floor p50", fmt.Sprintf("%.2f× (toban's own work: %s)", ratio(percentile(lat, 0.5), floor.clickFloor50), ms(percentile(lat, 0.5)-floor.clickFloor50)), "", true, ""})
 
 	}
 	if run(*only, "ingest") {

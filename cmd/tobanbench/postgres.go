@@ -284,6 +284,8 @@ type sqliteFloor struct {
 	ingestRate      float64
 	haveIngest      bool
 	click99, late99 time.Duration
+	// clickFloor50 and clickFloor99 are the click floor's (clickfloor.go).
+	clickFloor50, clickFloor99 time.Duration
 }
 
 // postgresSection runs the PostgreSQL scenarios and renders their table.

@@ -55,14 +55,13 @@ func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Durati
 		defer q.stop()
 	}
 
-	type card struct{ channel, ts, incident string }
-	cards := make([]card, clicks)
+	cards := make([]benchCard, clicks)
 	for i := range clicks {
 		inc := pd.AddIncident(pdfake.Incident{Title: fmt.Sprintf("Bench incident %03d", i), ServiceID: fmt.Sprintf("PS%03d", i), Urgency: "high", EscalationPolicyID: "PEP1"})
 		if code, err := deliver(p.addr, pagerDutyEvent(fmt.Sprintf("EvC%03d", i), "incident.triggered", inc, "svc")); err != nil || code/100 != 2 {
 			return nil, fmt.Errorf("trigger %d: %d %v", i, code, err)
 		}
-		cards[i] = card{channel: fmt.Sprintf("C%03d", i), incident: inc.ID}
+		cards[i] = benchCard{channel: fmt.Sprintf("C%03d", i), incident: inc.ID}
 	}
 	// A minute for the cards, and up to 30 s more for each click.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second+time.Duration(clicks)*(spacing+30*time.Second))
@@ -81,6 +80,16 @@ func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Durati
 			return nil, fmt.Errorf("card %d never posted", i)
 		}
 	}
+	return measureClicks(ctx, s, cards, spacing)
+}
+
+// benchCard is a card clicked by the click scenarios.
+type benchCard struct{ channel, ts, incident string }
+
+// measureClicks clicks Acknowledge on each card in turn, spacing apart,
+// and returns each click's time from the envelope sent to the card's
+// chat.update arriving at the fake.
+func measureClicks(ctx context.Context, s *slackfake.Server, cards []benchCard, spacing time.Duration) ([]time.Duration, error) {
 	var lat []time.Duration
 	for i, c := range cards {
 		sent := time.Now()

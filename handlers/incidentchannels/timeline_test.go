@@ -99,8 +99,8 @@ func TestMerge(t *testing.T) {
 		"0s triggered U1 pagerduty",
 		"30s channel U1 toban",
 		"1m0.4s acknowledged U2 pagerduty", // toban's record and PagerDuty's entry: one line, to the millisecond
-		"2m1s note U2 pagerduty", // toban's record, a second after PagerDuty's whole second
-		"3m0s escalated U2 pagerduty", // the assignment with it is not a reassignment
+		"2m1s note U2 pagerduty",           // toban's record, a second after PagerDuty's whole second
+		"3m0s escalated U2 pagerduty",      // the assignment with it is not a reassignment
 		"4m0s snoozed U2 pagerduty",
 		"5m0s reassigned U2 pagerduty",
 		"6m0s status_update U1 toban",
