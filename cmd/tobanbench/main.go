@@ -206,7 +206,12 @@ func render(rows []row, took time.Duration, quick bool) string {
   ` + "`/toban help`" + `, answered in the ack with a 2 KB Block Kit payload.
 - **Click → update** runs with fakes that answer at once, so it is toban's
   own overhead: the interaction, re-reading the incident, the PagerDuty
-  write, the database, rendering and chat.update.
+  write, the database, rendering and chat.update. The **click floor** is
+  the same click handled by a bare slack-go + go-pagerduty process (ack,
+  read and acknowledge the incident, update the card; no database, no
+  lock, no dedupe), against the same fakes: its p50 is what any bot pays
+  here, and its p99 shows how far this machine alone stretches a click's
+  tail (the fakes, the bot and the harness share two cores).
 - **Storm bound**: the Slack fake allows one post a second per channel with
   bursts of 4, so n posts need at least n − 4 seconds. toban paces itself
   at bursts of 3, because Slack does not document its burst size and a

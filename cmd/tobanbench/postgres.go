@@ -347,8 +347,18 @@ func postgresSection(bin, dir string, floor sqliteFloor, clicks int, only string
 			if floor.click99 > 0 {
 				sq, ratio = ms(floor.click99), fmt.Sprintf("%.2f×", ratio2(p99, floor.click99))
 			}
+			if floor.clickFloor99 == 0 {
+				step(fmt.Sprintf("click floor: a bare slack-go + go-pagerduty loop, %d clicks", clicks))
+				if fl, err := clickFloor(clicks, clickSpacing); err == nil {
+					floor.clickFloor50, floor.clickFloor99 = percentile(fl, 0.5), percentile(fl, 0.99)
+				}
+			}
+			note := ""
+			if floor.clickFloor99 > 0 {
+				note = fmt.Sprintf("; the click floor (no database) in this run: p50 %s, p99 %s", ms(floor.clickFloor50), ms(floor.clickFloor99))
+			}
 			rowf("click → update p99", sq, fmt.Sprintf("%s (p50 %s)", ms(p99), ms(p50)), ratio, "≤ 10 ms", p99 <= 10*time.Millisecond,
-				"2 replicas, each envelope to one socket at random; the per-incident lock is a PostgreSQL advisory lock; "+clickSpread(lat))
+				"2 replicas, each envelope to one socket at random; the per-incident lock is a PostgreSQL advisory lock; "+clickSpread(lat)+note)
 		}
 	}
 
