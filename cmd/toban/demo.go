@@ -23,6 +23,7 @@ func demoCLI(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("toban demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the demo page (loopback by default: the page acts as anyone on the team)")
+	logLevel := fs.String("log-level", "warn", "the bot's log level on stderr: trace, debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -30,10 +31,14 @@ func demoCLI(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "toban demo: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
+	if _, err := zerolog.ParseLevel(*logLevel); err != nil || *logLevel == "" {
+		fmt.Fprintf(stderr, "toban demo: --log-level must be one of trace, debug, info, warn, error; got %q\n", *logLevel)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintln(stdout, "toban demo: starting the bot against a fake Slack and a fake PagerDuty (no account needed; tokens in your environment are ignored)…")
-	run, err := startDemo(ctx, *addr, stderr)
+	run, err := startDemo(ctx, *addr, *logLevel, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "toban demo:", err)
 		return 1
@@ -64,9 +69,9 @@ func (r *demoRun) Wait() error {
 }
 
 // startDemo starts the fakes, the bot exactly as `toban run` does (Main
-// with the demo's environment and clock), seeds the team's state through
-// Slack, and serves the page on addr.
-func startDemo(ctx context.Context, addr string, logOut io.Writer) (*demoRun, error) {
+// with the demo's environment and clock, logging at logLevel to logOut),
+// seeds the team's state through Slack, and serves the page on addr.
+func startDemo(ctx context.Context, addr, logLevel string, logOut io.Writer) (*demoRun, error) {
 	d := demo.New(time.Now, zerolog.New(logOut).Level(zerolog.WarnLevel).With().Timestamp().
 		Str("service", "toban").Str("component", "demo").Logger())
 	dir, err := os.MkdirTemp("", "toban-demo-")
@@ -79,6 +84,7 @@ func startDemo(ctx context.Context, addr string, logOut io.Writer) (*demoRun, er
 		os.RemoveAll(dir)
 	}
 	env := d.Env(filepath.Join(dir, "toban.db"))
+	env["TOBAN_LOG_LEVEL"] = logLevel
 	cfg, err := LoadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		cleanup()

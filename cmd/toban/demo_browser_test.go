@@ -63,7 +63,10 @@ func TestDemoInBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	logs := &syncBuffer{}
-	run, err := startDemo(ctx, "127.0.0.1:0", logs)
+	// Debug: the log is shown only when the test fails, and then all of
+	// it is wanted (a seeding that once waited a minute for a card left
+	// nothing at warn).
+	run, err := startDemo(ctx, "127.0.0.1:0", "debug", logs)
 	if err != nil {
 		t.Fatalf("start the demo: %v\nlogs:\n%s", err, logs.String())
 	}

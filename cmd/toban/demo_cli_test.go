@@ -15,6 +15,7 @@ func TestDemoCLIRefusesBadArguments(t *testing.T) {
 		{[]string{"demo", "now"}, 2, `unexpected argument "now"`},
 		{[]string{"demo", "--port", "1"}, 2, "flag provided but not defined: -port"},
 		{[]string{"demo", "--addr", "127.0.0.1:notaport"}, 1, "--addr:"},
+		{[]string{"demo", "--log-level", "loud"}, 2, `--log-level must be one of trace, debug, info, warn, error; got "loud"`},
 	}
 	for _, tt := range tests {
 		var out, errs bytes.Buffer
