@@ -22,7 +22,9 @@ import (
 // against it: what is left is toban's, the rest is the machine's.
 
 // clickFloor measures the floor over clicks cards, spacing apart.
-func clickFloor(clicks int, spacing time.Duration) ([]time.Duration, error) {
+func clickFloor(clicks int, spacing time.Duration) (clickRun, error) {
+	warm := warmClicks(clicks)
+	clicks += warm
 	s := slackfake.New(slackfake.Options{Now: time.Now})
 	defer s.Close()
 	p := pdfake.New(pdfake.Options{})
@@ -42,7 +44,7 @@ func clickFloor(clicks int, spacing time.Duration) ([]time.Duration, error) {
 		channel := fmt.Sprintf("C%03d", i)
 		_, ts, err := api.PostMessageContext(ctx, channel, slack.MsgOptionText(inc.Title, false), slack.MsgOptionBlocks(floorCard(inc.ID, inc.Title, "triggered")...))
 		if err != nil {
-			return nil, fmt.Errorf("post floor card %d: %w", i, err)
+			return clickRun{}, fmt.Errorf("post floor card %d: %w", i, err)
 		}
 		cards[i] = benchCard{channel: channel, ts: ts, incident: inc.ID}
 	}
@@ -53,13 +55,13 @@ func clickFloor(clicks int, spacing time.Duration) ([]time.Duration, error) {
 		"PAGERDUTY_TOKEN="+p.Token(), "PAGERDUTY_API_URL="+p.URL())
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return clickRun{}, err
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	if err := s.WaitConnected(ctx, 1); err != nil {
-		return nil, fmt.Errorf("the click floor did not connect: %w", err)
+		return clickRun{}, fmt.Errorf("the click floor did not connect: %w", err)
 	}
-	return measureClicks(ctx, s, cards, spacing)
+	return measureClicks(ctx, s, cards, warm, spacing)
 }
 
 // floorCard is a card of the size of toban's: a title, a status line and

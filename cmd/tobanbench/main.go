@@ -85,18 +85,18 @@ func main() {
 	}
 	if run(*only, "click") {
 		step(fmt.Sprintf("click → PagerDuty → chat.update, %d clicks", clicks))
-		lat, err := clickToUpdate(bin, filepath.Join(dir, "click.db"), 1, clicks, clickSpacing)
+		r, err := clickToUpdate(bin, filepath.Join(dir, "click.db"), 1, clicks, clickSpacing)
 		check(err)
+		lat := r.lat
 		floor.click99 = percentile(lat, 0.99)
-		rows = append(rows, row{"click → update p50 / p99", fmt.Sprintf("%s / %s", ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))), "p99 ≤ 10 ms", percentile(lat, 0.99) <= 10*time.Millisecond, "zero-latency fakes: toban's own overhead; " + clickSpread(lat)})
+		rows = append(rows, row{"click → update p50 / p99", fmt.Sprintf("%s / %s", ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99))), "p99 ≤ 10 ms", percentile(lat, 0.99) <= 10*time.Millisecond, "zero-latency fakes: toban's own overhead; " + clickSpread(r)})
 		step(fmt.Sprintf("click floor: a bare slack-go + go-pagerduty loop, %d clicks", clicks))
-		fl, err := clickFloor(clicks, clickSpacing)
+		fr, err := clickFloor(clicks, clickSpacing)
 		check(err)
-		floor.clickFloor50, floor.clickFloor99 = percentile(fl, 0.5), percentile(fl, 0.99)
+		floor.clickFloor50, floor.clickFloor99 = percentile(fr.lat, 0.5), percentile(fr.lat, 0.99)
 		rows = append(rows, row{"click floor p50 / p99", fmt.Sprintf("%s / %s", ms(floor.clickFloor50), ms(floor.clickFloor99)), "", true,
-			"ack, PagerDuty read + write, chat.update; no database: what any bot pays here; " + clickSpread(fl)},
+			"ack, PagerDuty read + write, chat.update; no database: what any bot pays here; " + clickSpread(fr)},
 			row{"click p50 ÷ floor p50", fmt.Sprintf("%.2f× (toban's own work: %s)", ratio(percentile(lat, 0.5), floor.clickFloor50), ms(percentile(lat, 0.5)-floor.clickFloor50)), "", true, ""})
-
 	}
 	if run(*only, "ingest") {
 		step("webhook ingest: 5,000 deliveries, 30% duplicates")

@@ -339,9 +339,10 @@ func postgresSection(bin, dir string, floor sqliteFloor, clicks int, only string
 		step(fmt.Sprintf("PostgreSQL: click → update, 2 replicas, %d clicks", clicks))
 		if url, err := pg.database(); err != nil {
 			fail("click → update p99", err)
-		} else if lat, err := clickToUpdate(bin, url, 2, clicks, clickSpacing); err != nil {
+		} else if r, err := clickToUpdate(bin, url, 2, clicks, clickSpacing); err != nil {
 			fail("click → update p99", err)
 		} else {
+			lat := r.lat
 			p50, p99 := percentile(lat, 0.5), percentile(lat, 0.99)
 			sq, ratio := dash, dash
 			if floor.click99 > 0 {
@@ -349,8 +350,8 @@ func postgresSection(bin, dir string, floor sqliteFloor, clicks int, only string
 			}
 			if floor.clickFloor99 == 0 {
 				step(fmt.Sprintf("click floor: a bare slack-go + go-pagerduty loop, %d clicks", clicks))
-				if fl, err := clickFloor(clicks, clickSpacing); err == nil {
-					floor.clickFloor50, floor.clickFloor99 = percentile(fl, 0.5), percentile(fl, 0.99)
+				if fr, err := clickFloor(clicks, clickSpacing); err == nil {
+					floor.clickFloor50, floor.clickFloor99 = percentile(fr.lat, 0.5), percentile(fr.lat, 0.99)
 				}
 			}
 			note := ""
@@ -358,7 +359,7 @@ func postgresSection(bin, dir string, floor sqliteFloor, clicks int, only string
 				note = fmt.Sprintf("; the click floor (no database) in this run: p50 %s, p99 %s", ms(floor.clickFloor50), ms(floor.clickFloor99))
 			}
 			rowf("click → update p99", sq, fmt.Sprintf("%s (p50 %s)", ms(p99), ms(p50)), ratio, "≤ 10 ms", p99 <= 10*time.Millisecond,
-				"2 replicas, each envelope to one socket at random; the per-incident lock is a PostgreSQL advisory lock; "+clickSpread(lat)+note)
+				"2 replicas, each envelope to one socket at random; the per-incident lock is a PostgreSQL advisory lock; "+clickSpread(r)+note)
 		}
 	}
 

@@ -19,7 +19,9 @@ import (
 // clickToUpdate measures a click on Acknowledge until the card's
 // chat.update, with fakes that answer at once: toban's own overhead.
 // The clicks go to replicas tobans on target, each holding a socket.
-func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Duration) ([]time.Duration, error) {
+func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Duration) (clickRun, error) {
+	warm := warmClicks(clicks)
+	clicks += warm
 	s := slackfake.New(slackfake.Options{Now: time.Now, MaxConnections: max(0, replicas)})
 	defer s.Close()
 	s.AddUser(slackfake.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
@@ -40,17 +42,17 @@ func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Durati
 		return db.SaveUserLink(ctx, domain.UserLink{SlackUserID: "U1", PDUserID: "PU1", PDName: "Alice", Email: "alice@example.com", Manual: true})
 	})
 	if err != nil {
-		return nil, err
+		return clickRun{}, err
 	}
 	p, err := startToban(bin, env(s, pd, dbPath))
 	if err != nil {
-		return nil, err
+		return clickRun{}, err
 	}
 	defer p.stop()
 	for range replicas - 1 {
 		q, err := startToban(bin, env(s, pd, dbPath))
 		if err != nil {
-			return nil, err
+			return clickRun{}, err
 		}
 		defer q.stop()
 	}
@@ -59,7 +61,7 @@ func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Durati
 	for i := range clicks {
 		inc := pd.AddIncident(pdfake.Incident{Title: fmt.Sprintf("Bench incident %03d", i), ServiceID: fmt.Sprintf("PS%03d", i), Urgency: "high", EscalationPolicyID: "PEP1"})
 		if code, err := deliver(p.addr, pagerDutyEvent(fmt.Sprintf("EvC%03d", i), "incident.triggered", inc, "svc")); err != nil || code/100 != 2 {
-			return nil, fmt.Errorf("trigger %d: %d %v", i, code, err)
+			return clickRun{}, fmt.Errorf("trigger %d: %d %v", i, code, err)
 		}
 		cards[i] = benchCard{channel: fmt.Sprintf("C%03d", i), incident: inc.ID}
 	}
@@ -77,19 +79,32 @@ func clickToUpdate(bin, target string, replicas, clicks int, spacing time.Durati
 			return false
 		})
 		if err != nil {
-			return nil, fmt.Errorf("card %d never posted", i)
+			return clickRun{}, fmt.Errorf("card %d never posted", i)
 		}
 	}
-	return measureClicks(ctx, s, cards, spacing)
+	return measureClicks(ctx, s, cards, warm, spacing)
 }
 
 // benchCard is a card clicked by the click scenarios.
 type benchCard struct{ channel, ts, incident string }
 
-// measureClicks clicks Acknowledge on each card in turn, spacing apart,
-// and returns each click's time from the envelope sent to the card's
-// chat.update arriving at the fake.
-func measureClicks(ctx context.Context, s *slackfake.Server, cards []benchCard, spacing time.Duration) ([]time.Duration, error) {
+// clickRun is the latencies of one click scenario: each from the
+// envelope sent to the card's chat.update arriving at the fake.
+type clickRun struct {
+	// warm are the first clicks, not measured: each replica's first
+	// clicks open its connections and prepare its statements.
+	warm []time.Duration
+	lat  []time.Duration // the measured clicks
+}
+
+// warmClicks is how many clicks come before the measured ones: enough
+// for each of 2 replicas, chosen at random per envelope, to have had
+// several.
+func warmClicks(clicks int) int { return min(20, clicks) }
+
+// measureClicks clicks Acknowledge on each card in turn, spacing apart;
+// the first warm clicks are the warm-up.
+func measureClicks(ctx context.Context, s *slackfake.Server, cards []benchCard, warm int, spacing time.Duration) (clickRun, error) {
 	var lat []time.Duration
 	for i, c := range cards {
 		sent := time.Now()
@@ -105,12 +120,12 @@ func measureClicks(ctx context.Context, s *slackfake.Server, cards []benchCard, 
 			return false
 		})
 		if err != nil {
-			return nil, fmt.Errorf("click %d: card never updated", i)
+			return clickRun{}, fmt.Errorf("click %d: card never updated", i)
 		}
 		lat = append(lat, updated.Sub(sent))
 		time.Sleep(spacing)
 	}
-	return lat, nil
+	return clickRun{warm: lat[:warm], lat: lat[warm:]}, nil
 }
 
 // stormResult is the alert storm measurement.
@@ -274,13 +289,17 @@ func idleFootprint(bin, dir string) (int64, error) {
 }
 
 // clickSpread says how many clicks were measured and how they spread
-// beyond p50 and p99: p90, the first click (toban's connections and
-// statements not yet warm) and the slowest.
-func clickSpread(lat []time.Duration) string {
-	if len(lat) == 0 {
+// beyond p50 and p99, and what the warm-up clicks took (the first of all
+// opens toban's connections and prepares its statements).
+func clickSpread(r clickRun) string {
+	if len(r.lat) == 0 {
 		return "no clicks"
 	}
-	return fmt.Sprintf("%d clicks, p90 %s, first %s, slowest %s", len(lat), ms(percentile(lat, 0.9)), ms(lat[0]), ms(slices.Max(lat)))
+	out := fmt.Sprintf("%d clicks, p90 %s, slowest %s", len(r.lat), ms(percentile(r.lat, 0.9)), ms(slices.Max(r.lat)))
+	if len(r.warm) > 0 {
+		out += fmt.Sprintf("; after %d warm-up clicks (first %s, slowest %s)", len(r.warm), ms(r.warm[0]), ms(slices.Max(r.warm)))
+	}
+	return out
 }
 
 // clickSpacing spaces the measured clicks: each click updates a card, and
