@@ -211,7 +211,9 @@ func render(rows []row, took time.Duration, quick bool) string {
   read and acknowledge the incident, update the card; no database, no
   lock, no dedupe), against the same fakes: its p50 is what any bot pays
   here, and its p99 shows how far this machine alone stretches a click's
-  tail (the fakes, the bot and the harness share two cores).
+  tail (the fakes, the bot and the harness share two cores). Both are
+  measured after 20 warm-up clicks, reported in the notes: a replica's
+  first clicks open its connections and prepare its statements.
 - **Storm bound**: the Slack fake allows one post a second per channel with
   bursts of 4, so n posts need at least n − 4 seconds. toban paces itself
   at bursts of 3, because Slack does not document its burst size and a
