@@ -110,8 +110,7 @@ func runClickFloor() {
 			}()
 		}
 	}()
-	if err := sm.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "click floor:", err)
-		os.Exit(1)
-	}
+	// Run returns only when the connection fails for good.
+	fmt.Fprintln(os.Stderr, "click floor:", sm.Run())
+	os.Exit(1)
 }
