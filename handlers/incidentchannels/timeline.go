@@ -137,11 +137,10 @@ func (f *Feature) fillSlackUsers(ctx context.Context, entries []Entry) {
 // Merge makes one timeline of PagerDuty's log (oldest first) and toban's
 // activities. An activity PagerDuty also logged — same kind, within
 // pairWindow, by the same person when both say who — is one entry: at
-// PagerDuty's time, or the activity's when it is at most tobanLag after
-// (the same moment to the millisecond), with the activity's Slack user
-// and detail. The rest
-// of each is kept; entries are ordered by time, PagerDuty's first at
-// equal times.
+// PagerDuty's time, or the activity's when it is less than tobanLag
+// after (the same moment to the millisecond), with the activity's Slack
+// user and detail. The rest of each is kept; entries are ordered by time,
+// PagerDuty's first at equal times.
 func Merge(log []domain.LogEntry, acts []domain.Activity) []Entry {
 	var out []Entry
 	starts := map[time.Time]bool{} // seconds of trigger and escalate entries
