@@ -16,7 +16,6 @@ import (
 	"github.com/tobanbot/toban/domain"
 	"github.com/tobanbot/toban/handlers/incidentchannels"
 	"github.com/tobanbot/toban/pagerduty"
-	"github.com/tobanbot/toban/storage"
 )
 
 const incidentCLIUsage = `usage: toban incident timeline NUMBER [--format markdown|json]
@@ -91,7 +90,7 @@ func incidentCLI(args []string, getenv func(string) string, stdout, stderr io.Wr
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, err := storage.Open(ctx, cfg.DBPath)
+	db, err := openExisting(ctx, cfg.DBPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "toban incident timeline: TOBAN_DB:", err)
 		return 1

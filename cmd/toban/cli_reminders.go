@@ -39,7 +39,13 @@ func remindersCLI(args []string, getenv func(string) string, stdout, stderr io.W
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	db, err := storage.Open(ctx, cfg.DBPath)
+	// An import may be the first thing done with a new database; export
+	// and delete only make sense on one that exists.
+	open := openExisting
+	if args[0] == "import" {
+		open = func(ctx context.Context, target string) (*storage.DB, error) { return storage.Open(ctx, target) }
+	}
+	db, err := open(ctx, cfg.DBPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "toban: TOBAN_DB:", err)
 		return 1
