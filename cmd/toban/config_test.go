@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/tobanbot/toban/storage"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -164,6 +166,13 @@ func TestConsoleLogsWithoutColoursOffATerminal(t *testing.T) {
 func TestCLICommandsNeedNoSlackTokens(t *testing.T) {
 	env := map[string]string{"TOBAN_DB": filepath.Join(t.TempDir(), "toban.db")}
 	get := func(k string) string { return env[k] }
+	// An installation's database, as toban run leaves it (export refuses
+	// one that does not exist).
+	db, err := storage.Open(context.Background(), env["TOBAN_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"reminders", "export"}, get, &stdout, &stderr); code != 0 {
 		t.Errorf("reminders export without Slack tokens: exit %d, stderr %q", code, stderr.String())
