@@ -96,6 +96,12 @@ func (d *Demo) Seed(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("subscribe #alerts: %w", err)
 	}
+	// The bot saves the subscriptions after acking the form, as Slack
+	// wants; Alice sees its confirmation before anything triggers, or the
+	// first incidents could be read before #alerts subscribes to them.
+	if err := d.waitMessage(ctx, ChannelAlerts, "subscribed this channel", 30*time.Second); err != nil {
+		return fmt.Errorf("subscribe #alerts: %w", err)
+	}
 	if err := d.fillModal(ctx, alice, ChannelOps, "remind", "task.save", map[string]map[string]any{
 		"title":      {"title": plain("Check the backup dashboard")},
 		"channel":    {"channel": map[string]any{"type": "conversations_select", "selected_conversation": ChannelOps}},
