@@ -31,4 +31,14 @@ func TestCLIRefusesAMissingDatabase(t *testing.T) {
 			}
 		})
 	}
+	t.Run("UnknownSubcommand", func(t *testing.T) {
+		missing := filepath.Join(t.TempDir(), "typo.db")
+		var out, errs bytes.Buffer
+		if code := run([]string{"reminders", "frobnicate"}, envOf(map[string]string{"TOBAN_DB": missing}), &out, &errs); code != 2 || !strings.Contains(errs.String(), "usage:") {
+			t.Errorf("reminders frobnicate = %d, stderr %q; want 2 and the usage", code, errs.String())
+		}
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Errorf("%s was created (stat: %v)", missing, err)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ const remindersUsage = `usage:
 
 // remindersCLI runs `toban reminders import|export|delete`.
 func remindersCLI(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
+	if len(args) == 0 || !slices.Contains([]string{"import", "export", "delete"}, args[0]) {
 		fmt.Fprintln(stderr, remindersUsage)
 		return 2
 	}
